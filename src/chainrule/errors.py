@@ -1,0 +1,47 @@
+"""The exceptions chainrule raises. The library never prints or exits; shells turn these into
+one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+
+class ChainruleError(Exception):
+    """Base class of every error chainrule raises on bad input."""
+
+
+class NetworkError(ChainruleError, ValueError):
+    """A network file or dict that is malformed: names the source, the key and what is valid.
+
+    The message reads ``SOURCE: KEY: PROBLEM`` (``SOURCE`` and ``KEY`` left out when unknown),
+    for example ``exercise.toml: [weights] "j -> q": no unit named "q"; units are i, j, k``.
+    """
+
+    def __init__(self, problem: str, *, source: str | None = None, key: str | None = None) -> None:
+        self.problem = problem
+        self.source = source
+        self.key = key
+        parts = [p for p in (source, key) if p]
+        super().__init__(": ".join([*parts, problem]))
+
+    def located(self, source: str) -> NetworkError:
+        """The same error, naming ``source`` as the file it came from."""
+        return NetworkError(self.problem, source=source, key=self.key)
+
+
+class UnknownExampleError(ChainruleError, LookupError):
+    """A built-in example name that does not exist."""
+
+
+class DivergedError(ChainruleError, ArithmeticError):
+    """The cost became infinite or NaN while stepping (the learning rate is usually too large).
+
+    ``trace`` holds the steps completed before the blow-up (the last finite weights).
+    """
+
+    def __init__(self, message: str, *, step: int, trace: object | None = None) -> None:
+        self.step = step
+        self.trace = trace
+        super().__init__(message)
+
+
+class UsageError(ChainruleError, ValueError):
+    """A bad argument to a library function or command (not about a network file)."""

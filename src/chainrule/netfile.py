@@ -1,0 +1,228 @@
+"""Reading and writing network files (TOML or JSON), and the built-in examples.
+
+``load`` accepts a path, the name of a built-in example, a dict shaped like the file, or a
+Network. Every problem is a :class:`~chainrule.errors.NetworkError` whose message names the file
+(and the line, where the file gives one), the key, and what would be valid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import NetworkError, UnknownExampleError, UsageError
+from .network import Network, Parameter, weight_name
+
+NetworkLike = Network | Mapping[str, Any] | str | os.PathLike[str]
+
+
+def examples() -> dict[str, str]:
+    """The built-in examples: name -> one-line title."""
+    out = {}
+    for name in sorted(_example_files()):
+        data = tomllib.loads(_example_files()[name].read_text(encoding="utf-8"))
+        out[name] = str(data.get("title", name))
+    return out
+
+
+def example_text(name: str) -> str:
+    """The TOML source of a built-in example."""
+    files = _example_files()
+    if name not in files:
+        raise UnknownExampleError(
+            f"no built-in example named {name!r}; built-ins are {', '.join(sorted(files))}"
+        )
+    return files[name].read_text(encoding="utf-8")
+
+
+def _example_files() -> dict[str, Any]:
+    folder = resources.files("chainrule") / "examples"
+    return {
+        p.name.removesuffix(".toml"): p for p in folder.iterdir() if p.name.endswith(".toml")
+    }
+
+
+def load(source: NetworkLike) -> Network:
+    """A Network from a built-in name, a path to a ``.toml``/``.json`` file, a dict or a Network.
+
+    Examples
+    --------
+    >>> load("exercise-2").layer("i")
+    'L-2'
+    """
+    if isinstance(source, Network):
+        return source
+    if isinstance(source, Mapping):
+        return Network.from_dict(source)
+    if isinstance(source, str) and source in _example_files() and not Path(source).exists():
+        return loads(example_text(source), name=source, fmt="toml")
+    path = Path(source)
+    if path.is_dir():
+        raise NetworkError("is a directory; give a network file (.toml or .json)", source=str(path))
+    if not path.exists():
+        hint = ""
+        if isinstance(source, str) and not source.endswith((".toml", ".json")):
+            hint = f"; built-in examples are {', '.join(sorted(_example_files()))}"
+        raise NetworkError(f"no such file or built-in example{hint}", source=str(source))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise NetworkError(f"cannot read the file ({reason})", source=str(path)) from None
+    return loads(text, name=str(path), fmt="json" if path.suffix.lower() == ".json" else "toml")
+
+
+def loads(text: str, *, name: str = "<string>", fmt: str = "toml") -> Network:
+    """A Network from the text of a network file in ``fmt`` (``"toml"`` or ``"json"``)."""
+    data = _parse(text, name, fmt)
+    try:
+        return Network.from_dict(data)
+    except NetworkError as error:
+        line = _line_of(text, error.key)
+        raise NetworkError(
+            error.problem, source=f"{name}: line {line}" if line else name, key=error.key
+        ) from None
+
+
+def _parse(text: str, name: str, fmt: str) -> dict[str, Any]:
+    if fmt == "json":
+        try:
+            data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        except json.JSONDecodeError as error:
+            raise NetworkError(
+                f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})", source=name
+            ) from None
+        except _DuplicateKey as error:
+            raise NetworkError(f"key {error.args[0]!r} is written twice", source=name) from None
+        except _BadConstant as error:
+            raise NetworkError(
+                f"{error.args[0]} is not a finite number; every value must be finite", source=name
+            ) from None
+        if not isinstance(data, dict):
+            raise NetworkError("a network file must hold one JSON object {...}", source=name)
+        return data
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise NetworkError(f"not valid TOML: {error}", source=name) from None
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+class _BadConstant(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise _BadConstant(name)
+
+
+def _line_of(text: str, key: str | None) -> int | None:
+    """Best effort: the line of the file that a validation error's key points at."""
+    if not key:
+        return None
+    match = re.match(r'\[(\w+)\] "?(.*?)"?$', key)
+    if not match:
+        return None
+    section, name = match.groups()
+    pattern = re.compile(r'^\s*"?' + re.escape(name) + r'"?\s*[=:]')
+    json_pattern = re.compile(r'^\s*"' + re.escape(name) + r'"\s*:')
+    in_section = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped.strip("[] ") == section
+            continue
+        if (in_section and pattern.match(line)) or json_pattern.match(line):
+            return number
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def dumps_toml(network: Network) -> str:
+    """The network as a TOML network file that :func:`load` reads back to an equal Network."""
+    lines: list[str] = []
+    if network.title is not None:
+        lines.append(f"title = {_string(network.title)}")
+    if network.description is not None:
+        lines.append(f"description = {_string(network.description)}")
+    lines.append(f"learning_rate = {_float(network.learning_rate)}")
+    lines.append(f"cost = {_string(network.cost)}")
+    lines += ["", "[units]"]
+    for u in network.units:
+        if u.parameter is None:
+            lines.append(f"{u.name} = {_string(u.activation)}")
+        else:
+            lines.append(
+                f"{u.name} = {{ activation = {_string(u.activation)}, "
+                f"{u.function.parameter} = {_float(u.parameter)} }}"
+            )
+    lines += ["", "[weights]"]
+    lines += [f"{_string(weight_name(k))} = {_param(p)}" for k, p in network.weights.items()]
+    if network.biases:
+        lines += ["", "[biases]"]
+        lines += [f"{k} = {_param(p)}" for k, p in network.biases.items()]
+    for s in network.samples:
+        lines += ["", "[[samples]]"]
+        lines.append(f"inputs = {_inline(s.inputs)}")
+        lines.append(f"targets = {_inline(s.targets)}")
+    return "\n".join(lines) + "\n"
+
+
+def _string(text: str) -> str:
+    # JSON's escapes (\" \\ \n \uXXXX for control characters) are valid in TOML basic strings.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _float(x: float) -> str:
+    return repr(float(x))
+
+
+def _param(p: Parameter) -> str:
+    if p.trainable:
+        return _float(p.value)
+    return f"{{ value = {_float(p.value)}, trainable = false }}"
+
+
+def _inline(values: Mapping[str, float]) -> str:
+    return "{ " + ", ".join(f"{k} = {_float(v)}" for k, v in values.items()) + " }"
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` all at once: a temporary file beside it, then a rename, so a
+    failure never leaves a half-written file."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{target}: is a directory; give a file name to write")
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"{target}: the folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
