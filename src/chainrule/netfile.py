@@ -160,13 +160,16 @@ def _line_of(text: str, key: str | None) -> int | None:
 # Writing
 
 
-def dumps_toml(network: Network) -> str:
-    """The network as a TOML network file that :func:`load` reads back to an equal Network."""
-    lines: list[str] = []
+def dumps_toml(network: Network, *, comment: str | None = None) -> str:
+    """The network as a TOML network file that :func:`load` reads back to an equal Network.
+
+    ``comment`` (one or more lines) goes at the top as ``#`` comments.
+    """
+    lines: list[str] = [f"# {line}".rstrip() for line in (comment or "").splitlines()]
     if network.title is not None:
         lines.append(f"title = {_string(network.title)}")
     if network.description is not None:
-        lines.append(f"description = {_string(network.description)}")
+        lines.append(f"description = {_long_string(network.description)}")
     lines.append(f"learning_rate = {_float(network.learning_rate)}")
     lines.append(f"cost = {_string(network.cost)}")
     lines += ["", "[units]"]
@@ -193,6 +196,16 @@ def dumps_toml(network: Network) -> str:
 def _string(text: str) -> str:
     # JSON's escapes (\" \\ \n \uXXXX for control characters) are valid in TOML basic strings.
     return json.dumps(text, ensure_ascii=False)
+
+
+def _long_string(text: str) -> str:
+    """A TOML multi-line string when the text has line breaks and nothing else to escape."""
+    if "\n" not in text or any(ord(c) < 32 and c != "\n" for c in text) or "\r" in text:
+        return _string(text)
+    body = text.replace("\\", "\\\\").replace('"""', '""\\"')
+    if body.endswith('"'):
+        body = body[:-1] + '\\"'
+    return '"""\n' + body + '"""'
 
 
 def _float(x: float) -> str:

@@ -1,0 +1,5 @@
+"""``python -m chainrule``."""
+
+from .cli import entry_point
+
+entry_point()

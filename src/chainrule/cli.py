@@ -1,0 +1,227 @@
+"""The ``chainrule`` command: a thin shell over the library.
+
+It parses arguments, calls the library, renders, and turns the library's exceptions into one
+line on stderr: exit 0 on success, 2 for bad input or usage, 1 for an internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .engine import solve as run_solve
+from .errors import ChainruleError, DivergedError
+from .netfile import example_text, examples, load, write_atomic
+from .trace import Trace
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _text_solution(trace: Trace, options: dict[str, Any]) -> str:
+    from .explain import explain
+    from .render.text import render
+
+    return render(explain(trace, decimals=options["decimals"], step=options.get("step"),
+                          weights=options.get("weights")))
+
+
+def _json_solution(trace: Trace, options: dict[str, Any]) -> str:
+    return json.dumps(trace.to_json(), indent=options.get("indent"), allow_nan=False) + "\n"
+
+
+# format name -> function(trace, options) -> the whole output. Other modules add to it.
+SOLUTION_FORMATS: dict[str, Callable[[Trace, dict[str, Any]], str]] = {
+    "text": _text_solution,
+    "json": _json_solution,
+}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="chainrule")
+def cli() -> None:
+    """Backpropagation the way it is taught, with every number shown.
+
+    \b
+    Examples:
+      chainrule examples                    list the built-in networks
+      chainrule solve exercise-2            the handout's Exercise 2, worked
+      chainrule solve my-net.toml --steps 100 --format json
+      chainrule examples show exercise-2 > my-net.toml   a file to start from
+    """
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("network")
+@click.option("-n", "--steps", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Gradient-descent steps to run.")
+@click.option("-f", "--format", "fmt", type=click.Choice(sorted(SOLUTION_FORMATS)), default="text",
+              show_default=True, help="Output format.")
+@click.option("-d", "--decimals", type=click.IntRange(0, 17), default=4, show_default=True,
+              help="Decimals shown in text output (JSON is always full precision).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the solution to this file instead of standard output.")
+@click.option("--save-updated", type=click.Path(dir_okay=False, writable=True),
+              help="Write the network with the weights after the last step to this TOML file.")
+@click.option("-r", "--learning-rate", type=float,
+              help="Use this learning rate r instead of the network's own.")
+@click.option("--step", "explain_step", type=click.IntRange(min=1),
+              help="The step explained in full (default 1); the others are summarised.")
+@click.option("--weights", help='Explain only these weights, e.g. "i -> j, j -> k".')
+def solve(network: str, steps: int, fmt: str, decimals: int, output: str | None,
+          save_updated: str | None, learning_rate: float | None, explain_step: int | None,
+          weights: str | None) -> None:
+    """Work NETWORK through STEPS steps of backpropagation and show every number.
+
+    NETWORK is a .toml or .json network file, or a built-in example name
+    (see `chainrule examples`).
+
+    \b
+    Examples:
+      chainrule solve exercise-2
+      chainrule solve exercise-1 --steps 20 --decimals 6
+      chainrule solve my-net.toml --format json --output solution.json
+      chainrule solve my-net.toml --steps 1000 --save-updated my-net-1000.toml
+    """
+    net = load(network)
+    try:
+        trace = run_solve(net, steps, learning_rate=learning_rate)
+    except DivergedError as error:
+        if save_updated and isinstance(error.trace, Trace):
+            _save(save_updated, error.trace, network)
+        raise
+    if explain_step is not None and explain_step > steps:
+        raise click.BadParameter(f"step {explain_step} is past the last step ({steps})",
+                                 param_hint="'--step'")
+    options = {"decimals": decimals, "step": explain_step, "weights": weights,
+               "indent": 2 if output is None and sys.stdout.isatty() else None}
+    if fmt == "text" and output is None:
+        _print_text_solution(trace, options)
+    else:
+        text = SOLUTION_FORMATS[fmt](trace, options)
+        if output:
+            write_atomic(output, text)
+        else:
+            click.echo(text, nl=False)
+    if save_updated:
+        _save(save_updated, trace, network)
+
+
+def _save(path: str, trace: Trace, source: str) -> None:
+    from .netfile import dumps_toml
+
+    comment = f"{source} after {len(trace)} step(s) of chainrule solve (weights and biases updated)"
+    write_atomic(path, dumps_toml(trace.final, comment=comment))
+
+
+class _StdoutClosed(Exception):
+    """The reader of standard output went away (e.g. `| head`)."""
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise _StdoutClosed
+
+
+def _print_text_solution(trace: Trace, options: dict[str, Any]) -> None:
+    from .explain import explain
+    from .render.text import print_document
+
+    doc = explain(trace, decimals=options["decimals"], step=options.get("step"),
+                  weights=options.get("weights"))
+    console = _Console(highlight=False, emoji=False)
+    if not console.is_terminal:
+        console = _Console(highlight=False, emoji=False, width=100, no_color=True)
+    print_document(doc, console)
+
+
+@cli.group(invoke_without_command=True, context_settings=CONTEXT)
+@click.pass_context
+def examples_command(ctx: click.Context) -> None:
+    """List the built-in example networks (`examples show NAME` prints one).
+
+    \b
+    Examples:
+      chainrule examples
+      chainrule examples show exercise-3
+      chainrule examples show aima-21 > my-net.toml
+    """
+    if ctx.invoked_subcommand is None:
+        listing = examples()
+        width = max(map(len, listing))
+        for name, title in listing.items():
+            click.echo(f"{name.ljust(width)}  {title}")
+
+
+@examples_command.command("show", context_settings=CONTEXT)
+@click.argument("name")
+def examples_show(name: str) -> None:
+    """Print the network file of the built-in example NAME."""
+    click.echo(example_text(name), nl=False)
+
+
+cli.add_command(examples_command, "examples")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 internal error, 2 bad input)."""
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="chainrule",
+                        standalone_mode=False)
+        if isinstance(code, int):
+            return code
+    except SystemExit as done:
+        # click exits 1 when the reader of standard output went away (`| head`): not an error
+        if type(sys.stdout).__name__ == "_PacifyFlushWrapper":
+            return 0
+        return done.code if isinstance(done.code, int) else 1
+    except _StdoutClosed:
+        return 0
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.Abort:
+        click.echo("chainrule: interrupted", err=True)
+        return 130
+    except click.UsageError as error:
+        where = f"chainrule {error.ctx.command_path.split(' ', 1)[1]}" if error.ctx and " " in error.ctx.command_path else "chainrule"
+        click.echo(f"{where}: {error.format_message()} (see `{where} --help`)", err=True)
+        return 2
+    except (ChainruleError, click.ClickException) as error:
+        message = error.format_message() if isinstance(error, click.ClickException) else str(error)
+        click.echo(f"chainrule: {_one_line(message)}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        click.echo("chainrule: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as error:  # a bug: say so in one line, unless debugging
+        if os.environ.get("CHAINRULE_DEBUG"):
+            raise
+        click.echo(
+            f"chainrule: internal error ({type(error).__name__}: {_one_line(str(error))}); "
+            "this is a bug, please report it (set CHAINRULE_DEBUG=1 for the traceback)",
+            err=True,
+        )
+        return 1
+    return 0
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def entry_point() -> None:
+    sys.exit(main())

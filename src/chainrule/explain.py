@@ -1,0 +1,386 @@
+"""The worked solution: a Trace turned into a Document, in the handout's order and notation.
+
+Only reads the Trace. Every number shown is one the engine computed; the formulas come from the
+math table. The stages follow the handout: the network, feed-forward, the cost, back-propagation
+(each hidden unit reusing the later layer's dC/dz), each weight's gradient as its chain of
+factors, and the update ``w_new = w_old - r dC/dw``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import mathtable
+from .document import Document, Equation, Math, Paragraph, Section, Table
+from .errors import UsageError
+from .network import Network, WeightKey, weight_name
+from .notation import HANDOUT, Notation, Numbers
+from .trace import SampleTrace, Step, Trace
+
+DOT = Math(" · ", r" \cdot ")
+MAX_TABLE_ROWS = 30
+
+
+def _join(parts: Sequence[Math], sep: Math) -> Math:
+    out = Math("", "")
+    for i, p in enumerate(parts):
+        out = out + (sep + p if i else p)
+    return out
+
+
+def _fill(template_text: str, template_latex: str, **symbols: Math) -> Math:
+    return Math(
+        mathtable.fill(template_text, **{k: v.text for k, v in symbols.items()}),
+        mathtable.fill(template_latex, **{k: v.latex for k, v in symbols.items()}),
+    )
+
+
+def parse_weight_names(network: Network, names: str | Sequence[str]) -> list[WeightKey]:
+    """``"i -> j, j -> k"`` (or a list of such names) -> weight keys; UsageError if unknown."""
+    items = names.split(",") if isinstance(names, str) else list(names)
+    keys = []
+    for item in items:
+        parts = [p.strip() for p in item.split("->")]
+        key = (parts[0], parts[1]) if len(parts) == 2 else ("", "")
+        if key not in network.weights:
+            valid = ", ".join(weight_name(k) for k in network.weights)
+            raise UsageError(f"no weight {item.strip()!r} in this network; weights are {valid}")
+        keys.append(key)
+    return keys
+
+
+class Explainer:
+    """Builds the Document for one Trace (see :func:`explain`)."""
+
+    def __init__(self, trace: Trace, decimals: int, notation: Notation) -> None:
+        self.trace = trace
+        self.net = trace.network
+        self.n = notation
+        self.num = Numbers(decimals)
+        self.cost = mathtable.COSTS[self.net.cost]
+        self.labels: dict[tuple[str, str], str] = {}
+
+    # -- pieces ----------------------------------------------------------------------------
+
+    def weight_symbol(self, key: WeightKey) -> Math:
+        return self.n.w(key[0], key[1], self.net.layer(key[1]))
+
+    def network_section(self) -> Section:
+        net, n = self.net, self.n
+        units = []
+        for layer in net.layers:
+            for name in layer:
+                u = net.unit[name]
+                g = "input" if u.is_input else u.activation
+                if u.parameter is not None:
+                    g += f" (slope {self.num(u.parameter)})"
+                bias = net.biases.get(name)
+                units.append(
+                    (name, net.layer(name), g, self.num.math(bias.value) if bias else "")
+                )
+        weights = [
+            (self.weight_symbol(k), weight_name(k), self.num.math(p.value), "" if p.trainable else "frozen")
+            for k, p in net.weights.items()
+        ]
+        blocks: list[Equation | Paragraph | Table] = [
+            Table(("unit", "layer", "activation g", "bias b"), tuple(units), "Units, input side first"),
+            Table(("weight", "from -> to", "value", ""), tuple(weights), "Weights"),
+            Equation(Math("cost", r"\text{cost}"), (Math(self.cost.summary, self.cost.summary_latex),)),
+            Equation(n.r, (self.num.math(net.learning_rate),), ("the learning rate",)),
+        ]
+        rows = []
+        for s_index, s in enumerate(net.samples, start=1):
+            cells: list[str | Math] = [str(s_index)]
+            cells += [n.a(k) + Math(" = ", " = ") + self.num.math(v) for k, v in s.inputs.items()]
+            cells += [n.y(k) + Math(" = ", " = ") + self.num.math(v) for k, v in s.targets.items()]
+            rows.append(tuple(cells))
+        header = ("sample", *(["input"] * len(net.inputs)), *(["target"] * len(net.outputs)))
+        blocks.append(Table(header, tuple(rows), "Samples (several make one batch: mean cost, mean gradients)"))
+        return Section("The network", tuple(blocks))
+
+    def forward(self, s: SampleTrace, weights: Sequence[float], biases: Sequence[float]) -> list[Equation]:
+        net, n, num = self.net, self.n, self.num
+        lay = s.layout
+        out = []
+        bias_index = {u: i for i, u in enumerate(lay.bias_units)}
+        for layer in net.layers:
+            for name in layer:
+                u = s.unit(name)
+                if u.z is None:
+                    out.append(Equation(n.a(name), (num.math(u.a),), (f"input, layer {u.layer}",)))
+                    continue
+                incoming = [k for k in lay.weight_keys if k[1] == name]
+                sym = [n.a(k[0]) + DOT + n.w(*k) for k in incoming]
+                nums = [num.factor(s.a[lay.index[k[0]]]) + DOT + num.factor(weights[lay.weight_index[k]])
+                        for k in incoming]
+                if name in bias_index:
+                    sym.append(n.b(name))
+                    nums.append(num.factor(biases[bias_index[name]]))
+                plus = Math(" + ", " + ")
+                forms = [_join(sym, plus)]
+                forms.append(_join(nums, plus))
+                forms.append(num.math(u.z))
+                out.append(Equation(n.z(name), tuple(forms), (f"layer {u.layer}",)))
+                fn = mathtable.ACTIVATIONS[u.activation]
+                p = net.unit[name].parameter
+                pm = num.math(p) if p is not None else Math("", "")
+                if fn.kind == "softmax":
+                    forms = [_fill(fn.formula, fn.formula_latex, z=n.z(name)), num.math(u.a)]
+                elif u.activation == "identity":
+                    forms = [n.z(name), num.math(u.a)]
+                else:
+                    forms = [
+                        _fill(fn.formula, fn.formula_latex, z=n.z(name), p=pm),
+                        _fill(fn.formula, fn.formula_latex, z=num.factor(u.z), p=pm),
+                        num.math(u.a),
+                    ]
+                out.append(Equation(n.a(name), tuple(forms), (u.activation,)))
+        return out
+
+    def cost_lines(self, s: SampleTrace, lhs: Math) -> Equation:
+        n, num, c = self.n, self.num, self.cost
+        k_count = Math(str(len(self.net.outputs)), str(len(self.net.outputs)))
+        sym = [_fill(c.formula, c.formula_latex, a=n.a(k), y=n.y(k), K=k_count) for k in self.net.outputs]
+        nums = [
+            _fill(c.formula, c.formula_latex, a=num.factor(s.a[s.layout.index[k]]),
+                  y=num.factor(s.targets[k]), K=k_count)
+            for k in self.net.outputs
+        ]
+        plus = Math(" + ", " + ")
+        return Equation(lhs, (_join(sym, plus), _join(nums, plus), num.math(s.cost)), (self.net.cost,))
+
+    def backward(self, s: SampleTrace, weights: Sequence[float], prefix: str) -> list[Equation]:
+        net, n, num, c = self.net, self.n, self.num, self.cost
+        lay = s.layout
+        out: list[Equation] = []
+        count = 0
+        k_count = Math(str(len(net.outputs)), str(len(net.outputs)))
+
+        def label() -> str:
+            nonlocal count
+            count += 1
+            return f"{prefix}.{count}"
+
+        softmax = bool(net.outputs) and net.unit[net.outputs[0]].activation == "softmax"
+        for layer in reversed(net.layers):
+            for name in layer:
+                u = s.unit(name)
+                if u.z is None or u.dC_da is None or u.dC_dz is None:
+                    continue
+                d_a = n.d(n.C, n.a(name))
+                d_z = n.d(n.C, n.z(name))
+                slope = n.d(n.a(name), n.z(name))
+                if name in net.outputs:
+                    a, y = num.factor(u.a), num.factor(s.targets[name])
+                    out.append(Equation(d_a, (
+                        _fill(c.slope_formula, c.slope_latex, a=n.a(name), y=n.y(name), K=k_count),
+                        _fill(c.slope_formula, c.slope_latex, a=a, y=y, K=k_count),
+                        num.math(u.dC_da)), ("the cost's derivative at the output",), label()))
+                else:
+                    targets = [k for k in lay.weight_keys if k[0] == name]
+                    sym = [n.w(*k) + DOT + n.d(n.C, n.z(k[1])) for k in targets]
+                    nums = [num.factor(weights[lay.weight_index[k]]) + DOT
+                            + num.factor(s.dC_dz[lay.index[k[1]]]) for k in targets]
+                    refs = ", ".join(f"({self.labels[(k[1], 'dz')]})" for k in targets)
+                    plus = Math(" + ", " + ")
+                    out.append(Equation(d_a, (_join(sym, plus), _join(nums, plus), num.math(u.dC_da)),
+                                        (f"reuses dC/dz from the later layer: {refs}",), label()))
+                self.labels[(name, "da")] = f"{prefix}.{count}"
+                if softmax and name in net.outputs:
+                    forms = [Math(f"a_{name} (dC/da_{name} - sum_j a_j dC/da_j)",
+                                  rf"{n.a(name).latex}\left({d_a.latex} - \sum_j a_j \frac{{\partial C}}{{\partial a_j}}\right)")]
+                    if net.cost == "categorical_cross_entropy":
+                        forms.append(Math(f"a_{name} sum_j y_j - y_{name}",
+                                          rf"{n.a(name).latex} \sum_j y_j - {n.y(name).latex}"))
+                    forms.append(num.math(u.dC_dz))
+                    out.append(Equation(d_z, tuple(forms), ("through the whole softmax",), label()))
+                else:
+                    assert u.da_dz is not None
+                    fn = mathtable.ACTIVATIONS[u.activation]
+                    p = net.unit[name].parameter
+                    pm = num.math(p) if p is not None else Math("", "")
+                    forms = [n.slope(name)]
+                    if fn.slope_formula not in ("1",):
+                        forms.append(_fill(fn.slope_formula, fn.slope_latex, z=n.z(name), a=n.a(name), p=pm))
+                        forms.append(_fill(fn.slope_formula, fn.slope_latex, z=num.factor(u.z),
+                                           a=num.factor(u.a), p=pm))
+                    forms.append(num.math(u.da_dz))
+                    note: tuple[str | Math, ...] = (u.activation,)
+                    if u.blocked:
+                        note = (f"{n.z(name).text} = {num(u.z)} <= 0, so da_{name}/dz_{name} = 0: "
+                                f"no gradient flows to the weights into {name}",)
+                    out.append(Equation(slope, tuple(forms), note, label()))
+                    out.append(Equation(d_z, (slope + DOT + d_a,
+                                              num.factor(u.da_dz) + DOT + num.factor(u.dC_da),
+                                              num.math(u.dC_dz)), (), label()))
+                self.labels[(name, "dz")] = f"{prefix}.{count}"
+        return out
+
+    def gradient_lines(self, step: Step, keys: Sequence[WeightKey]) -> list[Equation]:
+        net, n, num = self.net, self.n, self.num
+        lay = step.layout
+        out = []
+        many = len(step.samples) > 1
+        ordered = sorted(keys, key=lambda k: net.depth[k[1]])
+        for key in ordered:
+            src, dst = key
+            w = self.weight_symbol(key)
+            lhs = n.d(n.C, w)
+            unit = step.samples[0].unit(dst)
+            chain = n.d(n.z(dst), n.w(src, dst)) + DOT
+            if unit.da_dz is None:
+                chain = chain + n.d(n.C, n.z(dst))
+                factors = n.a(src) + DOT + n.d(n.C, n.z(dst))
+            else:
+                chain = chain + n.d(n.a(dst), n.z(dst)) + DOT + n.d(n.C, n.a(dst))
+                factors = n.a(src) + DOT + n.slope(dst) + DOT + n.d(n.C, n.a(dst))
+            forms = [chain, factors]
+            notes: list[str] = []
+            if not many:
+                forms += self._factor_numbers(step.samples[0], key)
+            else:
+                values = [num.factor(s.weight_gradients[lay.weight_index[key]]) for s in step.samples]
+                forms.append(Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
+                             + _join(values, Math(" + ", " + ")) + Math(")", ")"))
+                forms.append(num.math(step.weight_gradients[lay.weight_index[key]]))
+                notes.append("the mean over the batch's samples")
+            if dst not in net.outputs and (dst, "da") in self.labels:
+                notes.append(f"dC/da_{dst} reused from ({self.labels[(dst, 'da')]})")
+            elif (dst, "dz") in self.labels:
+                notes.append(f"dC/dz_{dst} from ({self.labels[(dst, 'dz')]})")
+            if unit.blocked and not many:
+                notes.append(f"z_{dst} <= 0: the ReLU is off, so this gradient is 0")
+            out.append(Equation(lhs, tuple(forms), ("; ".join(str(x) for x in notes),) if notes else ()))
+        for bi, name in enumerate(lay.bias_units):
+            lhs = n.d(n.C, n.b(name))
+            forms = [n.d(n.C, n.z(name))]
+            if many:
+                values = [num.factor(s.bias_gradients[bi]) for s in step.samples]
+                forms.append(Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
+                             + _join(values, Math(" + ", " + ")) + Math(")", ")"))
+            forms.append(num.math(step.bias_gradients[bi]))
+            out.append(Equation(lhs, tuple(forms), ("dz/db = 1",)))
+        return out
+
+    def _factor_numbers(self, s: SampleTrace, key: WeightKey) -> list[Math]:
+        f = s.factors(key)
+        num = self.num
+        if f.da_dz is None:
+            nums = num.factor(f.a_from) + DOT + num.factor(f.dC_dz)
+        else:
+            nums = num.factor(f.a_from) + DOT + num.factor(f.da_dz) + DOT + num.factor(f.dC_da)
+        return [nums, num.math(f.gradient)]
+
+    def update_lines(self, step: Step, keys: Sequence[WeightKey]) -> tuple[list[Equation], Table]:
+        net, n, num = self.net, self.n, self.num
+        lay = step.layout
+        r = num.factor(net.learning_rate)
+        lines = []
+        rows = []
+        for key in keys:
+            i = lay.weight_index[key]
+            old, grad, new = step.weights_before[i], step.weight_gradients[i], step.weights_after[i]
+            w = self.weight_symbol(key)
+            trainable = net.weights[key].trainable
+            lhs = Math(f"new {w.text}", rf"{w.latex}_{{\text{{new}}}}")
+            if trainable:
+                forms = (Math(f"{w.text} - r · dC/d{w.text}", rf"{w.latex} - r \cdot \frac{{\partial C}}{{\partial {w.latex}}}"),
+                         num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad), num.math(new))
+                lines.append(Equation(lhs, forms))
+            else:
+                lines.append(Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",)))
+            rows.append((w, num.math(old), num.math(grad), num.math(new)))
+        for bi, name in enumerate(lay.bias_units):
+            old, grad, new = step.biases_before[bi], step.bias_gradients[bi], step.biases_after[bi]
+            b = n.b(name)
+            lhs = Math(f"new {b.text}", rf"{b.latex}_{{\text{{new}}}}")
+            if net.biases[name].trainable:
+                lines.append(Equation(lhs, (num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad),
+                                            num.math(new))))
+            else:
+                lines.append(Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",)))
+            rows.append((b, num.math(old), num.math(grad), num.math(new)))
+        table = Table(("parameter", "old", "dC/d(parameter)", "new"), tuple(rows), "The update")
+        return lines, table
+
+    def step_sections(self, step: Step, keys: Sequence[WeightKey]) -> list[Section]:
+        k = step.number
+        n = self.n
+        sections = [Section(f"Step {k} of {len(self.trace)}", (), 2)]
+        many = len(step.samples) > 1
+        fwd: list[Equation | Paragraph | Table] = []
+        back: list[Equation | Paragraph | Table] = []
+        cost: list[Equation | Paragraph | Table] = []
+        for si, s in enumerate(step.samples, start=1):
+            if many:
+                fwd.append(Paragraph((f"Sample {si}:",)))
+                back.append(Paragraph((f"Sample {si}:",)))
+            fwd += self.forward(s, step.weights_before, step.biases_before)
+            lhs = Math(f"C_{si}", f"C_{{{si}}}") if many else n.C
+            cost.append(self.cost_lines(s, lhs))
+            back += self.backward(s, step.weights_before, f"{k}.3" + (f".{si}" if many else ""))
+        if many:
+            values = [self.num.factor(s.cost) for s in step.samples]
+            cost.append(Equation(n.C, (Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
+                                       + _join(values, Math(" + ", " + ")) + Math(")", ")"),
+                                       self.num.math(step.cost)), ("the batch's mean cost",)))
+        lines, table = self.update_lines(step, keys)
+        sections += [
+            Section(f"{k}.1 Feed-forward", tuple(fwd), 3),
+            Section(f"{k}.2 The cost", tuple(cost), 3),
+            Section(f"{k}.3 Back-propagation: dC/dz for every unit, output first", tuple(back), 3),
+            Section(f"{k}.4 The gradients, by the chain rule", tuple(self.gradient_lines(step, keys)), 3),
+            Section(f"{k}.5 The update, w_new = w_old - r dC/dw", (*lines, table), 3),
+        ]
+        return sections
+
+    def summary(self) -> Section:
+        lay = self.trace.steps[0].layout
+        steps = self.trace.steps
+        if len(steps) <= MAX_TABLE_ROWS:
+            chosen = steps
+        else:
+            stride = (len(steps) - 1) / (MAX_TABLE_ROWS - 1)
+            picks = sorted({round(i * stride) for i in range(MAX_TABLE_ROWS)})
+            chosen = [steps[i] for i in picks]
+        names = [self.weight_symbol(k) for k in lay.weight_keys] + [self.n.b(u) for u in lay.bias_units]
+        rows = tuple(
+            (str(s.number), self.num.math(s.cost),
+             *(self.num.math(v) for v in [*s.weights_after, *s.biases_after]))
+            for s in chosen
+        )
+        caption = "Cost before each step's update, and the parameters after it"
+        if len(chosen) < len(steps):
+            caption += f" ({len(chosen)} of the {len(steps)} steps, evenly spaced, first and last included)"
+        return Section("All steps", (Table(("step", "C", *names), rows, caption),), 2)
+
+
+def explain(
+    trace: Trace,
+    *,
+    decimals: int = 4,
+    step: int | None = None,
+    weights: str | Sequence[str] | None = None,
+    notation: Notation = HANDOUT,
+) -> Document:
+    """The worked solution of ``trace`` as a Document (render it with :mod:`chainrule.render`).
+
+    Parameters
+    ----------
+    decimals : decimals shown for every number.
+    step : the step explained in full (default 1); every step is in the summary table.
+    weights : explain only these weights (``"i -> j, j -> k"`` or a list); default all.
+    notation : the symbols to use (:data:`chainrule.notation.HANDOUT` by default).
+    """
+    if not trace.steps:
+        raise UsageError("the trace has no steps to explain")
+    number = 1 if step is None else step
+    if not 1 <= number <= len(trace):
+        raise UsageError(f"step {number} does not exist; this run has steps 1 to {len(trace)}")
+    ex = Explainer(trace, decimals, notation)
+    keys = list(trace.network.weights) if weights is None else parse_weight_names(trace.network, weights)
+    sections = [ex.network_section(), *ex.step_sections(trace.step(number), keys)]
+    if len(trace) > 1:
+        sections.append(ex.summary())
+    return Document(trace.network.title or "Worked solution", tuple(sections),
+                    trace.network.description or "")

@@ -1,0 +1,96 @@
+"""Symbols in the handout's notation, as plain text and LaTeX (see docs/notation.md).
+
+Layers are counted back from the output (L, L-1, ...); ``w_jk^(L)`` is the weight from unit j in
+L-1 to unit k in L; ``z`` is a unit's weighted input sum (plus bias), ``a`` its activation, ``y``
+a target, ``C`` the cost, ``r`` the learning rate.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .document import Math
+
+
+def latex_name(name: str) -> str:
+    """A unit name inside LaTeX math: ``In_1`` -> ``\\mathrm{In\\_1}``, ``k`` -> ``k``."""
+    if len(name) == 1:
+        return name
+    return r"\mathrm{" + name.replace("_", r"\_") + "}"
+
+
+class Notation:
+    """The handout's symbols (3Blue1Brown's): a_j, z_k, w_jk^(L), dC/da_k, g'(z_k)."""
+
+    name = "handout"
+
+    def a(self, u: str) -> Math:
+        return Math(f"a_{u}", f"a_{{{latex_name(u)}}}")
+
+    def z(self, u: str) -> Math:
+        return Math(f"z_{u}", f"z_{{{latex_name(u)}}}")
+
+    def y(self, u: str) -> Math:
+        return Math(f"y_{u}", f"y_{{{latex_name(u)}}}")
+
+    def b(self, u: str) -> Math:
+        return Math(f"b_{u}", f"b_{{{latex_name(u)}}}")
+
+    def w(self, src: str, dst: str, layer: str | None = None) -> Math:
+        short = len(src) == 1 and len(dst) == 1
+        text = f"w_{src}{dst}" if short else f"w_({src},{dst})"
+        sub = f"{latex_name(src)}{latex_name(dst)}" if short else f"{latex_name(src)},{latex_name(dst)}"
+        latex = f"w_{{{sub}}}"
+        if layer:
+            text += f"^({layer})"
+            latex += f"^{{({layer})}}"
+        return Math(text, latex)
+
+    def g(self, u: str) -> Math:
+        return Math(f"g_{u}", f"g_{{{latex_name(u)}}}")
+
+    def slope(self, u: str) -> Math:
+        """The activation's slope at z_u: g'(z_u)."""
+        return Math(f"g'(z_{u})", f"g'(z_{{{latex_name(u)}}})")
+
+    def d(self, top: Math, bottom: Math) -> Math:
+        """The derivative d top / d bottom."""
+        return Math(f"d{top.text}/d{bottom.text}", rf"\frac{{\partial {top.latex}}}{{\partial {bottom.latex}}}")
+
+    C = Math("C", "C")
+    r = Math("r", "r")
+
+
+HANDOUT = Notation()
+
+
+class Numbers:
+    """Formats numbers with a fixed number of decimals, trailing zeros trimmed (0.602, -1.2054)."""
+
+    def __init__(self, decimals: int = 4) -> None:
+        self.decimals = decimals
+
+    def __call__(self, x: float) -> str:
+        if math.isnan(x) or math.isinf(x):
+            return str(x)
+        d = self.decimals
+        if x != 0.0 and abs(x) < 0.5 * 10.0 ** (-d):
+            return f"{x:.{max(d - 1, 1)}e}"
+        text = f"{x:.{d}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+
+    def math(self, x: float) -> Math:
+        """A number as Math (LaTeX writes e-notation as ``\\times 10^{n}``)."""
+        text = self(x)
+        latex = text
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            latex = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+        return Math(text, latex)
+
+    def factor(self, x: float) -> Math:
+        """A number inside a product or after a minus: negatives in parentheses."""
+        m = self.math(x)
+        return Math(f"({m.text})", rf"({m.latex})") if m.text.startswith("-") else m
