@@ -52,7 +52,7 @@ def random_network_dict(
         n_out = 2
     layers.append([f"o{i}" for i in range(n_out)])
 
-    units: dict[str, Any] = {name: "input" for name in layers[0]}
+    units: dict[str, Any] = dict.fromkeys(layers[0], "input")
     for layer in layers[1:-1]:
         for name in layer:
             act = rng.choice(hidden_acts)

@@ -28,8 +28,14 @@ def _text_solution(trace: Trace, options: dict[str, Any]) -> str:
     from .explain import explain
     from .render.text import render
 
-    return render(explain(trace, decimals=options["decimals"], step=options.get("step"),
-                          weights=options.get("weights")))
+    return render(
+        explain(
+            trace,
+            decimals=options["decimals"],
+            step=options.get("step"),
+            weights=options.get("weights"),
+        )
+    )
 
 
 def _json_solution(trace: Trace, options: dict[str, Any]) -> str:
@@ -59,24 +65,66 @@ def cli() -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("network")
-@click.option("-n", "--steps", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Gradient-descent steps to run.")
-@click.option("-f", "--format", "fmt", type=click.Choice(sorted(SOLUTION_FORMATS)), default="text",
-              show_default=True, help="Output format.")
-@click.option("-d", "--decimals", type=click.IntRange(0, 17), default=4, show_default=True,
-              help="Decimals shown in text output (JSON is always full precision).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the solution to this file instead of standard output.")
-@click.option("--save-updated", type=click.Path(dir_okay=False, writable=True),
-              help="Write the network with the weights after the last step to this TOML file.")
-@click.option("-r", "--learning-rate", type=float,
-              help="Use this learning rate r instead of the network's own.")
-@click.option("--step", "explain_step", type=click.IntRange(min=1),
-              help="The step explained in full (default 1); the others are summarised.")
+@click.option(
+    "-n",
+    "--steps",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Gradient-descent steps to run.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(SOLUTION_FORMATS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-d",
+    "--decimals",
+    type=click.IntRange(0, 17),
+    default=4,
+    show_default=True,
+    help="Decimals shown in text output (JSON is always full precision).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the solution to this file instead of standard output.",
+)
+@click.option(
+    "--save-updated",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the network with the weights after the last step to this TOML file.",
+)
+@click.option(
+    "-r",
+    "--learning-rate",
+    type=float,
+    help="Use this learning rate r instead of the network's own.",
+)
+@click.option(
+    "--step",
+    "explain_step",
+    type=click.IntRange(min=1),
+    help="The step explained in full (default 1); the others are summarised.",
+)
 @click.option("--weights", help='Explain only these weights, e.g. "i -> j, j -> k".')
-def solve(network: str, steps: int, fmt: str, decimals: int, output: str | None,
-          save_updated: str | None, learning_rate: float | None, explain_step: int | None,
-          weights: str | None) -> None:
+def solve(
+    network: str,
+    steps: int,
+    fmt: str,
+    decimals: int,
+    output: str | None,
+    save_updated: str | None,
+    learning_rate: float | None,
+    explain_step: int | None,
+    weights: str | None,
+) -> None:
     """Work NETWORK through STEPS steps of backpropagation and show every number.
 
     NETWORK is a .toml or .json network file, or a built-in example name
@@ -97,10 +145,15 @@ def solve(network: str, steps: int, fmt: str, decimals: int, output: str | None,
             _save(save_updated, error.trace, network)
         raise
     if explain_step is not None and explain_step > steps:
-        raise click.BadParameter(f"step {explain_step} is past the last step ({steps})",
-                                 param_hint="'--step'")
-    options = {"decimals": decimals, "step": explain_step, "weights": weights,
-               "indent": 2 if output is None and sys.stdout.isatty() else None}
+        raise click.BadParameter(
+            f"step {explain_step} is past the last step ({steps})", param_hint="'--step'"
+        )
+    options = {
+        "decimals": decimals,
+        "step": explain_step,
+        "weights": weights,
+        "indent": 2 if output is None and sys.stdout.isatty() else None,
+    }
     if fmt == "text" and output is None:
         _print_text_solution(trace, options)
     else:
@@ -136,8 +189,12 @@ def _print_text_solution(trace: Trace, options: dict[str, Any]) -> None:
     from .explain import explain
     from .render.text import print_document
 
-    doc = explain(trace, decimals=options["decimals"], step=options.get("step"),
-                  weights=options.get("weights"))
+    doc = explain(
+        trace,
+        decimals=options["decimals"],
+        step=options.get("step"),
+        weights=options.get("weights"),
+    )
     console = _Console(highlight=False, emoji=False)
     if not console.is_terminal:
         console = _Console(highlight=False, emoji=False, width=100, no_color=True)
@@ -175,8 +232,11 @@ cli.add_command(examples_command, "examples")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 internal error, 2 bad input)."""
     try:
-        code = cli.main(args=list(argv) if argv is not None else None, prog_name="chainrule",
-                        standalone_mode=False)
+        code = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="chainrule",
+            standalone_mode=False,
+        )
         if isinstance(code, int):
             return code
     except SystemExit as done:
@@ -192,7 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("chainrule: interrupted", err=True)
         return 130
     except click.UsageError as error:
-        where = f"chainrule {error.ctx.command_path.split(' ', 1)[1]}" if error.ctx and " " in error.ctx.command_path else "chainrule"
+        where = (
+            f"chainrule {error.ctx.command_path.split(' ', 1)[1]}"
+            if error.ctx and " " in error.ctx.command_path
+            else "chainrule"
+        )
         click.echo(f"{where}: {error.format_message()} (see `{where} --help`)", err=True)
         return 2
     except (ChainruleError, click.ClickException) as error:

@@ -33,7 +33,9 @@ class _Plan:
         self.outputs = [idx[n] for n in net.outputs]
         output_set = set(self.outputs)
         self.forward = [i for i in order if not lay.is_input[i]]
-        self.hidden_backward = [i for i in reversed(order) if not lay.is_input[i] and i not in output_set]
+        self.hidden_backward = [
+            i for i in reversed(order) if not lay.is_input[i] and i not in output_set
+        ]
         self.incoming: list[list[tuple[int, int]]] = [[] for _ in range(self.n)]
         self.outgoing: list[list[tuple[int, int]]] = [[] for _ in range(self.n)]
         for wi, (src, dst) in enumerate(lay.weight_keys):
@@ -54,8 +56,12 @@ class _Plan:
         self.bias_units = [idx[u] for u in lay.bias_units]
 
     def run(
-        self, lay: Layout, inputs: dict[str, float], targets: dict[str, float],
-        w: list[float], b: list[float],
+        self,
+        lay: Layout,
+        inputs: dict[str, float],
+        targets: dict[str, float],
+        w: list[float],
+        b: list[float],
     ) -> SampleTrace:
         n = self.n
         z = [0.0] * n
@@ -120,7 +126,9 @@ class _Plan:
             slope = self.slope[j](z[j], a[j], self.param[j])
             da_dz[j] = slope
             dC_dz[j] = slope * s
-        weight_gradients = [a[s] * dC_dz[d] for s, d in zip(self.weight_src, self.weight_dst, strict=True)]
+        weight_gradients = [
+            a[s] * dC_dz[d] for s, d in zip(self.weight_src, self.weight_dst, strict=True)
+        ]
         bias_gradients = [dC_dz[u] for u in self.bias_units]
         return SampleTrace(
             lay, inputs, targets, z, a, da_dz, dC_da, dC_dz, cost, weight_gradients, bias_gradients
@@ -158,8 +166,11 @@ def solve(network: NetworkLike, steps: int = 1, *, learning_rate: float | None =
         raise UsageError(f"steps must be a whole number >= 1, got {steps!r}")
     net = load(network)
     if learning_rate is not None:
-        if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate)
-                and learning_rate > 0):
+        if not (
+            isinstance(learning_rate, (int, float))
+            and math.isfinite(learning_rate)
+            and learning_rate > 0
+        ):
             raise UsageError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
         net = net.with_parameters(learning_rate=float(learning_rate))
     lay = Layout(net)
@@ -181,8 +192,14 @@ def solve(network: NetworkLike, steps: int = 1, *, learning_rate: float | None =
             gb = only.bias_gradients
         else:
             cost = sum(p.cost for p in passes) / n_samples
-            gw = [sum(col) / n_samples for col in zip(*(p.weight_gradients for p in passes), strict=True)]
-            gb = [sum(col) / n_samples for col in zip(*(p.bias_gradients for p in passes), strict=True)]
+            gw = [
+                sum(col) / n_samples
+                for col in zip(*(p.weight_gradients for p in passes), strict=True)
+            ]
+            gb = [
+                sum(col) / n_samples
+                for col in zip(*(p.bias_gradients for p in passes), strict=True)
+            ]
         if not math.isfinite(cost):
             raise _diverged(net, recorded, number, f"the cost became {cost}")
         new_w = [wv - r * g if t else wv for wv, g, t in zip(w, gw, w_train, strict=True)]

@@ -75,17 +75,24 @@ class Explainer:
                 if u.parameter is not None:
                     g += f" (slope {self.num(u.parameter)})"
                 bias = net.biases.get(name)
-                units.append(
-                    (name, net.layer(name), g, self.num.math(bias.value) if bias else "")
-                )
+                units.append((name, net.layer(name), g, self.num.math(bias.value) if bias else ""))
         weights = [
-            (self.weight_symbol(k), weight_name(k), self.num.math(p.value), "" if p.trainable else "frozen")
+            (
+                self.weight_symbol(k),
+                weight_name(k),
+                self.num.math(p.value),
+                "" if p.trainable else "frozen",
+            )
             for k, p in net.weights.items()
         ]
         blocks: list[Equation | Paragraph | Table] = [
-            Table(("unit", "layer", "activation g", "bias b"), tuple(units), "Units, input side first"),
+            Table(
+                ("unit", "layer", "activation g", "bias b"), tuple(units), "Units, input side first"
+            ),
             Table(("weight", "from -> to", "value", ""), tuple(weights), "Weights"),
-            Equation(Math("cost", r"\text{cost}"), (Math(self.cost.summary, self.cost.summary_latex),)),
+            Equation(
+                Math("cost", r"\text{cost}"), (Math(self.cost.summary, self.cost.summary_latex),)
+            ),
             Equation(n.r, (self.num.math(net.learning_rate),), ("the learning rate",)),
         ]
         rows = []
@@ -95,10 +102,16 @@ class Explainer:
             cells += [n.y(k) + Math(" = ", " = ") + self.num.math(v) for k, v in s.targets.items()]
             rows.append(tuple(cells))
         header = ("sample", *(["input"] * len(net.inputs)), *(["target"] * len(net.outputs)))
-        blocks.append(Table(header, tuple(rows), "Samples (several make one batch: mean cost, mean gradients)"))
+        blocks.append(
+            Table(
+                header, tuple(rows), "Samples (several make one batch: mean cost, mean gradients)"
+            )
+        )
         return Section("The network", tuple(blocks))
 
-    def forward(self, s: SampleTrace, weights: Sequence[float], biases: Sequence[float]) -> list[Equation]:
+    def forward(
+        self, s: SampleTrace, weights: Sequence[float], biases: Sequence[float]
+    ) -> list[Equation]:
         net, n, num = self.net, self.n, self.num
         lay = s.layout
         out = []
@@ -111,8 +124,12 @@ class Explainer:
                     continue
                 incoming = [k for k in lay.weight_keys if k[1] == name]
                 sym = [n.a(k[0]) + DOT + n.w(*k) for k in incoming]
-                nums = [num.factor(s.a[lay.index[k[0]]]) + DOT + num.factor(weights[lay.weight_index[k]])
-                        for k in incoming]
+                nums = [
+                    num.factor(s.a[lay.index[k[0]]])
+                    + DOT
+                    + num.factor(weights[lay.weight_index[k]])
+                    for k in incoming
+                ]
                 if name in bias_index:
                     sym.append(n.b(name))
                     nums.append(num.factor(biases[bias_index[name]]))
@@ -140,14 +157,24 @@ class Explainer:
     def cost_lines(self, s: SampleTrace, lhs: Math) -> Equation:
         n, num, c = self.n, self.num, self.cost
         k_count = Math(str(len(self.net.outputs)), str(len(self.net.outputs)))
-        sym = [_fill(c.formula, c.formula_latex, a=n.a(k), y=n.y(k), K=k_count) for k in self.net.outputs]
+        sym = [
+            _fill(c.formula, c.formula_latex, a=n.a(k), y=n.y(k), K=k_count)
+            for k in self.net.outputs
+        ]
         nums = [
-            _fill(c.formula, c.formula_latex, a=num.factor(s.a[s.layout.index[k]]),
-                  y=num.factor(s.targets[k]), K=k_count)
+            _fill(
+                c.formula,
+                c.formula_latex,
+                a=num.factor(s.a[s.layout.index[k]]),
+                y=num.factor(s.targets[k]),
+                K=k_count,
+            )
             for k in self.net.outputs
         ]
         plus = Math(" + ", " + ")
-        return Equation(lhs, (_join(sym, plus), _join(nums, plus), num.math(s.cost)), (self.net.cost,))
+        return Equation(
+            lhs, (_join(sym, plus), _join(nums, plus), num.math(s.cost)), (self.net.cost,)
+        )
 
     def backward(self, s: SampleTrace, weights: Sequence[float], prefix: str) -> list[Equation]:
         net, n, num, c = self.net, self.n, self.num, self.cost
@@ -172,26 +199,59 @@ class Explainer:
                 slope = n.d(n.a(name), n.z(name))
                 if name in net.outputs:
                     a, y = num.factor(u.a), num.factor(s.targets[name])
-                    out.append(Equation(d_a, (
-                        _fill(c.slope_formula, c.slope_latex, a=n.a(name), y=n.y(name), K=k_count),
-                        _fill(c.slope_formula, c.slope_latex, a=a, y=y, K=k_count),
-                        num.math(u.dC_da)), ("the cost's derivative at the output",), label()))
+                    out.append(
+                        Equation(
+                            d_a,
+                            (
+                                _fill(
+                                    c.slope_formula,
+                                    c.slope_latex,
+                                    a=n.a(name),
+                                    y=n.y(name),
+                                    K=k_count,
+                                ),
+                                _fill(c.slope_formula, c.slope_latex, a=a, y=y, K=k_count),
+                                num.math(u.dC_da),
+                            ),
+                            ("the cost's derivative at the output",),
+                            label(),
+                        )
+                    )
                 else:
                     targets = [k for k in lay.weight_keys if k[0] == name]
                     sym = [n.w(*k) + DOT + n.d(n.C, n.z(k[1])) for k in targets]
-                    nums = [num.factor(weights[lay.weight_index[k]]) + DOT
-                            + num.factor(s.dC_dz[lay.index[k[1]]]) for k in targets]
+                    nums = [
+                        num.factor(weights[lay.weight_index[k]])
+                        + DOT
+                        + num.factor(s.dC_dz[lay.index[k[1]]])
+                        for k in targets
+                    ]
                     refs = ", ".join(f"({self.labels[(k[1], 'dz')]})" for k in targets)
                     plus = Math(" + ", " + ")
-                    out.append(Equation(d_a, (_join(sym, plus), _join(nums, plus), num.math(u.dC_da)),
-                                        (f"reuses dC/dz from the later layer: {refs}",), label()))
+                    out.append(
+                        Equation(
+                            d_a,
+                            (_join(sym, plus), _join(nums, plus), num.math(u.dC_da)),
+                            (f"reuses dC/dz from the later layer: {refs}",),
+                            label(),
+                        )
+                    )
                 self.labels[(name, "da")] = f"{prefix}.{count}"
                 if softmax and name in net.outputs:
-                    forms = [Math(f"a_{name} (dC/da_{name} - sum_j a_j dC/da_j)",
-                                  rf"{n.a(name).latex}\left({d_a.latex} - \sum_j a_j \frac{{\partial C}}{{\partial a_j}}\right)")]
+                    forms = [
+                        Math(
+                            f"a_{name} (dC/da_{name} - sum_j a_j dC/da_j)",
+                            rf"{n.a(name).latex}\left({d_a.latex} - "
+                            r"\sum_j a_j \frac{\partial C}{\partial a_j}\right)",
+                        )
+                    ]
                     if net.cost == "categorical_cross_entropy":
-                        forms.append(Math(f"a_{name} sum_j y_j - y_{name}",
-                                          rf"{n.a(name).latex} \sum_j y_j - {n.y(name).latex}"))
+                        forms.append(
+                            Math(
+                                f"a_{name} sum_j y_j - y_{name}",
+                                rf"{n.a(name).latex} \sum_j y_j - {n.y(name).latex}",
+                            )
+                        )
                     forms.append(num.math(u.dC_dz))
                     out.append(Equation(d_z, tuple(forms), ("through the whole softmax",), label()))
                 else:
@@ -201,18 +261,38 @@ class Explainer:
                     pm = num.math(p) if p is not None else Math("", "")
                     forms = [n.slope(name)]
                     if fn.slope_formula not in ("1",):
-                        forms.append(_fill(fn.slope_formula, fn.slope_latex, z=n.z(name), a=n.a(name), p=pm))
-                        forms.append(_fill(fn.slope_formula, fn.slope_latex, z=num.factor(u.z),
-                                           a=num.factor(u.a), p=pm))
+                        forms.append(
+                            _fill(fn.slope_formula, fn.slope_latex, z=n.z(name), a=n.a(name), p=pm)
+                        )
+                        forms.append(
+                            _fill(
+                                fn.slope_formula,
+                                fn.slope_latex,
+                                z=num.factor(u.z),
+                                a=num.factor(u.a),
+                                p=pm,
+                            )
+                        )
                     forms.append(num.math(u.da_dz))
                     note: tuple[str | Math, ...] = (u.activation,)
                     if u.blocked:
-                        note = (f"{n.z(name).text} = {num(u.z)} <= 0, so da_{name}/dz_{name} = 0: "
-                                f"no gradient flows to the weights into {name}",)
+                        note = (
+                            f"{n.z(name).text} = {num(u.z)} <= 0, so da_{name}/dz_{name} = 0: "
+                            f"no gradient flows to the weights into {name}",
+                        )
                     out.append(Equation(slope, tuple(forms), note, label()))
-                    out.append(Equation(d_z, (slope + DOT + d_a,
-                                              num.factor(u.da_dz) + DOT + num.factor(u.dC_da),
-                                              num.math(u.dC_dz)), (), label()))
+                    out.append(
+                        Equation(
+                            d_z,
+                            (
+                                slope + DOT + d_a,
+                                num.factor(u.da_dz) + DOT + num.factor(u.dC_da),
+                                num.math(u.dC_dz),
+                            ),
+                            (),
+                            label(),
+                        )
+                    )
                 self.labels[(name, "dz")] = f"{prefix}.{count}"
         return out
 
@@ -239,9 +319,14 @@ class Explainer:
             if not many:
                 forms += self._factor_numbers(step.samples[0], key)
             else:
-                values = [num.factor(s.weight_gradients[lay.weight_index[key]]) for s in step.samples]
-                forms.append(Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
-                             + _join(values, Math(" + ", " + ")) + Math(")", ")"))
+                values = [
+                    num.factor(s.weight_gradients[lay.weight_index[key]]) for s in step.samples
+                ]
+                forms.append(
+                    Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
+                    + _join(values, Math(" + ", " + "))
+                    + Math(")", ")")
+                )
                 forms.append(num.math(step.weight_gradients[lay.weight_index[key]]))
                 notes.append("the mean over the batch's samples")
             if dst not in net.outputs and (dst, "da") in self.labels:
@@ -250,14 +335,19 @@ class Explainer:
                 notes.append(f"dC/dz_{dst} from ({self.labels[(dst, 'dz')]})")
             if unit.blocked and not many:
                 notes.append(f"z_{dst} <= 0: the ReLU is off, so this gradient is 0")
-            out.append(Equation(lhs, tuple(forms), ("; ".join(str(x) for x in notes),) if notes else ()))
+            out.append(
+                Equation(lhs, tuple(forms), ("; ".join(str(x) for x in notes),) if notes else ())
+            )
         for bi, name in enumerate(lay.bias_units):
             lhs = n.d(n.C, n.b(name))
             forms = [n.d(n.C, n.z(name))]
             if many:
                 values = [num.factor(s.bias_gradients[bi]) for s in step.samples]
-                forms.append(Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
-                             + _join(values, Math(" + ", " + ")) + Math(")", ")"))
+                forms.append(
+                    Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
+                    + _join(values, Math(" + ", " + "))
+                    + Math(")", ")")
+                )
             forms.append(num.math(step.bias_gradients[bi]))
             out.append(Equation(lhs, tuple(forms), ("dz/db = 1",)))
         return out
@@ -284,21 +374,38 @@ class Explainer:
             trainable = net.weights[key].trainable
             lhs = Math(f"new {w.text}", rf"{w.latex}_{{\text{{new}}}}")
             if trainable:
-                forms = (Math(f"{w.text} - r · dC/d{w.text}", rf"{w.latex} - r \cdot \frac{{\partial C}}{{\partial {w.latex}}}"),
-                         num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad), num.math(new))
+                forms = (
+                    Math(
+                        f"{w.text} - r · dC/d{w.text}",
+                        rf"{w.latex} - r \cdot \frac{{\partial C}}{{\partial {w.latex}}}",
+                    ),
+                    num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad),
+                    num.math(new),
+                )
                 lines.append(Equation(lhs, forms))
             else:
-                lines.append(Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",)))
+                lines.append(
+                    Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
+                )
             rows.append((w, num.math(old), num.math(grad), num.math(new)))
         for bi, name in enumerate(lay.bias_units):
             old, grad, new = step.biases_before[bi], step.bias_gradients[bi], step.biases_after[bi]
             b = n.b(name)
             lhs = Math(f"new {b.text}", rf"{b.latex}_{{\text{{new}}}}")
             if net.biases[name].trainable:
-                lines.append(Equation(lhs, (num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad),
-                                            num.math(new))))
+                lines.append(
+                    Equation(
+                        lhs,
+                        (
+                            num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad),
+                            num.math(new),
+                        ),
+                    )
+                )
             else:
-                lines.append(Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",)))
+                lines.append(
+                    Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
+                )
             rows.append((b, num.math(old), num.math(grad), num.math(new)))
         table = Table(("parameter", "old", "dC/d(parameter)", "new"), tuple(rows), "The update")
         return lines, table
@@ -321,15 +428,26 @@ class Explainer:
             back += self.backward(s, step.weights_before, f"{k}.3" + (f".{si}" if many else ""))
         if many:
             values = [self.num.factor(s.cost) for s in step.samples]
-            cost.append(Equation(n.C, (Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
-                                       + _join(values, Math(" + ", " + ")) + Math(")", ")"),
-                                       self.num.math(step.cost)), ("the batch's mean cost",)))
+            cost.append(
+                Equation(
+                    n.C,
+                    (
+                        Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
+                        + _join(values, Math(" + ", " + "))
+                        + Math(")", ")"),
+                        self.num.math(step.cost),
+                    ),
+                    ("the batch's mean cost",),
+                )
+            )
         lines, table = self.update_lines(step, keys)
         sections += [
             Section(f"{k}.1 Feed-forward", tuple(fwd), 3),
             Section(f"{k}.2 The cost", tuple(cost), 3),
             Section(f"{k}.3 Back-propagation: dC/dz for every unit, output first", tuple(back), 3),
-            Section(f"{k}.4 The gradients, by the chain rule", tuple(self.gradient_lines(step, keys)), 3),
+            Section(
+                f"{k}.4 The gradients, by the chain rule", tuple(self.gradient_lines(step, keys)), 3
+            ),
             Section(f"{k}.5 The update, w_new = w_old - r dC/dw", (*lines, table), 3),
         ]
         return sections
@@ -343,15 +461,23 @@ class Explainer:
             stride = (len(steps) - 1) / (MAX_TABLE_ROWS - 1)
             picks = sorted({round(i * stride) for i in range(MAX_TABLE_ROWS)})
             chosen = [steps[i] for i in picks]
-        names = [self.weight_symbol(k) for k in lay.weight_keys] + [self.n.b(u) for u in lay.bias_units]
-        rows = tuple(
-            (str(s.number), self.num.math(s.cost),
-             *(self.num.math(v) for v in [*s.weights_after, *s.biases_after]))
+        names = [self.weight_symbol(k) for k in lay.weight_keys] + [
+            self.n.b(u) for u in lay.bias_units
+        ]
+        rows: tuple[tuple[str | Math, ...], ...] = tuple(
+            (
+                str(s.number),
+                self.num.math(s.cost),
+                *(self.num.math(v) for v in [*s.weights_after, *s.biases_after]),
+            )
             for s in chosen
         )
         caption = "Cost before each step's update, and the parameters after it"
         if len(chosen) < len(steps):
-            caption += f" ({len(chosen)} of the {len(steps)} steps, evenly spaced, first and last included)"
+            caption += (
+                f" ({len(chosen)} of the {len(steps)} steps, evenly spaced,"
+                " first and last included)"
+            )
         return Section("All steps", (Table(("step", "C", *names), rows, caption),), 2)
 
 
@@ -378,9 +504,14 @@ def explain(
     if not 1 <= number <= len(trace):
         raise UsageError(f"step {number} does not exist; this run has steps 1 to {len(trace)}")
     ex = Explainer(trace, decimals, notation)
-    keys = list(trace.network.weights) if weights is None else parse_weight_names(trace.network, weights)
+    keys = (
+        list(trace.network.weights)
+        if weights is None
+        else parse_weight_names(trace.network, weights)
+    )
     sections = [ex.network_section(), *ex.step_sections(trace.step(number), keys)]
     if len(trace) > 1:
         sections.append(ex.summary())
-    return Document(trace.network.title or "Worked solution", tuple(sections),
-                    trace.network.description or "")
+    return Document(
+        trace.network.title or "Worked solution", tuple(sections), trace.network.description or ""
+    )

@@ -195,7 +195,9 @@ def _bce(a: float, y: float, k: int) -> float:
 
 def _bce_array(a: Array, y: Array) -> Array:
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(y != 0.0, y * np.log(a), 0.0) + np.where(y != 1.0, (1.0 - y) * np.log1p(-a), 0.0)
+        t = np.where(y != 0.0, y * np.log(a), 0.0) + np.where(
+            y != 1.0, (1.0 - y) * np.log1p(-a), 0.0
+        )
     out: Array = -t.sum(axis=-1)
     return out
 

@@ -39,14 +39,13 @@ def example_text(name: str) -> str:
         raise UnknownExampleError(
             f"no built-in example named {name!r}; built-ins are {', '.join(sorted(files))}"
         )
-    return files[name].read_text(encoding="utf-8")
+    text: str = files[name].read_text(encoding="utf-8")
+    return text
 
 
 def _example_files() -> dict[str, Any]:
     folder = resources.files("chainrule") / "examples"
-    return {
-        p.name.removesuffix(".toml"): p for p in folder.iterdir() if p.name.endswith(".toml")
-    }
+    return {p.name.removesuffix(".toml"): p for p in folder.iterdir() if p.name.endswith(".toml")}
 
 
 def load(source: NetworkLike) -> Network:
@@ -97,7 +96,8 @@ def _parse(text: str, name: str, fmt: str) -> dict[str, Any]:
             data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
         except json.JSONDecodeError as error:
             raise NetworkError(
-                f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})", source=name
+                f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
+                source=name,
             ) from None
         except _DuplicateKey as error:
             raise NetworkError(f"key {error.args[0]!r} is written twice", source=name) from None

@@ -120,10 +120,14 @@ class Network:
         """A copy with new parameter values (trainable flags kept) and other fields changed."""
         new_weights = self.weights
         if weights is not None:
-            new_weights = {k: Parameter(float(weights[k]), p.trainable) for k, p in self.weights.items()}
+            new_weights = {
+                k: Parameter(float(weights[k]), p.trainable) for k, p in self.weights.items()
+            }
         new_biases = self.biases
         if biases is not None:
-            new_biases = {k: Parameter(float(biases[k]), p.trainable) for k, p in self.biases.items()}
+            new_biases = {
+                k: Parameter(float(biases[k]), p.trainable) for k, p in self.biases.items()
+            }
         return replace(self, weights=new_weights, biases=new_biases, **changes)
 
     # -- structure ---------------------------------------------------------------------------
@@ -156,7 +160,8 @@ class Network:
         """Unit names grouped by layer, from the input side to the output ``L``."""
         deepest = max(self.depth.values())
         return tuple(
-            tuple(u.name for u in self.units if self.depth[u.name] == d) for d in range(deepest, -1, -1)
+            tuple(u.name for u in self.units if self.depth[u.name] == d)
+            for d in range(deepest, -1, -1)
         )
 
     @cached_property
@@ -203,7 +208,10 @@ class Network:
             if u.parameter is None:
                 units[u.name] = u.activation
             else:
-                units[u.name] = {"activation": u.activation, u.function.parameter or "p": u.parameter}
+                units[u.name] = {
+                    "activation": u.activation,
+                    u.function.parameter or "p": u.parameter,
+                }
         out["units"] = units
         out["weights"] = {weight_name(k): _param_dict(p) for k, p in self.weights.items()}
         out["biases"] = {k: _param_dict(p) for k, p in self.biases.items()}
@@ -330,7 +338,9 @@ def _check_name(name: str, key: str) -> None:
 def _units(value: Any) -> list[Unit]:
     table = _table(value, "[units]", 'write one line per unit, e.g. i = "input", k = "relu"')
     if not table:
-        raise NetworkError("is empty; a network needs at least an input and an output", key="[units]")
+        raise NetworkError(
+            "is empty; a network needs at least an input and an output", key="[units]"
+        )
     valid = ", ".join([*mathtable.ACTIVATIONS, *mathtable.ACTIVATION_ALIASES])
     units = []
     for name, spec in table.items():
@@ -340,7 +350,9 @@ def _units(value: Any) -> list[Unit]:
         if isinstance(spec, Mapping):
             extra = [k for k in spec if k not in ("activation", "slope")]
             if extra:
-                raise NetworkError(f"unknown key {extra[0]!r}; valid keys are activation, slope", key=key)
+                raise NetworkError(
+                    f"unknown key {extra[0]!r}; valid keys are activation, slope", key=key
+                )
             activation = spec.get("activation")
             if activation is None:
                 raise NetworkError(f"missing 'activation'; valid activations are {valid}", key=key)
@@ -356,9 +368,7 @@ def _units(value: Any) -> list[Unit]:
             ) from None
         if isinstance(spec, Mapping) and "slope" in spec:
             if entry.parameter != "slope":
-                raise NetworkError(
-                    f"'slope' is only for leaky_relu, not for {entry.name}", key=key
-                )
+                raise NetworkError(f"'slope' is only for leaky_relu, not for {entry.name}", key=key)
             parameter = _number(spec["slope"], f"{key}.slope")
         elif entry.parameter is not None:
             parameter = entry.default_parameter
@@ -370,12 +380,18 @@ def _parameter(value: Any, key: str) -> Parameter:
     if isinstance(value, Mapping):
         extra = [k for k in value if k not in ("value", "trainable")]
         if extra:
-            raise NetworkError(f"unknown key {extra[0]!r}; valid keys are value, trainable", key=key)
+            raise NetworkError(
+                f"unknown key {extra[0]!r}; valid keys are value, trainable", key=key
+            )
         if "value" not in value:
-            raise NetworkError("missing 'value'; write e.g. { value = 0.5, trainable = false }", key=key)
+            raise NetworkError(
+                "missing 'value'; write e.g. { value = 0.5, trainable = false }", key=key
+            )
         trainable = value.get("trainable", True)
         if not isinstance(trainable, bool):
-            raise NetworkError(f"'trainable' must be true or false, got {_kind(trainable)}", key=key)
+            raise NetworkError(
+                f"'trainable' must be true or false, got {_kind(trainable)}", key=key
+            )
         return Parameter(_number(value["value"], f"{key}.value"), trainable)
     return Parameter(_number(value, key))
 
@@ -459,12 +475,12 @@ def _check_graph(units: Sequence[Unit], weights: Mapping[WeightKey, Parameter]) 
     for u in units:
         if u.is_input and u.name not in has_out:
             raise NetworkError(
-                f"input {u.name!r} feeds no unit; add a weight \"{u.name} -> ...\" or remove it",
+                f'input {u.name!r} feeds no unit; add a weight "{u.name} -> ..." or remove it',
                 key=f"[units] {u.name}",
             )
         if not u.is_input and u.name not in has_in:
             raise NetworkError(
-                f"unit {u.name!r} has no incoming weight; add a weight \"... -> {u.name}\" "
+                f'unit {u.name!r} has no incoming weight; add a weight "... -> {u.name}" '
                 'or make it an input (activation "input")',
                 key=f"[units] {u.name}",
             )
@@ -516,7 +532,9 @@ def _samples(value: Any, network: Network) -> list[Sample]:
     for number, spec in enumerate(value, start=1):
         key = f"[[samples]] #{number}"
         if not isinstance(spec, Mapping):
-            raise NetworkError(f"must be a table with inputs and targets, got {_kind(spec)}", key=key)
+            raise NetworkError(
+                f"must be a table with inputs and targets, got {_kind(spec)}", key=key
+            )
         extra = [k for k in spec if k not in ("inputs", "targets")]
         if extra:
             raise NetworkError(f"unknown key {extra[0]!r}; valid keys are inputs, targets", key=key)
@@ -542,11 +560,17 @@ def _values(value: Any, key: str, expected: Sequence[str], what: str) -> dict[st
     if value is None:
         raise NetworkError(f"missing; give a value for each {what} unit: {listing}", key=key)
     if not isinstance(value, Mapping):
-        raise NetworkError(f"must be a table like {{ {expected[0]} = 0.5 }}, got {_kind(value)}", key=key)
+        raise NetworkError(
+            f"must be a table like {{ {expected[0]} = 0.5 }}, got {_kind(value)}", key=key
+        )
     for name in value:
         if name not in expected:
-            raise NetworkError(f"{name!r} is not an {what} unit; {what} units are {listing}", key=key)
+            raise NetworkError(
+                f"{name!r} is not an {what} unit; {what} units are {listing}", key=key
+            )
     missing = [n for n in expected if n not in value]
     if missing:
-        raise NetworkError(f"no value for {what} unit {missing[0]!r}; {what} units are {listing}", key=key)
+        raise NetworkError(
+            f"no value for {what} unit {missing[0]!r}; {what} units are {listing}", key=key
+        )
     return {n: _number(value[n], f"{key}.{n}") for n in expected}

@@ -39,7 +39,11 @@ class Notation:
     def w(self, src: str, dst: str, layer: str | None = None) -> Math:
         short = len(src) == 1 and len(dst) == 1
         text = f"w_{src}{dst}" if short else f"w_({src},{dst})"
-        sub = f"{latex_name(src)}{latex_name(dst)}" if short else f"{latex_name(src)},{latex_name(dst)}"
+        sub = (
+            f"{latex_name(src)}{latex_name(dst)}"
+            if short
+            else f"{latex_name(src)},{latex_name(dst)}"
+        )
         latex = f"w_{{{sub}}}"
         if layer:
             text += f"^({layer})"
@@ -55,7 +59,10 @@ class Notation:
 
     def d(self, top: Math, bottom: Math) -> Math:
         """The derivative d top / d bottom."""
-        return Math(f"d{top.text}/d{bottom.text}", rf"\frac{{\partial {top.latex}}}{{\partial {bottom.latex}}}")
+        return Math(
+            f"d{top.text}/d{bottom.text}",
+            rf"\frac{{\partial {top.latex}}}{{\partial {bottom.latex}}}",
+        )
 
     C = Math("C", "C")
     r = Math("r", "r")

@@ -100,7 +100,11 @@ class SampleTrace:
         w = lay.weight_index[key]
         src, dst = lay.index[key[0]], lay.index[key[1]]
         return WeightFactors(
-            key, self.a[src], self.da_dz[dst], self.dC_da[dst], self.dC_dz[dst],
+            key,
+            self.a[src],
+            self.da_dz[dst],
+            self.dC_da[dst],
+            self.dC_dz[dst],
             self.weight_gradients[w],
         )
 

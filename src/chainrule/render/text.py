@@ -38,8 +38,14 @@ def equation_text(eq: Equation) -> Text:
 
 
 def _table(table: Table) -> RichTable:
-    out = RichTable(title=table.caption or None, title_justify="left", show_edge=False,
-                    header_style="bold", pad_edge=False, title_style="italic")
+    out = RichTable(
+        title=table.caption or None,
+        title_justify="left",
+        show_edge=False,
+        header_style="bold",
+        pad_edge=False,
+        title_style="italic",
+    )
     for i, h in enumerate(table.header):
         out.add_column(_plain(h), justify="right" if i else "left", no_wrap=True)
     for row in table.rows:
@@ -71,14 +77,18 @@ def _print_section(section: Section, console: Console) -> None:
         else:
             console.print()
             table = _table(block)
-            width = max(console.width, console.measure(table, options=console.options.update(width=10_000)).maximum)
+            width = max(
+                console.width,
+                console.measure(table, options=console.options.update(width=10_000)).maximum,
+            )
             console.print(table, width=width + 2 * len(INDENT), soft_wrap=True)
 
 
 def render(doc: Document, *, width: int = 100) -> str:
     """The Document as plain text (no colour codes); rules are ``width`` columns wide."""
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, no_color=True, force_terminal=False,
-                      highlight=False, emoji=False)
+    console = Console(
+        file=buffer, width=width, no_color=True, force_terminal=False, highlight=False, emoji=False
+    )
     print_document(doc, console)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
