@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.rule import Rule
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -77,11 +78,12 @@ def _print_section(section: Section, console: Console) -> None:
         else:
             console.print()
             table = _table(block)
-            width = max(
-                console.width,
-                console.measure(table, options=console.options.update(width=10_000)).maximum,
-            )
-            console.print(table, width=width + 2 * len(INDENT), soft_wrap=True)
+            # a table never squeezes or crops its numbers: widen the console for it if need be
+            needed = Measurement.get(console, console.options.update(width=10_000), table).maximum
+            width = console.width
+            console.width = max(width, needed)
+            console.print(table)
+            console.width = width
 
 
 def render(doc: Document, *, width: int = 100) -> str:
