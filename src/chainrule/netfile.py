@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NetworkError, UnknownExampleError, UsageError
-from .network import Network, Parameter, weight_name
+from .network import Network, Parameter, _q, weight_name
 
 NetworkLike = Network | Mapping[str, Any] | str | os.PathLike[str]
 
@@ -37,7 +37,7 @@ def example_text(name: str) -> str:
     files = _example_files()
     if name not in files:
         raise UnknownExampleError(
-            f"no built-in example named {name!r}; built-ins are {', '.join(sorted(files))}"
+            f"no built-in example named {_q(name)}; built-ins are {', '.join(sorted(files))}"
         )
     text: str = files[name].read_text(encoding="utf-8")
     return text
@@ -100,7 +100,7 @@ def _parse(text: str, name: str, fmt: str) -> dict[str, Any]:
                 source=name,
             ) from None
         except _DuplicateKey as error:
-            raise NetworkError(f"key {error.args[0]!r} is written twice", source=name) from None
+            raise NetworkError(f"key {_q(error.args[0])} is written twice", source=name) from None
         except _BadConstant as error:
             raise NetworkError(
                 f"{error.args[0]} is not a finite number; every value must be finite", source=name

@@ -8,6 +8,7 @@ names the key and says what would be valid.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -250,7 +251,7 @@ def _from_dict(data: Mapping[str, Any]) -> Network:
     unknown = [k for k in data if k not in TOP_LEVEL_KEYS]
     if unknown:
         raise NetworkError(
-            f"unknown top-level key {unknown[0]!r}; valid keys are {', '.join(TOP_LEVEL_KEYS)}",
+            f"unknown top-level key {_q(unknown[0])}; valid keys are {', '.join(TOP_LEVEL_KEYS)}",
             key=str(unknown[0]),
         )
     title = _optional_string(data, "title")
@@ -282,6 +283,11 @@ def _from_dict(data: Mapping[str, Any]) -> Network:
     biases = _biases(data.get("biases", {}), network, names)
     samples = _samples(data.get("samples"), network)
     return replace(network, biases=biases, samples=tuple(samples))
+
+
+def _q(value: object) -> str:
+    """A name in double quotes, as the network file writes it."""
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def _kind(value: Any) -> str:
@@ -329,7 +335,7 @@ def _table(value: Any, key: str, what: str) -> Mapping[str, Any]:
 def _check_name(name: str, key: str) -> None:
     if not NAME_PATTERN.match(name):
         raise NetworkError(
-            f"bad unit name {name!r}; a name is letters, digits and _, starting with a letter "
+            f"bad unit name {_q(name)}; a name is letters, digits and _, starting with a letter "
             "(e.g. i, h1, In_1)",
             key=key,
         )
@@ -351,7 +357,7 @@ def _units(value: Any) -> list[Unit]:
             extra = [k for k in spec if k not in ("activation", "slope")]
             if extra:
                 raise NetworkError(
-                    f"unknown key {extra[0]!r}; valid keys are activation, slope", key=key
+                    f"unknown key {_q(extra[0])}; valid keys are activation, slope", key=key
                 )
             activation = spec.get("activation")
             if activation is None:
@@ -364,7 +370,7 @@ def _units(value: Any) -> list[Unit]:
             entry = mathtable.activation(activation)
         except KeyError:
             raise NetworkError(
-                f"unknown activation {activation!r}; valid activations are {valid}", key=key
+                f"unknown activation {_q(activation)}; valid activations are {valid}", key=key
             ) from None
         if isinstance(spec, Mapping) and "slope" in spec:
             if entry.parameter != "slope":
@@ -381,7 +387,7 @@ def _parameter(value: Any, key: str) -> Parameter:
         extra = [k for k in value if k not in ("value", "trainable")]
         if extra:
             raise NetworkError(
-                f"unknown key {extra[0]!r}; valid keys are value, trainable", key=key
+                f"unknown key {_q(extra[0])}; valid keys are value, trainable", key=key
             )
         if "value" not in value:
             raise NetworkError(
@@ -410,18 +416,20 @@ def _weights(value: Any, units: Sequence[Unit]) -> dict[WeightKey, Parameter]:
         for n in (a, b):
             _check_name(n, key)
             if n not in names:
-                raise NetworkError(f"no unit named {n!r}; units are {listing}", key=key)
+                raise NetworkError(f"no unit named {_q(n)}; units are {listing}", key=key)
         if a == b:
-            raise NetworkError(f"a unit cannot feed itself ({a!r} -> {a!r}); remove it", key=key)
+            raise NetworkError(
+                f"a unit cannot feed itself ({_q(a)} -> {_q(a)}); remove it", key=key
+            )
         if names[b].is_input:
             raise NetworkError(
-                f"{b!r} is an input unit, and inputs take no weights; make {b!r} a non-input "
+                f"{_q(b)} is an input unit, and inputs take no weights; make {_q(b)} a non-input "
                 "unit or remove this weight",
                 key=key,
             )
         if (a, b) in weights:
             raise NetworkError(
-                f"duplicate weight: {weight_name((a, b))!r} is written twice", key=key
+                f"duplicate weight: {_q(weight_name((a, b)))} is written twice", key=key
             )
         weights[(a, b)] = _parameter(spec, key)
     return weights
@@ -475,12 +483,12 @@ def _check_graph(units: Sequence[Unit], weights: Mapping[WeightKey, Parameter]) 
     for u in units:
         if u.is_input and u.name not in has_out:
             raise NetworkError(
-                f'input {u.name!r} feeds no unit; add a weight "{u.name} -> ..." or remove it',
+                f'input {_q(u.name)} feeds no unit; add a weight "{u.name} -> ..." or remove it',
                 key=f"[units] {u.name}",
             )
         if not u.is_input and u.name not in has_in:
             raise NetworkError(
-                f'unit {u.name!r} has no incoming weight; add a weight "... -> {u.name}" '
+                f'unit {_q(u.name)} has no incoming weight; add a weight "... -> {u.name}" '
                 'or make it an input (activation "input")',
                 key=f"[units] {u.name}",
             )
@@ -496,7 +504,7 @@ def _check_graph(units: Sequence[Unit], weights: Mapping[WeightKey, Parameter]) 
     if softmax_outputs and len(softmax_outputs) != len(outputs):
         other = next(u for u in outputs if u.activation != "softmax")
         raise NetworkError(
-            f"output {other.name!r} is {other.activation!r} but other outputs are softmax; "
+            f"output {_q(other.name)} is {_q(other.activation)} but other outputs are softmax; "
             "softmax needs every output unit to be softmax",
             key=f"[units] {other.name}",
         )
@@ -509,9 +517,9 @@ def _biases(value: Any, network: Network, names: Sequence[str]) -> dict[str, Par
         key = f"[biases] {name}"
         _check_name(name, key)
         if name not in network.unit:
-            raise NetworkError(f"no unit named {name!r}; units are {', '.join(names)}", key=key)
+            raise NetworkError(f"no unit named {_q(name)}; units are {', '.join(names)}", key=key)
         if network.unit[name].is_input:
-            raise NetworkError(f"{name!r} is an input unit, and inputs have no bias", key=key)
+            raise NetworkError(f"{_q(name)} is an input unit, and inputs have no bias", key=key)
         biases[name] = _parameter(spec, key)
     return biases
 
@@ -537,7 +545,9 @@ def _samples(value: Any, network: Network) -> list[Sample]:
             )
         extra = [k for k in spec if k not in ("inputs", "targets")]
         if extra:
-            raise NetworkError(f"unknown key {extra[0]!r}; valid keys are inputs, targets", key=key)
+            raise NetworkError(
+                f"unknown key {_q(extra[0])}; valid keys are inputs, targets", key=key
+            )
         inputs = _values(spec.get("inputs"), f"{key} inputs", network.inputs, "input")
         targets = _values(spec.get("targets"), f"{key} targets", network.outputs, "output")
         for name, y in targets.items():
@@ -566,11 +576,11 @@ def _values(value: Any, key: str, expected: Sequence[str], what: str) -> dict[st
     for name in value:
         if name not in expected:
             raise NetworkError(
-                f"{name!r} is not an {what} unit; {what} units are {listing}", key=key
+                f"{_q(name)} is not an {what} unit; {what} units are {listing}", key=key
             )
     missing = [n for n in expected if n not in value]
     if missing:
         raise NetworkError(
-            f"no value for {what} unit {missing[0]!r}; {what} units are {listing}", key=key
+            f"no value for {what} unit {_q(missing[0])}; {what} units are {listing}", key=key
         )
     return {n: _number(value[n], f"{key}.{n}") for n in expected}
