@@ -93,7 +93,8 @@ def loads(text: str, *, name: str = "<string>", fmt: str = "toml") -> Network:
 def _parse(text: str, name: str, fmt: str) -> dict[str, Any]:
     if fmt == "json":
         try:
-            data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+            # NaN and Infinity parse to floats, so validation names their key (not finite)
+            data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=float)
         except json.JSONDecodeError as error:
             raise NetworkError(
                 f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
@@ -101,10 +102,6 @@ def _parse(text: str, name: str, fmt: str) -> dict[str, Any]:
             ) from None
         except _DuplicateKey as error:
             raise NetworkError(f"key {_q(error.args[0])} is written twice", source=name) from None
-        except _BadConstant as error:
-            raise NetworkError(
-                f"{error.args[0]} is not a finite number; every value must be finite", source=name
-            ) from None
         if not isinstance(data, dict):
             raise NetworkError("a network file must hold one JSON object {...}", source=name)
         return data
@@ -118,10 +115,6 @@ class _DuplicateKey(Exception):
     pass
 
 
-class _BadConstant(Exception):
-    pass
-
-
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -129,10 +122,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _DuplicateKey(key)
         out[key] = value
     return out
-
-
-def _no_constant(name: str) -> Any:
-    raise _BadConstant(name)
 
 
 def _line_of(text: str, key: str | None) -> int | None:
