@@ -222,7 +222,13 @@ def examples_command(ctx: click.Context) -> None:
 @examples_command.command("show", context_settings=CONTEXT)
 @click.argument("name")
 def examples_show(name: str) -> None:
-    """Print the network file of the built-in example NAME."""
+    """Print the network file of the built-in example NAME.
+
+    \b
+    Examples:
+      chainrule examples show exercise-2
+      chainrule examples show aima-21 > my-net.toml
+    """
     click.echo(example_text(name), nl=False)
 
 
