@@ -267,6 +267,11 @@ def test_bad_file_messages_give_the_line_where_they_can(
     path.write_text(GOOD.replace('"i -> k"', '"i -> q"'), encoding="utf-8")
     code, _, err = run(["solve", str(path)], capsys)
     assert_one_line_error(code, err, f"{path}: line 6:")
+    for case, line in (("unknown cost", 1), ("TOML inf", 10), ("missing inputs", 8),
+                       ("BCE target outside [0, 1]", 11), ("bad unit name", 3)):
+        path.write_text(BAD_FILES[case][1], encoding="utf-8")
+        code, _, err = run(["solve", str(path)], capsys)
+        assert_one_line_error(code, err, f"{path}: line {line}:")
 
 
 @pytest.mark.parametrize(
@@ -337,7 +342,7 @@ def test_blow_up_names_the_step_and_suggests_a_smaller_learning_rate(
     saved = tmp_path / "saved.toml"
     code, out, err = run(["solve", str(path), "--steps", "100", "--format", "json",
                           "--save-updated", str(saved)], capsys)
-    assert_one_line_error(code, err, "step", "smaller", "learning rate")
+    assert_one_line_error(code, err, str(path), "step", "smaller", "learning rate")
     step = int(err.split("at step ")[1].split(":")[0])
     assert 1 < step <= 100
     assert out == ""

@@ -143,7 +143,7 @@ def solve(
     except DivergedError as error:
         if save_updated and isinstance(error.trace, Trace):
             _save(save_updated, error.trace, network)
-        raise
+        raise DivergedError(f"{network}: {error}", step=error.step, trace=error.trace) from None
     if explain_step is not None and explain_step > steps:
         raise click.BadParameter(
             f"step {explain_step} is past the last step ({steps})", param_hint="'--step'"

@@ -128,6 +128,30 @@ def _line_of(text: str, key: str | None) -> int | None:
     """Best effort: the line of the file that a validation error's key points at."""
     if not key:
         return None
+    lines = text.splitlines()
+    if re.fullmatch(r"\w+", key):  # a top-level key: before the first [table]
+        top = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*[=:]')
+        for number, line in enumerate(lines, start=1):
+            if line.strip().startswith("["):
+                break
+            if top.match(line):
+                return number
+        return None
+    sample = re.match(r"\[\[samples\]\] #(\d+)(?: (inputs|targets))?", key)
+    if sample:  # the N-th [[samples]] table of a TOML file (its inputs or targets line)
+        wanted, part = int(sample.group(1)), sample.group(2)
+        seen, header = 0, None
+        for number, line in enumerate(lines, start=1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                if seen == wanted:
+                    break
+                if stripped.startswith("[[samples]]"):
+                    seen += 1
+                    header = number if seen == wanted else None
+            elif header and part and re.match(part + r"\s*=", stripped):
+                return number
+        return header
     match = re.match(r'\[(\w+)\] "?(.*?)"?$', key)
     if not match:
         return None
@@ -135,7 +159,7 @@ def _line_of(text: str, key: str | None) -> int | None:
     pattern = re.compile(r'^\s*"?' + re.escape(name) + r'"?\s*[=:]')
     json_pattern = re.compile(r'^\s*"' + re.escape(name) + r'"\s*:')
     in_section = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if stripped.startswith("["):
             in_section = stripped.strip("[] ") == section
