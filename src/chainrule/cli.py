@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .cli_pictures import draw_command, plot_command
 from .engine import solve as run_solve
 from .errors import ChainruleError, DivergedError
 from .netfile import example_text, examples, load, write_atomic
@@ -34,6 +35,7 @@ def _text_solution(trace: Trace, options: dict[str, Any]) -> str:
             decimals=options["decimals"],
             step=options.get("step"),
             weights=options.get("weights"),
+            notation=options.get("notation") or "handout",
         )
     )
 
@@ -42,10 +44,22 @@ def _json_solution(trace: Trace, options: dict[str, Any]) -> str:
     return json.dumps(trace.to_json(), indent=options.get("indent"), allow_nan=False) + "\n"
 
 
+def _document_solution(fmt: str) -> Callable[[Trace, dict[str, Any]], str]:
+    def solution(trace: Trace, options: dict[str, Any]) -> str:
+        from .render import solution as render_solution
+
+        return render_solution(fmt, trace, options)
+
+    return solution
+
+
 # format name -> function(trace, options) -> the whole output. Other modules add to it.
 SOLUTION_FORMATS: dict[str, Callable[[Trace, dict[str, Any]], str]] = {
     "text": _text_solution,
     "json": _json_solution,
+    "markdown": _document_solution("markdown"),
+    "latex": _document_solution("latex"),
+    "html": _document_solution("html"),
 }
 
 
@@ -114,6 +128,13 @@ def cli() -> None:
     help="The step explained in full (default 1); the others are summarised.",
 )
 @click.option("--weights", help='Explain only these weights, e.g. "i -> j, j -> k".')
+@click.option(
+    "--notation",
+    type=click.Choice(["handout", "aima"]),
+    default="handout",
+    show_default=True,
+    help="Symbols: the handout's (a, z, w_jk^(L), dC/dz) or AIMA ch. 21's (in_j, g', Delta_j).",
+)
 def solve(
     network: str,
     steps: int,
@@ -124,6 +145,7 @@ def solve(
     learning_rate: float | None,
     explain_step: int | None,
     weights: str | None,
+    notation: str = "handout",
 ) -> None:
     """Work NETWORK through STEPS steps of backpropagation and show every number.
 
@@ -136,6 +158,8 @@ def solve(
       chainrule solve exercise-1 --steps 20 --decimals 6
       chainrule solve my-net.toml --format json --output solution.json
       chainrule solve my-net.toml --steps 1000 --save-updated my-net-1000.toml
+      chainrule solve exercise-3 --format markdown > ex3.md
+      chainrule solve aima-21 --notation aima --format html -o aima.html
     """
     net = load(network)
     try:
@@ -152,6 +176,7 @@ def solve(
         "decimals": decimals,
         "step": explain_step,
         "weights": weights,
+        "notation": notation,
         "indent": 2 if output is None and sys.stdout.isatty() else None,
     }
     if fmt == "text" and output is None:
@@ -194,6 +219,7 @@ def _print_text_solution(trace: Trace, options: dict[str, Any]) -> None:
         decimals=options["decimals"],
         step=options.get("step"),
         weights=options.get("weights"),
+        notation=options.get("notation") or "handout",
     )
     console = _Console(highlight=False, emoji=False)
     if not console.is_terminal:
@@ -233,6 +259,53 @@ def examples_show(name: str) -> None:
 
 
 cli.add_command(examples_command, "examples")
+cli.add_command(draw_command, "draw")
+cli.add_command(plot_command, "plot")
+
+
+@cli.command("diff", context_settings=CONTEXT)
+@click.argument("expression")
+@click.option("--wrt", help="The variable to differentiate by (needed when there are several).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "latex", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def diff_command(expression: str, wrt: str | None, fmt: str) -> None:
+    """Differentiate EXPRESSION step by step, naming each rule as the handout does.
+
+    EXPRESSION uses Python syntax with ^ for powers and the functions exp, log,
+    sigmoid, tanh and relu.
+
+    \b
+    Examples:
+      chainrule diff "(a*w - y)^2" --wrt w
+      chainrule diff "sigmoid(w*x)" --wrt w --format markdown
+      chainrule diff "x^3 - 2*x" --format json
+    """
+    from .diff import differentiate, document
+
+    derivative = differentiate(expression, wrt)
+    if fmt == "json":
+        click.echo(json.dumps(derivative.to_json(), indent=2 if sys.stdout.isatty() else None))
+        return
+    doc = document(derivative)
+    if fmt == "markdown":
+        from .render.markdown import render as render_markdown
+
+        click.echo(render_markdown(doc), nl=False)
+    elif fmt == "latex":
+        from .render.latex import render as render_latex
+
+        click.echo(render_latex(doc), nl=False)
+    else:
+        from .render.text import render as render_text
+
+        click.echo(render_text(doc), nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

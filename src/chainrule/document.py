@@ -62,6 +62,8 @@ class Section:
     title: str
     blocks: tuple[Block, ...] = ()
     level: int = 2
+    heading: Prose = ()
+    """The title with math in it, for formats that typeset math (``title`` is its plain form)."""
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import mathtable
-from .document import Document, Equation, Math, Paragraph, Section, Table
+from .document import Document, Equation, Math, Paragraph, Prose, Section, Table
 from .errors import UsageError
 from .network import Network, WeightKey, weight_name
-from .notation import HANDOUT, Notation, Numbers
+from .notation import HANDOUT, Notation, Numbers, notation_named
 from .trace import SampleTrace, Step, Trace
 
 DOT = Math(" · ", r" \cdot ")
@@ -35,6 +35,11 @@ def _fill(template_text: str, template_latex: str, **symbols: Math) -> Math:
     )
 
 
+def _factor(m: Math) -> Math:
+    """A symbol inside a product: a leading minus in parentheses (w · (-Delta_k))."""
+    return Math(f"({m.text})", f"({m.latex})") if m.text.startswith("-") else m
+
+
 def parse_weight_names(network: Network, names: str | Sequence[str]) -> list[WeightKey]:
     """``"i -> j, j -> k"`` (or a list of such names) -> weight keys; UsageError if unknown."""
     items = names.split(",") if isinstance(names, str) else list(names)
@@ -52,7 +57,10 @@ def parse_weight_names(network: Network, names: str | Sequence[str]) -> list[Wei
 class Explainer:
     """Builds the Document for one Trace (see :func:`explain`)."""
 
-    def __init__(self, trace: Trace, decimals: int, notation: Notation) -> None:
+    def __init__(
+        self, trace: Trace, decimals: int, notation: Notation, dependency: bool = True
+    ) -> None:
+        self.dependency = dependency
         self.trace = trace
         self.net = trace.network
         self.n = notation
@@ -195,7 +203,7 @@ class Explainer:
                 if u.z is None or u.dC_da is None or u.dC_dz is None:
                     continue
                 d_a = n.d(n.C, n.a(name))
-                d_z = n.d(n.C, n.z(name))
+                d_z = n.dC_dz(name)
                 slope = n.d(n.a(name), n.z(name))
                 if name in net.outputs:
                     a, y = num.factor(u.a), num.factor(s.targets[name])
@@ -219,7 +227,7 @@ class Explainer:
                     )
                 else:
                     targets = [k for k in lay.weight_keys if k[0] == name]
-                    sym = [n.w(*k) + DOT + n.d(n.C, n.z(k[1])) for k in targets]
+                    sym = [n.w(*k) + DOT + _factor(n.dC_dz(k[1])) for k in targets]
                     nums = [
                         num.factor(weights[lay.weight_index[k]])
                         + DOT
@@ -227,12 +235,13 @@ class Explainer:
                         for k in targets
                     ]
                     refs = ", ".join(f"({self.labels[(k[1], 'dz')]})" for k in targets)
+                    reused = _join([n.dC_dz(k[1]) for k in targets], Math(", ", ", "))
                     plus = Math(" + ", " + ")
                     out.append(
                         Equation(
                             d_a,
                             (_join(sym, plus), _join(nums, plus), num.math(u.dC_da)),
-                            (f"reuses dC/dz from the later layer: {refs}",),
+                            ("reuses ", reused, f" from the later layer: {refs}"),
                             label(),
                         )
                     )
@@ -274,11 +283,14 @@ class Explainer:
                             )
                         )
                     forms.append(num.math(u.da_dz))
-                    note: tuple[str | Math, ...] = (u.activation,)
+                    note: Prose = (u.activation,)
                     if u.blocked:
+                        zm = num.math(u.z)
                         note = (
-                            f"{n.z(name).text} = {num(u.z)} <= 0, so da_{name}/dz_{name} = 0: "
-                            f"no gradient flows to the weights into {name}",
+                            n.z(name) + Math(f" = {zm.text} <= 0", rf" = {zm.latex} \le 0"),
+                            ", so ",
+                            slope + Math(" = 0", " = 0"),
+                            f": no gradient flows to the weights into {name}",
                         )
                     out.append(Equation(slope, tuple(forms), note, label()))
                     out.append(
@@ -309,13 +321,13 @@ class Explainer:
             unit = step.samples[0].unit(dst)
             chain = n.d(n.z(dst), n.w(src, dst)) + DOT
             if unit.da_dz is None:
-                chain = chain + n.d(n.C, n.z(dst))
-                factors = n.a(src) + DOT + n.d(n.C, n.z(dst))
+                chain = chain + n.dC_dz(dst)
+                factors = n.a(src) + DOT + n.dC_dz(dst)
             else:
                 chain = chain + n.d(n.a(dst), n.z(dst)) + DOT + n.d(n.C, n.a(dst))
                 factors = n.a(src) + DOT + n.slope(dst) + DOT + n.d(n.C, n.a(dst))
             forms = [chain, factors]
-            notes: list[str] = []
+            notes: list[Prose] = []
             if not many:
                 forms += self._factor_numbers(step.samples[0], key)
             else:
@@ -328,19 +340,25 @@ class Explainer:
                     + Math(")", ")")
                 )
                 forms.append(num.math(step.weight_gradients[lay.weight_index[key]]))
-                notes.append("the mean over the batch's samples")
+                notes.append(("the mean over the batch's samples",))
             if dst not in net.outputs and (dst, "da") in self.labels:
-                notes.append(f"dC/da_{dst} reused from ({self.labels[(dst, 'da')]})")
+                notes.append((n.d(n.C, n.a(dst)), f" reused from ({self.labels[(dst, 'da')]})"))
             elif (dst, "dz") in self.labels:
-                notes.append(f"dC/dz_{dst} from ({self.labels[(dst, 'dz')]})")
+                notes.append((n.dC_dz(dst), f" from ({self.labels[(dst, 'dz')]})"))
             if unit.blocked and not many:
-                notes.append(f"z_{dst} <= 0: the ReLU is off, so this gradient is 0")
-            out.append(
-                Equation(lhs, tuple(forms), ("; ".join(str(x) for x in notes),) if notes else ())
-            )
+                notes.append(
+                    (
+                        n.z(dst) + Math(" <= 0", r" \le 0"),
+                        ": the ReLU is off, so this gradient is 0",
+                    )
+                )
+            note: Prose = ()
+            for i, part in enumerate(notes):
+                note += ("; ", *part) if i else part
+            out.append(Equation(lhs, tuple(forms), note))
         for bi, name in enumerate(lay.bias_units):
             lhs = n.d(n.C, n.b(name))
-            forms = [n.d(n.C, n.z(name))]
+            forms = [n.dC_dz(name)]
             if many:
                 values = [num.factor(s.bias_gradients[bi]) for s in step.samples]
                 forms.append(
@@ -349,7 +367,9 @@ class Explainer:
                     + Math(")", ")")
                 )
             forms.append(num.math(step.bias_gradients[bi]))
-            out.append(Equation(lhs, tuple(forms), ("dz/db = 1",)))
+            out.append(
+                Equation(lhs, tuple(forms), (n.d(n.z(name), n.b(name)) + Math(" = 1", " = 1"),))
+            )
         return out
 
     def _factor_numbers(self, s: SampleTrace, key: WeightKey) -> list[Math]:
@@ -372,13 +392,10 @@ class Explainer:
             old, grad, new = step.weights_before[i], step.weight_gradients[i], step.weights_after[i]
             w = self.weight_symbol(key)
             trainable = net.weights[key].trainable
-            lhs = Math(f"new {w.text}", rf"{w.latex}_{{\text{{new}}}}")
+            lhs = Math(f"new {w.text}", rf"\text{{new }} {w.latex}")
             if trainable:
                 forms = (
-                    Math(
-                        f"{w.text} - r · dC/d{w.text}",
-                        rf"{w.latex} - r \cdot \frac{{\partial C}}{{\partial {w.latex}}}",
-                    ),
+                    w + Math(" - ", " - ") + n.r + DOT + n.d(n.C, w),
                     num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad),
                     num.math(new),
                 )
@@ -391,7 +408,7 @@ class Explainer:
         for bi, name in enumerate(lay.bias_units):
             old, grad, new = step.biases_before[bi], step.bias_gradients[bi], step.biases_after[bi]
             b = n.b(name)
-            lhs = Math(f"new {b.text}", rf"{b.latex}_{{\text{{new}}}}")
+            lhs = Math(f"new {b.text}", rf"\text{{new }} {b.latex}")
             if net.biases[name].trainable:
                 lines.append(
                     Equation(
@@ -407,7 +424,8 @@ class Explainer:
                     Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
                 )
             rows.append((b, num.math(old), num.math(grad), num.math(new)))
-        table = Table(("parameter", "old", "dC/d(parameter)", "new"), tuple(rows), "The update")
+        header = ("parameter", "old", n.d(n.C, Math("(parameter)", r"(\text{parameter})")), "new")
+        table = Table(header, tuple(rows), "The update")
         return lines, table
 
     def step_sections(self, step: Step, keys: Sequence[WeightKey]) -> list[Section]:
@@ -441,16 +459,95 @@ class Explainer:
                 )
             )
         lines, table = self.update_lines(step, keys)
+        dz = n.dC_dz_any()
+        w, C, r = Math("w", "w"), n.C, n.r
+        update = (
+            Math("w_new = w_old - ", r"w_{\text{new}} = w_{\text{old}} - ") + r + Math(" ", r"\,")
+        )
+        update = update + n.d(C, w)
         sections += [
             Section(f"{k}.1 Feed-forward", tuple(fwd), 3),
             Section(f"{k}.2 The cost", tuple(cost), 3),
-            Section(f"{k}.3 Back-propagation: dC/dz for every unit, output first", tuple(back), 3),
+            Section(
+                f"{k}.3 Back-propagation: {dz.text} for every unit, output first",
+                tuple(back),
+                3,
+                (
+                    f"{k}.3 Back-propagation: ",
+                    dz,
+                    " for every unit, output first",
+                ),
+            ),
             Section(
                 f"{k}.4 The gradients, by the chain rule", tuple(self.gradient_lines(step, keys)), 3
             ),
-            Section(f"{k}.5 The update, w_new = w_old - r dC/dw", (*lines, table), 3),
         ]
+        dependency = self.dependency_section(step, keys, f"{k}.5") if self.dependency else None
+        if dependency is not None:
+            sections.append(dependency)
+        number = f"{k}.6" if dependency is not None else f"{k}.5"
+        sections.append(
+            Section(
+                f"{number} The update, {update.text}",
+                (*lines, table),
+                3,
+                (f"{number} The update, ", update),
+            )
+        )
         return sections
+
+    def dependency_section(
+        self, step: Step, keys: Sequence[WeightKey], number: str
+    ) -> Section | None:
+        """Each gradient as a closed-form function of the weights (small networks, sympy)."""
+        from . import symbolic
+
+        if symbolic.supported(self.net) is not None:
+            return None
+        title = f"{number} Inserting the dependency on the weights"
+        if not symbolic.available():
+            left_out = (
+                "(Left out: writing each gradient as a function of the weights needs sympy; "
+                "pip install 'chainrule[explain]'.)"
+            )
+            return Section(title, (Paragraph((left_out,)),), 3)
+        n, num = self.n, self.num
+        lay = step.layout
+        names = {key: (n.w(*key).text, n.w(*key).latex) for key in lay.weight_keys}
+        deps = symbolic.weight_dependency(self.net, step, keys, names)
+        blocks: list[Equation | Paragraph | Table] = [
+            Paragraph(
+                (
+                    "As the handout does for its first chain: put z = sum of a · w back into "
+                    "the cost, so that each gradient is a function of the weights alone "
+                    "(inputs, targets and biases are numbers; a ReLU is taken on the piece it "
+                    "is on at the current weights). sympy differentiates it; at the current "
+                    "weights it gives the chain rule's number.",
+                )
+            )
+        ]
+        for dep in deps:
+            w = self.weight_symbol(dep.key)
+            engine = step.weight_gradients[lay.weight_index[dep.key]]
+            scale = max(1.0, abs(engine))
+            agrees = abs(dep.value - engine) <= 1e-9 * scale
+            note: Prose
+            if len(dep.variables) == 1 and len(lay.weight_keys) > 1:
+                note = ("a function of ", w, " alone, the other weights at their current values")
+            else:
+                note = ()
+            check = "equals the chain rule's result" if agrees else "DIFFERS from the chain rule's"
+            note += (("; " if note else "") + f"at the current weights: {check}",)
+            blocks.append(
+                Equation(
+                    n.d(n.C, w),
+                    (num.math(dep.value),)
+                    if not dep.variables
+                    else (Math(dep.text, dep.latex), num.math(dep.value)),
+                    note,
+                )
+            )
+        return Section(title, tuple(blocks), 3)
 
     def summary(self) -> Section:
         lay = self.trace.steps[0].layout
@@ -487,7 +584,8 @@ def explain(
     decimals: int = 4,
     step: int | None = None,
     weights: str | Sequence[str] | None = None,
-    notation: Notation = HANDOUT,
+    notation: str | Notation = HANDOUT,
+    dependency: bool = True,
 ) -> Document:
     """The worked solution of ``trace`` as a Document (render it with :mod:`chainrule.render`).
 
@@ -496,14 +594,16 @@ def explain(
     decimals : decimals shown for every number.
     step : the step explained in full (default 1); every step is in the summary table.
     weights : explain only these weights (``"i -> j, j -> k"`` or a list); default all.
-    notation : the symbols to use (:data:`chainrule.notation.HANDOUT` by default).
+    notation : the symbols to use: ``"handout"`` (default) or ``"aima"``, or a Notation.
+    dependency : for small networks (at most 6 weights), add each gradient as a closed-form
+        function of the weights (needs sympy; left out with a note without it).
     """
     if not trace.steps:
         raise UsageError("the trace has no steps to explain")
     number = 1 if step is None else step
     if not 1 <= number <= len(trace):
         raise UsageError(f"step {number} does not exist; this run has steps 1 to {len(trace)}")
-    ex = Explainer(trace, decimals, notation)
+    ex = Explainer(trace, decimals, notation_named(notation), dependency)
     keys = (
         list(trace.network.weights)
         if weights is None

@@ -45,6 +45,8 @@ class Activation:
     default_parameter: float = 0.0
     kind: str = "elementwise"
     """``elementwise``, ``input`` (no function: the sample's value) or ``softmax`` (whole layer)."""
+    sympy: str = ""
+    """g(z) in sympy syntax, a template over $z and $p (for closed-form gradients); "" if none."""
 
 
 def _sigmoid(z: float) -> float:
@@ -98,6 +100,7 @@ ACTIVATIONS: dict[str, Activation] = {
             slope_array=lambda z, a, p: np.ones_like(z),
             formula="$z",
             formula_latex="$z",
+            sympy="$z",
             slope_formula="1",
             slope_latex="1",
         ),
@@ -109,6 +112,7 @@ ACTIVATIONS: dict[str, Activation] = {
             slope_array=lambda z, a, p: (z > 0.0).astype(z.dtype),
             formula="max(0, $z)",
             formula_latex=r"\max(0, $z)",
+            sympy="Piecewise(($z, $z > 0), (0, True))",
             slope_formula="(1 if $z > 0, else 0)",
             slope_latex=r"\begin{cases} 1 & $z > 0 \\ 0 & $z \le 0 \end{cases}",
         ),
@@ -120,6 +124,7 @@ ACTIVATIONS: dict[str, Activation] = {
             slope_array=lambda z, a, p: np.where(z > 0.0, 1.0, p).astype(z.dtype),
             formula="($z if $z > 0, else $p · $z)",
             formula_latex=r"\begin{cases} $z & $z > 0 \\ $p\,$z & $z \le 0 \end{cases}",
+            sympy="Piecewise(($z, $z > 0), ($p*($z), True))",
             slope_formula="(1 if $z > 0, else $p)",
             slope_latex=r"\begin{cases} 1 & $z > 0 \\ $p & $z \le 0 \end{cases}",
             parameter="slope",
@@ -133,6 +138,7 @@ ACTIVATIONS: dict[str, Activation] = {
             slope_array=lambda z, a, p: a * (1.0 - a),
             formula="1 / (1 + e^(-$z))",
             formula_latex=r"\frac{1}{1 + e^{-$z}}",
+            sympy="1/(1 + exp(-($z)))",
             slope_formula="$a (1 - $a)",
             slope_latex=r"$a\,(1 - $a)",
         ),
@@ -144,6 +150,7 @@ ACTIVATIONS: dict[str, Activation] = {
             slope_array=lambda z, a, p: 1.0 - a * a,
             formula="tanh($z)",
             formula_latex=r"\tanh($z)",
+            sympy="tanh($z)",
             slope_formula="1 - $a^2",
             slope_latex="1 - $a^2",
         ),
@@ -232,6 +239,8 @@ class Cost:
     summary: str
     """C for all output units, plain text."""
     summary_latex: str
+    sympy: str = ""
+    """One output unit's term of C in sympy syntax, a template over $a, $y and $K."""
 
 
 COSTS: dict[str, Cost] = {
@@ -249,6 +258,7 @@ COSTS: dict[str, Cost] = {
             slope_latex="2($a - $y)",
             summary="C = sum_k (a_k - y_k)^2",
             summary_latex=r"C = \sum_k (a_k - y_k)^2",
+            sympy="($a - $y)**2",
         ),
         Cost(
             "half_squared_error",
@@ -262,6 +272,7 @@ COSTS: dict[str, Cost] = {
             slope_latex="$a - $y",
             summary="C = 1/2 sum_k (a_k - y_k)^2",
             summary_latex=r"C = \tfrac{1}{2} \sum_k (a_k - y_k)^2",
+            sympy="($a - $y)**2/2",
         ),
         Cost(
             "mean_squared_error",
@@ -275,6 +286,7 @@ COSTS: dict[str, Cost] = {
             slope_latex=r"\frac{2($a - $y)}{$K}",
             summary="C = 1/K sum_k (a_k - y_k)^2",
             summary_latex=r"C = \frac{1}{K} \sum_k (a_k - y_k)^2",
+            sympy="($a - $y)**2/$K",
         ),
         Cost(
             "binary_cross_entropy",
@@ -288,6 +300,7 @@ COSTS: dict[str, Cost] = {
             slope_latex=r"\frac{$a - $y}{$a\,(1 - $a)}",
             summary="C = -sum_k [y_k ln a_k + (1 - y_k) ln(1 - a_k)]",
             summary_latex=r"C = -\sum_k \left[y_k \ln a_k + (1 - y_k) \ln(1 - a_k)\right]",
+            sympy="-($y*log($a) + (1 - $y)*log(1 - ($a)))",
         ),
         Cost(
             "categorical_cross_entropy",
@@ -301,6 +314,7 @@ COSTS: dict[str, Cost] = {
             slope_latex=r"-\frac{$y}{$a}",
             summary="C = -sum_k y_k ln a_k",
             summary_latex=r"C = -\sum_k y_k \ln a_k",
+            sympy="-$y*log($a)",
         ),
     ]
 }

@@ -227,6 +227,17 @@ class Network:
 
         return dumps_toml(self)
 
+    # Jupyter: tables of units, weights and samples, and the diagram (chainrule.display)
+    def _repr_html_(self) -> str:
+        from .display import network_html
+
+        return network_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import network_markdown
+
+        return network_markdown(self)
+
     def __repr__(self) -> str:
         name = f"{self.title!r}, " if self.title else ""
         sizes = "-".join(str(len(layer)) for layer in self.layers)

@@ -64,11 +64,70 @@ class Notation:
             rf"\frac{{\partial {top.latex}}}{{\partial {bottom.latex}}}",
         )
 
+    def dC_dz(self, u: str) -> Math:
+        """The cost's derivative with respect to z_u (what back-propagation carries back)."""
+        return self.d(self.C, self.z(u))
+
+    def dC_dz_any(self) -> Math:
+        """dC/dz for no unit in particular (in headings)."""
+        return self.d(self.C, Math("z", "z"))
+
+    description = (
+        "The handout's notation (3Blue1Brown's): layers counted back from the output L; "
+        "w_jk^(L) the weight from j in L-1 to k in L; z the weighted input sum, a = g(z) "
+        "the activation, y the target, C the cost, r the learning rate."
+    )
     C = Math("C", "C")
     r = Math("r", "r")
 
 
+class AimaNotation(Notation):
+    """AIMA's symbols (Russell and Norvig, ch. 21): in_j, g'(in_j), Delta_j and w_{i,j}.
+
+    The book writes the weighted input sum as ``in_j``, a weight as ``w_{i,j}`` (no layer
+    index), the loss as ``Loss``, and back-propagates the "perceived error"
+    ``Delta_j = -dLoss/din_j`` (for squared error at an output, ``2(y - a) g'(in)``), so
+    ``dLoss/dw_{i,j} = -a_i Delta_j``. The numbers are the Trace's: a line shows ``-Delta_j``.
+    """
+
+    name = "aima"
+    description = (
+        "AIMA's notation (Russell and Norvig, chapter 21): in_j = sum_i w_{i,j} a_i the "
+        "weighted input, a_j = g(in_j), Loss the loss, Delta_j = -dLoss/din_j the perceived "
+        "error, so dLoss/dw_{i,j} = -a_i Delta_j; r the learning rate (the book's alpha)."
+    )
+    C = Math("Loss", r"\mathit{Loss}")
+
+    def z(self, u: str) -> Math:
+        return Math(f"in_{u}", rf"\mathit{{in}}_{{{latex_name(u)}}}")
+
+    def w(self, src: str, dst: str, layer: str | None = None) -> Math:
+        return Math(f"w_({src},{dst})", f"w_{{{latex_name(src)},{latex_name(dst)}}}")
+
+    def slope(self, u: str) -> Math:
+        return Math(f"g'(in_{u})", rf"g'(\mathit{{in}}_{{{latex_name(u)}}})")
+
+    def dC_dz(self, u: str) -> Math:
+        return Math(f"-Delta_{u}", rf"-\Delta_{{{latex_name(u)}}}")
+
+    def dC_dz_any(self) -> Math:
+        return Math("-Delta", r"-\Delta")
+
+
 HANDOUT = Notation()
+AIMA = AimaNotation()
+NOTATIONS: dict[str, Notation] = {"handout": HANDOUT, "aima": AIMA}
+
+
+def notation_named(name: str | Notation) -> Notation:
+    """The notation called ``name`` (``"handout"`` or ``"aima"``); UsageError if unknown."""
+    if isinstance(name, Notation):
+        return name
+    if name not in NOTATIONS:
+        from .errors import UsageError
+
+        raise UsageError(f"unknown notation {name!r}; valid notations are {', '.join(NOTATIONS)}")
+    return NOTATIONS[name]
 
 
 class Numbers:

@@ -57,6 +57,27 @@ class WeightFactors:
     dC_dz: float
     gradient: float
 
+    # Jupyter displays (chainrule.display): this weight's chain rule with its numbers
+    def __str__(self) -> str:
+        from .display import factors_text
+
+        return factors_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import factors_html
+
+        return factors_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import factors_markdown
+
+        return factors_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from .display import factors_latex
+
+        return factors_latex(self)
+
 
 @dataclass(frozen=True, slots=True)
 class SampleTrace:
@@ -111,6 +132,19 @@ class SampleTrace:
     def gradients(self) -> dict[str, dict[str, float]]:
         return self.layout.named(self.weight_gradients, self.bias_gradients)
 
+    def __repr__(self) -> str:
+        return f"SampleTrace(inputs={dict(self.inputs)!r}, cost={self.cost:.6g})"
+
+    def _repr_html_(self) -> str:
+        from .display import sample_html
+
+        return sample_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import sample_markdown
+
+        return sample_markdown(self)
+
     def to_json(self) -> dict[str, Any]:
         lay = self.layout
         units: dict[str, Any] = {}
@@ -159,6 +193,22 @@ class Step:
 
     def after(self) -> dict[str, dict[str, float]]:
         return self.layout.named(self.weights_after, self.biases_after)
+
+    def __repr__(self) -> str:
+        return (
+            f"Step({self.number}, {len(self.samples)} sample(s), cost {self.cost:.6g}, "
+            f"{len(self.weight_gradients)} weight(s), {len(self.bias_gradients)} bias(es))"
+        )
+
+    def _repr_html_(self) -> str:
+        from .display import step_html
+
+        return step_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import step_markdown
+
+        return step_markdown(self)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -236,6 +286,22 @@ class Trace:
             "learning_rate": self.network.learning_rate,
             "steps": [s.to_json() for s in self.steps],
         }
+
+    # Jupyter displays the worked solution (chainrule.display, chainrule.render)
+    def _repr_html_(self) -> str:
+        from .display import trace_html
+
+        return trace_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import trace_markdown
+
+        return trace_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from .display import trace_latex
+
+        return trace_latex(self)
 
     def __repr__(self) -> str:
         name = self.network.title or "network"

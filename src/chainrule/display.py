@@ -1,0 +1,222 @@
+"""Jupyter displays: what a Network, a Trace, a Step, a SampleTrace or a WeightFactors shows.
+
+The classes' ``_repr_html_``, ``_repr_markdown_`` and ``_repr_latex_`` methods call these
+functions (imported lazily, so ``import chainrule`` stays light). A Trace shows its whole worked
+solution; a Network its units, weights and samples (and its diagram when
+:mod:`chainrule.diagram` is installed); a Step and a SampleTrace their numbers as tables; a
+WeightFactors its one weight's chain rule.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .document import Document, Equation, Math, Section, Table
+from .notation import HANDOUT, Numbers
+
+if TYPE_CHECKING:
+    from .network import Network
+    from .trace import SampleTrace, Step, Trace, WeightFactors
+
+DECIMALS = 4
+MAX_EXPLAINED_WEIGHTS = 24
+"""A Trace of a bigger network explains only this many weights in a notebook (all are in
+the JSON and in ``chainrule.render.solution``)."""
+
+DOT = Math(" · ", r" \cdot ")
+
+
+def _trace_document(trace: Trace) -> Document:
+    from .explain import explain
+
+    weights = None
+    if len(trace.network.weights) > MAX_EXPLAINED_WEIGHTS:
+        weights = [f"{a} -> {b}" for a, b in list(trace.network.weights)[:MAX_EXPLAINED_WEIGHTS]]
+    return explain(trace, decimals=DECIMALS, weights=weights)
+
+
+def _html(doc: Document, subject: object = None) -> str:
+    from .render.common import diagram_svg
+    from .render.html import fragment
+
+    return fragment(doc, diagram_svg(subject) if subject is not None else None)
+
+
+def _markdown(doc: Document) -> str:
+    from .render.markdown import render
+
+    return render(doc)
+
+
+def _latex(equations: list[Equation]) -> str:
+    """Equations as one ``$$ aligned $$`` block: what Jupyter's text/latex can show."""
+    from .render.common import equation_lines
+
+    lines = []
+    for eq in equations:
+        eq_lines = equation_lines(eq)
+        if "&" not in eq_lines[0]:
+            eq_lines[0] += " &"
+        lines += eq_lines
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}$$"
+
+
+# -- Trace -------------------------------------------------------------------------------------
+
+
+def trace_html(trace: Trace) -> str:
+    return _html(_trace_document(trace), trace)
+
+
+def trace_markdown(trace: Trace) -> str:
+    return _markdown(_trace_document(trace))
+
+
+def trace_latex(trace: Trace) -> str:
+    """The gradients and the update of the first step (the full solution is HTML/Markdown)."""
+    doc = _trace_document(trace)
+    keep = [s for s in doc.sections if " gradients" in s.title or " update" in s.title]
+    return _latex([b for s in keep for b in s.blocks if isinstance(b, Equation)])
+
+
+# -- Network -----------------------------------------------------------------------------------
+
+
+def _network_document(network: Network) -> Document:
+    from .explain import Explainer
+    from .trace import Trace
+
+    section = Explainer(Trace(network, []), DECIMALS, HANDOUT).network_section()
+    return Document(network.title or "Network", (section,), network.description or "")
+
+
+def network_html(network: Network) -> str:
+    return _html(_network_document(network), network)
+
+
+def network_markdown(network: Network) -> str:
+    return _markdown(_network_document(network))
+
+
+# -- Step and SampleTrace ----------------------------------------------------------------------
+
+
+def _step_document(step: Step) -> Document:
+    num = Numbers(DECIMALS)
+    lay = step.layout
+    rows: list[tuple[str | Math, ...]] = []
+    for name, old, grad, new in zip(
+        [*lay.weight_names, *(f"bias {u}" for u in lay.bias_units)],
+        [*step.weights_before, *step.biases_before],
+        [*step.weight_gradients, *step.bias_gradients],
+        [*step.weights_after, *step.biases_after],
+        strict=True,
+    ):
+        rows.append((name, num.math(old), num.math(grad), num.math(new)))
+    many = len(step.samples) > 1
+    cost = Equation(
+        Math("C", "C"),
+        (num.math(step.cost),),
+        (f"the mean over {len(step.samples)} samples" if many else "before the update",),
+    )
+    table = Table(("parameter", "old", "dC/d(parameter)", "new"), tuple(rows), "The update")
+    return Document(f"Step {step.number}", (Section("Cost and update", (cost, table), 2),))
+
+
+def _sample_document(sample: SampleTrace) -> Document:
+    num = Numbers(DECIMALS)
+    rows: list[tuple[str | Math, ...]] = []
+    for u in sample.units.values():
+
+        def cell(x: float | None) -> str | Math:
+            return "" if x is None else num.math(x)
+
+        rows.append(
+            (
+                u.name,
+                u.layer,
+                u.activation,
+                cell(u.z),
+                cell(u.a),
+                cell(u.da_dz),
+                cell(u.dC_da),
+                cell(u.dC_dz),
+            )
+        )
+    header = ("unit", "layer", "g", "z", "a", "da/dz", "dC/da", "dC/dz")
+    units = Table(header, tuple(rows), "Every unit's numbers for this sample")
+    grads = Table(
+        ("parameter", "dC/d(parameter)"),
+        tuple(
+            (name, num.math(g))
+            for name, g in zip(
+                [*sample.layout.weight_names, *(f"bias {u}" for u in sample.layout.bias_units)],
+                [*sample.weight_gradients, *sample.bias_gradients],
+                strict=True,
+            )
+        ),
+        "Gradients for this sample",
+    )
+    cost = Equation(Math("C", "C"), (num.math(sample.cost),))
+    return Document("Sample", (Section("Forward and backward", (units, cost, grads), 2),))
+
+
+def step_html(step: Step) -> str:
+    return _html(_step_document(step))
+
+
+def step_markdown(step: Step) -> str:
+    return _markdown(_step_document(step))
+
+
+def sample_html(sample: SampleTrace) -> str:
+    return _html(_sample_document(sample))
+
+
+def sample_markdown(sample: SampleTrace) -> str:
+    return _markdown(_sample_document(sample))
+
+
+# -- WeightFactors -----------------------------------------------------------------------------
+
+
+def factors_equation(f: WeightFactors) -> Equation:
+    """``dC/dw_AB = dz_B/dw_AB · da_B/dz_B · dC/da_B = a_A · g'(z_B) · dC/da_B = numbers``."""
+    n, num = HANDOUT, Numbers(DECIMALS)
+    src, dst = f.key
+    w = n.w(src, dst)
+    chain = n.d(n.z(dst), w) + DOT
+    if f.da_dz is None:
+        chain = chain + n.dC_dz(dst)
+        symbols = n.a(src) + DOT + n.dC_dz(dst)
+        numbers = num.factor(f.a_from) + DOT + num.factor(f.dC_dz)
+    else:
+        chain = chain + n.d(n.a(dst), n.z(dst)) + DOT + n.d(n.C, n.a(dst))
+        symbols = n.a(src) + DOT + n.slope(dst) + DOT + n.d(n.C, n.a(dst))
+        numbers = num.factor(f.a_from) + DOT + num.factor(f.da_dz) + DOT + num.factor(f.dC_da)
+    return Equation(n.d(n.C, w), (chain, symbols, numbers, num.math(f.gradient)))
+
+
+def factors_html(f: WeightFactors) -> str:
+    from .render.html import equation, scoped_css
+
+    return (
+        f'<div class="chainrule"><style>{scoped_css(".chainrule")}</style>'
+        f"<h3>The chain rule for {f.key[0]} -&gt; {f.key[1]}</h3>"
+        f"{equation(factors_equation(f))}</div>"
+    )
+
+
+def factors_markdown(f: WeightFactors) -> str:
+    from .render.markdown import equation
+
+    return equation(factors_equation(f)) + "\n"
+
+
+def factors_latex(f: WeightFactors) -> str:
+    return _latex([factors_equation(f)])
+
+
+def factors_text(f: WeightFactors) -> str:
+    eq = factors_equation(f)
+    return " = ".join([eq.lhs.text, *(m.text for m in eq.forms)])

@@ -1,0 +1,63 @@
+"""Pieces the document renderers share: equations as LaTeX, prose walking, the diagram hook."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from ..document import Equation, Math, Prose
+
+LONG = 70
+"""An equation whose plain text is longer than this is set one form per line."""
+
+
+def equation_latex(eq: Equation) -> str:
+    """``lhs = form = ... = result`` as one line of LaTeX."""
+    return " = ".join([eq.lhs.latex, *(f.latex for f in eq.forms)])
+
+
+def equation_lines(eq: Equation) -> list[str]:
+    """The LaTeX lines of an equation for ``aligned``/``align*``: ``lhs &= f1``, ``&= f2``, ...
+
+    Short equations stay on one line.
+    """
+    if not eq.forms:
+        return [eq.lhs.latex]
+    length = len(eq.lhs.text) + sum(len(f.text) + 3 for f in eq.forms)
+    if length <= LONG or len(eq.forms) == 1:
+        return [eq.lhs.latex + " &= " + " = ".join(f.latex for f in eq.forms)]
+    return [eq.lhs.latex + " &= " + eq.forms[0].latex, *(f"&= {f.latex}" for f in eq.forms[1:])]
+
+
+def prose(parts: Prose, text: Callable[[str], str], math: Callable[[Math], str]) -> str:
+    """Prose with plain strings passed through ``text`` and Math through ``math``."""
+    return "".join(math(p) if isinstance(p, Math) else text(p) for p in parts)
+
+
+def diagram_svg(subject: Any) -> str | None:
+    """The network diagram as an SVG string, if :mod:`chainrule.diagram` is installed.
+
+    ``subject`` is a Trace or a Network. Returns None when there is no diagram module or it
+    cannot draw this subject, so documents simply leave the picture out.
+    """
+    try:
+        module = importlib.import_module("chainrule.diagram")
+    except ImportError:
+        return None
+    for name in ("svg", "diagram_svg", "network_svg", "to_svg", "render_svg", "render"):
+        function = getattr(module, name, None)
+        if not callable(function):
+            continue
+        candidates = [subject]
+        network = getattr(subject, "network", None)
+        if network is not None:
+            candidates.append(network)
+        for candidate in candidates:
+            try:
+                result = function(candidate)
+            except Exception:  # noqa: BLE001 - a picture is optional; never fail the document
+                continue
+            if isinstance(result, str) and "<svg" in result:
+                return result[result.index("<svg") :]
+    return None

@@ -1,0 +1,117 @@
+"""The worked solution as a standalone LaTeX document (compiles with ``pdflatex``).
+
+Only packages from Debian's ``texlive-latex-base`` are used: amsmath and amssymb, geometry and
+longtable. Each equation is an ``align*`` (long chains one form per line, numbered lines
+tagged), notes follow in small italics, tables are ``longtable``s.
+"""
+
+from __future__ import annotations
+
+from ..document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from .common import equation_lines, prose
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[margin=2cm]{geometry}
+\usepackage{amsmath}
+\usepackage{amssymb}
+\usepackage{longtable}
+\allowdisplaybreaks
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5\baselineskip}
+"""
+
+_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\^{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\~{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "·": r"$\cdot$",
+    "−": "-",
+    "–": "--",
+    "—": "---",
+    "≤": r"$\le$",
+    "≥": r"$\ge$",
+    "→": r"$\rightarrow$",
+    "✓": r"$\checkmark$",
+}
+_ESCAPE = str.maketrans(_SPECIAL)
+
+
+def escape(text: str) -> str:
+    """Plain text safe in a LaTeX document (special characters quoted, no stray Unicode)."""
+    out = text.translate(_ESCAPE)
+    return "".join(c if ord(c) < 128 or c in "$" else "?" for c in out)
+
+
+def _inline(m: Math) -> str:
+    return f"${m.latex}$"
+
+
+def _prose(parts: Prose) -> str:
+    return prose(parts, escape, _inline)
+
+
+def _cell(cell: str | Math) -> str:
+    return _inline(cell) if isinstance(cell, Math) else escape(cell)
+
+
+def equation(eq: Equation) -> str:
+    """One ``align*`` (tagged when the line is numbered) and its note."""
+    lines = equation_lines(eq)
+    if eq.label:
+        lines[-1] += rf" \tag{{{eq.label}}}"
+    out = "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+    if eq.note:
+        out += "\n{\\small\\emph{" + _prose(eq.note) + "}}\n"
+    return out
+
+
+def table(t: Table) -> str:
+    size = "\\footnotesize" if len(t.header) > 6 else "\\small"
+    spec = "l" + "r" * (len(t.header) - 1)
+    lines = [f"{{{size}", f"\\begin{{longtable}}{{{spec}}}"]
+    if t.caption:
+        lines.append(f"\\multicolumn{{{len(t.header)}}}{{l}}{{\\emph{{{escape(t.caption)}}}}} \\\\")
+    lines.append(" & ".join(_cell(h) for h in t.header) + " \\\\ \\hline")
+    lines.append("\\endhead")
+    for row in t.rows:
+        lines.append(" & ".join(_cell(c) for c in row) + " \\\\")
+    lines += ["\\end{longtable}", "}"]
+    return "\n".join(lines)
+
+
+def section(s: Section) -> str:
+    command = "section" if s.level <= 2 else "subsection"
+    title = _prose(s.heading) if s.heading else escape(s.title)
+    parts = [f"\\{command}*{{{title}}}"]
+    for block in s.blocks:
+        if isinstance(block, Equation):
+            parts.append(equation(block))
+        elif isinstance(block, Paragraph):
+            parts.append(_prose(block.parts))
+        else:
+            parts.append(table(block))
+    return "\n\n".join(parts)
+
+
+def render(doc: Document) -> str:
+    """The Document as a complete LaTeX file."""
+    parts = [
+        PREAMBLE,
+        f"\\title{{{escape(doc.title)}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle",
+    ]
+    if doc.description:
+        paragraphs = [" ".join(p.split()) for p in doc.description.strip().split("\n\n")]
+        parts += [escape(p) for p in paragraphs]
+    parts += [section(s) for s in doc.sections]
+    parts.append("\\end{document}")
+    return "\n\n".join(parts) + "\n"
