@@ -20,7 +20,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import symbolic
-from chainrule.document import Document, Equation, Math, Paragraph, Section, Table
+from chainrule.document import Document, Equation, Math, Paragraph, Table
 from chainrule.explain import explain
 from chainrule.notation import AIMA, Numbers
 from chainrule.render import html as html_render
@@ -173,7 +173,10 @@ def test_the_latex_document_compiles_with_pdflatex(name: str, tmp_path: Path) ->
     (tmp_path / "solution.tex").write_text(latex_render.render(doc), encoding="utf-8")
     done = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "solution.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout[-3000:]
     assert (tmp_path / "solution.pdf").stat().st_size > 1000
@@ -286,7 +289,7 @@ def test_text_key_numbers_unchanged() -> None:
         assert line in text
 
 
-# -- inserting the dependency on the weight (sympy) --------------------------------------------------
+# -- inserting the dependency on the weight (sympy) ---------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -308,8 +311,9 @@ def test_closed_forms_equal_the_engine(name: str) -> None:
     trace = trace_of(name)
     step = trace.step(1)
     keys = list(trace.network.weights)
-    deps = symbolic.weight_dependency(trace.network, step, keys, {k: (f"w{i}", f"w_{i}") for i, k
-                                                                   in enumerate(keys)})
+    deps = symbolic.weight_dependency(
+        trace.network, step, keys, {k: (f"w{i}", f"w_{i}") for i, k in enumerate(keys)}
+    )
     for dep in deps:
         engine = step.weight_gradients[step.layout.weight_index[dep.key]]
         assert dep.value == pytest.approx(engine, rel=1e-9, abs=1e-12)
@@ -330,8 +334,14 @@ def test_big_networks_have_no_closed_form_section() -> None:
 
 def _wide() -> dict[str, object]:
     return {
-        "units": {"x1": "input", "x2": "input", "x3": "input", "h1": "relu", "h2": "relu",
-                  "o": "identity"},
+        "units": {
+            "x1": "input",
+            "x2": "input",
+            "x3": "input",
+            "h1": "relu",
+            "h2": "relu",
+            "o": "identity",
+        },
         "weights": {f"x{i} -> h{j}": 0.1 * i + 0.05 * j for i in (1, 2, 3) for j in (1, 2)}
         | {"h1 -> o": 0.3, "h2 -> o": -0.2},
         "samples": [{"inputs": {"x1": 1.0, "x2": 0.5, "x3": -0.5}, "targets": {"o": 1.0}}],
@@ -376,8 +386,21 @@ def test_cli_formats(tmp_path: Path) -> None:
     out = tmp_path / "ex3.md"
     assert main(["solve", "exercise-3", "--format", "markdown", "-o", str(out)]) == 0
     assert out.read_text().startswith("# Exercise 3")
-    assert main(["solve", "aima-21", "--notation", "aima", "--format", "latex", "-o",
-                 str(tmp_path / "a.tex")]) == 0
+    assert (
+        main(
+            [
+                "solve",
+                "aima-21",
+                "--notation",
+                "aima",
+                "--format",
+                "latex",
+                "-o",
+                str(tmp_path / "a.tex"),
+            ]
+        )
+        == 0
+    )
     assert "\\begin{document}" in (tmp_path / "a.tex").read_text()
     assert main(["solve", "exercise-1", "--format", "html", "-o", str(tmp_path / "a.html")]) == 0
     assert (tmp_path / "a.html").read_text().startswith("<!DOCTYPE html>")
