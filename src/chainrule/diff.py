@@ -428,7 +428,9 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
     result = raw
     if sp.count_ops(raw) <= _SIMPLIFY_OPS:
         simpler = sp.simplify(raw)
-        if sp.count_ops(simpler) < sp.count_ops(raw):
+        kinds = {type(f) for f in raw.atoms(sp.Function)}
+        same_functions = {type(f) for f in simpler.atoms(sp.Function)} <= kinds
+        if same_functions and sp.count_ops(simpler) < sp.count_ops(raw):
             result = simpler
     return Derivative(
         expression=walker.s(expr),
