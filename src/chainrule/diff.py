@@ -116,8 +116,9 @@ def functions() -> dict[str, Any]:
             s = sigmoid(self.args[0])
             return s * (1 - s)
 
-        def _latex(self, printer: Any) -> str:
-            return rf"\sigma\left({printer._print(self.args[0])}\right)"
+        def _latex(self, printer: Any, exp: Any = None) -> str:
+            out = rf"\sigma\left({printer._print(self.args[0])}\right)"
+            return f"{out}^{{{exp}}}" if exp is not None else out
 
         def _eval_rewrite_as_exp(self, u: Any, **kwargs: Any) -> Any:
             return 1 / (1 + sp.exp(-u))
@@ -129,8 +130,9 @@ def functions() -> dict[str, Any]:
             u = self.args[0]
             return sp.Piecewise((1, u > 0), (0, True))
 
-        def _latex(self, printer: Any) -> str:
-            return rf"\operatorname{{relu}}\left({printer._print(self.args[0])}\right)"
+        def _latex(self, printer: Any, exp: Any = None) -> str:
+            out = rf"\operatorname{{relu}}\left({printer._print(self.args[0])}\right)"
+            return f"{out}^{{{exp}}}" if exp is not None else out
 
         def _eval_rewrite_as_Piecewise(self, u: Any, **kwargs: Any) -> Any:
             return sp.Piecewise((u, u > 0), (0, True))
