@@ -8,11 +8,14 @@
 
 from __future__ import annotations
 
+from .build import mlp
 from .engine import solve
 from .errors import ChainruleError, DivergedError, NetworkError, UnknownExampleError, UsageError
 from .netfile import dumps_toml, example_text, examples, load, loads
 from .network import Network, Parameter, Sample, Unit
+from .torch_bridge import from_torch, to_torch
 from .trace import SampleTrace, Step, Trace
+from .trainer import TrainingDivergedError, TrainResult, predict, train
 
 __version__ = "0.1.0"
 
@@ -26,6 +29,8 @@ __all__ = [
     "SampleTrace",
     "Step",
     "Trace",
+    "TrainResult",
+    "TrainingDivergedError",
     "Unit",
     "UnknownExampleError",
     "UsageError",
@@ -33,7 +38,12 @@ __all__ = [
     "dumps_toml",
     "example_text",
     "examples",
+    "from_torch",
     "load",
     "loads",
+    "mlp",
+    "predict",
     "solve",
+    "to_torch",
+    "train",
 ]

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from . import __version__
 from .cli_pictures import draw_command, plot_command
+from .cli_train import train_command
 from .engine import solve as run_solve
 from .errors import ChainruleError, DivergedError
 from .netfile import example_text, examples, load, write_atomic
@@ -261,6 +262,7 @@ def examples_show(name: str) -> None:
 cli.add_command(examples_command, "examples")
 cli.add_command(draw_command, "draw")
 cli.add_command(plot_command, "plot")
+cli.add_command(train_command, "train")
 
 
 @cli.command("diff", context_settings=CONTEXT)

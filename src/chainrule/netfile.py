@@ -67,9 +67,13 @@ def load(source: NetworkLike) -> Network:
         raise NetworkError("is a directory; give a network file (.toml or .json)", source=str(path))
     if not path.exists():
         hint = ""
-        if isinstance(source, str) and not source.endswith((".toml", ".json")):
+        if isinstance(source, str) and not source.endswith((".toml", ".json", ".npz")):
             hint = f"; built-in examples are {', '.join(sorted(_example_files()))}"
         raise NetworkError(f"no such file or built-in example{hint}", source=str(source))
+    if path.suffix.lower() == ".npz":
+        from .npzfile import load_npz
+
+        return load_npz(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -235,9 +239,9 @@ def _inline(values: Mapping[str, float]) -> str:
     return "{ " + ", ".join(f"{k} = {_float(v)}" for k, v in values.items()) + " }"
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` all at once: a temporary file beside it, then a rename, so a
-    failure never leaves a half-written file."""
+def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` all at once: a temporary file beside it, then a
+    rename, so a failure never leaves a half-written file."""
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{target}: is a directory; give a file name to write")
@@ -246,8 +250,12 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         raise UsageError(f"{target}: the folder {str(folder)!r} does not exist")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
         # mkstemp makes the file private (0600); give it the permissions a plain open() would
         umask = os.umask(0)
         os.umask(umask)
