@@ -76,6 +76,16 @@ class Derivative:
     latex: str = ""
     expression_latex: str = ""
 
+    def _repr_markdown_(self) -> str:
+        from .render.markdown import render
+
+        return render(document(self))
+
+    def __str__(self) -> str:
+        from .render.text import render
+
+        return render(document(self))
+
     def to_json(self) -> dict[str, Any]:
         """The ``chainrule diff --format json`` object."""
         return {
