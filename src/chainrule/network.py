@@ -305,7 +305,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {_q(value)}"
     if isinstance(value, Mapping):
         return "a table"
     if isinstance(value, (list, tuple)):
@@ -316,7 +316,7 @@ def _kind(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else _kind(value)
+    return _q(value) if isinstance(value, str) else _kind(value)
 
 
 def _optional_string(data: Mapping[str, Any], key: str) -> str | None:
