@@ -243,7 +243,8 @@ def test_cli_single_variable_needs_no_wrt(capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.parametrize(
     "expression, extra, message",
     [
-        ("x^2 +", [], "not a valid expression"),
+        ("x^2 +", [], "not a valid expression; check the operators"),
+        ("2x + 1", [], "write products with *"),
         ("foo(x)", [], "unknown function 'foo'"),
         ("3 + 4", [], "has no variable"),
         ("a*x", [], "several variables (a, x); choose one with --wrt"),

@@ -219,8 +219,13 @@ def parse(expression: str) -> Any:
             evaluate=True,
         )
     except (SyntaxError, TypeError, ValueError, AttributeError, NameError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise UsageError(f"cannot read {expression!r}: not a valid expression ({reason})") from None
+        if re.search(r"[\d)]\s*[A-Za-z(]", text):
+            reason = "write products with * (2*x, not 2x)"
+        elif isinstance(error, SyntaxError):
+            reason = "check the operators and brackets"
+        else:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UsageError(f"cannot read {expression!r}: not a valid expression; {reason}") from None
     except Exception as error:  # noqa: BLE001 - sympy raises many kinds on odd input
         raise UsageError(f"cannot read {expression!r}: {type(error).__name__}") from None
     if not isinstance(parsed, sp.Expr):
