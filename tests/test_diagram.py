@@ -1,0 +1,262 @@
+"""The network diagram: valid, self-contained SVG whose shapes and numbers are the Trace's, with
+no overlapping labels on random DAGs with skip connections."""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import chainrule as cr
+from chainrule import diagram
+from chainrule.notation import Numbers
+from tests.strategies import random_network_dict
+
+SVG = "{http://www.w3.org/2000/svg}"
+PARTIAL = "\u2202"
+
+
+def parse(svg: str) -> ET.Element:
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    return root
+
+
+def texts(root: ET.Element, role: str | None = None) -> list[ET.Element]:
+    return [t for t in root.iter(f"{SVG}text") if role is None or t.get("class") == role]
+
+
+def text_box(t: ET.Element) -> tuple[float, float, float, float]:
+    """The box a <text> takes, estimated from its attributes (as the layout estimates it)."""
+    size = float(t.get("font-size", "0"))
+    x, y = float(t.get("x", "0")), float(t.get("y", "0"))
+    width = len(t.text or "") * diagram.CHAR_WIDTH * size
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[t.get("text-anchor", "start")]
+    return left, y - 0.9 * size, left + width, y + 0.3 * size
+
+
+def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def circle_box(c: ET.Element) -> tuple[float, float, float, float]:
+    cx, cy, r = (float(c.get(k, "0")) for k in ("cx", "cy", "r"))
+    return cx - r, cy - r, cx + r, cy + r
+
+
+def all_text(root: ET.Element) -> list[str]:
+    return [t.text or "" for t in texts(root)]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("values", [None, "forward", "backward"])
+@pytest.mark.parametrize("name", ["exercise-1", "exercise-2", "exercise-3", "aima-21"])
+def test_svg_parses_is_self_contained_and_has_a_shape_per_unit_and_weight(
+    name: str, values: str | None
+) -> None:
+    net = cr.load(name)
+    svg = diagram.svg(net, values=values)  # type: ignore[arg-type]
+    root = parse(svg)
+    for outside in ("href", "url(", "@import", "<image", "<script", "<style", "<foreignObject"):
+        assert outside not in svg
+    assert "http://" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    circles = [c for c in root.iter(f"{SVG}circle") if c.get("class") == "unit"]
+    assert sorted(c.get("data-unit") for c in circles) == sorted(u.name for u in net.units)
+    edges = [p for p in root.iter(f"{SVG}path") if p.get("class") == "edge"]
+    assert sorted(p.get("data-weight") for p in edges) == sorted(
+        f"{a} -> {b}" for a, b in net.weights
+    )
+    names = {t.text for t in texts(root, "unit-name")}
+    assert names == {u.name for u in net.units}
+    layers = sorted(t.text or "" for t in texts(root, "unit-layer"))
+    assert layers == sorted(net.layer(u.name) for u in net.units)
+    assert float(root.get("width", "0")) > 0 and float(root.get("height", "0")) > 0
+
+
+def test_inputs_left_output_right_by_layer() -> None:
+    root = parse(diagram.svg("exercise-3"))
+    x = {c.get("data-unit"): float(c.get("cx", "0")) for c in root.iter(f"{SVG}circle")}
+    assert x["i"] == x["i2"] < x["j"] < x["k"]
+
+
+def test_forward_labels_are_the_traces_numbers() -> None:
+    trace = cr.solve("aima-21")
+    fmt = Numbers(3)
+    text = all_text(parse(diagram.svg(trace, values="forward")))
+    sample = trace.step(1).samples[0]
+    for v in sample.units.values():
+        assert f"a = {fmt(v.a)}" in text
+        if v.z is not None:
+            assert f"z = {fmt(v.z)}" in text
+    assert f"y = {fmt(sample.targets['u5'])}" in text
+    for w, value in trace.step(1).before()["weights"].items():
+        assert fmt(value) in text, w
+    for unit, b in trace.network.biases.items():
+        assert f"b = {fmt(b.value)}" in text, unit
+
+
+def test_exercise_2_forward_shows_the_handouts_numbers() -> None:
+    text = all_text(parse(diagram.svg("exercise-2", values="forward", decimals=4)))
+    for expected in ("a = 0.7", "z = 0.602", "a = 0.602", "z = 0.3973", "y = 1", "0.86", "0.66"):
+        assert expected in text
+
+
+@pytest.mark.parametrize("seed", [3, 11, 47])
+def test_backward_labels_and_colours_are_the_traces(seed: int) -> None:
+    net = cr.load(random_network_dict(seed))
+    trace = cr.solve(net, 3)
+    fmt = Numbers(5)
+    root = parse(diagram.svg(trace, values="backward", step=3, sample=len(net.samples),
+                             decimals=5))
+    text = all_text(root)
+    step = trace.step(3)
+    sample = step.samples[-1]
+    for name, v in sample.units.items():
+        if v.dC_dz is not None:
+            assert f"{PARTIAL}C/{PARTIAL}z = {fmt(v.dC_dz)}" in text, name
+    gradients = step.gradients()["weights"]
+    for w, g in gradients.items():
+        assert f"{PARTIAL}C/{PARTIAL}w = {fmt(g)}" in text, w
+        assert f"w = {fmt(step.before()['weights'][w])}" in text, w
+    edges = {p.get("data-weight"): p for p in root.iter(f"{SVG}path") if p.get("class") == "edge"}
+    for w, g in gradients.items():
+        expected = diagram.POSITIVE if g > 0 else diagram.NEGATIVE if g < 0 else diagram.NEUTRAL
+        assert edges[w].get("stroke") == expected
+        assert (edges[w].get("stroke-dasharray") is not None) == (
+            not net.weights[tuple(w.split(" -> "))].trainable  # type: ignore[index]
+        )
+    # width grows with the size of the gradient
+    pairs = sorted((abs(g), float(edges[w].get("stroke-width", "0"))) for w, g in gradients.items())
+    widths = [wd for _, wd in pairs]
+    assert widths == sorted(widths)
+
+
+def test_step_shows_the_weights_before_that_step() -> None:
+    trace = cr.solve("exercise-2", 5)
+    fmt = Numbers(4)
+    text = all_text(parse(diagram.svg(trace, step=4, decimals=4)))
+    for value in trace.step(4).before()["weights"].values():
+        assert fmt(value) in text
+    assert "weights before step 4" in text
+    # a Network is solved for the steps it needs
+    assert diagram.svg("exercise-2", step=4, decimals=4) == diagram.svg(trace, step=4, decimals=4)
+
+
+def test_blocked_relu_is_marked() -> None:
+    net = {"units": {"i": "input", "j": "relu", "k": "identity"},
+           "weights": {"i -> j": -1.0, "j -> k": 0.5},
+           "samples": [{"inputs": {"i": 1.0}, "targets": {"k": 1.0}}]}
+    root = parse(diagram.svg(net, values="backward"))
+    j = next(c for c in root.iter(f"{SVG}circle") if c.get("data-unit") == "j")
+    assert j.get("stroke-dasharray")
+    assert "g'(z) = 0: chain stops" in all_text(root)
+
+
+def _random_nets() -> list[dict[str, object]]:
+    nets = [random_network_dict(seed) for seed in range(14)]
+    nets += [random_network_dict(seed, max_inputs=4, max_hidden_layers=4, max_width=5,
+                                 max_outputs=3) for seed in (100, 101, 102, 103)]
+    return nets
+
+
+@pytest.mark.parametrize("values", [None, "forward", "backward"])
+def test_no_labels_overlap_on_random_dags_with_skips(values: str | None) -> None:
+    for data in _random_nets():
+        net = cr.load(data)
+        root = parse(diagram.svg(net, values=values, max_units=60))  # type: ignore[arg-type]
+        boxes = [(t.text, text_box(t)) for t in texts(root)]
+        for (ta, a), (tb, b) in itertools.combinations(boxes, 2):
+            assert not overlap(a, b), (net.title, values, ta, tb)
+        circles = [circle_box(c) for c in root.iter(f"{SVG}circle")]
+        for t in texts(root):
+            if t.get("class") in ("unit-name", "unit-layer"):
+                continue
+            for c in circles:
+                assert not overlap(text_box(t), c), (net.title, values, t.text)
+        # everything is inside the page
+        width, height = float(root.get("width", "0")), float(root.get("height", "0"))
+        for _, (x0, y0, x1, y1) in boxes:
+            assert 0 <= x0 and x1 <= width and 0 <= y0 and y1 <= height
+
+
+def test_units_in_a_layer_are_ordered_to_avoid_crossings() -> None:
+    # Written in an order that crosses every edge; the layout uncrosses them.
+    net = {"units": {"a": "input", "b": "input", "p": "identity", "q": "identity",
+                     "o": "identity"},
+           "weights": {"a -> q": 1.0, "b -> p": 1.0, "p -> o": 1.0, "q -> o": 1.0},
+           "samples": [{"inputs": {"a": 1.0, "b": 1.0}, "targets": {"o": 1.0}}]}
+    root = parse(diagram.svg(net))
+    y = {c.get("data-unit"): float(c.get("cy", "0")) for c in root.iter(f"{SVG}circle")}
+    assert (y["a"] < y["b"]) == (y["q"] < y["p"])
+
+
+def big_network(width: int = 15) -> dict[str, object]:
+    layers = [[f"x{i}" for i in range(width)], [f"h{i}" for i in range(width)], ["o"]]
+    units = dict.fromkeys(layers[0], "input") | dict.fromkeys(layers[1], "relu") | {"o": "sigmoid"}
+    pairs = zip(layers, layers[1:], strict=False)
+    weights = {f"{a} -> {b}": 0.1 for la, lb in pairs for a in la for b in lb}
+    weights["x0 -> o"] = -0.2
+    return {"title": "wide", "units": units, "weights": weights,
+            "samples": [{"inputs": dict.fromkeys(layers[0], 0.5), "targets": {"o": 1.0}}]}
+
+
+@pytest.mark.parametrize("values", [None, "forward", "backward"])
+def test_big_networks_collapse_to_one_box_per_layer(values: str | None) -> None:
+    data = big_network()
+    d = diagram.drawing(data, values)  # type: ignore[arg-type]
+    assert d.level == "layer"
+    root = parse(diagram.svg(data, values=values))  # type: ignore[arg-type]
+    assert not list(root.iter(f"{SVG}circle"))
+    headers = [t.text for t in texts(root, "header")]
+    assert headers == ["L-2", "L-1", "L"]
+    text = all_text(root)
+    assert "15 units" in text and "1 unit" in text
+    assert "225 weights" in text and "15 weights" in text and "1 weight" in text
+    boxes = [text_box(t) for t in texts(root)]
+    for a, b in itertools.combinations(boxes, 2):
+        assert not overlap(a, b)
+    # a smaller limit collapses small networks too; a larger one draws every unit
+    assert diagram.drawing("aima-21", max_units=3).level == "layer"
+    assert diagram.drawing(big_network(3), max_units=100).level == "unit"
+
+
+def test_bad_options_are_usage_errors() -> None:
+    trace = cr.solve("exercise-1", 2)
+    with pytest.raises(cr.UsageError, match="past the last step"):
+        diagram.svg(trace, step=3)
+    with pytest.raises(cr.UsageError, match="values must be"):
+        diagram.svg(trace, values="sideways")  # type: ignore[arg-type]
+    with pytest.raises(cr.UsageError, match="sample must be"):
+        diagram.svg(trace, values="forward", sample=2)
+    with pytest.raises(cr.UsageError, match="step must be"):
+        diagram.svg(trace, step=0)
+    with pytest.raises(cr.UsageError, match="decimals"):
+        diagram.svg(trace, decimals=-1)
+
+
+def test_save_png_and_svg_atomically(tmp_path: Path) -> None:
+    diagram.save("exercise-3", tmp_path / "net.png", values="backward")
+    png = (tmp_path / "net.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+    diagram.save("exercise-3", tmp_path / "net.svg", values="forward")
+    parse((tmp_path / "net.svg").read_text(encoding="utf-8"))
+    with pytest.raises(cr.UsageError, match="unknown picture type"):
+        diagram.save("exercise-3", tmp_path / "net.gif")
+    with pytest.raises(cr.UsageError, match="does not exist"):
+        diagram.save("exercise-3", tmp_path / "nowhere" / "net.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.png", "net.svg"]
+
+
+def test_figure_draws_the_same_shapes() -> None:
+    import matplotlib.pyplot as plt
+
+    fig = diagram.figure("exercise-3", values="forward")
+    try:
+        drawn = {t.get_text() for t in fig.axes[0].texts}
+        assert drawn == {t.text for t in diagram.drawing("exercise-3", "forward").texts}
+    finally:
+        plt.close(fig)
