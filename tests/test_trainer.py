@@ -176,6 +176,10 @@ def test_divergence_names_the_epoch_and_keeps_finite_weights() -> None:
     values = [p.value for p in error.result.network.weights.values()]
     assert all(np.isfinite(values))
     assert len(error.result.history) == error.epoch - 1
+    tiny = cr.mlp([1, 1], output="identity", seed=0)
+    with pytest.raises(cr.TrainingDivergedError, match="epoch"):
+        cr.train(tiny, X, Y, epochs=50, batch_size=1, learning_rate=0.5, progress=False,
+                 engine="scalar")
 
 
 def test_ctrl_c_stops_cleanly_with_what_was_trained() -> None:

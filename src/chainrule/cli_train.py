@@ -13,7 +13,7 @@ from typing import Any
 import click
 import numpy as np
 
-from .errors import UsageError
+from .errors import DivergedError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 MODEL_TYPES = (".toml", ".json", ".npz")
@@ -180,7 +180,8 @@ def train_command(network: str | None, data_source: str, target: str | None,
     except TrainingDivergedError as error:
         if save:
             _save(save, error.result.network, train_set, Y_train, data_source, standardize)
-            click.echo(f"chainrule: saved the last finite weights to {save}", err=True)
+            raise DivergedError(f"{error}; saved the last finite weights to {save}",
+                                step=error.epoch) from None
         raise
     trained = result.network
     history = result.history

@@ -348,41 +348,74 @@ class _Kernel:
         self.e = np.empty((capacity, out.size), dtype)
         self.lse: Array = self.e
         self.filled = [False] * len(groups)
+        self._plans()
+
+    def _plans(self) -> None:
+        """Per group, what forward and backward loop over (no lookups in the hot loop)."""
+        groups = self.s.groups
+        last = len(groups) - 1
+        self.forward_plan: list[tuple[int, Array, list[tuple[int, Array]], Array | None, int,
+                                      Any, float]] = []
+        fn: Any
+        self.backward_plan: list[tuple[int, Array, Array, Any, float, bool,
+                                       list[tuple[int, Array, Array, Array | None]],
+                                       Array | None]] = []
+        for g in range(1, len(groups)):
+            segments = groups[g].segments
+            if g == last and self.fused == "softmax_cce":
+                kind, fn, p = _FUSED_SOFTMAX, None, 0.0
+            elif g == last and self.s.softmax:
+                kind, fn, p = _SOFTMAX, mathtable.ACTIVATIONS["softmax"].value_array, 0.0
+            elif len(segments) == 1:
+                kind, fn, p = _ONE, segments[0][2].value_array, segments[0][3]
+            else:
+                kind, fn, p = _SEGMENTS, segments, 0.0
+            self.forward_plan.append((g, self.z[g], self.weights[g], self.biases[g], kind, fn, p))
+            one = len(segments) == 1
+            identity = one and segments[0][2].name == "identity"
+            slope: Any = segments[0][2].slope_array if one else segments
+            grad_blocks = [(blk.src, w, gw, self.dA[blk.src] if blk.src else None)
+                           for blk, w, gw in self.grad_blocks[g]]
+            self.backward_plan.append((g, self.dA[g], self.z[g], None if identity else slope,
+                                       segments[0][3] if one else 0.0, one, grad_blocks,
+                                       self.grad_biases[g]))
+        self.backward_plan.reverse()
 
     def forward(self, x: Array) -> Array:
         """Output activations for the rows of ``x`` (also keeps z and a for :meth:`backward`)."""
         n = x.shape[0]
         a = self.a
         a[0] = x
-        groups = self.s.groups
-        last = len(groups) - 1
-        for g in range(1, len(groups)):
-            z = self.z[g][:n]
+        out = x
+        for g, z_buf, blocks, b, kind, fn, p in self.forward_plan:
+            z = z_buf[:n]
             first = True
-            for src, w in self.weights[g]:
+            for src, w in blocks:
                 if first:
                     np.matmul(a[src], w, out=z)
                     first = False
                 else:
                     z += a[src] @ w
-            b = self.biases[g]
             if b is not None:
                 z += b
-            if g == last and self.fused == "softmax_cce":
+            if kind == _ONE:
+                out = fn(z, p)
+            elif kind == _FUSED_SOFTMAX:
                 # softmax through log-sum-exp, keeping lse = m + ln sum exp(z - m) for the cost
-                m = z.max(axis=1, keepdims=True)
+                m = np.maximum.reduce(z, axis=1, keepdims=True)
                 e = np.subtract(z, m, out=self.e[:n])
                 np.exp(e, out=e)
-                total = e.sum(axis=1, keepdims=True)
-                a[g] = e / total
+                total = np.add.reduce(e, axis=1, keepdims=True)
+                out = e / total
                 lse = np.log(total, out=total)
                 lse += m
                 self.lse = lse
-            elif g == last and self.s.softmax:
-                a[g] = mathtable.ACTIVATIONS["softmax"].value_array(z, 0.0)
+            elif kind == _SOFTMAX:
+                out = fn(z, p)
             else:
-                a[g] = _apply(groups[g].segments, z)
-        return a[last]
+                out = _apply(fn, z)
+            a[g] = out
+        return out
 
     def backward(self, y: Array, sum_y: Array | None) -> float:
         """Mean cost of the batch whose forward pass was the last one, and its mean gradients
@@ -399,7 +432,7 @@ class _Kernel:
             # log-sum-exp: -sum_k y_k ln a_k = sum_k y_k (lse - z_k), lse from the forward pass
             lse = self.lse
             if sum_y is None:
-                cost = (float(lse.sum()) - float(np.vdot(y, z_out))) / n
+                cost = (float(np.add.reduce(lse, axis=None)) - float(np.vdot(y, z_out))) / n
                 np.subtract(a_out, y, out=dz)
             else:
                 cost = (float(np.vdot(sum_y, lse)) - float(np.vdot(y, z_out))) / n
@@ -425,26 +458,31 @@ class _Kernel:
         filled = self.filled
         for g in range(len(filled)):
             filled[g] = False
-        for g in range(last, 0, -1):
+        for g, dA_buf, z_buf, slope, p, one, blocks, gb in self.backward_plan:
             if g != last:
-                dz = self.dA[g][:n]
-                _slope(groups[g].segments, self.z[g][:n], a[g], dz, dz)
-            for blk, w, gw in self.grad_blocks[g]:
-                src = blk.src
+                dz = dA_buf[:n]
+                if slope is not None:
+                    if one:
+                        dz *= slope(z_buf[:n], a[g], p)
+                    else:
+                        _slope(slope, z_buf[:n], a[g], dz, dz)
+            for src, w, gw, da_buf in blocks:
                 np.matmul(a[src].T, dz, out=gw)
-                if src:
-                    da = self.dA[src][:n]
+                if da_buf is not None:
+                    da = da_buf[:n]
                     if filled[src]:
                         da += dz @ w.T
                     else:
                         np.matmul(dz, w.T, out=da)
                         filled[src] = True
-            gb = self.grad_biases[g]
             if gb is not None:
-                dz.sum(axis=0, out=gb)
+                np.add.reduce(dz, axis=0, out=gb)
         for gr, mask in self.masked:
             gr *= mask
         return cost
+
+
+_ONE, _SEGMENTS, _SOFTMAX, _FUSED_SOFTMAX = range(4)
 
 
 def _apply(segments: Sequence[tuple[int, int, mathtable.Activation, float]], z: Array) -> Array:
@@ -746,7 +784,8 @@ def train(
     else:
         runner = _ArrayRunner(structure, params, r, optimizer, dt, batch_size, data)
     try:
-        with reporter:
+        # overflow is caught as a non-finite cost (TrainingDivergedError), not warned about
+        with reporter, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(1, epochs + 1):
                 order = rng.permutation(n) if shuffle else None
                 started = time.perf_counter()
@@ -810,8 +849,12 @@ class _ArrayRunner:
         x, y, sum_y = self.data.x, self.data.y, self.data.sum_y
         n = x.shape[0]
         total = 0.0
-        correct = 0
         batches = 0
+        # each batch's predicted classes (before its update), compared once at the end
+        predicted = np.empty(n, np.intp) if labels is not None else None
+        two_class = y.shape[1] == 1
+        if labels is not None and order is not None:
+            labels = labels[order]
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
             m = stop - start
@@ -820,17 +863,18 @@ class _ArrayRunner:
                 xb, yb = x[start:stop], y[start:stop]
                 if sum_y is not None:
                     sy = sum_y[start:stop]
-                lb = labels[start:stop] if labels is not None else None
             else:
                 idx = order[start:stop]
                 xb = x.take(idx, axis=0, out=self.xbuf[:m])
                 yb = y.take(idx, axis=0, out=self.ybuf[:m])
                 if sum_y is not None and self.sbuf is not None:
                     sy = sum_y.take(idx, axis=0, out=self.sbuf[:m])
-                lb = labels[idx] if labels is not None else None
             out = kernel.forward(xb)
-            if lb is not None:
-                correct += _accuracy_count(out, lb)
+            if predicted is not None:
+                if two_class:
+                    np.greater(out[:, 0], 0.5, out=predicted[start:stop], casting="unsafe")
+                else:
+                    out.argmax(axis=1, out=predicted[start:stop])
             cost = kernel.backward(yb, sy)
             batches += 1
             if not math.isfinite(cost):
@@ -838,9 +882,14 @@ class _ArrayRunner:
             total += cost
             self.step += 1
             self.state = update(self.step, grads, params, self.state)
-            if reporter.active:
-                reporter.batch_done(stop, total / batches,
-                                    correct / stop if lb is not None else None)
+            if reporter.active and time.perf_counter() >= reporter.next_refresh:
+                accuracy = None
+                if predicted is not None and labels is not None:
+                    accuracy = np.count_nonzero(predicted[:stop] == labels[:stop]) / stop
+                reporter.batch_done(stop, total / batches, accuracy)
+        correct = 0
+        if predicted is not None and labels is not None:
+            correct = int(np.count_nonzero(predicted == labels))
         return total / batches, correct
 
 
@@ -996,6 +1045,14 @@ class _ScalarRunner:
 
     def epoch(self, order: Array | None, batch_size: int, labels: Array | None,
               reporter: _Reporter) -> tuple[float, int]:
+        self.batches = 0
+        try:
+            return self._epoch(order, batch_size, labels, reporter)
+        except (OverflowError, ZeroDivisionError):  # Python floats raise where arrays give inf
+            raise _NonFinite(math.inf, self.batches + 1) from None
+
+    def _epoch(self, order: Array | None, batch_size: int, labels: Array | None,
+               reporter: _Reporter) -> tuple[float, int]:
         plan = self.plan
         n_units = plan.n
         inputs, outs = plan.inputs, plan.outputs
@@ -1094,6 +1151,7 @@ class _ScalarRunner:
             m_ = len(batch)
             cost = batch_cost / m_
             batches += 1
+            self.batches = batches
             if not math.isfinite(cost):
                 raise _NonFinite(cost, batches)
             total += cost
