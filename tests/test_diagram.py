@@ -260,3 +260,13 @@ def test_figure_draws_the_same_shapes() -> None:
         assert drawn == {t.text for t in diagram.drawing("exercise-3", "forward").texts}
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("name", "values"), [("exercise-3", "forward"), ("exercise-2", "backward")]
+)
+def test_the_docs_pictures_are_current(name: str, values: str) -> None:
+    """docs/images holds golden diagrams; regenerate with
+    `chainrule draw NAME --values VALUES -o docs/images/NAME-VALUES.svg`."""
+    path = Path(__file__).resolve().parent.parent / "docs" / "images" / f"{name}-{values}.svg"
+    assert path.read_text(encoding="utf-8") == diagram.svg(name, values=values)  # type: ignore[arg-type]
