@@ -329,7 +329,7 @@ def _curve_figure(plt: Any, data: Landscape) -> Any:
                label=f"current: {label} = {_fmt(w0)}, $C$ = {_fmt(c0)}")
     if math.isfinite(data.minimum_cost):
         ax.scatter([data.minimum[0]], [data.minimum_cost], s=160, marker="*", color=GREEN,
-                   edgecolor=BLACK, linewidth=0.6, zorder=6,
+                   edgecolor=BLACK, linewidth=0.6, zorder=6, clip_on=False,
                    label=f"lowest on this range: {label} = {_fmt(data.minimum[0])}, "
                          f"$C$ = {_fmt(data.minimum_cost)}")
     finite = c[np.isfinite(c)]
@@ -371,7 +371,7 @@ def _descent_2d(ax: Any, data: Landscape) -> None:
                label=f"current: $C$ = {_fmt(data.current_cost)}")
     norm = math.hypot(g1, g2)
     if norm > 0:
-        span = min(data.grid[0][-1] - data.grid[0][0], data.grid[1][-1] - data.grid[1][0]) * 0.12
+        span = min(data.grid[0][-1] - data.grid[0][0], data.grid[1][-1] - data.grid[1][0]) * 0.2
         ax.annotate("", xy=(w1 - g1 / norm * span, w2 - g2 / norm * span), xytext=(w1, w2),
                     arrowprops={"arrowstyle": "-|>", "color": VERMILLION, "linewidth": 2},
                     zorder=7)
@@ -379,7 +379,7 @@ def _descent_2d(ax: Any, data: Landscape) -> None:
                 label=f"steepest descent $-\\nabla C$ = ({_fmt(-g1)}, {_fmt(-g2)})")
     if math.isfinite(data.minimum_cost):
         ax.scatter([data.minimum[0]], [data.minimum[1]], s=170, marker="*", color=GREEN,
-                   edgecolor=BLACK, linewidth=0.6, zorder=6,
+                   edgecolor=BLACK, linewidth=0.6, zorder=6, clip_on=False,
                    label=f"lowest on this grid: $C$ = {_fmt(data.minimum_cost)}")
 
 
@@ -472,10 +472,11 @@ def cost(network: NetworkLike, steps: int = 50, *, learning_rate: float | None =
                  fontsize=11)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(True, color="#DDDDDD", linewidth=0.6)
-    ax.annotate(f"step 1: {_fmt(c[0])}", (1, c[0]), textcoords="offset points", xytext=(8, 6),
-                fontsize=9)
+    ax.margins(y=0.1)
+    ax.annotate(f"step 1: {_fmt(c[0])}", (1, c[0]), textcoords="offset points", xytext=(12, 6),
+                fontsize=9, va="bottom")
     ax.annotate(f"step {len(c)}: {_fmt(c[-1])}", (len(c), c[-1]), textcoords="offset points",
-                xytext=(-8, 8), ha="right", fontsize=9)
+                xytext=(-10, -6), ha="right", va="top", fontsize=9)
     ax.legend(fontsize=9)
     fig.chainrule_data = data
     return fig
