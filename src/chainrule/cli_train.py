@@ -131,7 +131,6 @@ def train_command(network: str | None, data_source: str, target: str | None,
                 f"{network} has {len(net.inputs)} input unit(s) but {data.name} has "
                 f"{data.n_features} feature(s) ({', '.join(data.feature_names[:8])}"
                 f"{', ...' if data.n_features > 8 else ''})")
-        n_out = len(net.outputs)
     else:
         sizes = _parse_layers(layers) if layers else None
         classify = data.classes is not None
@@ -151,9 +150,8 @@ def train_command(network: str | None, data_source: str, target: str | None,
                 f"{layers!r} starts with {sizes[0]} inputs, but {data.name} has "
                 f"{data.n_features} features", param_hint="'--layers'")
         net = mlp(sizes, hidden=hidden, output=output_activation, cost=cost, seed=seed)
-        n_out = sizes[-1]
 
-    Y = _targets(data, n_out, net.outputs, network or "--layers")
+    Y = _targets(data, net, network or "--layers")
     train_set, test_set, Y_train, Y_test = data, None, Y, None
     if test_fraction > 0:
         n = data.n_samples
@@ -204,12 +202,16 @@ def train_command(network: str | None, data_source: str, target: str | None,
         raise click.exceptions.Exit(130)
 
 
-def _targets(data: Any, n_out: int, outputs: tuple[str, ...], what: str) -> Any:
-    """The target array the trainer takes: class labels, a 0/1 column, or values."""
+def _targets(data: Any, net: Any, what: str) -> Any:
+    """The target array the trainer takes: class labels, one-hot rows, a 0/1 column, or
+    values."""
+    n_out = len(net.outputs)
+    labels_ok = net.unit[net.outputs[0]].activation == "softmax" or (
+        net.cost == "categorical_cross_entropy")
     if data.classes is not None:
         k = len(data.classes)
         if n_out == k and n_out > 1:
-            return data.y
+            return data.y if labels_ok else data.one_hot()
         if n_out == 1 and k == 2:
             return data.y.astype(np.float64).reshape(-1, 1)
         raise UsageError(

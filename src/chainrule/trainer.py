@@ -639,7 +639,8 @@ def _prepare(structure: _Structure, X: Any, Y: Any, dt: Any, what: str = "") -> 
         s = y.sum(axis=1, keepdims=True)
         if not np.all(s == 1.0):
             sum_y = s
-    if labels is None and n_out > 1 and structure.softmax:
+    if labels is None and n_out > 1 and (structure.softmax or (
+            np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1))):
         labels = y.argmax(axis=1) if np.all(y.max(axis=1) > 0) else None
     if labels is None and n_out == 1 and structure.cost.name == "binary_cross_entropy":
         if np.all((y == 0) | (y == 1)):
