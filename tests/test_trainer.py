@@ -155,8 +155,9 @@ def test_bad_arguments_are_usage_errors() -> None:
             cr.train(net, X, Y, progress=False, **kwargs)
     with pytest.raises(UsageError, match="rows"):
         cr.train(net, X, np.zeros((3, 1)), progress=False)
-    with pytest.raises(UsageError, match="finite"):
-        cr.train(net, np.full((4, 2), np.nan), Y, progress=False)
+    for engine in ("array", "scalar"):
+        with pytest.raises(UsageError, match="finite"):
+            cr.train(net, np.full((4, 2), np.nan), Y, progress=False, engine=engine)
     with pytest.raises(UsageError, match="sizes"):
         cr.mlp([3])
     with pytest.raises(UsageError, match="hidden"):

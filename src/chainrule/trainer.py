@@ -574,7 +574,11 @@ def _dtype(dtype: Any) -> Any:
     return DTYPES[name]
 
 
-def _prepare(structure: _Structure, X: Any, Y: Any, dt: Any, what: str = "") -> _Data:
+def _prepare(structure: _Structure, X: Any, Y: Any, dt: Any, what: str = "",
+             check_x: bool = True) -> _Data:
+    """X and Y as arrays of dtype ``dt``, checked. ``check_x=False`` leaves the (one pass over
+    the data) check of X for finite numbers to :func:`train`, which makes it only when a cost
+    is not finite."""
     n_in, n_out = structure.n_inputs, structure.n_outputs
     try:
         x = np.asarray(X, dtype=dt)
@@ -590,7 +594,7 @@ def _prepare(structure: _Structure, X: Any, Y: Any, dt: Any, what: str = "") -> 
     x = np.ascontiguousarray(x)
     if x.shape[0] == 0:
         raise UsageError(f"X{what} has no rows")
-    if not _all_finite(x):
+    if check_x and not _all_finite(x):
         raise UsageError(f"X{what} has a value that is not a finite number")
     raw = np.asarray(Y)
     labels = None
@@ -755,7 +759,7 @@ def train(
         raise UsageError(f"unknown engine {engine!r}; valid engines are {', '.join(ENGINES)}")
     dt = _dtype(dtype)
     structure, initial = compile_network(net)
-    data = _prepare(structure, X, Y, dt)
+    data = _prepare(structure, X, Y, dt, check_x=False)
     test = _prepare(structure, validation[0], validation[1], dt, " (validation)") \
         if validation is not None else None
     n = data.x.shape[0]
@@ -780,6 +784,8 @@ def train(
                            "scalar" if scalar else "array")
 
     runner: _ArrayRunner | _ScalarRunner
+    if scalar and not _all_finite(data.x):  # (Python's max(z, 0) would hide a NaN)
+        raise UsageError("X has a value that is not a finite number")
     if scalar:
         runner = _ScalarRunner(net, structure, params, r, data)
     else:
@@ -794,6 +800,8 @@ def train(
                 try:
                     cost, correct = runner.epoch(order, batch_size, labels, reporter)
                 except _NonFinite as bad:
+                    if not _all_finite(data.x):
+                        raise UsageError("X has a value that is not a finite number") from None
                     final = runner.values()
                     if not all(np.isfinite(p).all() for p in final):
                         final = snapshot
@@ -866,10 +874,12 @@ class _ArrayRunner:
                     sy = sum_y[start:stop]
             else:
                 idx = order[start:stop]
-                xb = x.take(idx, axis=0, out=self.xbuf[:m])
-                yb = y.take(idx, axis=0, out=self.ybuf[:m])
+                # (mode="clip": the indices are a permutation, always valid; with out=, the
+                # default mode="raise" would gather into a temporary first)
+                xb = x.take(idx, axis=0, out=self.xbuf[:m], mode="clip")
+                yb = y.take(idx, axis=0, out=self.ybuf[:m], mode="clip")
                 if sum_y is not None and self.sbuf is not None:
-                    sy = sum_y.take(idx, axis=0, out=self.sbuf[:m])
+                    sy = sum_y.take(idx, axis=0, out=self.sbuf[:m], mode="clip")
             out = kernel.forward(xb)
             if predicted is not None:
                 if two_class:
