@@ -391,3 +391,13 @@ def test_optimizers_equal_pytorch() -> None:
                 torch_cost("squared_error", a, torch.from_numpy(Y[start:start + 8])).backward()
                 opt.step()
         assert max_difference(named(ours.network), named(cr.from_torch(module))) < 1e-9, name
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    from chainrule import build
+
+    for module in (trainer, build):
+        failed, attempted = doctest.testmod(module)
+        assert failed == 0 and attempted > 0, module.__name__
