@@ -97,3 +97,23 @@ def test_divergence_saves_the_last_finite_weights(
     assert code == 2
     assert "epoch" in err and "smaller" in err and "Traceback" not in err
     cr.load(str(saved))
+
+
+def test_ctrl_c_saves_what_was_trained(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainrule import trainer
+
+    original = trainer._Reporter.epoch_done
+
+    def interrupt_after_two(self: trainer._Reporter, entry: dict[str, object]) -> None:
+        original(self, entry)
+        if entry["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer._Reporter, "epoch_done", interrupt_after_two)
+    saved = tmp_path / "partial.toml"
+    code, out, err = run(["train", "--data", "iris", "--layers", "4,5,3", "--epochs", "50",
+                          "--save", str(saved)], capsys)
+    assert code == 130
+    assert err == f"chainrule: interrupted after 2 epoch(s); saved what was trained to {saved}\n"
+    assert "train: cost" in out and len(cr.load(str(saved)).weights) == 4 * 5 + 5 * 3
