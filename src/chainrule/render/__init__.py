@@ -47,7 +47,7 @@ def solution(fmt: str, trace: Trace, options: Mapping[str, Any] | None = None) -
         from .common import diagram_svg
         from .html import render as html
 
-        return html(doc, diagram_svg(trace))
+        return html(doc, diagram_svg(trace, step=opts.get("step") or 1))
     from .text import render as text
 
     return text(doc)

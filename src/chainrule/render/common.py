@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -35,29 +34,15 @@ def prose(parts: Prose, text: Callable[[str], str], math: Callable[[Math], str])
     return "".join(math(p) if isinstance(p, Math) else text(p) for p in parts)
 
 
-def diagram_svg(subject: Any) -> str | None:
-    """The network diagram as an SVG string, if :mod:`chainrule.diagram` is installed.
+def diagram_svg(subject: Any, step: int = 1) -> str:
+    """The network diagram as an SVG string (:func:`chainrule.diagram.svg`).
 
-    ``subject`` is a Trace or a Network. Returns None when there is no diagram module or it
-    cannot draw this subject, so documents simply leave the picture out.
+    ``subject`` is a Trace (drawn with the backward pass of step ``step``: dC/dz on the units,
+    dC/dw on the edges) or a Network (drawn with its weights).
     """
-    try:
-        module = importlib.import_module("chainrule.diagram")
-    except ImportError:
-        return None
-    for name in ("svg", "diagram_svg", "network_svg", "to_svg", "render_svg", "render"):
-        function = getattr(module, name, None)
-        if not callable(function):
-            continue
-        candidates = [subject]
-        network = getattr(subject, "network", None)
-        if network is not None:
-            candidates.append(network)
-        for candidate in candidates:
-            try:
-                result = function(candidate)
-            except Exception:  # noqa: BLE001 - a picture is optional; never fail the document
-                continue
-            if isinstance(result, str) and "<svg" in result:
-                return result[result.index("<svg") :]
-    return None
+    from ..diagram import svg
+    from ..trace import Trace
+
+    if isinstance(subject, Trace):
+        return svg(subject, values="backward", step=step)
+    return svg(subject)
