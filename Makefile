@@ -33,7 +33,7 @@ lint: $(VENV)/.installed-test
 torch: | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test torch
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
