@@ -1,8 +1,9 @@
 """The worked solution as a standalone LaTeX document (compiles with ``pdflatex``).
 
 Only packages from Debian's ``texlive-latex-base`` are used: amsmath and amssymb, geometry and
-longtable. Each equation is an ``align*`` (long chains one form per line, numbered lines
-tagged), notes follow in small italics, tables are ``longtable``s.
+longtable. Each run of equations is one ``align*`` (long chains one form per line, numbered lines
+tagged, short notes beside their equation and long ones below it in small italics); tables are
+``longtable``s.
 """
 
 from __future__ import annotations
@@ -64,15 +65,44 @@ def _cell(cell: str | Math) -> str:
     return _inline(cell) if isinstance(cell, Math) else escape(cell)
 
 
-def equation(eq: Equation) -> str:
-    """One ``align*`` (tagged when the line is numbered) and its note."""
+SHORT_NOTE = 40
+"""A note this long or shorter stands beside its equation; a longer one goes below it."""
+
+
+def _rows(eq: Equation) -> tuple[str, bool]:
+    """One equation's ``align*`` rows: tagged when numbered, a short note beside it, a long one
+    below it as ``\\intertext`` (then True: the next row must not start with another break)."""
     lines = equation_lines(eq)
     if eq.label:
         lines[-1] += rf" \tag{{{eq.label}}}"
-    out = "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+    below = False
     if eq.note:
-        out += "\n{\\small\\emph{" + _prose(eq.note) + "}}\n"
-    return out
+        note = rf"\text{{\small\emph{{{_prose(eq.note)}}}}}"
+        plain = "".join(p if isinstance(p, str) else p.text for p in eq.note)
+        below = len(plain) > SHORT_NOTE
+        if below:
+            lines.append(rf"\intertext{{{note}}}")
+        else:
+            lines[-1] += rf" \qquad {note}"
+    return " \\\\\n".join(lines), below
+
+
+def equations(eqs: list[Equation]) -> str:
+    """A run of equations as one ``align*``, aligned on their = signs."""
+    body = ""
+    after_note = False
+    for i, eq in enumerate(eqs):
+        rows, below = _rows(eq)
+        if i:
+            body += "\n" if after_note else " \\\\\n"
+        body += rows
+        after_note = below
+    return "\\begin{align*}\n" + body + "\n\\end{align*}"
+
+
+def equation(eq: Equation) -> str:
+    """One equation as its own ``align*``."""
+    return equations([eq])
 
 
 def table(t: Table) -> str:
@@ -93,13 +123,20 @@ def section(s: Section) -> str:
     command = "section" if s.level <= 2 else "subsection"
     title = _prose(s.heading) if s.heading else escape(s.title)
     parts = [f"\\{command}*{{{title}}}"]
+    run: list[Equation] = []
     for block in s.blocks:
         if isinstance(block, Equation):
-            parts.append(equation(block))
-        elif isinstance(block, Paragraph):
+            run.append(block)
+            continue
+        if run:
+            parts.append(equations(run))
+            run = []
+        if isinstance(block, Paragraph):
             parts.append(_prose(block.parts))
         else:
             parts.append(table(block))
+    if run:
+        parts.append(equations(run))
     return "\n\n".join(parts)
 
 
