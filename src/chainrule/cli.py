@@ -75,6 +75,11 @@ def cli() -> None:
       chainrule solve exercise-2            the handout's Exercise 2, worked
       chainrule solve my-net.toml --steps 100 --format json
       chainrule examples show exercise-2 > my-net.toml   a file to start from
+      chainrule solve exercise-3 --format markdown > ex3.md
+      chainrule diff "(a*w - y)^2" --wrt w  where the 2 in 2(a - y) comes from
+      chainrule draw exercise-3 --values backward --output net.svg
+      chainrule plot landscape exercise-1 --weight "j -> k" --output land.png
+      chainrule train --data digits --layers 64,32,10 --epochs 20
     """
 
 
