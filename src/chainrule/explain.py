@@ -341,7 +341,10 @@ class Explainer:
                 )
                 forms.append(num.math(step.weight_gradients[lay.weight_index[key]]))
                 notes.append(("the mean over the batch's samples",))
-            if dst not in net.outputs and (dst, "da") in self.labels:
+            if many:
+                # each sample has its own back-propagation lines: point at the section
+                notes.append((n.dC_dz(dst), f" of each sample from {step.number}.3"))
+            elif dst not in net.outputs and (dst, "da") in self.labels:
                 notes.append((n.d(n.C, n.a(dst)), f" reused from ({self.labels[(dst, 'da')]})"))
             elif (dst, "dz") in self.labels:
                 notes.append((n.dC_dz(dst), f" from ({self.labels[(dst, 'dz')]})"))
@@ -356,6 +359,16 @@ class Explainer:
             for i, part in enumerate(notes):
                 note += ("; ", *part) if i else part
             out.append(Equation(lhs, tuple(forms), note))
+            if many:
+                for si, sample in enumerate(step.samples, start=1):
+                    per_sample = Math(
+                        f"dC_{si}/d{w.text}", rf"\frac{{\partial C_{{{si}}}}}{{\partial {w.latex}}}"
+                    )
+                    out.append(
+                        Equation(
+                            per_sample, tuple(self._factor_numbers(sample, key)), (f"sample {si}",)
+                        )
+                    )
         for bi, name in enumerate(lay.bias_units):
             lhs = n.d(n.C, n.b(name))
             forms = [n.dC_dz(name)]
