@@ -9,7 +9,7 @@ import sys
 import time
 
 import chainrule as cr
-from chainrule.explain import explain
+from chainrule.explain.solution import explain
 from chainrule.render.markdown import render
 
 TARGET_S = 2.0

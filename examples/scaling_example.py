@@ -34,7 +34,7 @@ def main(epochs: int = 5, max_steps: int | None = None, save: str | None = None)
     from torch.utils.data import DataLoader, TensorDataset
     from torch.utils.data.distributed import DistributedSampler
 
-    from chainrule.data import digits
+    from chainrule.train.data import digits
 
     # 1. One process per device. Without torchrun: a group of one process (rendezvous file).
     rank = int(os.environ.get("RANK", 0))
@@ -88,13 +88,13 @@ def main(epochs: int = 5, max_steps: int | None = None, save: str | None = None)
     # 5. Back to chainrule (every process holds the same weights; rank 0 reports and saves).
     trained = cr.from_torch(model.cpu())
     if rank == 0:
-        from chainrule.trainer import evaluate
+        from chainrule.train.trainer import evaluate
 
         scores = evaluate(trained, data.X / 16.0, data.y)
         print(f"{step} steps x {world} process(es): cost {scores['cost']:.4f}, "
               f"accuracy {scores['accuracy']:.1%}")
         if save:
-            from chainrule.npzfile import save_npz
+            from chainrule.io.npzfile import save_npz
 
             save_npz(trained, save)
     if own_group:

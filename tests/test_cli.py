@@ -14,7 +14,7 @@ import click
 import pytest
 
 import chainrule as cr
-from chainrule.cli import cli, main
+from chainrule.cli.main import cli, main
 
 GOOD = """\
 [units]

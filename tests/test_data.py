@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chainrule import data
-from chainrule.errors import UsageError
+from chainrule.core.errors import UsageError
+from chainrule.train import data
 
 
 @pytest.mark.parametrize("name", ["xor", "circles", "moons", "spiral"])

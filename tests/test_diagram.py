@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import chainrule as cr
-from chainrule import diagram
-from chainrule.notation import Numbers
+from chainrule.explain.notation import Numbers
+from chainrule.pictures import diagram
 from tests.strategies import random_network_dict
 
 SVG = "{http://www.w3.org/2000/svg}"

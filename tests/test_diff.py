@@ -11,9 +11,9 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainrule.cli import main
-from chainrule.diff import RULES, differentiate, functions, parse
-from chainrule.errors import UsageError
+from chainrule.cli.main import main
+from chainrule.core.errors import UsageError
+from chainrule.explain.diff import RULES, differentiate, functions, parse
 
 EXPRESSIONS = [
     ("(a*w - y)^2", "w"),

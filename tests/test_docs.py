@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 import chainrule as cr
-from chainrule import mathtable, network
+from chainrule.core import mathtable, network
 
 from .test_cli import COMMANDS
 from .test_exercises import assert_same_json

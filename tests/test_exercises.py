@@ -236,7 +236,7 @@ def test_contract_json_example_key_by_key() -> None:
 
 
 def test_contract_json_from_the_command(capsys: pytest.CaptureFixture[str]) -> None:
-    from chainrule.cli import main
+    from chainrule.cli.main import main
 
     assert main(["solve", "exercise-2", "--format", "json"]) == 0
     assert_same_json(json.loads(capsys.readouterr().out), CONTRACT_EXERCISE_2)

@@ -19,8 +19,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import chainrule as cr
-from chainrule.errors import DivergedError
-from chainrule.network import Network, weight_name
+from chainrule.core.errors import DivergedError
+from chainrule.core.network import Network, weight_name
 
 from .strategies import networks
 

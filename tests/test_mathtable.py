@@ -9,8 +9,8 @@ import re
 import numpy as np
 import pytest
 
-from chainrule import mathtable
-from chainrule.mathtable import ACTIVATIONS, COSTS
+from chainrule.core import mathtable
+from chainrule.core.mathtable import ACTIVATIONS, COSTS
 
 H = 1e-6
 ELEMENTWISE = [name for name, a in ACTIVATIONS.items() if a.kind == "elementwise"]

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 
 import chainrule as cr
-from chainrule.cli import main
-from chainrule.netfile import write_atomic
+from chainrule.cli.main import main
+from chainrule.io.atomic import write_atomic
 
 from .strategies import networks
 

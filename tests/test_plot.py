@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import plot
-from chainrule.cli import main
+from chainrule.cli.main import main
+from chainrule.pictures import plot
 from tests.strategies import random_network_dict
 
 

@@ -19,16 +19,16 @@ from pathlib import Path
 import pytest
 
 import chainrule as cr
-from chainrule import symbolic
-from chainrule.document import Document, Equation, Math, Paragraph, Table
-from chainrule.explain import explain
-from chainrule.notation import AIMA, Numbers
+from chainrule.core.trace import Trace
+from chainrule.explain import closed_forms as symbolic
+from chainrule.explain.document import Document, Equation, Math, Paragraph, Table
+from chainrule.explain.notation import AIMA, Numbers
+from chainrule.explain.solution import explain
 from chainrule.render import html as html_render
 from chainrule.render import latex as latex_render
 from chainrule.render import markdown as markdown_render
 from chainrule.render import solution
 from chainrule.render import text as text_render
-from chainrule.trace import Trace
 
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = bool(os.environ.get("CHAINRULE_REGENERATE"))
@@ -379,7 +379,7 @@ def test_unknown_notation_is_a_usage_error() -> None:
 
 
 def test_cli_formats(tmp_path: Path) -> None:
-    from chainrule.cli import main
+    from chainrule.cli.main import main
 
     out = tmp_path / "ex3.md"
     assert main(["solve", "exercise-3", "--format", "markdown", "-o", str(out)]) == 0

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.cli import main
+from chainrule.cli.main import main
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -101,7 +101,7 @@ def test_divergence_saves_the_last_finite_weights(
 
 def test_ctrl_c_saves_what_was_trained(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from chainrule import trainer
+    from chainrule.train import trainer
 
     original = trainer._Reporter.epoch_done
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import trainer
-from chainrule.errors import UsageError
+from chainrule.core.errors import UsageError
+from chainrule.train import trainer
 
 from .strategies import COSTS, random_network_dict
 
@@ -217,7 +217,7 @@ def test_frozen_parameters_stay_under_every_optimizer() -> None:
 def test_validation_and_accuracy_in_history() -> None:
     net = cr.mlp([2, 8, 2], hidden="tanh", output="softmax", cost="categorical_cross_entropy",
                  seed=0)
-    from chainrule.data import moons
+    from chainrule.train.data import moons
 
     data = moons(100, seed=0)
     result = cr.train(net, data.X, data.y, epochs=3, validation=(data.X[:20], data.y[:20]),
@@ -242,7 +242,7 @@ def test_tiny_networks_use_the_scalar_engine_with_the_same_numbers() -> None:
 
 
 def test_npz_round_trip(tmp_path: Any) -> None:
-    from chainrule.npzfile import save_npz
+    from chainrule.io.npzfile import save_npz
 
     data = random_network_dict(3)
     net = cr.load(data)
@@ -320,7 +320,7 @@ def test_one_epoch_equals_pytorch_sgd_on_random_networks(seed: int) -> None:
 
 def test_one_epoch_of_an_mlp_equals_pytorch_sgd() -> None:
     torch = pytest.importorskip("torch")
-    from chainrule.data import digits
+    from chainrule.train.data import digits
 
     data = digits()
     X = data.X[:300] / 16.0
@@ -396,7 +396,7 @@ def test_optimizers_equal_pytorch() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    from chainrule import build
+    from chainrule.train import mlp as build
 
     for module in (trainer, build):
         failed, attempted = doctest.testmod(module)

@@ -8,14 +8,21 @@
 
 from __future__ import annotations
 
-from .build import mlp
-from .engine import solve
-from .errors import ChainruleError, DivergedError, NetworkError, UnknownExampleError, UsageError
-from .netfile import dumps_toml, example_text, examples, load, loads
-from .network import Network, Parameter, Sample, Unit
-from .torch_bridge import from_torch, to_torch
-from .trace import SampleTrace, Step, Trace
-from .trainer import TrainingDivergedError, TrainResult, predict, train
+from chainrule.api import solve
+from chainrule.core.errors import (
+    ChainruleError,
+    DivergedError,
+    NetworkError,
+    UnknownExampleError,
+    UsageError,
+)
+from chainrule.core.network import Network, Parameter, Sample, Unit
+from chainrule.core.schema import dumps_toml
+from chainrule.core.trace import SampleTrace, Step, Trace
+from chainrule.io.netfile import example_text, examples, load, loads
+from chainrule.train.mlp import mlp
+from chainrule.train.torch_bridge import from_torch, to_torch
+from chainrule.train.trainer import TrainingDivergedError, TrainResult, predict, train
 
 __version__ = "0.1.0"
 

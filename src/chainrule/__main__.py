@@ -1,5 +1,5 @@
 """``python -m chainrule``."""
 
-from .cli import entry_point
+from chainrule.cli.main import entry_point
 
 entry_point()

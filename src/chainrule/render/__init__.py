@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..trace import Trace
+from chainrule.core.trace import Trace
 
 FORMATS = ("text", "markdown", "latex", "html")
 
@@ -21,8 +21,8 @@ def solution(fmt: str, trace: Trace, options: Mapping[str, Any] | None = None) -
     ``options`` may hold ``decimals`` (4), ``step``, ``weights``, ``notation`` ("handout")
     and ``dependency`` (True), as :func:`chainrule.explain.explain` takes them.
     """
-    from ..errors import UsageError
-    from ..explain import explain
+    from chainrule.core.errors import UsageError
+    from chainrule.explain.solution import explain
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; valid formats are {', '.join(FORMATS)}")
@@ -36,18 +36,18 @@ def solution(fmt: str, trace: Trace, options: Mapping[str, Any] | None = None) -
         dependency=opts.get("dependency", True),
     )
     if fmt == "markdown":
-        from .markdown import render as markdown
+        from chainrule.render.markdown import render as markdown
 
         return markdown(doc)
     if fmt == "latex":
-        from .latex import render as latex
+        from chainrule.render.latex import render as latex
 
         return latex(doc)
     if fmt == "html":
-        from .common import diagram_svg
-        from .html import render as html
+        from chainrule.render.common import diagram_svg
+        from chainrule.render.html import render as html
 
         return html(doc, diagram_svg(trace, step=opts.get("step") or 1))
-    from .text import render as text
+    from chainrule.render.text import render as text
 
     return text(doc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..document import Equation, Math, Prose
+from chainrule.explain.document import Equation, Math, Prose
 
 LONG = 70
 """An equation whose plain text is longer than this is set one form per line."""
@@ -40,8 +40,8 @@ def diagram_svg(subject: Any, step: int = 1) -> str:
     ``subject`` is a Trace (drawn with the backward pass of step ``step``: dC/dz on the units,
     dC/dw on the edges) or a Network (drawn with its weights).
     """
-    from ..diagram import svg
-    from ..trace import Trace
+    from chainrule.core.trace import Trace
+    from chainrule.pictures.diagram import svg
 
     if isinstance(subject, Trace):
         return svg(subject, values="backward", step=step)

@@ -13,9 +13,9 @@ import html
 from functools import lru_cache
 from typing import Any
 
-from ..document import Document, Equation, Math, Paragraph, Prose, Section, Table
-from ..errors import UsageError
-from .common import LONG, prose
+from chainrule.core.errors import UsageError
+from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.render.common import LONG, prose
 
 CSS = """
 :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;

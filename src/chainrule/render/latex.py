@@ -8,8 +8,8 @@ tagged, short notes beside their equation and long ones below it in small italic
 
 from __future__ import annotations
 
-from ..document import Document, Equation, Math, Paragraph, Prose, Section, Table
-from .common import equation_lines, prose
+from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.render.common import equation_lines, prose
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[margin=2cm]{geometry}

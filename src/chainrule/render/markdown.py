@@ -7,8 +7,8 @@ equation, and pipe tables for the network, the update and the summary.
 
 from __future__ import annotations
 
-from ..document import Document, Equation, Math, Paragraph, Prose, Section, Table
-from .common import equation_lines, prose
+from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.render.common import equation_lines, prose
 
 _ESCAPE = str.maketrans({c: "\\" + c for c in "\\`*_<|"})
 

@@ -10,7 +10,7 @@ from rich.rule import Rule
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from ..document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
 
 INDENT = "  "
 

@@ -16,10 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import UsageError
-from .netfile import NetworkLike, load
-from .network import Network
-from .trainer import _network_from_params, as_arrays, compile_network, layer_activations
+from chainrule.core.errors import UsageError
+from chainrule.core.network import Network
+from chainrule.io.netfile import NetworkLike, load
+from chainrule.train.trainer import (
+    _network_from_params,
+    as_arrays,
+    compile_network,
+    layer_activations,
+)
 
 _TORCH_DTYPES = ("float64", "float32")
 _MODULES = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "identity": "Identity"}
@@ -210,7 +215,7 @@ def from_torch(
         :func:`to_torch` keeps the unit names and samples of its network.
     """
     torch = _torch()
-    from . import mathtable
+    from chainrule.core import mathtable
 
     if cost is not None and cost not in mathtable.COSTS:
         raise UsageError(f"cost must be one of {', '.join(mathtable.COSTS)}; got {cost!r}")
@@ -260,7 +265,7 @@ def from_torch(
         if w.shape[0] != prev.shape[1]:
             raise UsageError(f"from_torch: a Linear layer of {prev.shape[1]} outputs feeds one of "
                              f"{w.shape[0]} inputs")
-    from .build import layered
+    from chainrule.train.mlp import layered
 
     names = samples = None
     base_cost, base_lr, base_title, description = "squared_error", 0.1, None, None

@@ -15,20 +15,21 @@ from typing import Any
 import click
 from rich.console import Console
 
-from . import __version__
-from .cli_pictures import draw_command, plot_command
-from .cli_train import train_command
-from .engine import solve as run_solve
-from .errors import ChainruleError, DivergedError
-from .netfile import example_text, examples, load, write_atomic
-from .trace import Trace
+from chainrule import __version__
+from chainrule.cli.pictures import draw_command, plot_command
+from chainrule.cli.train import train_command
+from chainrule.core.engine import solve as run_solve
+from chainrule.core.errors import ChainruleError, DivergedError
+from chainrule.core.trace import Trace
+from chainrule.io.atomic import write_atomic
+from chainrule.io.netfile import example_text, examples, load
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _text_solution(trace: Trace, options: dict[str, Any]) -> str:
-    from .explain import explain
-    from .render.text import render
+    from chainrule.explain.solution import explain
+    from chainrule.render.text import render
 
     return render(
         explain(
@@ -47,7 +48,7 @@ def _json_solution(trace: Trace, options: dict[str, Any]) -> str:
 
 def _document_solution(fmt: str) -> Callable[[Trace, dict[str, Any]], str]:
     def solution(trace: Trace, options: dict[str, Any]) -> str:
-        from .render import solution as render_solution
+        from chainrule.render import solution as render_solution
 
         return render_solution(fmt, trace, options)
 
@@ -198,7 +199,7 @@ def solve(
 
 
 def _save(path: str, trace: Trace, source: str) -> None:
-    from .netfile import dumps_toml
+    from chainrule.core.schema import dumps_toml
 
     comment = f"{source} after {len(trace)} step(s) of chainrule solve (weights and biases updated)"
     write_atomic(path, dumps_toml(trace.final, comment=comment))
@@ -217,8 +218,8 @@ class _Console(Console):
 
 
 def _print_text_solution(trace: Trace, options: dict[str, Any]) -> None:
-    from .explain import explain
-    from .render.text import print_document
+    from chainrule.explain.solution import explain
+    from chainrule.render.text import print_document
 
     doc = explain(
         trace,
@@ -294,7 +295,7 @@ def diff_command(expression: str, wrt: str | None, fmt: str) -> None:
       chainrule diff "sigmoid(w*x)" --wrt w --format markdown
       chainrule diff "x^3 - 2*x" --format json
     """
-    from .diff import differentiate, document
+    from chainrule.explain.diff import differentiate, document
 
     derivative = differentiate(expression, wrt)
     if fmt == "json":
@@ -302,15 +303,15 @@ def diff_command(expression: str, wrt: str | None, fmt: str) -> None:
         return
     doc = document(derivative)
     if fmt == "markdown":
-        from .render.markdown import render as render_markdown
+        from chainrule.render.markdown import render as render_markdown
 
         click.echo(render_markdown(doc), nl=False)
     elif fmt == "latex":
-        from .render.latex import render as render_latex
+        from chainrule.render.latex import render as render_latex
 
         click.echo(render_latex(doc), nl=False)
     else:
-        from .render.text import render as render_text
+        from chainrule.render.text import render as render_text
 
         click.echo(render_text(doc), nl=False)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .document import Math
+from chainrule.explain.document import Math
 
 
 def latex_name(name: str) -> str:
@@ -124,7 +124,7 @@ def notation_named(name: str | Notation) -> Notation:
     if isinstance(name, Notation):
         return name
     if name not in NOTATIONS:
-        from .errors import UsageError
+        from chainrule.core.errors import UsageError
 
         raise UsageError(f"unknown notation {name!r}; valid notations are {', '.join(NOTATIONS)}")
     return NOTATIONS[name]

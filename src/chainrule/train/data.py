@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import UsageError
+from chainrule.core.errors import UsageError
 
 Array = NDArray[Any]
 

@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .engine import solve
-from .errors import DivergedError, UsageError
-from .netfile import NetworkLike, load
-from .network import Network, Parameter, WeightKey, weight_name
-from .notation import HANDOUT
+from chainrule.core.engine import solve
+from chainrule.core.errors import DivergedError, UsageError
+from chainrule.core.network import Network, Parameter, WeightKey, weight_name
+from chainrule.explain.notation import HANDOUT
+from chainrule.io.netfile import NetworkLike, load
 
 __all__ = ["Landscape", "cost", "cost_data", "landscape", "landscape_data", "save_figure"]
 

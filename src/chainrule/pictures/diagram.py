@@ -36,11 +36,12 @@ from html import escape
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import UsageError
-from .netfile import NetworkLike, load, write_atomic
-from .network import Network, WeightKey, layer_name
-from .notation import Numbers
-from .trace import SampleTrace, Step, Trace
+from chainrule.core.errors import UsageError
+from chainrule.core.network import Network, WeightKey, layer_name
+from chainrule.core.trace import SampleTrace, Step, Trace
+from chainrule.explain.notation import Numbers
+from chainrule.io.atomic import write_atomic
+from chainrule.io.netfile import NetworkLike, load
 
 __all__ = ["Drawing", "drawing", "figure", "save", "svg"]
 
@@ -285,7 +286,7 @@ def _state(source: Trace | NetworkLike, values: Values, step: int, sample: int) 
         net = load(source)
         trace = None
         if values is not None or step > 1:
-            from .engine import solve
+            from chainrule.core.engine import solve
 
             trace = solve(net, step)
     n_samples = len(net.samples)
@@ -1022,7 +1023,7 @@ def figure(
 
 
 def _to_figure(d: Drawing) -> Any:
-    from .plot import _pyplot
+    from chainrule.pictures.plot import _pyplot
 
     plt = _pyplot()
     from matplotlib.patches import Circle as MplCircle
@@ -1128,7 +1129,7 @@ def save(
     if suffix == ".svg":
         write_atomic(path, _to_svg(d))
         return
-    from .plot import save_figure
+    from chainrule.pictures.plot import save_figure
 
     save_figure(_to_figure(d), path, dpi=dpi)
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from . import mathtable
-from .errors import DivergedError, UsageError
-from .netfile import NetworkLike, load
-from .network import Network
-from .trace import Layout, SampleTrace, Step, Trace
+from chainrule.core import mathtable
+from chainrule.core.errors import DivergedError, UsageError
+from chainrule.core.network import Network
+from chainrule.core.trace import Layout, SampleTrace, Step, Trace
 
 
 class _Plan:
@@ -135,13 +134,13 @@ class _Plan:
         )
 
 
-def solve(network: NetworkLike, steps: int = 1, *, learning_rate: float | None = None) -> Trace:
+def solve(network: Network, steps: int = 1, *, learning_rate: float | None = None) -> Trace:
     """Run ``steps`` steps of gradient descent and record every number in a Trace.
 
     Parameters
     ----------
-    network : a Network, or anything :func:`chainrule.load` accepts (a built-in name, a path,
-        a dict shaped like the network file).
+    network : the Network (:func:`chainrule.solve` also takes a path, a built-in name or a
+        dict, and loads it).
     steps : number of steps, >= 1. Each step runs every sample forward and backward, then
         updates every trainable parameter once with the batch-mean gradient.
     learning_rate : r, overriding the network's own.
@@ -158,13 +157,14 @@ def solve(network: NetworkLike, steps: int = 1, *, learning_rate: float | None =
 
     Examples
     --------
-    >>> trace = solve("exercise-1")
+    >>> from chainrule.io.netfile import load
+    >>> trace = solve(load("exercise-1"))
     >>> round(trace.step(1).after()["weights"]["j -> k"], 6)
     0.556
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise UsageError(f"steps must be a whole number >= 1, got {steps!r}")
-    net = load(network)
+    net = network
     if learning_rate is not None:
         if not (
             isinstance(learning_rate, (int, float))

@@ -28,18 +28,18 @@ from __future__ import annotations
 import math
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from . import mathtable
-from .errors import DivergedError, UsageError
-from .netfile import NetworkLike, load
-from .network import Network, Parameter, WeightKey
-from .optimizers import OPTIMIZERS
+from chainrule.core import mathtable
+from chainrule.core.errors import DivergedError, UsageError
+from chainrule.core.network import Network, ParameterTable, WeightKey, parameter_keys
+from chainrule.io.netfile import NetworkLike, load
+from chainrule.train.optimizers import OPTIMIZERS
 
 Array = NDArray[Any]
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -222,8 +222,8 @@ def _compile(net: Network) -> tuple[_Structure, list[Array]]:
         )
     out_act = net.unit[net.outputs[0]].activation
     structure = _Structure(
-        tuple(groups), _keys_of(net.weights), _keys_of(net.biases), mathtable.COSTS[net.cost],
-        out_act == "softmax", out_act,
+        tuple(groups), parameter_keys(net.weights), parameter_keys(net.biases),
+        mathtable.COSTS[net.cost], out_act == "softmax", out_act,
     )
     return structure, params + bias_params
 
@@ -249,50 +249,6 @@ def _network_from_params(
     new = replace(net, weights=weights, biases=biases, **changes)
     _COMPILED[new] = (structure, [np.array(p, dtype=np.float64) for p in params])
     return new
-
-
-def _keys_of(table: Mapping[Any, Parameter]) -> tuple[Any, ...]:
-    return table._keys if isinstance(table, ParameterTable) else tuple(table)
-
-
-class ParameterTable(Mapping[Any, Parameter]):
-    """A read-only mapping ``key -> Parameter`` over a list of values, made without building a
-    Parameter object per weight until one is asked for (a trained network may have 100,000).
-    The key index and trainable flags are shared between networks of the same structure."""
-
-    __slots__ = ("_index", "_keys", "_trainable", "_values")
-
-    def __init__(self, keys: tuple[Any, ...], index: Mapping[Any, int],
-                 values: list[float], trainable: Sequence[bool]) -> None:
-        self._keys = keys
-        self._index = index
-        self._values = values
-        self._trainable = trainable
-
-    @classmethod
-    def like(cls, source: Mapping[Any, Parameter], keys: tuple[Any, ...], values: list[float]
-             ) -> ParameterTable:
-        """A table with ``source``'s keys (in ``keys`` order) and trainable flags, new values."""
-        if isinstance(source, ParameterTable) and source._keys is keys:
-            return cls(keys, source._index, values, source._trainable)
-        trainable = [p.trainable for p in source.values()]
-        return cls(keys, {k: i for i, k in enumerate(keys)}, values, trainable)
-
-    def __getitem__(self, key: Any) -> Parameter:
-        i = self._index[key]
-        return Parameter(self._values[i], self._trainable[i])
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._index
-
-    def __repr__(self) -> str:
-        return f"ParameterTable({len(self)} parameters)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1021,8 +977,8 @@ def _unmasked(structure: _Structure) -> _Structure:
 class _ScalarRunner:
     def __init__(self, net: Network, structure: _Structure, params: list[Array], r: float,
                  data: _Data) -> None:
-        from .engine import _Plan
-        from .trace import Layout
+        from chainrule.core.engine import _Plan
+        from chainrule.core.trace import Layout
 
         self.net = net
         self.structure = structure
@@ -1330,6 +1286,7 @@ def register_layered(network: Network, weights: Sequence[Array], biases: Sequenc
         segments = _segments(network, layer) if g > 0 else ()
         groups.append(_Group(tuple(layer), blocks, bias_cols, bias_index, None, segments))
     out_act = network.unit[units_by_layer[-1][0]].activation
-    structure = _Structure(tuple(groups), _keys_of(network.weights), _keys_of(network.biases),
-                           mathtable.COSTS[network.cost], out_act == "softmax", out_act)
+    structure = _Structure(tuple(groups), parameter_keys(network.weights),
+                           parameter_keys(network.biases), mathtable.COSTS[network.cost],
+                           out_act == "softmax", out_act)
     _COMPILED[network] = (structure, [np.array(w, dtype=np.float64) for w in weights] + bias_params)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .document import Document, Equation, Math, Section, Table
-from .notation import HANDOUT, Numbers
+from chainrule.explain.document import Document, Equation, Math, Section, Table
+from chainrule.explain.notation import HANDOUT, Numbers
 
 if TYPE_CHECKING:
-    from .network import Network
-    from .trace import SampleTrace, Step, Trace, WeightFactors
+    from chainrule.core.network import Network
+    from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
+    from chainrule.explain.diff import Derivative
 
 DECIMALS = 4
 MAX_EXPLAINED_WEIGHTS = 24
@@ -27,7 +28,7 @@ DOT = Math(" · ", r" \cdot ")
 
 
 def _trace_document(trace: Trace) -> Document:
-    from .explain import explain
+    from chainrule.explain.solution import explain
 
     weights = None
     if len(trace.network.weights) > MAX_EXPLAINED_WEIGHTS:
@@ -36,21 +37,21 @@ def _trace_document(trace: Trace) -> Document:
 
 
 def _html(doc: Document, subject: object = None) -> str:
-    from .render.common import diagram_svg
-    from .render.html import fragment
+    from chainrule.render.common import diagram_svg
+    from chainrule.render.html import fragment
 
     return fragment(doc, diagram_svg(subject) if subject is not None else None)
 
 
 def _markdown(doc: Document) -> str:
-    from .render.markdown import render
+    from chainrule.render.markdown import render
 
     return render(doc)
 
 
 def _latex(equations: list[Equation]) -> str:
     """Equations as one ``$$ aligned $$`` block: what Jupyter's text/latex can show."""
-    from .render.common import equation_lines
+    from chainrule.render.common import equation_lines
 
     lines = []
     for eq in equations:
@@ -83,8 +84,8 @@ def trace_latex(trace: Trace) -> str:
 
 
 def _network_document(network: Network) -> Document:
-    from .explain import Explainer
-    from .trace import Trace
+    from chainrule.core.trace import Trace
+    from chainrule.explain.solution import Explainer
 
     section = Explainer(Trace(network, []), DECIMALS, HANDOUT).network_section()
     return Document(network.title or "Network", (section,), network.description or "")
@@ -198,7 +199,7 @@ def factors_equation(f: WeightFactors) -> Equation:
 
 
 def factors_html(f: WeightFactors) -> str:
-    from .render.html import equation, scoped_css
+    from chainrule.render.html import equation, scoped_css
 
     return (
         f'<div class="chainrule"><style>{scoped_css(".chainrule")}</style>'
@@ -208,7 +209,7 @@ def factors_html(f: WeightFactors) -> str:
 
 
 def factors_markdown(f: WeightFactors) -> str:
-    from .render.markdown import equation
+    from chainrule.render.markdown import equation
 
     return equation(factors_equation(f)) + "\n"
 
@@ -220,3 +221,18 @@ def factors_latex(f: WeightFactors) -> str:
 def factors_text(f: WeightFactors) -> str:
     eq = factors_equation(f)
     return " = ".join([eq.lhs.text, *(m.text for m in eq.forms)])
+
+
+def derivative_markdown(derivative: Derivative) -> str:
+    """A ``chainrule diff`` result as Markdown (its Jupyter display)."""
+    from chainrule.explain.diff import document
+
+    return _markdown(document(derivative))
+
+
+def derivative_text(derivative: Derivative) -> str:
+    """A ``chainrule diff`` result as plain text (its ``str``)."""
+    from chainrule.explain.diff import document
+    from chainrule.render.text import render
+
+    return render(document(derivative))

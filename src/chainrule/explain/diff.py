@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import UsageError
+from chainrule.core.errors import UsageError
 
 FUNCTIONS = ("exp", "log", "ln", "sigmoid", "tanh", "relu", "sqrt")
 """Functions an expression may use (``ln`` is ``log``, the natural logarithm)."""
@@ -77,14 +77,14 @@ class Derivative:
     expression_latex: str = ""
 
     def _repr_markdown_(self) -> str:
-        from .render.markdown import render
+        from chainrule.render.notebook import derivative_markdown
 
-        return render(document(self))
+        return derivative_markdown(self)
 
     def __str__(self) -> str:
-        from .render.text import render
+        from chainrule.render.notebook import derivative_text
 
-        return render(document(self))
+        return derivative_text(self)
 
     def to_json(self) -> dict[str, Any]:
         """The ``chainrule diff --format json`` object."""
@@ -461,7 +461,7 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
 
 def document(d: Derivative) -> Any:
     """The steps as a :class:`~chainrule.document.Document`, for the text/Markdown/LaTeX views."""
-    from .document import Document, Equation, Math, Paragraph, Section
+    from chainrule.explain.document import Document, Equation, Math, Paragraph, Section
 
     x = d.variable
     blocks: list[Any] = []

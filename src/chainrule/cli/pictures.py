@@ -11,7 +11,7 @@ from typing import cast
 
 import click
 
-from .errors import UsageError
+from chainrule.core.errors import UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DIAGRAM_TYPES = (".svg", ".png", ".pdf")
@@ -59,9 +59,10 @@ def draw_command(network: str, output: str | None, values: str | None, step: int
       chainrule draw exercise-2 --values backward --step 5 --output step5.svg
       chainrule draw my-net.toml > my-net.svg
     """
-    from . import diagram
-    from .engine import solve
-    from .netfile import load, write_atomic
+    from chainrule.core.engine import solve
+    from chainrule.io.atomic import write_atomic
+    from chainrule.io.netfile import load
+    from chainrule.pictures import diagram
 
     if output is not None:
         _check_output(output, DIAGRAM_TYPES)
@@ -132,7 +133,7 @@ def landscape_command(network: str, weights: tuple[str, ...], output: str, steps
       chainrule plot landscape exercise-2 -w "i -> j" -w "j -> k" --surface --output surface.png
       chainrule plot landscape aima-21 -w "u3 -> u5" --range -4 8 --output aima.png
     """
-    from . import plot
+    from chainrule.pictures import plot
 
     _check_output(output, PLOT_TYPES)
     if len(weights) > 2:
@@ -164,7 +165,7 @@ def cost_command(network: str, output: str, steps: int, learning_rate: float | N
       chainrule plot cost exercise-2 --steps 50 --output cost.png
       chainrule plot cost aima-21 --steps 200 --learning-rate 2 --linear --output cost.svg
     """
-    from . import plot
+    from chainrule.pictures import plot
 
     _check_output(output, PLOT_TYPES)
     plot.save_figure(plot.cost(network, steps, learning_rate=learning_rate, log=log), output)

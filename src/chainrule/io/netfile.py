@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import NetworkError, UnknownExampleError, UsageError
-from .network import Network, Parameter, _q, weight_name
+from chainrule.core.errors import NetworkError, UnknownExampleError
+from chainrule.core.network import Network
+from chainrule.core.schema import quote
 
 NetworkLike = Network | Mapping[str, Any] | str | os.PathLike[str]
 
@@ -37,7 +37,7 @@ def example_text(name: str) -> str:
     files = _example_files()
     if name not in files:
         raise UnknownExampleError(
-            f"no built-in example named {_q(name)}; built-ins are {', '.join(sorted(files))}"
+            f"no built-in example named {quote(name)}; built-ins are {', '.join(sorted(files))}"
         )
     text: str = files[name].read_text(encoding="utf-8")
     return text
@@ -71,7 +71,7 @@ def load(source: NetworkLike) -> Network:
             hint = f"; built-in examples are {', '.join(sorted(_example_files()))}"
         raise NetworkError(f"no such file or built-in example{hint}", source=str(source))
     if path.suffix.lower() == ".npz":
-        from .npzfile import load_npz
+        from chainrule.io.npzfile import load_npz
 
         return load_npz(path)
     try:
@@ -105,7 +105,8 @@ def _parse(text: str, name: str, fmt: str) -> dict[str, Any]:
                 source=name,
             ) from None
         except _DuplicateKey as error:
-            raise NetworkError(f"key {_q(error.args[0])} is written twice", source=name) from None
+            raise NetworkError(f"key {quote(error.args[0])} is written twice",
+                               source=name) from None
         if not isinstance(data, dict):
             raise NetworkError("a network file must hold one JSON object {...}", source=name)
         return data
@@ -175,92 +176,3 @@ def _line_of(text: str, key: str | None) -> int | None:
 
 # ---------------------------------------------------------------------------------------------
 # Writing
-
-
-def dumps_toml(network: Network, *, comment: str | None = None) -> str:
-    """The network as a TOML network file that :func:`load` reads back to an equal Network.
-
-    ``comment`` (one or more lines) goes at the top as ``#`` comments.
-    """
-    lines: list[str] = [f"# {line}".rstrip() for line in (comment or "").splitlines()]
-    if network.title is not None:
-        lines.append(f"title = {_string(network.title)}")
-    if network.description is not None:
-        lines.append(f"description = {_long_string(network.description)}")
-    lines.append(f"learning_rate = {_float(network.learning_rate)}")
-    lines.append(f"cost = {_string(network.cost)}")
-    lines += ["", "[units]"]
-    for u in network.units:
-        if u.parameter is None:
-            lines.append(f"{u.name} = {_string(u.activation)}")
-        else:
-            lines.append(
-                f"{u.name} = {{ activation = {_string(u.activation)}, "
-                f"{u.function.parameter} = {_float(u.parameter)} }}"
-            )
-    lines += ["", "[weights]"]
-    lines += [f"{_string(weight_name(k))} = {_param(p)}" for k, p in network.weights.items()]
-    if network.biases:
-        lines += ["", "[biases]"]
-        lines += [f"{k} = {_param(p)}" for k, p in network.biases.items()]
-    for s in network.samples:
-        lines += ["", "[[samples]]"]
-        lines.append(f"inputs = {_inline(s.inputs)}")
-        lines.append(f"targets = {_inline(s.targets)}")
-    return "\n".join(lines) + "\n"
-
-
-def _string(text: str) -> str:
-    # JSON's escapes (\" \\ \n \uXXXX for control characters) are valid in TOML basic strings.
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _long_string(text: str) -> str:
-    """A TOML multi-line string when the text has line breaks and nothing else to escape."""
-    if "\n" not in text or any(ord(c) < 32 and c != "\n" for c in text) or "\r" in text:
-        return _string(text)
-    body = text.replace("\\", "\\\\").replace('"""', '""\\"')
-    if body.endswith('"'):
-        body = body[:-1] + '\\"'
-    return '"""\n' + body + '"""'
-
-
-def _float(x: float) -> str:
-    return repr(float(x))
-
-
-def _param(p: Parameter) -> str:
-    if p.trainable:
-        return _float(p.value)
-    return f"{{ value = {_float(p.value)}, trainable = false }}"
-
-
-def _inline(values: Mapping[str, float]) -> str:
-    return "{ " + ", ".join(f"{k} = {_float(v)}" for k, v in values.items()) + " }"
-
-
-def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` all at once: a temporary file beside it, then a
-    rename, so a failure never leaves a half-written file."""
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{target}: is a directory; give a file name to write")
-    folder = target.parent
-    if not folder.is_dir():
-        raise UsageError(f"{target}: the folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        if isinstance(text, bytes):
-            with os.fdopen(fd, "wb") as binary:
-                binary.write(text)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        # mkstemp makes the file private (0600); give it the permissions a plain open() would
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

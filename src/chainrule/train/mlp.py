@@ -9,9 +9,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import mathtable
-from .errors import UsageError
-from .network import DEFAULT_LEARNING_RATE, Network, Sample, Unit, WeightKey
+from chainrule.core import mathtable
+from chainrule.core.errors import UsageError
+from chainrule.core.network import (
+    DEFAULT_LEARNING_RATE,
+    Network,
+    ParameterTable,
+    Sample,
+    Unit,
+    WeightKey,
+)
 
 
 def layer_unit_names(sizes: Sequence[int]) -> list[list[str]]:
@@ -141,7 +148,7 @@ def layered(
         if b is not None:
             bias_keys += names[layer]
             bias_values += np.asarray(b, dtype=np.float64).tolist()
-    from .trainer import ParameterTable, register_layered
+    from chainrule.train.trainer import register_layered
 
     weight_keys = tuple(keys)
     weight_table = ParameterTable(weight_keys, {k: i for i, k in enumerate(weight_keys)}, values,

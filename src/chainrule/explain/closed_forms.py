@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import mathtable
-from .errors import UsageError
-from .network import Network, WeightKey
-from .trace import Step
+from chainrule.core import mathtable
+from chainrule.core.errors import UsageError
+from chainrule.core.network import Network, WeightKey
+from chainrule.core.trace import Step
 
 MAX_WEIGHTS = 6
 """Networks with at most this many weights get the closed-form section."""

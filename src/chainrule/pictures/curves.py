@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import UsageError
+from chainrule.core.errors import UsageError
 
 
 def plot_history(history: Sequence[dict[str, Any]], path: str | os.PathLike[str], *,
@@ -46,7 +46,7 @@ def plot_history(history: Sequence[dict[str, Any]], path: str | os.PathLike[str]
     fig.tight_layout()
     import io
 
-    from .netfile import write_atomic
+    from chainrule.io.atomic import write_atomic
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format=str(path).rsplit(".", 1)[-1].lower())

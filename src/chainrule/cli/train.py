@@ -13,7 +13,7 @@ from typing import Any
 import click
 import numpy as np
 
-from .errors import DivergedError, UsageError
+from chainrule.core.errors import DivergedError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 MODEL_TYPES = (".toml", ".json", ".npz")
@@ -103,10 +103,10 @@ def train_command(network: str | None, data_source: str, target: str | None,
       chainrule train my-net.toml --data points.csv --target label --epochs 100
       chainrule train --data big.csv --layers 784,128,10 --dtype float32 --save model.npz
     """
-    from . import data as datasets
-    from .build import mlp
-    from .netfile import load
-    from .trainer import TrainingDivergedError, evaluate, train
+    from chainrule.io.netfile import load
+    from chainrule.train import data as datasets
+    from chainrule.train.mlp import mlp
+    from chainrule.train.trainer import TrainingDivergedError, evaluate, train
 
     if learning_rate is not None and not (math.isfinite(learning_rate) and learning_rate > 0):
         raise click.BadParameter(f"{learning_rate!r} is not a finite number > 0",
@@ -192,7 +192,7 @@ def train_command(network: str | None, data_source: str, target: str | None,
         _save(save, trained, train_set, Y_train, data_source, standardize)
         click.echo(f"saved {save}")
     if plot and history:
-        from .curves import plot_history
+        from chainrule.pictures.curves import plot_history
 
         plot_history(history, plot, title=f"{data.name}: {net!r}"[:80])
         click.echo(f"plotted {plot}")
@@ -234,8 +234,9 @@ def _summary(name: str, scores: dict[str, float], n: int) -> str:
 def _save(path: str, net: Any, train_set: Any, Y: Any, source: str, standardized: bool) -> None:
     from dataclasses import replace
 
-    from .netfile import dumps_toml, write_atomic
-    from .network import Sample
+    from chainrule.core.network import Sample
+    from chainrule.core.schema import dumps_toml
+    from chainrule.io.atomic import write_atomic
 
     x0 = train_set.X[0].tolist()
     y_row = np.asarray(Y[0])
@@ -247,7 +248,7 @@ def _save(path: str, net: Any, train_set: Any, Y: Any, source: str, standardized
     net = replace(net, samples=(sample,))
     suffix = Path(path).suffix.lower()
     if suffix == ".npz":
-        from .npzfile import save_npz
+        from chainrule.io.npzfile import save_npz
 
         save_npz(net, path)
     elif suffix == ".json":

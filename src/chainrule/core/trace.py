@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from .network import Network, WeightKey, weight_name
+from chainrule.core.network import Network, WeightKey, weight_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,22 +59,22 @@ class WeightFactors:
 
     # Jupyter displays (chainrule.display): this weight's chain rule with its numbers
     def __str__(self) -> str:
-        from .display import factors_text
+        from chainrule.render.notebook import factors_text
 
         return factors_text(self)
 
     def _repr_html_(self) -> str:
-        from .display import factors_html
+        from chainrule.render.notebook import factors_html
 
         return factors_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .display import factors_markdown
+        from chainrule.render.notebook import factors_markdown
 
         return factors_markdown(self)
 
     def _repr_latex_(self) -> str:
-        from .display import factors_latex
+        from chainrule.render.notebook import factors_latex
 
         return factors_latex(self)
 
@@ -136,12 +136,12 @@ class SampleTrace:
         return f"SampleTrace(inputs={dict(self.inputs)!r}, cost={self.cost:.6g})"
 
     def _repr_html_(self) -> str:
-        from .display import sample_html
+        from chainrule.render.notebook import sample_html
 
         return sample_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .display import sample_markdown
+        from chainrule.render.notebook import sample_markdown
 
         return sample_markdown(self)
 
@@ -201,12 +201,12 @@ class Step:
         )
 
     def _repr_html_(self) -> str:
-        from .display import step_html
+        from chainrule.render.notebook import step_html
 
         return step_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .display import step_markdown
+        from chainrule.render.notebook import step_markdown
 
         return step_markdown(self)
 
@@ -289,17 +289,17 @@ class Trace:
 
     # Jupyter displays the worked solution (chainrule.display, chainrule.render)
     def _repr_html_(self) -> str:
-        from .display import trace_html
+        from chainrule.render.notebook import trace_html
 
         return trace_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .display import trace_markdown
+        from chainrule.render.notebook import trace_markdown
 
         return trace_markdown(self)
 
     def _repr_latex_(self) -> str:
-        from .display import trace_latex
+        from chainrule.render.notebook import trace_latex
 
         return trace_latex(self)
 

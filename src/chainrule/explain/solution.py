@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import mathtable
-from .document import Document, Equation, Math, Paragraph, Prose, Section, Table
-from .errors import UsageError
-from .network import Network, WeightKey, weight_name
-from .notation import HANDOUT, Notation, Numbers, notation_named
-from .trace import SampleTrace, Step, Trace
+from chainrule.core import mathtable
+from chainrule.core.errors import UsageError
+from chainrule.core.network import Network, WeightKey, weight_name
+from chainrule.core.trace import SampleTrace, Step, Trace
+from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.explain.notation import HANDOUT, Notation, Numbers, notation_named
 
 DOT = Math(" · ", r" \cdot ")
 MAX_TABLE_ROWS = 30
@@ -513,7 +513,7 @@ class Explainer:
         self, step: Step, keys: Sequence[WeightKey], number: str
     ) -> Section | None:
         """Each gradient as a closed-form function of the weights (small networks, sympy)."""
-        from . import symbolic
+        from chainrule.explain import closed_forms as symbolic
 
         if symbolic.supported(self.net) is not None:
             return None

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import NetworkError
-from .network import Network
+from chainrule.core.errors import NetworkError
+from chainrule.core.network import Network
 
 FORMAT = "chainrule-network-npz-1"
 
@@ -60,7 +60,7 @@ def _head(network: Network) -> dict[str, Any]:
 
 def save_npz(network: Network, path: str | os.PathLike[str]) -> None:
     """Write the network to an ``.npz`` file atomically (never half-written)."""
-    from .netfile import write_atomic
+    from chainrule.io.atomic import write_atomic
 
     write_atomic(path, dumps_npz(network))
 

@@ -1,0 +1,39 @@
+"""The public functions that take a network in any form a user has it: a Network, a built-in
+example's name, a path to a ``.toml``/``.json`` file, or a dict shaped like the file. Paths become
+Networks here; the layers below take Networks only."""
+
+from __future__ import annotations
+
+from chainrule.core import engine
+from chainrule.core.trace import Trace
+from chainrule.io.netfile import NetworkLike, load
+
+
+def solve(network: NetworkLike, steps: int = 1, *, learning_rate: float | None = None) -> Trace:
+    """Run ``steps`` steps of gradient descent and record every number in a Trace.
+
+    Parameters
+    ----------
+    network : a Network, or anything :func:`chainrule.load` accepts (a built-in name, a path,
+        a dict shaped like the network file).
+    steps : number of steps, >= 1. Each step runs every sample forward and backward, then
+        updates every trainable parameter once with the batch-mean gradient.
+    learning_rate : r, overriding the network's own.
+
+    Returns
+    -------
+    Trace
+
+    Raises
+    ------
+    DivergedError
+        if the cost or a parameter becomes infinite or NaN; its ``trace`` holds the steps
+        completed before, so the last finite weights are kept.
+
+    Examples
+    --------
+    >>> trace = solve("exercise-1")
+    >>> round(trace.step(1).after()["weights"]["j -> k"], 6)
+    0.556
+    """
+    return engine.solve(load(network), steps, learning_rate=learning_rate)

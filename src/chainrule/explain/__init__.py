@@ -1,0 +1,1 @@
+"""The worked solution as a Document: notation, closed forms, step-by-step diff."""

@@ -1,0 +1,1 @@
+"""Files: network files (TOML/JSON), .npz parameter files, atomic writes."""

@@ -1,0 +1,1 @@
+"""Pictures: the network diagram, loss landscapes, cost curves."""

@@ -1,0 +1,1 @@
+"""The vectorized trainer: compile, kernel, loop, optimizers, data sets, PyTorch bridge."""
