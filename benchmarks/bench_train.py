@@ -165,7 +165,7 @@ def w1(torch: Any) -> list[tuple[str, float, str, bool]]:
     r, batch = 0.05, 32
     net = cr.mlp([64, 32, 10], hidden="relu", output="softmax",
                  cost="categorical_cross_entropy", seed=0)
-    from chainrule.train.trainer import as_arrays
+    from chainrule.train.compile import as_arrays
 
     ws0, bs0 = as_arrays(net)
     ws, bs = [w.copy() for w in ws0], [b.copy() for b in bs0]
@@ -200,7 +200,7 @@ def w2(torch: Any) -> list[tuple[str, float, str, bool]]:
     labels = rng.integers(0, 10, n)
     net = cr.mlp(sizes, hidden="relu", output="softmax", cost="categorical_cross_entropy",
                  seed=0)
-    from chainrule.train.trainer import as_arrays
+    from chainrule.train.compile import as_arrays
 
     ws0, bs0 = as_arrays(net)
     ws = [w.astype(np.float32) for w in ws0]

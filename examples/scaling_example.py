@@ -88,7 +88,7 @@ def main(epochs: int = 5, max_steps: int | None = None, save: str | None = None)
     # 5. Back to chainrule (every process holds the same weights; rank 0 reports and saves).
     trained = cr.from_torch(model.cpu())
     if rank == 0:
-        from chainrule.train.trainer import evaluate
+        from chainrule.train.loop import evaluate
 
         scores = evaluate(trained, data.X / 16.0, data.y)
         print(f"{step} steps x {world} process(es): cost {scores['cost']:.4f}, "

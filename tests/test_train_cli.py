@@ -101,16 +101,16 @@ def test_divergence_saves_the_last_finite_weights(
 
 def test_ctrl_c_saves_what_was_trained(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from chainrule.train import trainer
+    from chainrule.train import progress
 
-    original = trainer._Reporter.epoch_done
+    original = progress.Reporter.epoch_done
 
-    def interrupt_after_two(self: trainer._Reporter, entry: dict[str, object]) -> None:
+    def interrupt_after_two(self: progress.Reporter, entry: dict[str, object]) -> None:
         original(self, entry)
         if entry["epoch"] == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(trainer._Reporter, "epoch_done", interrupt_after_two)
+    monkeypatch.setattr(progress.Reporter, "epoch_done", interrupt_after_two)
     saved = tmp_path / "partial.toml"
     code, out, err = run(["train", "--data", "iris", "--layers", "4,5,3", "--epochs", "50",
                           "--save", str(saved)], capsys)

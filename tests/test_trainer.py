@@ -11,7 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.core.errors import UsageError
-from chainrule.train import trainer
+from chainrule.train import loop
 
 from .strategies import COSTS, random_network_dict
 
@@ -45,7 +45,7 @@ def test_gradients_and_step_equal_the_scalar_engine(seed: int) -> None:
     net = cr.load(random_network_dict(seed))
     step = cr.solve(net).step(1)
     X, Y = samples_as_arrays(net)
-    cost, gradients = trainer.gradients(net, X, Y)
+    cost, gradients = loop.gradients(net, X, Y)
     assert cost == pytest.approx(step.cost, rel=1e-10, abs=1e-10)
     assert max_difference(gradients, step.gradients()) < 1e-10
     for engine in ("array", "scalar"):
@@ -224,7 +224,7 @@ def test_validation_and_accuracy_in_history() -> None:
                       progress=False)
     entry = result.history[-1]
     assert {"epoch", "cost", "accuracy", "test_cost", "test_accuracy"} <= entry.keys()
-    scores = trainer.evaluate(result.network, data.X[:20], data.y[:20])
+    scores = loop.evaluate(result.network, data.X[:20], data.y[:20])
     assert scores["cost"] == pytest.approx(entry["test_cost"], rel=1e-12)
     assert scores["accuracy"] == entry["test_accuracy"]
 
@@ -398,6 +398,6 @@ def test_docstring_examples_run() -> None:
 
     from chainrule.train import mlp as build
 
-    for module in (trainer, build):
+    for module in (loop, build):
         failed, attempted = doctest.testmod(module)
         assert failed == 0 and attempted > 0, module.__name__

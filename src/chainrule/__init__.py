@@ -20,9 +20,9 @@ from chainrule.core.network import Network, Parameter, Sample, Unit
 from chainrule.core.schema import dumps_toml
 from chainrule.core.trace import SampleTrace, Step, Trace
 from chainrule.io.netfile import example_text, examples, load, loads
+from chainrule.train.loop import TrainingDivergedError, TrainResult, predict, train
 from chainrule.train.mlp import mlp
 from chainrule.train.torch_bridge import from_torch, to_torch
-from chainrule.train.trainer import TrainingDivergedError, TrainResult, predict, train
 
 __version__ = "0.1.0"
 

@@ -105,8 +105,8 @@ def train_command(network: str | None, data_source: str, target: str | None,
     """
     from chainrule.io.netfile import load
     from chainrule.train import data as datasets
+    from chainrule.train.loop import TrainingDivergedError, evaluate, train
     from chainrule.train.mlp import mlp
-    from chainrule.train.trainer import TrainingDivergedError, evaluate, train
 
     if learning_rate is not None and not (math.isfinite(learning_rate) and learning_rate > 0):
         raise click.BadParameter(f"{learning_rate!r} is not a finite number > 0",

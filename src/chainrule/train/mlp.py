@@ -148,7 +148,7 @@ def layered(
         if b is not None:
             bias_keys += names[layer]
             bias_values += np.asarray(b, dtype=np.float64).tolist()
-    from chainrule.train.trainer import register_layered
+    from chainrule.train.compile import register_layered
 
     weight_keys = tuple(keys)
     weight_table = ParameterTable(weight_keys, {k: i for i, k in enumerate(weight_keys)}, values,

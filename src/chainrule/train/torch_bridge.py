@@ -19,11 +19,11 @@ from typing import Any
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
 from chainrule.io.netfile import NetworkLike, load
-from chainrule.train.trainer import (
-    _network_from_params,
+from chainrule.train.compile import (
     as_arrays,
     compile_network,
     layer_activations,
+    network_from_params,
 )
 
 _TORCH_DTYPES = ("float64", "float32")
@@ -121,7 +121,7 @@ def _module_class(torch: Any) -> Any:
     nn = torch.nn
 
     class ChainruleModule(nn.Module):  # type: ignore[misc,name-defined]
-        """Any chainrule network as groups of masked matrix products (see trainer.py)."""
+        """Any chainrule network as groups of masked matrix products (see train/compile.py)."""
 
         def __init__(self, net: Network, dtype: Any) -> None:
             super().__init__()
@@ -221,7 +221,7 @@ def from_torch(
         raise UsageError(f"cost must be one of {', '.join(mathtable.COSTS)}; got {cost!r}")
     source: Network | None = getattr(module, "chainrule_network", None)
     if source is not None and type(module).__name__ == "ChainruleModule":
-        net = _network_from_params(source, source_structure(source), module.parameters_as_arrays())
+        net = network_from_params(source, source_structure(source), module.parameters_as_arrays())
         return _relabel(net, cost, learning_rate, title)
     if not isinstance(module, torch.nn.Sequential):
         raise UsageError(

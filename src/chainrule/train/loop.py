@@ -1,470 +1,36 @@
-"""The vectorized trainer: the same Network, compiled to arrays, trained on real data.
+"""The training loop and the public functions on data: train, evaluate, predict, gradients.
 
-A network is compiled once into *groups* of units: group 0 holds the inputs (in the network's
-input order, the columns of ``X``), the last group the outputs (in the network's output order,
-the columns of ``Y``), and a hidden unit sits in group ``g`` when its longest path from an input
-has ``g`` weights. No weight joins two units of the same group, so a group's weighted sums are a
-few matrix products, one per earlier group that feeds it (a *block*, a dense weight matrix with
-zeros where the network has no weight)::
-
-    z_g = sum over blocks (a_src @ W_src,g) + b_g          a_g = g(z_g)          (forward)
-    dC/dz_g = dC/da_g * g'(z_g)                                                    (backward)
-    dC/dW_src,g = a_src.T @ dC/dz_g       dC/da_src += dC/dz_g @ W_src,g.T         (the reuse)
-
-A layered, fully connected MLP is the special case of one full block per group: plain GEMMs.
-Every activation and cost comes from :mod:`chainrule.mathtable`; the only numerics written here
-are the two fused output layers noted in that table's spirit: softmax with categorical cross
-entropy (``dC/dz = a sum(y) - y``, the cost through log-sum-exp) and sigmoid with binary cross
-entropy (``dC/dz = a - y``, the cost as ``softplus(z) - y z``), which are the same derivatives
-without the overflow of ``1/a``.
-
-Tiny networks (a student's 2-2-1) train faster on plain Python floats than on arrays, so
-:func:`train` picks the scalar path below for them (the scalar engine's loops, lean); both give
-the same numbers.
+:func:`train` checks its arguments and the data, then runs epochs of mini-batch gradient
+descent through a *runner*: the array runner (the kernel of :mod:`chainrule.train.kernel` and
+an optimizer of :mod:`chainrule.train.optimizers`), or for tiny networks (a student's 2-2-1),
+which train faster on plain Python floats than on arrays, the scalar runner (the scalar
+engine's loops, lean). Both give the same numbers.
 """
 
 from __future__ import annotations
 
 import math
 import time
-import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from chainrule.core import mathtable
 from chainrule.core.errors import DivergedError, UsageError
-from chainrule.core.network import Network, ParameterTable, WeightKey, parameter_keys
+from chainrule.core.network import Network
 from chainrule.io.netfile import NetworkLike, load
+from chainrule.train.compile import Structure, compile_network, network_from_params, unmasked
+from chainrule.train.kernel import Kernel
 from chainrule.train.optimizers import OPTIMIZERS
+from chainrule.train.progress import Reporter
 
 Array = NDArray[Any]
 DTYPES = {"float64": np.float64, "float32": np.float32}
 ENGINES = ("auto", "array", "scalar")
 SCALAR_WORK_LIMIT = 400
 """The scalar path is used when (weights + units) x batch size is at most this."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Compiling a Network to arrays
-
-
-@dataclass(frozen=True, eq=False)
-class _Block:
-    """The weights from group ``src`` into one group, as a dense matrix ``(n_src, n_dst)``."""
-
-    src: int
-    shape: tuple[int, int]
-    rows: Array
-    cols: Array
-    index: Array
-    """Each weight's position in the network's weight order (``rows``, ``cols`` its place)."""
-    mask: Array | None
-    """1 where a weight exists and is trainable, else 0; None when every entry is both."""
-    offset: int = -1
-    """For a full block whose weights are consecutive, row-major in the network's order: the
-    first one's position (then no index arrays are needed to read or write them)."""
-
-
-@dataclass(frozen=True, eq=False)
-class _Group:
-    units: tuple[str, ...]
-    blocks: tuple[_Block, ...]
-    bias_cols: Array | None
-    bias_index: Array | None
-    bias_mask: Array | None
-    segments: tuple[tuple[int, int, mathtable.Activation, float], ...]
-    """Runs of units sharing an activation: (start, stop, activation, parameter)."""
-
-    @property
-    def size(self) -> int:
-        return len(self.units)
-
-
-@dataclass(frozen=True, eq=False)
-class _Structure:
-    """Where every parameter of a network lives in the arrays (no values)."""
-
-    groups: tuple[_Group, ...]
-    weight_keys: tuple[WeightKey, ...]
-    bias_units: tuple[str, ...]
-    cost: mathtable.Cost
-    softmax: bool
-    output_activation: str
-
-    @property
-    def n_inputs(self) -> int:
-        return self.groups[0].size
-
-    @property
-    def n_outputs(self) -> int:
-        return self.groups[-1].size
-
-    @property
-    def n_units(self) -> int:
-        return sum(g.size for g in self.groups)
-
-    def blocks(self) -> list[_Block]:
-        return [b for g in self.groups for b in g.blocks]
-
-    def biased_groups(self) -> list[_Group]:
-        return [g for g in self.groups if g.bias_cols is not None]
-
-
-# Compiled parameters (float64) of networks seen before, so that a network made by mlp(),
-# train(), from_torch() or an .npz file is never compiled twice. Keyed by identity.
-_COMPILED: weakref.WeakKeyDictionary[Network, tuple[_Structure, list[Array]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def compile_network(network: Network) -> tuple[_Structure, list[Array]]:
-    """The network's array structure and its parameters (one float64 array per block, then
-    one per biased group). Cached per Network object; the arrays must not be modified."""
-    cached = _COMPILED.get(network)
-    if cached is None:
-        cached = _compile(network)
-        _COMPILED[network] = cached
-    return cached
-
-
-def _levels(net: Network) -> dict[str, int]:
-    level: dict[str, int] = {}
-    preds = net.predecessors
-    for name in net.order:
-        level[name] = 1 + max((level[p] for p in preds[name]), default=-1)
-    top = max(level[o] for o in net.outputs)
-    for o in net.outputs:
-        level[o] = top
-    return level
-
-
-def _segments(
-    net: Network, units: Sequence[str]
-) -> tuple[tuple[int, int, mathtable.Activation, float], ...]:
-    out: list[tuple[int, int, mathtable.Activation, float]] = []
-    start = 0
-    for i in range(1, len(units) + 1):
-        if i == len(units) or _act_key(net, units[i]) != _act_key(net, units[start]):
-            u = net.unit[units[start]]
-            out.append((start, i, u.function, u.parameter or 0.0))
-            start = i
-    return tuple(out)
-
-
-def _act_key(net: Network, name: str) -> tuple[str, float]:
-    u = net.unit[name]
-    return (u.activation, u.parameter or 0.0)
-
-
-def _compile(net: Network) -> tuple[_Structure, list[Array]]:
-    level = _levels(net)
-    top = level[net.outputs[0]]
-    rank = {u.name: i for i, u in enumerate(net.units)}
-    members: list[list[str]] = [list(net.inputs)]
-    outputs = set(net.outputs)
-    for g in range(1, top):
-        hidden = [u.name for u in net.units if level[u.name] == g and u.name not in outputs]
-        hidden.sort(key=lambda n: (*_act_key(net, n), rank[n]))
-        members.append(hidden)
-    members.append(list(net.outputs))
-    where = {name: (g, i) for g, names in enumerate(members) for i, name in enumerate(names)}
-
-    per_block: dict[tuple[int, int], list[tuple[int, int, int, float, bool]]] = {}
-    for wi, ((a, b), p) in enumerate(net.weights.items()):
-        (ga, i), (gb, j) = where[a], where[b]
-        per_block.setdefault((ga, gb), []).append((i, j, wi, p.value, p.trainable))
-
-    groups: list[_Group] = []
-    params: list[Array] = []
-    bias_params: list[Array] = []
-    bias_units = list(net.biases)
-    bias_position = {u: bi for bi, u in enumerate(bias_units)}
-    for g, names in enumerate(members):
-        blocks: list[_Block] = []
-        for src in range(g):
-            entries = per_block.get((src, g))
-            if not entries:
-                continue
-            shape = (len(members[src]), len(names))
-            rows = np.array([e[0] for e in entries], dtype=np.intp)
-            cols = np.array([e[1] for e in entries], dtype=np.intp)
-            index = np.array([e[2] for e in entries], dtype=np.intp)
-            w = np.zeros(shape)
-            w[rows, cols] = [e[3] for e in entries]
-            mask: Array | None = None
-            if len(entries) < shape[0] * shape[1] or not all(e[4] for e in entries):
-                mask = np.zeros(shape)
-                mask[rows, cols] = [1.0 if e[4] else 0.0 for e in entries]
-            blocks.append(_Block(src, shape, rows, cols, index, mask))
-            params.append(w)
-        bias_cols = bias_index = bias_mask = None
-        with_bias = [(j, n) for j, n in enumerate(names) if n in bias_position]
-        if g > 0 and with_bias:
-            bias_cols = np.array([j for j, _ in with_bias], dtype=np.intp)
-            bias_index = np.array([bias_position[n] for _, n in with_bias], dtype=np.intp)
-            bias_values = np.zeros(len(names))
-            bias_values[bias_cols] = [net.biases[n].value for _, n in with_bias]
-            if len(with_bias) < len(names) or not all(
-                net.biases[n].trainable for _, n in with_bias
-            ):
-                bias_mask = np.zeros(len(names))
-                bias_mask[bias_cols] = [
-                    1.0 if net.biases[n].trainable else 0.0 for _, n in with_bias
-                ]
-            bias_params.append(bias_values)
-        segments = _segments(net, names) if g > 0 else ()
-        groups.append(
-            _Group(tuple(names), tuple(blocks), bias_cols, bias_index, bias_mask, segments)
-        )
-    out_act = net.unit[net.outputs[0]].activation
-    structure = _Structure(
-        tuple(groups), parameter_keys(net.weights), parameter_keys(net.biases),
-        mathtable.COSTS[net.cost], out_act == "softmax", out_act,
-    )
-    return structure, params + bias_params
-
-
-def _network_from_params(
-    net: Network, structure: _Structure, params: Sequence[Array], **changes: Any
-) -> Network:
-    """A copy of ``net`` holding ``params`` (any float dtype) as ordinary floats."""
-    blocks = structure.blocks()
-    n_blocks = len(blocks)
-    values = np.empty(len(structure.weight_keys))
-    for blk, w in zip(blocks, params[:n_blocks], strict=True):
-        if blk.offset >= 0:
-            values[blk.offset : blk.offset + w.size] = w.ravel()
-        else:
-            values[blk.index] = w[blk.rows, blk.cols]
-    bias_values = np.empty(len(structure.bias_units))
-    for g, b in zip(structure.biased_groups(), params[n_blocks:], strict=True):
-        assert g.bias_cols is not None and g.bias_index is not None
-        bias_values[g.bias_index] = b[g.bias_cols]
-    weights = ParameterTable.like(net.weights, structure.weight_keys, values.tolist())
-    biases = ParameterTable.like(net.biases, structure.bias_units, bias_values.tolist())
-    new = replace(net, weights=weights, biases=biases, **changes)
-    _COMPILED[new] = (structure, [np.array(p, dtype=np.float64) for p in params])
-    return new
-
-
-# ---------------------------------------------------------------------------------------------
-# The array kernel: forward and backward for a batch
-
-
-class _Kernel:
-    """Forward and backward passes for batches of up to ``capacity`` rows, buffers preallocated."""
-
-    def __init__(self, structure: _Structure, params: list[Array], capacity: int,
-                 dtype: Any) -> None:
-        self.s = structure
-        self.params = params
-        self.dtype = dtype
-        groups = structure.groups
-        n_blocks = len(structure.blocks())
-        it = iter(params[:n_blocks])
-        self.weights: list[list[tuple[int, Array]]] = [
-            [(blk.src, next(it)) for blk in g.blocks] for g in groups
-        ]
-        bit = iter(params[n_blocks:])
-        self.biases: list[Array | None] = [
-            next(bit) if g.bias_cols is not None else None for g in groups
-        ]
-        self.z = [np.empty((capacity, g.size), dtype) for g in groups]
-        self.a: list[Array] = [self.z[0]] * len(groups)
-        self.dA = [np.empty((capacity, g.size), dtype) for g in groups]
-        self.grads = [np.empty_like(p) for p in params]
-        self.grad_blocks: list[list[tuple[_Block, Array, Array]]] = []
-        git = iter(self.grads[:n_blocks])
-        for g, ws in zip(groups, self.weights, strict=True):
-            self.grad_blocks.append(
-                [(blk, w, next(git)) for blk, (_, w) in zip(g.blocks, ws, strict=True)]
-            )
-        bgit = iter(self.grads[n_blocks:])
-        self.grad_biases: list[Array | None] = [
-            next(bgit) if g.bias_cols is not None else None for g in groups
-        ]
-        self.masked = [
-            (gr, blk.mask) for gbs in self.grad_blocks for blk, _, gr in gbs if blk.mask is not None
-        ] + [
-            (gb, g.bias_mask) for g, gb in zip(groups, self.grad_biases, strict=True)
-            if gb is not None and g.bias_mask is not None
-        ]
-        out = groups[-1]
-        name = structure.cost.name
-        self.fused = (
-            "softmax_cce" if structure.softmax and name == "categorical_cross_entropy"
-            else "sigmoid_bce" if structure.output_activation == "sigmoid"
-            and name == "binary_cross_entropy" else None
-        )
-        self.out_segments = out.segments
-        self.e = np.empty((capacity, out.size), dtype)
-        self.lse: Array = self.e
-        self.filled = [False] * len(groups)
-        self._plans()
-
-    def _plans(self) -> None:
-        """Per group, what forward and backward loop over (no lookups in the hot loop)."""
-        groups = self.s.groups
-        last = len(groups) - 1
-        self.forward_plan: list[tuple[int, Array, list[tuple[int, Array]], Array | None, int,
-                                      Any, float]] = []
-        fn: Any
-        self.backward_plan: list[tuple[int, Array, Array, Any, float, bool,
-                                       list[tuple[int, Array, Array, Array | None]],
-                                       Array | None]] = []
-        for g in range(1, len(groups)):
-            segments = groups[g].segments
-            if g == last and self.fused == "softmax_cce":
-                kind, fn, p = _FUSED_SOFTMAX, None, 0.0
-            elif g == last and self.s.softmax:
-                kind, fn, p = _SOFTMAX, mathtable.ACTIVATIONS["softmax"].value_array, 0.0
-            elif len(segments) == 1:
-                kind, fn, p = _ONE, segments[0][2].value_array, segments[0][3]
-            else:
-                kind, fn, p = _SEGMENTS, segments, 0.0
-            self.forward_plan.append((g, self.z[g], self.weights[g], self.biases[g], kind, fn, p))
-            one = len(segments) == 1
-            identity = one and segments[0][2].name == "identity"
-            slope: Any = segments[0][2].slope_array if one else segments
-            grad_blocks = [(blk.src, w, gw, self.dA[blk.src] if blk.src else None)
-                           for blk, w, gw in self.grad_blocks[g]]
-            self.backward_plan.append((g, self.dA[g], self.z[g], None if identity else slope,
-                                       segments[0][3] if one else 0.0, one, grad_blocks,
-                                       self.grad_biases[g]))
-        self.backward_plan.reverse()
-
-    def forward(self, x: Array) -> Array:
-        """Output activations for the rows of ``x`` (also keeps z and a for :meth:`backward`)."""
-        n = x.shape[0]
-        a = self.a
-        a[0] = x
-        out = x
-        for g, z_buf, blocks, b, kind, fn, p in self.forward_plan:
-            z = z_buf[:n]
-            first = True
-            for src, w in blocks:
-                if first:
-                    np.matmul(a[src], w, out=z)
-                    first = False
-                else:
-                    z += a[src] @ w
-            if b is not None:
-                z += b
-            if kind == _ONE:
-                out = fn(z, p)
-            elif kind == _FUSED_SOFTMAX:
-                # softmax through log-sum-exp, keeping lse = m + ln sum exp(z - m) for the cost
-                m = np.maximum.reduce(z, axis=1, keepdims=True)
-                e = np.subtract(z, m, out=self.e[:n])
-                np.exp(e, out=e)
-                total = np.add.reduce(e, axis=1, keepdims=True)
-                out = e / total
-                lse = np.log(total, out=total)
-                lse += m
-                self.lse = lse
-            elif kind == _SOFTMAX:
-                out = fn(z, p)
-            else:
-                out = _apply(fn, z)
-            a[g] = out
-        return out
-
-    def backward(self, y: Array, sum_y: Array | None) -> float:
-        """Mean cost of the batch whose forward pass was the last one, and its mean gradients
-        (in ``self.grads``, masked: 0 for absent and frozen parameters)."""
-        groups = self.s.groups
-        last = len(groups) - 1
-        a_out = self.a[last]
-        n = a_out.shape[0]
-        z_out = self.z[last][:n]
-        cost_entry = self.s.cost
-        dz = self.dA[last][:n]
-        cost: float
-        if self.fused == "softmax_cce":
-            # log-sum-exp: -sum_k y_k ln a_k = sum_k y_k (lse - z_k), lse from the forward pass
-            lse = self.lse
-            if sum_y is None:
-                cost = (float(np.add.reduce(lse, axis=None)) - float(np.vdot(y, z_out))) / n
-                np.subtract(a_out, y, out=dz)
-            else:
-                cost = (float(np.vdot(sum_y, lse)) - float(np.vdot(y, z_out))) / n
-                np.multiply(a_out, sum_y, out=dz)
-                dz -= y
-        elif self.fused == "sigmoid_bce":
-            # -[y ln a + (1-y) ln(1-a)] with a = sigmoid(z) is softplus(z) - y z
-            softplus = np.log1p(np.exp(-np.abs(z_out)))
-            softplus += np.maximum(z_out, 0.0)
-            cost = (float(softplus.sum()) - float(np.vdot(y, z_out))) / n
-            np.subtract(a_out, y, out=dz)
-        else:
-            cost = float(cost_entry.value_array(a_out, y).sum()) / n
-            dC_da = cost_entry.slope_array(a_out, y)
-            if self.s.softmax:
-                weighted = (a_out * dC_da).sum(axis=1, keepdims=True)
-                np.subtract(dC_da, weighted, out=dz)
-                dz *= a_out
-            else:
-                _slope(self.out_segments, z_out, a_out, dC_da, dz)
-        dz *= 1.0 / n
-        a = self.a
-        filled = self.filled
-        for g in range(len(filled)):
-            filled[g] = False
-        for g, dA_buf, z_buf, slope, p, one, blocks, gb in self.backward_plan:
-            if g != last:
-                dz = dA_buf[:n]
-                if slope is not None:
-                    if one:
-                        dz *= slope(z_buf[:n], a[g], p)
-                    else:
-                        _slope(slope, z_buf[:n], a[g], dz, dz)
-            for src, w, gw, da_buf in blocks:
-                np.matmul(a[src].T, dz, out=gw)
-                if da_buf is not None:
-                    da = da_buf[:n]
-                    if filled[src]:
-                        da += dz @ w.T
-                    else:
-                        np.matmul(dz, w.T, out=da)
-                        filled[src] = True
-            if gb is not None:
-                np.add.reduce(dz, axis=0, out=gb)
-        for gr, mask in self.masked:
-            gr *= mask
-        return cost
-
-
-_ONE, _SEGMENTS, _SOFTMAX, _FUSED_SOFTMAX = range(4)
-
-
-def _apply(segments: Sequence[tuple[int, int, mathtable.Activation, float]], z: Array) -> Array:
-    if len(segments) == 1:
-        _, _, f, p = segments[0]
-        return f.value_array(z, p)
-    out = np.empty_like(z)
-    for start, stop, f, p in segments:
-        out[:, start:stop] = f.value_array(z[:, start:stop], p)
-    return out
-
-
-def _slope(segments: Sequence[tuple[int, int, mathtable.Activation, float]], z: Array, a: Array,
-           dC_da: Array, out: Array) -> None:
-    """``out = dC_da * g'(z)``, segment by segment (``out`` may be ``dC_da``)."""
-    for start, stop, f, p in segments:
-        if f.name == "identity":
-            if out is not dC_da:
-                out[:, start:stop] = dC_da[:, start:stop]
-            continue
-        if len(segments) == 1:
-            np.multiply(dC_da, f.slope_array(z, a, p), out=out)
-        else:
-            s = slice(start, stop)
-            np.multiply(dC_da[:, s], f.slope_array(z[:, s], a[:, s], p), out=out[:, s])
-
 
 # ---------------------------------------------------------------------------------------------
 # Public API
@@ -530,7 +96,7 @@ def _dtype(dtype: Any) -> Any:
     return DTYPES[name]
 
 
-def _prepare(structure: _Structure, X: Any, Y: Any, dt: Any, what: str = "",
+def _prepare(structure: Structure, X: Any, Y: Any, dt: Any, what: str = "",
              check_x: bool = True) -> _Data:
     """X and Y as arrays of dtype ``dt``, checked. ``check_x=False`` leaves the (one pass over
     the data) check of X for finite numbers to :func:`train`, which makes it only when a cost
@@ -730,13 +296,13 @@ def train(
     if scalar and (optimizer != "sgd" or dt is not np.float64):
         raise UsageError("the scalar engine does plain sgd in float64 only; use engine='array'")
     rng = np.random.default_rng(seed)
-    reporter = _Reporter(progress, epochs, n)
+    reporter = Reporter(progress, epochs, n)
     history: list[dict[str, Any]] = []
     params = [p.astype(dt) for p in initial]
     stopped: str | None = None
 
     def result(values: Sequence[Array]) -> TrainResult:
-        return TrainResult(_network_from_params(net, structure, values), history, stopped,
+        return TrainResult(network_from_params(net, structure, values), history, stopped,
                            "scalar" if scalar else "array")
 
     runner: _ArrayRunner | _ScalarRunner
@@ -790,9 +356,9 @@ class _NonFinite(Exception):
 
 
 class _ArrayRunner:
-    def __init__(self, structure: _Structure, params: list[Array], r: float, optimizer: str,
+    def __init__(self, structure: Structure, params: list[Array], r: float, optimizer: str,
                  dt: Any, batch_size: int, data: _Data) -> None:
-        self.kernel = _Kernel(structure, params, batch_size, dt)
+        self.kernel = Kernel(structure, params, batch_size, dt)
         self.params = params
         self.init, self.update = OPTIMIZERS[optimizer](r)
         self.state = self.init(params)
@@ -809,7 +375,7 @@ class _ArrayRunner:
         return self.params
 
     def epoch(self, order: Array | None, batch_size: int, labels: Array | None,
-              reporter: _Reporter) -> tuple[float, int]:
+              reporter: Reporter) -> tuple[float, int]:
         kernel, update, params, grads = self.kernel, self.update, self.params, self.kernel.grads
         x, y, sum_y = self.data.x, self.data.y, self.data.sum_y
         n = x.shape[0]
@@ -860,11 +426,11 @@ class _ArrayRunner:
         return total / batches, correct
 
 
-def _evaluate(structure: _Structure, params: list[Array], data: _Data, accuracy: bool,
+def _evaluate(structure: Structure, params: list[Array], data: _Data, accuracy: bool,
               dt: Any) -> dict[str, float]:
     n = data.x.shape[0]
     chunk = min(n, 4096)
-    kernel = _Kernel(structure, [p.astype(dt, copy=False) for p in params], chunk, dt)
+    kernel = Kernel(structure, [p.astype(dt, copy=False) for p in params], chunk, dt)
     total = 0.0
     correct = 0
     for start in range(0, n, chunk):
@@ -923,7 +489,7 @@ def predict(network: NetworkLike, X: Any, dtype: str = "float64") -> Array:
     if n == 0:
         return out
     chunk = min(n, 8192)
-    kernel = _Kernel(structure, [p.astype(dt) for p in params], chunk, dt)
+    kernel = Kernel(structure, [p.astype(dt) for p in params], chunk, dt)
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
         out[start:stop] = kernel.forward(np.ascontiguousarray(x[start:stop]))
@@ -942,8 +508,8 @@ def gradients(network: NetworkLike, X: Any, Y: Any, dtype: str = "float64"
     structure, params = compile_network(net)
     data = _prepare(structure, X, Y, dt)
     # frozen parameters get their gradients too: compute without masks
-    open_structure = _unmasked(structure)
-    kernel = _Kernel(open_structure, [p.astype(dt) for p in params], data.x.shape[0], dt)
+    open_structure = unmasked(structure)
+    kernel = Kernel(open_structure, [p.astype(dt) for p in params], data.x.shape[0], dt)
     kernel.forward(data.x)
     cost = kernel.backward(data.y, data.sum_y)
     blocks = structure.blocks()
@@ -962,20 +528,12 @@ def gradients(network: NetworkLike, X: Any, Y: Any, dtype: str = "float64"
     }
 
 
-def _unmasked(structure: _Structure) -> _Structure:
-    groups = tuple(
-        replace(g, blocks=tuple(replace(b, mask=None) for b in g.blocks), bias_mask=None)
-        for g in structure.groups
-    )
-    return replace(structure, groups=groups)
-
-
 # ---------------------------------------------------------------------------------------------
 # The scalar path: plain Python floats for tiny networks (the scalar engine's loops, lean)
 
 
 class _ScalarRunner:
-    def __init__(self, net: Network, structure: _Structure, params: list[Array], r: float,
+    def __init__(self, net: Network, structure: Structure, params: list[Array], r: float,
                  data: _Data) -> None:
         from chainrule.core.engine import _Plan
         from chainrule.core.trace import Layout
@@ -1011,7 +569,7 @@ class _ScalarRunner:
         return out
 
     def epoch(self, order: Array | None, batch_size: int, labels: Array | None,
-              reporter: _Reporter) -> tuple[float, int]:
+              reporter: Reporter) -> tuple[float, int]:
         self.batches = 0
         try:
             return self._epoch(order, batch_size, labels, reporter)
@@ -1019,7 +577,7 @@ class _ScalarRunner:
             raise _NonFinite(math.inf, self.batches + 1) from None
 
     def _epoch(self, order: Array | None, batch_size: int, labels: Array | None,
-               reporter: _Reporter) -> tuple[float, int]:
+               reporter: Reporter) -> tuple[float, int]:
         plan = self.plan
         n_units = plan.n
         inputs, outs = plan.inputs, plan.outputs
@@ -1132,161 +690,3 @@ class _ScalarRunner:
         return total / batches, correct
 
 
-# ---------------------------------------------------------------------------------------------
-# Progress
-
-
-class _Reporter:
-    """A rich progress bar on standard error (or a callable per epoch, or nothing)."""
-
-    def __init__(self, progress: bool | Callable[[dict[str, Any]], None], epochs: int,
-                 n: int) -> None:
-        self.callback = progress if callable(progress) else None
-        self.epochs = epochs
-        self.n = n
-        self.bar: Any = None
-        self.active = False
-        self.next_refresh = 0.0
-        self.epoch_start = 0.0
-        self.epoch = 1
-        if progress is True:
-            from rich.console import Console
-
-            console = Console(stderr=True)
-            if console.is_terminal or console.is_jupyter:
-                from rich.progress import (
-                    BarColumn,
-                    MofNCompleteColumn,
-                    Progress,
-                    TextColumn,
-                    TimeElapsedColumn,
-                )
-
-                self.bar = Progress(
-                    TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"),
-                    BarColumn(), MofNCompleteColumn(),
-                    TextColumn("cost {task.fields[cost]}"),
-                    TextColumn("{task.fields[accuracy]}"),
-                    TextColumn("{task.fields[speed]} samples/s"),
-                    TimeElapsedColumn(), console=console, transient=False,
-                )
-                self.active = True
-
-    def __enter__(self) -> _Reporter:
-        if self.bar is not None:
-            self.bar.start()
-            self.task = self.bar.add_task("train", total=self.n, epoch=1, epochs=self.epochs,
-                                          cost="-", accuracy="", speed="-")
-        self.epoch_start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-    def batch_done(self, done: int, cost: float, accuracy: float | None) -> None:
-        now = time.perf_counter()
-        if now < self.next_refresh or self.bar is None:
-            return
-        self.next_refresh = now + 0.1
-        elapsed = now - self.epoch_start
-        self.bar.update(
-            self.task, completed=done, epoch=self.epoch, cost=f"{cost:.4g}",
-            accuracy=f"accuracy {accuracy:.1%}" if accuracy is not None else "",
-            speed=f"{done / elapsed:,.0f}" if elapsed > 0 else "-",
-        )
-
-    def epoch_done(self, entry: dict[str, Any]) -> None:
-        if self.callback is not None:
-            self.callback(entry)
-        if self.bar is not None:
-            accuracy = entry.get("accuracy")
-            self.bar.update(
-                self.task, completed=self.n, epoch=entry["epoch"], cost=f"{entry['cost']:.4g}",
-                accuracy=f"accuracy {accuracy:.1%}" if accuracy is not None else "",
-                speed=f"{entry['samples_per_second']:,.0f}",
-            )
-            if entry["epoch"] < self.epochs:
-                self.epoch = entry["epoch"] + 1
-                self.bar.reset(self.task, total=self.n, epoch=self.epoch, epochs=self.epochs,
-                               cost="-", accuracy="", speed="-")
-        self.epoch_start = time.perf_counter()
-        self.next_refresh = 0.0
-
-
-def as_arrays(network: Network) -> tuple[list[Array], list[Array]]:
-    """The weight matrices and bias vectors of a *layered, fully connected* network, from the
-    input side: ``W[l]`` of shape (n_l, n_{l+1}) and ``b[l]`` of shape (n_{l+1},) (zeros where
-    a unit has no bias). Raises UsageError for any other shape of network."""
-    structure, params = compile_network(network)
-    groups = structure.groups
-    n_blocks = len(structure.blocks())
-    ws: list[Array] = []
-    bs: list[Array] = []
-    bias_iter = iter(params[n_blocks:])
-    block_iter = iter(params[:n_blocks])
-    for g in range(1, len(groups)):
-        blocks = groups[g].blocks
-        if len(blocks) != 1 or blocks[0].src != g - 1 or len(blocks[0].rows) != blocks[0].shape[
-            0
-        ] * blocks[0].shape[1]:
-            raise UsageError(
-                "only a layered, fully connected network (every unit of a layer feeding every "
-                "unit of the next, no skip connections) has plain weight matrices"
-            )
-        ws.append(next(block_iter).copy())
-        bs.append(next(bias_iter).copy() if groups[g].bias_cols is not None
-                  else np.zeros(groups[g].size))
-    return ws, bs
-
-
-def layer_activations(network: Network) -> list[tuple[str, float]]:
-    """Each computed layer's activation and parameter, for a layered network (see as_arrays)."""
-    structure, _ = compile_network(network)
-    out = []
-    for g in structure.groups[1:]:
-        if len(g.segments) != 1:
-            raise UsageError("every unit of a layer must have the same activation here")
-        _, _, f, p = g.segments[0]
-        out.append((f.name, p))
-    return out
-
-
-def register_layered(network: Network, weights: Sequence[Array], biases: Sequence[Array | None]
-                     ) -> None:
-    """Record the arrays of a layered network built in the layer-major order of ``mlp``
-    (weights row-major by (from, to), layer by layer; biases unit by unit), so it never needs
-    compiling. For :func:`chainrule.mlp`, :func:`chainrule.from_torch` and .npz files."""
-    units_by_layer: list[list[str]] = []
-    names = [u.name for u in network.units]
-    pos = 0
-    sizes = [weights[0].shape[0]] + [w.shape[1] for w in weights]
-    for size in sizes:
-        units_by_layer.append(names[pos : pos + size])
-        pos += size
-    groups: list[_Group] = []
-    offset = 0
-    bias_offset = 0
-    bias_params: list[Array] = []
-    for g, layer in enumerate(units_by_layer):
-        blocks: tuple[_Block, ...] = ()
-        bias_cols = bias_index = None
-        if g > 0:
-            w = weights[g - 1]
-            rows, cols = np.divmod(np.arange(w.size, dtype=np.intp), w.shape[1])
-            blocks = (_Block(g - 1, (w.shape[0], w.shape[1]), rows, cols,
-                             np.arange(offset, offset + w.size, dtype=np.intp), None, offset),)
-            offset += w.size
-            b = biases[g - 1]
-            if b is not None:
-                bias_cols = np.arange(len(layer), dtype=np.intp)
-                bias_index = np.arange(bias_offset, bias_offset + len(layer), dtype=np.intp)
-                bias_offset += len(layer)
-                bias_params.append(np.array(b, dtype=np.float64))
-        segments = _segments(network, layer) if g > 0 else ()
-        groups.append(_Group(tuple(layer), blocks, bias_cols, bias_index, None, segments))
-    out_act = network.unit[units_by_layer[-1][0]].activation
-    structure = _Structure(tuple(groups), parameter_keys(network.weights),
-                           parameter_keys(network.biases), mathtable.COSTS[network.cost],
-                           out_act == "softmax", out_act)
-    _COMPILED[network] = (structure, [np.array(w, dtype=np.float64) for w in weights] + bias_params)
