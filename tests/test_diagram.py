@@ -4,14 +4,17 @@ no overlapping labels on random DAGs with skip connections."""
 from __future__ import annotations
 
 import itertools
+import os
+import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import chainrule as cr
 from chainrule.explain.notation import Numbers
-from chainrule.pictures import diagram
+from chainrule.pictures import diagram, layout
 from tests.strategies import random_network_dict
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -249,6 +252,38 @@ def test_save_png_and_svg_atomically(tmp_path: Path) -> None:
     with pytest.raises(cr.UsageError, match="does not exist"):
         diagram.save("exercise-3", tmp_path / "nowhere" / "net.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.png", "net.svg"]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_pictures_get_the_permissions_of_any_new_file(tmp_path: Path, suffix: str) -> None:
+    """One atomic writer for every file: a PNG or PDF is not left private (0600) by mkstemp."""
+    old = os.umask(0o022)
+    try:
+        diagram.save("exercise-2", tmp_path / f"net{suffix}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / f"net{suffix}").stat().st_mode) == 0o644
+
+
+def test_drawing_lays_the_network_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When edge labels find no place, only the gap between columns grows: the ordering and
+    the heights are not computed again."""
+    calls = {"order": 0, "paint": 0}
+    order, paint = layout._order, layout._paint
+
+    def counted_order(*args: Any) -> Any:
+        calls["order"] += 1
+        return order(*args)
+
+    def never_fits(*args: Any) -> Any:
+        calls["paint"] += 1
+        return paint(*args)[0], False
+
+    monkeypatch.setattr(layout, "_order", counted_order)
+    monkeypatch.setattr(layout, "_paint", never_fits)
+    d = diagram.drawing("aima-21", "backward")
+    assert calls == {"order": 1, "paint": layout.WIDENINGS}
+    assert d.texts
 
 
 def test_figure_draws_the_same_shapes() -> None:

@@ -45,3 +45,14 @@ class DivergedError(ChainruleError, ArithmeticError):
 
 class UsageError(ChainruleError, ValueError):
     """A bad argument to a library function or command (not about a network file)."""
+
+
+class MissingDependencyError(UsageError, ImportError):
+    """An optional package a feature needs is not installed; the message says what to install.
+
+    ``package`` is the import name of what is missing (``"matplotlib"``).
+    """
+
+    def __init__(self, message: str, *, package: str) -> None:
+        self.package = package
+        super().__init__(message)

@@ -20,6 +20,8 @@ from typing import Any
 from chainrule.core import mathtable
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network, WeightKey
+from chainrule.core.optional import available as optional_available
+from chainrule.core.optional import optional_import
 from chainrule.core.trace import Step
 
 MAX_WEIGHTS = 6
@@ -47,22 +49,12 @@ class Dependency:
 
 
 def _sympy() -> Any:
-    try:
-        import sympy
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise UsageError(
-            "closed-form gradients need sympy: pip install 'chainrule[explain]'"
-        ) from None
-    return sympy
+    return optional_import("sympy", "closed-form gradients need")
 
 
 def available() -> bool:
     """Whether sympy can be imported."""
-    try:
-        _sympy()
-    except UsageError:
-        return False
-    return True
+    return optional_available("sympy")
 
 
 def supported(network: Network) -> str | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainrule.core.errors import UsageError
+from chainrule.core.optional import optional_import
 
 FUNCTIONS = ("exp", "log", "ln", "sigmoid", "tanh", "relu", "sqrt")
 """Functions an expression may use (``ln`` is ``log``, the natural logarithm)."""
@@ -101,11 +102,7 @@ class Derivative:
 
 
 def _sympy() -> Any:
-    try:
-        import sympy
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise UsageError("chainrule diff needs sympy: pip install 'chainrule[explain]'") from None
-    return sympy
+    return optional_import("sympy", "differentiating step by step needs")
 
 
 _CUSTOM: dict[str, Any] = {}

@@ -6,20 +6,22 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from chainrule.core.errors import UsageError
+from chainrule.core.optional import optional_import
+from chainrule.pictures.matplotlib_backend import (
+    NEEDED_FOR,
+    check_picture_path,
+    pyplot,
+    save_figure,
+)
 
 
 def plot_history(history: Sequence[dict[str, Any]], path: str | os.PathLike[str], *,
                  title: str | None = None) -> None:
     """Draw ``history`` (from :func:`chainrule.train`) to ``path`` (.png, .svg or .pdf): the
     training and test cost per epoch, and the accuracies on a second panel when recorded."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError("plotting needs matplotlib: pip install 'chainrule[plot]'") from None
+    check_picture_path(path)
+    plt = pyplot()
+    ticker = optional_import("matplotlib.ticker", NEEDED_FOR)
     epochs = [h["epoch"] for h in history]
     has_accuracy = any("accuracy" in h for h in history)
     fig, axes = plt.subplots(1, 2 if has_accuracy else 1, figsize=(9 if has_accuracy else 5, 3.5),
@@ -28,6 +30,8 @@ def plot_history(history: Sequence[dict[str, Any]], path: str | os.PathLike[str]
     ax.plot(epochs, [h["cost"] for h in history], marker=".", label="train (mean batch cost)")
     if any("test_cost" in h for h in history):
         ax.plot(epochs, [h.get("test_cost") for h in history], marker=".", label="test")
+    for axis in axes[0]:
+        axis.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # whole epochs
     ax.set_xlabel("epoch")
     ax.set_ylabel("cost C")
     ax.legend()
@@ -44,11 +48,4 @@ def plot_history(history: Sequence[dict[str, Any]], path: str | os.PathLike[str]
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    import io
-
-    from chainrule.io.atomic import write_atomic
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format=str(path).rsplit(".", 1)[-1].lower())
-    plt.close(fig)
-    write_atomic(path, buffer.getvalue())
+    save_figure(fig, path)

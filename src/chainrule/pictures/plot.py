@@ -20,13 +20,9 @@ one sample the two are the same.
 
 from __future__ import annotations
 
-import io
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +33,7 @@ from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network, Parameter, WeightKey, weight_name
 from chainrule.explain.notation import HANDOUT
 from chainrule.io.netfile import NetworkLike, load
+from chainrule.pictures.matplotlib_backend import pyplot, save_figure
 
 __all__ = ["Landscape", "cost", "cost_data", "landscape", "landscape_data", "save_figure"]
 
@@ -47,23 +44,8 @@ VERMILLION = "#D55E00"
 GREEN = "#009E73"
 SKY = "#56B4E9"
 BLACK = "#000000"
-FIGURE_TYPES = (".png", ".svg", ".pdf")
 
 FloatArray = NDArray[np.float64]
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot with the Agg backend, or a UsageError saying how to install it."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise UsageError(
-            "plots need matplotlib, which is not installed: pip install 'chainrule[plot]'"
-        ) from None
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 @dataclass(frozen=True)
@@ -289,7 +271,7 @@ def landscape(
     """
     data = landscape_data(network, weights, steps, batch=batch, sample=sample, ranges=ranges,
                           resolution=resolution, learning_rate=learning_rate)
-    plt = _pyplot()
+    plt = pyplot()
     if len(data.weights) == 1:
         fig = _curve_figure(plt, data)
     elif surface:
@@ -454,7 +436,7 @@ def cost(network: NetworkLike, steps: int = 50, *, learning_rate: float | None =
         with the plotted numbers as ``figure.chainrule_data`` (a :class:`Costs`).
     """
     data = cost_data(network, steps, learning_rate=learning_rate)
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
     x = np.arange(1, len(data.costs) + 1)
     c = np.array(data.costs)
@@ -480,39 +462,3 @@ def cost(network: NetworkLike, steps: int = 50, *, learning_rate: float | None =
     ax.legend(fontsize=9)
     fig.chainrule_data = data
     return fig
-
-
-def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> None:
-    """Write a matplotlib Figure to ``path`` (.png, .svg or .pdf) all at once, then close it."""
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in FIGURE_TYPES:
-        raise UsageError(f"{target}: unknown picture type {suffix or '(none)'!r}; use a file name "
-                         f"ending in {', '.join(FIGURE_TYPES)}")
-    if target.is_dir():
-        raise UsageError(f"{target}: is a directory; give a file name to write")
-    if not target.parent.is_dir():
-        raise UsageError(f"{target}: the folder {str(target.parent)!r} does not exist")
-    buffer = io.BytesIO()
-    plt = _pyplot()
-    try:
-        fig.savefig(buffer, format=suffix[1:], dpi=dpi, metadata=_metadata(suffix))
-    finally:
-        plt.close(fig)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(buffer.getvalue())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _metadata(suffix: str) -> dict[str, Any]:
-    # No dates or versions in the file: the same picture gives the same bytes.
-    if suffix == ".png":
-        return {"Software": None}
-    if suffix == ".svg":
-        return {"Date": None, "Creator": None}
-    return {"CreationDate": None, "Creator": None, "Producer": None}

@@ -13,7 +13,7 @@ import html
 from functools import lru_cache
 from typing import Any
 
-from chainrule.core.errors import UsageError
+from chainrule.core.optional import optional_import
 from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
 from chainrule.render.common import LONG, prose
 
@@ -64,13 +64,7 @@ def fragment(doc: Document, diagram: str | None = None) -> str:
 
 
 def _converter() -> Any:
-    try:
-        import latex2mathml.converter
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise UsageError(
-            "HTML output needs latex2mathml: pip install 'chainrule[explain]'"
-        ) from None
-    return latex2mathml.converter
+    return optional_import("latex2mathml.converter", "HTML output needs")
 
 
 @lru_cache(maxsize=65536)

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chainrule.core.errors import UsageError
+from chainrule.core.optional import optional_import
 
 Array = NDArray[Any]
 
@@ -150,12 +151,7 @@ def _shuffled(data: Dataset, rng: np.random.Generator) -> Dataset:
 
 
 def _sklearn(name: str) -> Dataset:
-    try:
-        from sklearn import datasets
-    except ImportError:
-        raise UsageError(
-            f"the {name} data set comes with scikit-learn: pip install 'chainrule[data]'"
-        ) from None
+    datasets = optional_import("sklearn.datasets", f"the {name} data set comes with")
     bunch = getattr(datasets, f"load_{name}")()
     X = np.asarray(bunch.data, dtype=np.float64)
     features = tuple(str(f) for f in getattr(bunch, "feature_names", [])) or tuple(

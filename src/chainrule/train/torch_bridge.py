@@ -18,6 +18,7 @@ from typing import Any
 
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
+from chainrule.core.optional import optional_import
 from chainrule.io.netfile import NetworkLike, load
 from chainrule.train.compile import (
     as_arrays,
@@ -31,11 +32,7 @@ _MODULES = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "identity": "I
 
 
 def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise UsageError("this needs PyTorch: pip install 'chainrule[torch]'") from None
-    return torch
+    return optional_import("torch", "converting to and from PyTorch needs")
 
 
 def _is_plain_layered(net: Network) -> bool:
