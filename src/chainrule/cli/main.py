@@ -271,7 +271,7 @@ cli.add_command(plot_command, "plot")
 cli.add_command(train_command, "train")
 
 
-@cli.command("diff", context_settings=CONTEXT)
+@cli.command("diff", context_settings={**CONTEXT, "ignore_unknown_options": True})
 @click.argument("expression")
 @click.option("--wrt", help="The variable to differentiate by (needed when there are several).")
 @click.option(
@@ -287,7 +287,8 @@ def diff_command(expression: str, wrt: str | None, fmt: str) -> None:
     """Differentiate EXPRESSION step by step, naming each rule as the handout does.
 
     EXPRESSION uses Python syntax with ^ for powers and the functions exp, log,
-    sigmoid, tanh and relu.
+    sigmoid, tanh and relu. An expression may start with a minus ("-x^2"); put
+    -- before one that looks like an option of diff ("--" "-f*x").
 
     \b
     Examples:

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainrule.core.errors import UsageError
-from chainrule.core.optional import optional_import
+from chainrule.explain import expression as expression_module
+from chainrule.explain.expression import FUNCTIONS, functions
 
-FUNCTIONS = ("exp", "log", "ln", "sigmoid", "tanh", "relu", "sqrt")
-"""Functions an expression may use (``ln`` is ``log``, the natural logarithm)."""
+__all__ = ["FUNCTIONS", "RULES", "Derivative", "DiffStep", "differentiate", "document", "functions"]
+
 RULES = (
     "constant rule",
     "power rule",
@@ -37,8 +38,10 @@ RULES = (
     "sigmoid rule",
     "tanh rule",
     "relu rule",
+    "sine rule",
+    "cosine rule",
+    "absolute value rule",
 )
-_ALLOWED = re.compile(r"[A-Za-z0-9_\s+\-*/^().,]*\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SIMPLIFY_OPS = 60
 
@@ -98,137 +101,27 @@ class Derivative:
 
 
 # ---------------------------------------------------------------------------------------------
-# sympy, the two functions it lacks, and the parser
+# Reading: chainrule.explain.expression parses with ast against a whitelist; no text reaches sympy
 
 
 def _sympy() -> Any:
-    return optional_import("sympy", "differentiating step by step needs")
-
-
-_CUSTOM: dict[str, Any] = {}
-
-
-def functions() -> dict[str, Any]:
-    """The sympy functions ``sigmoid`` and ``relu`` (built once), with their derivatives."""
-    if _CUSTOM:
-        return _CUSTOM
-    sp = _sympy()
-
-    base: Any = sp.Function
-
-    class sigmoid(base):  # type: ignore[misc]  # noqa: N801 - the name users type
-        """sigmoid(u) = 1 / (1 + exp(-u)); its derivative is sigmoid(u) (1 - sigmoid(u))."""
-
-        def fdiff(self, argindex: int = 1) -> Any:
-            s = sigmoid(self.args[0])
-            return s * (1 - s)
-
-        def _latex(self, printer: Any, exp: Any = None) -> str:
-            out = rf"\sigma\left({printer._print(self.args[0])}\right)"
-            return f"{out}^{{{exp}}}" if exp is not None else out
-
-        def _eval_rewrite_as_exp(self, u: Any, **kwargs: Any) -> Any:
-            return 1 / (1 + sp.exp(-u))
-
-    class relu(base):  # type: ignore[misc]  # noqa: N801
-        """relu(u) = max(0, u); its derivative is 1 for u > 0, else 0 (the left slope at 0)."""
-
-        def fdiff(self, argindex: int = 1) -> Any:
-            u = self.args[0]
-            return sp.Piecewise((1, u > 0), (0, True))
-
-        def _latex(self, printer: Any, exp: Any = None) -> str:
-            out = rf"\operatorname{{relu}}\left({printer._print(self.args[0])}\right)"
-            return f"{out}^{{{exp}}}" if exp is not None else out
-
-        def _eval_rewrite_as_Piecewise(self, u: Any, **kwargs: Any) -> Any:
-            return sp.Piecewise((u, u > 0), (0, True))
-
-    _CUSTOM.update(sigmoid=sigmoid, relu=relu)
-    return _CUSTOM
+    return expression_module.sympy()
 
 
 def parse(expression: str) -> Any:
-    """Parse ``expression`` (Python/sympy syntax, ``^`` for powers) into a sympy expression.
+    """Parse ``expression`` (Python syntax, ``^`` for powers) into a sympy expression.
 
-    Names other than the functions in :data:`FUNCTIONS` are variables (``e`` and ``pi`` are the
-    constants). Raises UsageError with one line for anything else.
+    The text is read by :func:`chainrule.explain.expression.read` (Python's ``ast`` against a
+    whitelist, with bounds on length, depth and exponents) and the sympy expression is built
+    from that tree: no text is ever evaluated. Names other than the functions are variables
+    (``e`` and ``pi`` are the constants). Raises UsageError with one line for anything else.
     """
     sp = _sympy()
-    from sympy.parsing.sympy_parser import (
-        convert_xor,
-        implicit_multiplication_application,
-        parse_expr,
-        standard_transformations,
-    )
-
-    text = expression.strip()
-    if not text:
-        raise UsageError('the expression is empty; write e.g. "(a*w - y)^2"')
-    if not _ALLOWED.match(text) or "__" in text:
-        bad = next(c for c in text if not _ALLOWED.match(c)) if not _ALLOWED.match(text) else "__"
-        raise UsageError(
-            f"cannot read {expression!r}: {bad!r} is not allowed; use numbers, variables, "
-            "+ - * / ^ ( ) and the functions " + ", ".join(FUNCTIONS)
-        )
-    custom = functions()
-    known: dict[str, Any] = {
-        "exp": sp.exp,
-        "log": sp.log,
-        "ln": sp.log,
-        "tanh": sp.tanh,
-        "sqrt": sp.sqrt,
-        "sigmoid": custom["sigmoid"],
-        "relu": custom["relu"],
-        "e": sp.E,
-        "pi": sp.pi,
-    }
-    names: dict[str, Any] = {}
-    for match in _NAME.finditer(text):
-        name = match.group()
-        after = text[match.end() :].lstrip()
-        if name in known:
-            if name in FUNCTIONS and not after.startswith("("):
-                raise UsageError(
-                    f"cannot read {expression!r}: {name} needs an argument: {name}(...)"
-                )
-            names[name] = known[name]
-        elif after.startswith("("):
-            raise UsageError(
-                f"cannot read {expression!r}: unknown function {name!r}; "
-                f"the functions are {', '.join(FUNCTIONS)}"
-            )
-        else:
-            names[name] = sp.Symbol(name, real=True)
-    transformations = (*standard_transformations, convert_xor)
-    del implicit_multiplication_application  # implicit products (2w) stay an error: too ambiguous
-    try:
-        parsed = parse_expr(
-            text,
-            local_dict=names,
-            global_dict={
-                "Integer": sp.Integer,
-                "Float": sp.Float,
-                "Rational": sp.Rational,
-                "Symbol": sp.Symbol,
-            },
-            transformations=transformations,
-            evaluate=True,
-        )
-    except (SyntaxError, TypeError, ValueError, AttributeError, NameError) as error:
-        if re.search(r"[\d)]\s*[A-Za-z(]", text):
-            reason = "write products with * (2*x, not 2x)"
-        elif isinstance(error, SyntaxError):
-            reason = "check the operators and brackets"
-        else:
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise UsageError(f"cannot read {expression!r}: not a valid expression; {reason}") from None
-    except Exception as error:  # noqa: BLE001 - sympy raises many kinds on odd input
-        raise UsageError(f"cannot read {expression!r}: {type(error).__name__}") from None
-    if not isinstance(parsed, sp.Expr):
-        raise UsageError(f"cannot read {expression!r}: not an expression of numbers and variables")
+    tree = expression_module.read(expression)
+    parsed = expression_module.to_sympy(tree)
     if parsed.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise UsageError(f"cannot read {expression!r}: it is undefined (a division by zero?)")
+        shown = expression_module._shown(expression)
+        raise UsageError(f"cannot read {shown}: it is undefined (a division by zero?)")
     return parsed
 
 
@@ -371,6 +264,12 @@ class _Walker:
             rule, outer, how = "exponential rule", e, "exp(u) -> exp(u)"
         elif isinstance(e, sp.log):
             rule, outer, how = "logarithm rule", 1 / u, "log(u) -> 1/u"
+        elif isinstance(e, sp.sin):
+            rule, outer, how = "sine rule", sp.cos(u), "sin(u) -> cos(u)"
+        elif isinstance(e, sp.cos):
+            rule, outer, how = "cosine rule", -sp.sin(u), "cos(u) -> -sin(u)"
+        elif isinstance(e, sp.Abs):
+            rule, outer, how = "absolute value rule", sp.sign(u), "abs(u) -> sign(u) (u != 0)"
         elif isinstance(e, sp.tanh):
             rule, outer, how = "tanh rule", 1 - sp.tanh(u) ** 2, "tanh(u) -> 1 - tanh(u)^2"
         elif isinstance(e, self.sigmoid):
@@ -446,6 +345,11 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
         same_functions = {type(f) for f in simpler.atoms(sp.Function)} <= kinds
         if same_functions and sp.count_ops(simpler) < sp.count_ops(raw):
             result = simpler
+    if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise UsageError(
+            f"cannot differentiate {expression_module._shown(expression)}: "
+            "its derivative is undefined"
+        )
     return Derivative(
         expression=walker.s(expr),
         variable=wrt,
