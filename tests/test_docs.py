@@ -113,7 +113,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Path]:
 def env() -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
     return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
-            "COLUMNS": "100", "NO_COLOR": "1"}
+            "COLUMNS": "80", "NO_COLOR": "1"}
 
 
 def console_commands(body: str) -> list[tuple[str, list[str]]]:

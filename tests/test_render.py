@@ -41,6 +41,11 @@ RENDERERS = {
 }
 
 
+def flat(text: str) -> str:
+    """Text with every run of white space one space (the terminal breaks long lines)."""
+    return " ".join(text.split())
+
+
 @cache
 def trace_of(name: str) -> Trace:
     return cr.solve(name, EXAMPLES.get(name, 1))
@@ -258,14 +263,14 @@ def test_aima_notation() -> None:
     assert r"g'(\mathit{in}_{\mathrm{u5}})" in md
     assert r"-\Delta_{\mathrm{u5}} = " in md
     assert r"w_{\mathrm{u3},\mathrm{u5}}" in md and "^{(L)}" not in md
-    text = solution("text", trace_of("aima-21"), {"notation": "aima"})
+    text = flat(solution("text", trace_of("aima-21"), {"notation": "aima"}))
     assert "(1.3.3) -Delta_u5 = da_u5/din_u5 · dLoss/da_u5 = 0.2489 · (-0.935) = -0.2328" in text
 
 
 def test_a_relu_that_is_off_is_called_out() -> None:
     net = cr.load("exercise-2").to_dict()
     net["weights"]["i -> j"] = -0.2
-    text = solution("text", cr.solve(net))
+    text = flat(solution("text", cr.solve(net)))
     assert "z_j = -0.14 <= 0, so da_j/dz_j = 0: no gradient flows to the weights into j" in text
     assert "z_j <= 0: the ReLU is off, so this gradient is 0" in text
 
@@ -278,7 +283,7 @@ def test_step_and_weights_options() -> None:
 
 
 def test_text_key_numbers_unchanged() -> None:
-    text = solution("text", trace_of("exercise-2"))
+    text = flat(solution("text", trace_of("exercise-2")))
     for line in [
         "z_j = a_i · w_ij = 0.7 · 0.86 = 0.602",
         "(1.3.4) dC/da_j = w_jk · dC/dz_k = 0.66 · (-1.2054) = -0.7955",
@@ -299,7 +304,7 @@ def test_text_key_numbers_unchanged() -> None:
     ],
 )
 def test_closed_form_gradients(name: str, line: str) -> None:
-    text = solution("text", trace_of(name))
+    text = flat(solution("text", trace_of(name)))
     assert line in text
     assert "DIFFERS" not in text
 
@@ -321,7 +326,7 @@ def test_closed_forms_with_a_batch_and_an_off_relu() -> None:
     net = cr.load("exercise-3").to_dict()
     net["samples"].append({"inputs": {"i": -1.0, "i2": -0.5}, "targets": {"k": 0.5}})
     trace = cr.solve(net)
-    text = solution("text", trace)
+    text = flat(solution("text", trace))
     assert "Inserting the dependency" in text and "DIFFERS" not in text
 
 

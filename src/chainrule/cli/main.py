@@ -228,10 +228,18 @@ def _print_text_solution(trace: Trace, options: dict[str, Any]) -> None:
         weights=options.get("weights"),
         notation=options.get("notation") or "handout",
     )
+    print_document(doc, text_console())
+
+
+def text_console() -> Console:
+    """A Console for standard output: the terminal's width and colours on a terminal; piped,
+    plain text at $COLUMNS columns, or 80."""
     console = _Console(highlight=False, emoji=False)
     if not console.is_terminal:
-        console = _Console(highlight=False, emoji=False, width=100, no_color=True)
-    print_document(doc, console)
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) >= 40 else 80
+        console = _Console(highlight=False, emoji=False, width=width, no_color=True)
+    return console
 
 
 @cli.group(invoke_without_command=True, context_settings=CONTEXT)
