@@ -33,7 +33,10 @@ def test_every_example_fits_the_width(name: str, notation: str, width: int) -> N
 def test_a_long_equation_breaks_at_equals_with_a_hanging_indent() -> None:
     eq = Equation(
         Math("dC/dw_jk", ""),
-        tuple(Math(t, "") for t in ["a_j · g'(z_k) · dC/da_k" * 2, "0.602 · 1 · (-1.2054)", "-0.7256"]),
+        tuple(
+            Math(t, "")
+            for t in ["a_j · g'(z_k) · dC/da_k" * 2, "0.602 · 1 · (-1.2054)", "-0.7256"]
+        ),
         ("dC/dz_k from (1.3.3)",),
     )
     lines = equation_text(eq, 60).plain.splitlines()
