@@ -121,12 +121,12 @@ def equation_lines(eq: Equation, width: int) -> list[list[Chunk]]:
             last.append((NOTE_GAP + note, "dim italic"))
         else:
             fits = hang + len(note) <= width
-            indent = " " * (hang if fits else len(head) + 2)
+            margin = " " * (hang if fits else len(head) + 2)
             for row in textwrap.wrap(
                 note,
                 width=width,
-                initial_indent=indent,
-                subsequent_indent=indent + " ",
+                initial_indent=margin,
+                subsequent_indent=margin + " ",
                 break_on_hyphens=False,
             ):
                 lines.append([(row, "dim italic")])
