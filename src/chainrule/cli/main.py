@@ -17,6 +17,7 @@ from rich.console import Console
 
 from chainrule import __version__
 from chainrule.cli.pictures import draw_command, plot_command
+from chainrule.cli.teach import answers_template_command, check_command
 from chainrule.cli.train import train_command
 from chainrule.core.engine import solve as run_solve
 from chainrule.core.errors import ChainruleError, DivergedError
@@ -81,6 +82,8 @@ def cli() -> None:
       chainrule draw exercise-3 --values backward --output net.svg
       chainrule plot landscape exercise-1 --weight "j -> k" --output land.png
       chainrule train --data digits --layers 64,32,10 --epochs 20
+      chainrule answers-template exercise-2 > answers.toml   then fill it in
+      chainrule check exercise-2 answers.toml   mark it, name each mistake
     """
 
 
@@ -277,6 +280,8 @@ cli.add_command(examples_command, "examples")
 cli.add_command(draw_command, "draw")
 cli.add_command(plot_command, "plot")
 cli.add_command(train_command, "train")
+cli.add_command(answers_template_command, "answers-template")
+cli.add_command(check_command, "check")
 
 
 @cli.command("diff", context_settings={**CONTEXT, "ignore_unknown_options": True})

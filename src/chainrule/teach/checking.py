@@ -1,0 +1,247 @@
+"""``chainrule check``: mark a student's answers against the Trace and name each mistake.
+
+Each answer is compared with the engine's number (the Trace); a wrong one is compared with the
+number the student's own earlier answers give (follow-on marking), and a wrong one that does not
+follow is replayed against the catalogue of mistakes (:mod:`chainrule.teach.mistakes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from chainrule.core.engine import solve
+from chainrule.core.network import Network
+from chainrule.core.trace import Step, Trace
+from chainrule.explain.notation import Numbers
+from chainrule.teach.answers import Answers, Written, parse
+from chainrule.teach.derivation import derivation, symbol
+from chainrule.teach.marking import Tolerance, mark, score_of
+from chainrule.teach.mistakes import Diagnoser, Diagnosis
+from chainrule.teach.quantities import Graph, graph_of_step, replay
+
+
+@dataclass(frozen=True)
+class QuantityResult:
+    """The marking of one answer."""
+
+    name: str
+    """The quantity's name in the answers file: ``dC_da.k``."""
+    symbol: str
+    """Its symbol in the handout's notation: ``dC/da_k``."""
+    status: str
+    """``right``, ``wrong``, ``follows`` or ``rounding``."""
+    score: float
+    max_score: float
+    expected: float | None
+    given: float | None
+    given_text: str
+    follow_on: float | None
+    """What the student's own earlier answers give for it."""
+    mistakes: tuple[Diagnosis, ...] = ()
+    output: str = ""
+    derivation: str = ""
+    """The right derivation, with the right numbers."""
+    wrong_inputs: tuple[str, ...] = ()
+    """Symbols of the student's wrong earlier answers this one was computed from."""
+    explanation: tuple[str, ...] = ()
+    """``output`` as separate sentences: the verdict, each mistake, the right derivation."""
+
+    @property
+    def tags(self) -> list[str]:
+        return [d.mistake for d in self.mistakes]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "score": _number(self.score),
+            "max_score": _number(self.max_score),
+            "status": self.status,
+            "expected": self.expected,
+            "given": self.given,
+            "output": self.output,
+            "tags": self.tags,
+            "symbol": self.symbol,
+            "follow_on": self.follow_on,
+            "derivation": self.derivation,
+            "mistakes": [
+                {"id": d.mistake, "title": d.title, "detail": d.detail, "value": d.value,
+                 "right_way": d.right_way}
+                for d in self.mistakes
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Every answer's marking, in the order the quantities are computed."""
+
+    title: str
+    step: int
+    tests: tuple[QuantityResult, ...]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.max_score for t in self.tests)
+
+    @property
+    def all_right(self) -> bool:
+        return all(t.status == "right" for t in self.tests)
+
+    @property
+    def first_wrong(self) -> QuantityResult | None:
+        return next((t for t in self.tests if t.status in ("wrong", "rounding")), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``chainrule check --format json`` object (Gradescope's shape, plus keys)."""
+        return {
+            "score": _number(self.score),
+            "max_score": _number(self.max_score),
+            "tests": [t.to_json() for t in self.tests],
+            "title": self.title,
+            "step": self.step,
+        }
+
+
+def _number(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
+class Checker:
+    """Checks answers for one network (build once, check many students: ``grade`` does)."""
+
+    def __init__(self, network: Network, tolerance: Tolerance | None = None) -> None:
+        self.network = network
+        self.tolerance = tolerance or Tolerance()
+        self._steps: dict[int, tuple[Step, Graph, list[float], Diagnoser]] = {}
+        self._trace: Trace | None = None
+
+    def _step(self, number: int) -> tuple[Step, Graph, list[float], Diagnoser]:
+        if number not in self._steps:
+            if self._trace is None or len(self._trace) < number:
+                self._trace = solve(self.network, number)
+            step = self._trace.step(number)
+            graph = graph_of_step(self.network, step)
+            self._steps[number] = (step, graph, graph.expected(step), Diagnoser(graph))
+        return self._steps[number]
+
+    def check(self, answers: Answers | Mapping[str, Any]) -> CheckResult:
+        answers = parse(answers, self.network) if not isinstance(answers, Answers) else answers
+        _, graph, expected, diagnoser = self._step(answers.step)
+        tol = self.tolerance
+        by_node: dict[int, Written] = {}
+        for name, written in answers.values.items():
+            by_node[graph.by_name[name].index] = written
+        given = {i: w.value for i, w in by_node.items()}
+        base = replay(graph, given)
+        follow = base[0]
+        statuses: dict[int, str] = {}
+        tests: list[QuantityResult] = []
+        for i in sorted(by_node):
+            node = graph.nodes[i]
+            w = by_node[i]
+            t, f = expected[i], follow[i]
+            upstream_given = [g for g in graph.ancestors(i) if g in statuses]
+            wrong_inputs = [g for g in upstream_given if statuses[g] != "right"]
+            status = mark(w.value, t, f, w.decimals, tol, not wrong_inputs)
+            found: list[Diagnosis] = []
+            if status in ("wrong", "rounding"):
+                found = diagnoser.diagnose(i, w.value, w.decimals, given, base, tol)
+                if status == "rounding" and any(d.mistake != "rounded-too-early" for d in found):
+                    status = "wrong"
+            statuses[i] = status
+            right = derivation(graph, node, expected)
+            result = QuantityResult(
+                name=node.name or "",
+                symbol=symbol(graph, node),
+                status=status,
+                score=score_of(status),
+                max_score=1.0,
+                expected=t,
+                given=w.value,
+                given_text=w.text,
+                follow_on=f,
+                mistakes=tuple(found),
+                derivation=right,
+                wrong_inputs=tuple(symbol(graph, graph.nodes[g]) for g in wrong_inputs),
+            )
+            tests.append(_with_output(result, graph, node.index, base[1], w.decimals))
+        title = self.network.title or "the network"
+        return CheckResult(title, answers.step, tuple(tests))
+
+
+def _with_output(
+    r: QuantityResult, graph: Graph, index: int, used: list[float], decimals: int
+) -> QuantityResult:
+    shown = Numbers(max(4, decimals + 1))
+    exp = shown(r.expected) if r.expected is not None else "?"
+    if r.status == "right":
+        lines = ["right"]
+    elif r.status == "follows":
+        yours = derivation(graph, graph.nodes[index], used, max(4, decimals + 1))
+        lines = [
+            f"Wrong (the right value is {exp}), but right given your "
+            f"{', '.join(r.wrong_inputs)}: {yours}"
+        ]
+    else:
+        head = (
+            f"Close to {exp}: check your rounding." if r.status == "rounding" and not r.mistakes
+            else f"Wrong: the right value is {exp}."
+        )
+        lines = [head]
+        if len(r.mistakes) > 1:
+            lines.append("Your number fits more than one mistake:")
+        for d in r.mistakes:
+            lines.append(
+                f"It is what you get with {d.title} ({d.mistake}): {d.detail}. "
+                f"The right way: {d.right_way}."
+            )
+        if not r.mistakes and r.status == "wrong":
+            lines.append("Wrong, cause not recognised.")
+        lines.append(f"The right derivation: {r.derivation}")
+    return replace(r, explanation=tuple(lines), output=" ".join(lines))
+
+
+def check(
+    network: Network,
+    answers: Answers | Mapping[str, Any],
+    *,
+    rtol: float | None = None,
+    decimals: int | None = None,
+) -> CheckResult:
+    """Mark ``answers`` (an answers dict shaped like the file, or parsed Answers) for ``network``.
+
+    Parameters
+    ----------
+    network : the Network the answers are for.
+    answers : ``{"step": 1, "C": 0.3632, "a": {"j": 0.602}, "dC_dw": {"i -> j": -0.5569}}``;
+        numbers may be floats, ints or numeric strings (their decimals set the tolerance).
+    rtol : relative tolerance (default 0.01).
+    decimals : mark every number as if written to this many decimals (default: as written).
+
+    Returns
+    -------
+    CheckResult, whose ``to_json()`` is the ``chainrule check --format json`` object.
+
+    Raises
+    ------
+    AnswersError
+        for a name the network has no quantity of, or a value that is not a number.
+
+    Examples
+    --------
+    >>> from chainrule.io.netfile import load
+    >>> result = check(load("exercise-2"), {"a": {"j": 0.602}, "dC_da": {"k": -0.6027}})
+    >>> [(t.name, t.status, t.tags) for t in result.tests]
+    [('a.j', 'right', []), ('dC_da.k', 'wrong', ['dropped-two'])]
+    """
+    from chainrule.teach.marking import RTOL
+
+    tolerance = Tolerance(RTOL if rtol is None else rtol, decimals)
+    return Checker(network, tolerance).check(answers)

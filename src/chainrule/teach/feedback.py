@@ -1,0 +1,87 @@
+"""A check result as a Document, so every renderer shows it: text, Markdown, HTML (and JSON)."""
+
+from __future__ import annotations
+
+import json
+
+from chainrule.core.errors import UsageError
+from chainrule.explain.document import Document, Paragraph, Section, Table
+from chainrule.explain.notation import Numbers
+from chainrule.teach.checking import CheckResult
+
+FORMATS = ("text", "markdown", "html", "json")
+MARKS = {"right": "right", "follows": "follows", "rounding": "check rounding", "wrong": "WRONG"}
+
+
+def _score(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def document(result: CheckResult, *, student: str | None = None) -> Document:
+    """The marking as a Document: a table of every answer, then what went wrong and why."""
+    num = Numbers(6)
+    rows = tuple(
+        (
+            t.name,
+            t.symbol,
+            t.given_text,
+            num(t.expected) if t.expected is not None else "",
+            MARKS.get(t.status, t.status) + (f": {', '.join(t.tags)}" if t.tags else ""),
+        )
+        for t in result.tests
+    )
+    who = f"{student}: " if student else ""
+    summary = (
+        f"{who}{_score(result.score)} of {_score(result.max_score)} marks "
+        f"({sum(t.status == 'right' for t in result.tests)} right, "
+        f"{sum(t.status == 'follows' for t in result.tests)} right given your earlier numbers, "
+        f"{sum(t.status in ('wrong', 'rounding') for t in result.tests)} wrong)."
+    )
+    sections = [
+        Section(
+            f"Step {result.step}: your answers",
+            (
+                Paragraph((summary,)),
+                Table(("quantity", "symbol", "yours", "right value", "mark"), rows),
+            ),
+        )
+    ]
+    notes = []
+    for t in result.tests:
+        if t.status == "right":
+            continue
+        notes.append(Paragraph((f"{t.symbol} ({t.name}), you wrote {t.given_text}:",)))
+        notes += [Paragraph((line,)) for line in t.explanation]
+    if notes:
+        first = result.first_wrong
+        head = f"The first wrong step is {first.symbol}." if first else ""
+        sections.append(
+            Section("What went wrong", ((Paragraph((head,)),) if head else ()) + tuple(notes))
+        )
+    elif result.tests:
+        sections.append(Section("All right", (Paragraph(("Every answer is right.",)),)))
+    else:
+        sections.append(
+            Section("Nothing to check", (Paragraph(("The answers file gives no numbers.",)),))
+        )
+    return Document(f"Check: {result.title}", tuple(sections))
+
+
+def render(result: CheckResult, fmt: str = "text", *, student: str | None = None) -> str:
+    """The marking in ``fmt``: ``text``, ``markdown``, ``html`` or ``json``."""
+    if fmt == "json":
+        return json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n"
+    doc = document(result, student=student)
+    if fmt == "markdown":
+        from chainrule.render.markdown import render as markdown
+
+        return markdown(doc)
+    if fmt == "html":
+        from chainrule.render.html import render as html
+
+        return html(doc)
+    if fmt == "text":
+        from chainrule.render.text import render as text
+
+        return text(doc)
+    raise UsageError(f"unknown format {fmt!r}; valid formats are {', '.join(FORMATS)}")

@@ -1,0 +1,331 @@
+"""The catalogue of mistakes, each replayed through the quantity graph with one step done wrong.
+
+A mistake is a set of *sites*: a node of :class:`~chainrule.teach.quantities.Graph` whose rule is
+swapped for the wrong one (``dC/da_k = (a_k - y_k)`` for a dropped 2). :func:`diagnose` replays
+every site upstream of a wrong answer, from the student's own earlier numbers, and names the
+mistakes that reproduce the answer (to the student's precision) while differing clearly from the
+right one. The ids are the contract's; ids may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from chainrule.core import mathtable
+from chainrule.core.network import weight_name
+from chainrule.teach.marking import Tolerance
+from chainrule.teach.quantities import Graph, Rule, back_sum, replay, weighted_sum
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One catalogued mistake: its id, a short title, and what the right way is."""
+
+    id: str
+    title: str
+    right_way: str
+
+
+CATALOGUE: dict[str, Mistake] = {
+    m.id: m
+    for m in [
+        Mistake("dropped-two", "the 2 of 2(a - y) dropped",
+                "with C = (a - y)^2 the power rule gives dC/da = 2(a - y); the 1/2 that cancels "
+                "the 2 belongs to other courses' C = 1/2 (a - y)^2"),
+        Mistake("sign", "a sign turned round",
+                "dC/da = 2(a - y), not 2(y - a); and the update goes against the gradient: "
+                "w_new = w_old - r dC/dw"),
+        Mistake("missing-inner-derivative", "the chain rule not applied (an inner derivative "
+                "left out)",
+                "every factor of the chain is needed: dC/dw_jk = a_j · g'(z_k) · dC/da_k, and a "
+                "hidden unit's dC/da_j = sum_k w_jk · dC/dz_k"),
+        Mistake("relu-gate-ignored", "the ReLU's gate ignored",
+                "a ReLU with z <= 0 outputs 0 and has slope 0: nothing flows through a dead unit"),
+        Mistake("sigmoid-derivative", "the sigmoid's derivative taken wrong",
+                "sigma'(z) = a (1 - a) with a = sigma(z): the activation itself, at the unit's z"),
+        Mistake("paths-not-summed", "the paths not summed",
+                "a unit that feeds several units gets dC/da_j = sum over all of them of "
+                "w_jk · dC/dz_k"),
+        Mistake("batch-summed", "the batch summed instead of averaged",
+                "a batch's cost and gradients are the mean over its samples"),
+        Mistake("updated-weight-too-early", "an updated weight used while back-propagating",
+                "back-propagate with the old weights; update every weight at the end"),
+        Mistake("learning-rate", "the learning rate left out or applied twice",
+                "w_new = w_old - r · dC/dw, with r once"),
+        Mistake("z-for-a", "z (or the input x) used where a was needed",
+                "the weight's own input is the activation a of the unit it comes from, after "
+                "its activation function"),
+        Mistake("bias-times-input", "a bias gradient multiplied by an input",
+                "a bias is a weight on a constant input 1: dC/db_k = dC/dz_k"),
+        Mistake("rounded-too-early", "intermediate values rounded too early",
+                "keep more decimals in the intermediate numbers than in the answer"),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    """One way to make a mistake: node ``node`` computed by ``rule`` instead."""
+
+    mistake: str
+    node: int
+    rule: Rule
+    detail: str
+    """What was done, in the handout's notation: ``dC/da_k = (a_k - y_k)``."""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A recognised mistake: its id, what was done and where, and the number it gives."""
+
+    mistake: str
+    detail: str
+    value: float
+
+    @property
+    def title(self) -> str:
+        return CATALOGUE[self.mistake].title
+
+    @property
+    def right_way(self) -> str:
+        return CATALOGUE[self.mistake].right_way
+
+
+def _w(key: tuple[str, str]) -> str:
+    a, b = key
+    return f"w_{a}{b}" if len(a) == len(b) == 1 else f"w_({a},{b})"
+
+
+def sites(graph: Graph) -> list[Site]:
+    """Every site of every catalogued mistake in this graph (``rounded-too-early`` aside)."""
+    net, nodes = graph.network, graph.nodes
+    out: list[Site] = []
+    cost = graph.cost
+    n_out = len(net.outputs)
+    r = graph.r
+
+    def add(mistake: str, node: int, rule: Rule, detail: str) -> None:
+        out.append(Site(mistake, node, rule, detail))
+
+    for node in nodes:
+        i, kind, s, u = node.index, node.kind, node.sample, node.unit
+        if kind == "dC_da" and u in net.outputs and not graph.softmax:
+            a = graph.at("a", s, u)
+            z = graph.at("z", s, u)
+            y = float(net.samples[s].targets[u])
+            slope = cost.slope
+            if net.cost in ("squared_error", "mean_squared_error"):
+                add("dropped-two", i, _scaled(slope, a, y, n_out, 0.5),
+                    f"dC/da_{u} = (a_{u} - y_{u}) instead of 2(a_{u} - y_{u})")
+            add("sign", i, _scaled(slope, a, y, n_out, -1.0),
+                f"dC/da_{u} with the sign turned round ({_y_minus_a(net.cost, u)})")
+            add("z-for-a", i, _scaled(slope, z, y, n_out, 1.0),
+                f"dC/da_{u} computed with z_{u} in place of a_{u}")
+        elif kind == "dC_da" and u is not None and u not in net.outputs:
+            terms = [(graph.w[k], graph.at("dC_dz", s, k[1])) for k in net.weights if k[0] == u]
+            add("missing-inner-derivative", i, back_sum([(1.0, d) for _, d in terms]),
+                f"dC/da_{u} = sum of dC/dz_k without the weights w_{u}k")
+            if len(terms) > 1:
+                for key, (w, d) in zip([k for k in net.weights if k[0] == u], terms, strict=True):
+                    add("paths-not-summed", i, back_sum([(w, d)]),
+                        f"dC/da_{u} = {_w(key)} · dC/dz_{key[1]} only, the other paths left out")
+            a_u = graph.at("a", s, u)
+            early = [
+                (k, graph.at("dC_dz", s, k[1])) for k in net.weights if k[0] == u
+            ]
+            if any(net.weights[k].trainable for k, _ in early):
+                add("updated-weight-too-early", i, _early(graph, early, a_u, r),
+                    f"dC/da_{u} computed with the already updated weights new w_{u}k")
+        elif kind == "dC_dz" and u is not None:
+            if ("da_dz", s, u) in graph.index:
+                add("missing-inner-derivative", i, _copy(graph.at("dC_da", s, u)),
+                    f"dC/dz_{u} = dC/da_{u}, the factor da_{u}/dz_{u} left out")
+        elif kind == "a" and u is not None and net.unit[u].activation in ("relu", "leaky_relu"):
+            add("relu-gate-ignored", i, _copy(graph.at("z", s, u)),
+                f"a_{u} = z_{u} although z_{u} <= 0 (the negative z passed through)")
+        elif kind == "da_dz" and u is not None:
+            act = net.unit[u].activation
+            z, a = graph.at("z", s, u), graph.at("a", s, u)
+            if act in ("relu", "leaky_relu"):
+                add("relu-gate-ignored", i, lambda v: 1.0,
+                    f"da_{u}/dz_{u} = 1 although z_{u} <= 0 (a gradient through a dead unit)")
+            if act == "sigmoid":
+                fn = net.unit[u].function
+                add("sigmoid-derivative", i, _slope_at_value(fn, a),
+                    f"sigma'(z_{u}) taken at a_{u}: sigma(a_{u})(1 - sigma(a_{u}))")
+                add("sigmoid-derivative", i, _slope_formula_at(fn, z),
+                    f"sigma'(z_{u}) taken as z_{u}(1 - z_{u})")
+                add("sigmoid-derivative", i, _copy(a),
+                    f"sigma'(z_{u}) taken as sigma(z_{u}) = a_{u} itself")
+        elif kind == "z" and u is not None:
+            incoming = [k for k in net.weights if k[1] == u]
+            if any(not net.unit[k[0]].is_input for k in incoming):
+                pairs = [
+                    (graph.at("a" if net.unit[k[0]].is_input else "z", s, k[0]), graph.w[k])
+                    for k in incoming
+                ]
+                add("z-for-a", i, weighted_sum(pairs, graph.b.get(u)),
+                    f"z_{u} computed from the z of the units before it instead of their a")
+        elif kind == "gw" and node.key is not None:
+            src, dst = node.key
+            dz = graph.at("dC_dz", s, dst)
+            wname = weight_name(node.key)
+            add("missing-inner-derivative", i, _copy(dz),
+                f"dC/d{_w(node.key)} = dC/dz_{dst}, the factor a_{src} left out")
+            if not net.unit[src].is_input:
+                add("z-for-a", i, _times(graph.at("z", s, src), dz),
+                    f"dC/d{_w(node.key)} = z_{src} · dC/dz_{dst}, z_{src} in place of a_{src}")
+                for x in net.inputs:
+                    add("z-for-a", i, _times(graph.at("a", s, x), dz),
+                        f"dC/d{_w(node.key)} = x_{x} · dC/dz_{dst}: the input in place of a_{src}"
+                        f" ({wname})")
+        elif kind == "gb" and u is not None:
+            dz = graph.at("dC_dz", s, u)
+            for k in net.weights:
+                if k[1] == u:
+                    add("bias-times-input", i, _times(graph.at("a", s, k[0]), dz),
+                        f"dC/db_{u} = a_{k[0]} · dC/dz_{u}, multiplied by an input")
+        elif kind in ("C", "dC_dw", "dC_db") and graph.n_samples > 1:
+            add("batch-summed", i, _total(node.deps),
+                "the samples' values summed instead of averaged")
+        elif kind in ("new_w", "new_b"):
+            name = _w(node.key) if node.key else f"b_{u}"
+            trainable = (
+                net.weights[node.key].trainable if node.key else net.biases[u or ""].trainable
+            )
+            if not trainable:
+                continue
+            old = graph.w[node.key] if node.key else graph.b[u or ""]
+            g = node.deps[0]
+            add("sign", i, _step(old, -r, g),
+                f"new {name} = {name} + r · dC/d{name} (the update added instead of subtracted)")
+            add("learning-rate", i, _step(old, 1.0, g),
+                f"new {name} = {name} - dC/d{name}, the learning rate r left out")
+            add("learning-rate", i, _step(old, r * r, g),
+                f"new {name} = {name} - r · r · dC/d{name}, r applied twice")
+    return out
+
+
+def _y_minus_a(cost: str, u: str) -> str:
+    if cost in ("squared_error", "mean_squared_error"):
+        return f"2(y_{u} - a_{u})"
+    if cost == "half_squared_error":
+        return f"y_{u} - a_{u}"
+    return f"-dC/da_{u}"
+
+
+def _scaled(slope: Callable[[float, float, int], float], a: int, y: float, k: int, f: float
+            ) -> Rule:
+    return lambda v: f * slope(v[a], y, k)
+
+
+def _step(old: float, r: float, g: int) -> Rule:
+    """w_new = w_old - r dC/dw, with a wrong r."""
+    return lambda v: old - r * v[g]
+
+
+def _slope_at_value(fn: mathtable.Activation, a: int) -> Rule:
+    """g'(.) evaluated at a instead of z: sigma(a)(1 - sigma(a))."""
+    return lambda v: fn.slope(v[a], fn.value(v[a], 0.0), 0.0)
+
+
+def _slope_formula_at(fn: mathtable.Activation, z: int) -> Rule:
+    """The slope formula a(1 - a) filled with z: z(1 - z)."""
+    return lambda v: fn.slope(v[z], v[z], 0.0)
+
+
+def _copy(i: int) -> Rule:
+    return lambda v: v[i]
+
+
+def _times(i: int, j: int) -> Rule:
+    return lambda v: v[i] * v[j]
+
+
+def _total(parts: tuple[int, ...]) -> Rule:
+    return lambda v: sum(v[i] for i in parts)
+
+
+def _early(graph: Graph, terms: list[tuple[tuple[str, str], int]], a_u: int, r: float) -> Rule:
+    """dC/da_j = sum_k (w_jk - r a_j dC/dz_k) dC/dz_k: each weight already updated."""
+    net = graph.network
+    weights = [(graph.w[k], d, net.weights[k].trainable) for k, d in terms]
+
+    def rule(v: list[float]) -> float:
+        s = 0.0
+        for w, d, trainable in weights:
+            new = w - r * v[a_u] * v[d] if trainable else w
+            s += new * v[d]
+        return s
+
+    return rule
+
+
+ROUNDINGS = (1, 2, 3)
+"""Rounding every intermediate number to this many decimals (rounded-too-early)."""
+
+
+class Diagnoser:
+    """Replays the catalogue for one graph; build once per network, use for every student."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.sites = sites(graph)
+        self.by_node: dict[int, list[Site]] = {}
+        for site in self.sites:
+            self.by_node.setdefault(site.node, []).append(site)
+
+    def diagnose(
+        self,
+        target: int,
+        given_value: float,
+        decimals: int,
+        given: Mapping[int, float],
+        base: tuple[list[float], list[float]],
+        tolerance: Tolerance,
+    ) -> list[Diagnosis]:
+        """The mistakes that reproduce ``given_value`` at node ``target``.
+
+        ``given`` holds the student's answers by node and ``base`` the follow-on replay from
+        them; every site at ``target`` or upstream of it (not hidden behind an answer the
+        student gave) is replayed.
+        """
+        graph = self.graph
+        upstream = graph.ancestors(target)
+        only = upstream | {target}
+        follow = base[0][target]
+        found: dict[str, Diagnosis] = {}
+        for node in sorted(only):
+            if node != target and node in given:
+                continue
+            for site in self.by_node.get(node, ()):
+                if site.mistake in found:
+                    continue
+                computed, _ = replay(graph, given, site=(site.node, site.rule), base=base,
+                                     only=only, stop=target)
+                m = computed[target]
+                if tolerance.matches(given_value, m, decimals) and tolerance.clearly_differ(
+                    m, follow, decimals
+                ):
+                    found[site.mistake] = Diagnosis(site.mistake, site.detail, m)
+        for k in ROUNDINGS:
+            if k >= max(decimals, 1) + 1:
+                break
+            computed, _ = replay(graph, given, rounding=k, only=only, stop=target)
+            m = computed[target]
+            if tolerance.matches(given_value, m, decimals) and tolerance.clearly_differ(
+                m, follow, decimals
+            ):
+                found["rounded-too-early"] = Diagnosis(
+                    "rounded-too-early", f"every number before it rounded to {k} decimal"
+                    + ("s" if k > 1 else ""), m)
+                break
+        return list(found.values())
+
+
+def planted(graph: Graph, site: Site) -> list[float]:
+    """Every quantity as a student who makes this one mistake computes it (for tests and for
+    checking that a variant tells its mistakes apart)."""
+    computed, _ = replay(graph, site=(site.node, site.rule))
+    return computed

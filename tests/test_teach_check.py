@@ -1,0 +1,195 @@
+"""`chainrule check` and `answers-template`: the answers file, the tolerance, follow-on marking,
+the JSON shape and exit codes of the contract, and bad answers files."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import chainrule as cr
+from chainrule.cli.main import main
+from chainrule.teach import AnswersError, check, template
+from chainrule.teach.answers import Written, dumps
+from chainrule.teach.quantities import graph_of_step, replay
+
+from .strategies import random_network_dict
+
+
+def right_values(net: cr.Network, step: int = 1) -> dict[str, float]:
+    """Every quantity's right value by its answers-file name (read from the Trace)."""
+    trace = cr.solve(net, steps=step)
+    s = trace.step(step)
+    graph = graph_of_step(net, s)
+    expected = graph.expected(s)
+    return {n.name: expected[n.index] for n in graph.nodes if n.name and n.kind != "input"}
+
+
+def rounded(values: dict[str, float], decimals: int) -> dict[str, str]:
+    return {k: f"{v:.{decimals}f}" for k, v in values.items()}
+
+
+def test_the_replay_gives_the_engines_numbers_on_random_networks() -> None:
+    for seed in range(150):
+        net = cr.load(random_network_dict(seed))
+        trace = cr.solve(net, steps=2)
+        for step in trace:
+            graph = graph_of_step(net, step)
+            computed, _ = replay(graph)
+            for node, e, c in zip(graph.nodes, graph.expected(step), computed, strict=True):
+                assert math.isclose(e, c, rel_tol=1e-12, abs_tol=1e-12), (seed, node.name)
+
+
+def test_the_template_names_every_quantity_and_parses() -> None:
+    net = cr.load("exercise-2")
+    text = template(net)
+    data = tomllib.loads(text)
+    assert data["step"] == 1 and data["C"] == ""
+    assert set(data["a"]) == {"j", "k"} and set(data["dC_dw"]) == {"i -> j", "j -> k"}
+    assert "# dC/dw_ij = a_i · dC/dz_j" in text
+    result = check(net, data)  # an empty template checks nothing, and is all right
+    assert result.tests == () and result.all_right
+
+
+def test_a_batch_template_has_per_sample_tables() -> None:
+    net = cr.load(random_network_dict(3, max_samples=3))
+    while len(net.samples) < 2:
+        net = cr.load(random_network_dict(random.randrange(10**6)))
+    data = tomllib.loads(template(net))
+    assert "sample" in data and "2" in data["sample"] and "C" in data["sample"]["1"]
+
+
+@pytest.mark.parametrize("name", ["exercise-1", "exercise-2", "exercise-3", "aima-21"])
+def test_the_right_answers_are_all_right(name: str) -> None:
+    net = cr.load(name)
+    values = right_values(net)
+    result = check(net, _nest(values))
+    assert result.all_right and result.score == result.max_score == len(values)
+
+
+def _nest(flat: dict[str, float] | dict[str, str], step: int = 1) -> dict[str, object]:
+    return tomllib.loads(dumps(flat, step=step))
+
+
+def test_rounding_to_any_number_of_decimals_is_never_wrong() -> None:
+    rng = random.Random(5)
+    for seed in range(120):
+        net = cr.load(random_network_dict(seed))
+        values = {k: v for k, v in right_values(net).items() if math.isfinite(v)}
+        decimals = rng.randint(0, 6)
+        result = check(net, _nest(rounded(values, decimals)), rtol=0.0)
+        bad = [(t.name, t.given_text, t.expected) for t in result.tests if t.status != "right"]
+        assert not bad, (seed, decimals, bad)
+
+
+def test_the_tolerance_follows_what_was_written() -> None:
+    net = cr.load("exercise-2")  # a_k = 0.39732
+    def status(text: str, **kw: float) -> str:
+        return check(net, {"a": {"k": text}}, **kw).tests[0].status  # type: ignore[arg-type]
+
+    assert status("0.4") == "right"            # 1 decimal: within 0.051
+    assert status("0.3973") == "right"
+    assert status("0.3990", rtol=0.0) == "rounding"  # 4 decimals: off by 1.8e-3, a near miss
+    assert status("0.3990") == "right"          # within 1% of 0.39732
+    assert status("0.45") == "wrong"
+    assert Written.parse("-1.2050").decimals == 4 and Written.parse("3e-2").decimals == 2
+
+
+def test_follow_on_marking_costs_one_mark_for_one_slip() -> None:
+    net = cr.load("exercise-2")
+    # a slip in dC/da_k (the 2 dropped), everything after it computed correctly from it
+    answers = {"a": {"j": 0.602, "k": 0.3973}, "dC_da": {"k": -0.6027}, "dC_dz": {"k": -0.6027},
+               "dC_dw": {"j -> k": -0.3628}, "new_w": {"j -> k": 0.6963}}
+    result = check(net, answers)
+    by = {t.name: t for t in result.tests}
+    assert by["dC_da.k"].status == "wrong" and by["dC_da.k"].tags == ["dropped-two"]
+    assert [by[n].status for n in ("dC_dz.k", "dC_dw.j -> k", "new_w.j -> k")] == ["follows"] * 3
+    assert "right given your dC/da_k" in by["dC_dw.j -> k"].output
+    assert result.score == 5 and result.max_score == 6 and not result.all_right
+
+
+def test_a_wrong_answer_with_no_known_cause_says_so() -> None:
+    result = check(cr.load("exercise-2"), {"a": {"k": 0.91}})
+    t = result.tests[0]
+    assert t.status == "wrong" and t.tags == []
+    assert "cause not recognised" in t.output and "a_k = max(0, z_k)" in t.output
+
+
+def test_check_json_has_the_contract_shape(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "answers.toml"
+    path.write_text('[a]\nj = 0.602\n[dC_da]\nk = -0.6027\n[dC_dz]\nk = -0.6027\n')
+    code = main(["check", "exercise-2", str(path), "--format", "json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 3
+    assert out["score"] == 2 and out["max_score"] == 3
+    first = out["tests"][1]
+    assert first["name"] == "dC_da.k" and first["status"] == "wrong"
+    assert first["tags"] == ["dropped-two"] and first["expected"] == pytest.approx(-1.20536)
+    assert first["given"] == -0.6027 and first["score"] == 0 and first["max_score"] == 1
+    assert out["tests"][2]["status"] == "follows" and out["tests"][2]["score"] == 1
+    assert {"name", "score", "max_score", "status", "expected", "given", "output",
+            "tags"} <= set(first)
+
+
+def test_check_exit_codes_and_formats(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    net = cr.load("exercise-3")
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(_nest(rounded(right_values(net), 4))))
+    for fmt in ("text", "markdown", "html", "json"):
+        assert main(["check", "exercise-3", str(path), "-f", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "<!DOCTYPE html>" in out and "| quantity |" in out and "Every answer is right" in out
+
+
+def test_answers_template_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["answers-template", "exercise-1", "--step", "2", "-o",
+                 str(tmp_path / "t.toml")]) == 0
+    data = tomllib.loads((tmp_path / "t.toml").read_text())
+    assert data["step"] == 2 and "new_w" in data
+    # step 2 is marked against step 2's numbers
+    values = right_values(cr.load("exercise-1"), step=2)
+    assert check(cr.load("exercise-1"), _nest(rounded(values, 5), step=2)).all_right
+
+
+BAD = {
+    "unknown table": ("[q]\nj = 1\n", ["line 1", "q", "valid names are", "dC_dw"]),
+    "unknown unit": ("[a]\nj = 0.6\nq = 1\n",
+                     ["line 3", "[a] q", "valid names in [a] are i, j, k"]),
+    "not a number": ('[a]\nj = "zero point six"\n', ["line 2", "[a] j", "not a number"]),
+    "input has no z": ("[z]\ni = 0.7\n", ["[z] i", "has no z", "valid names in [z] are j, k"]),
+    "unknown weight": ('[dC_dw]\n"i -> k" = 1\n', ["line 2", '"i -> k"', "weights are i -> j"]),
+    "no biases": ("[new_b]\nk = 1\n", ["has no biases"]),
+    "bad step": ("step = 0\n", ["step", "whole number"]),
+    "bad TOML": ("[a\n", ["not valid TOML"]),
+    "no sample 2": ("[sample.2.a]\nj = 1\n", ["no sample", "samples 1 to 1"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_answers_file_is_one_line_and_exit_2(case: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    text, wanted = BAD[case]
+    path = tmp_path / "answers.toml"
+    path.write_text(text)
+    code = main(["check", "exercise-2", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("chainrule: ")
+    assert str(path) in err
+    for piece in wanted:
+        assert piece in err, (piece, err)
+
+
+def test_the_library_raises_answers_error() -> None:
+    with pytest.raises(AnswersError, match="valid names in"):
+        check(cr.load("exercise-2"), {"a": {"x": 1}})
+
+
+def test_a_missing_answers_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "exercise-2", "nope.toml"]) == 2
+    assert "no such answers file" in capsys.readouterr().err
