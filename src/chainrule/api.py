@@ -9,7 +9,13 @@ from chainrule.core.trace import Trace
 from chainrule.io.netfile import NetworkLike, load
 
 
-def solve(network: NetworkLike, steps: int = 1, *, learning_rate: float | None = None) -> Trace:
+def solve(
+    network: NetworkLike,
+    steps: int = 1,
+    *,
+    learning_rate: float | None = None,
+    max_steps: int | None = None,
+) -> Trace:
     """Run ``steps`` steps of gradient descent and record every number in a Trace.
 
     Parameters
@@ -19,6 +25,9 @@ def solve(network: NetworkLike, steps: int = 1, *, learning_rate: float | None =
     steps : number of steps, >= 1. Each step runs every sample forward and backward, then
         updates every trainable parameter once with the batch-mean gradient.
     learning_rate : r, overriding the network's own.
+    max_steps : the most steps allowed, checked before any work (every number of every step is
+        kept). Default: 100,000, or fewer for a large network so the Trace stays under 10
+        million numbers.
 
     Returns
     -------
@@ -29,6 +38,8 @@ def solve(network: NetworkLike, steps: int = 1, *, learning_rate: float | None =
     DivergedError
         if the cost or a parameter becomes infinite or NaN; its ``trace`` holds the steps
         completed before, so the last finite weights are kept.
+    UsageError
+        for a bad argument, or ``steps`` over the limit.
 
     Examples
     --------
@@ -36,4 +47,4 @@ def solve(network: NetworkLike, steps: int = 1, *, learning_rate: float | None =
     >>> round(trace.step(1).after()["weights"]["j -> k"], 6)
     0.556
     """
-    return engine.solve(load(network), steps, learning_rate=learning_rate)
+    return engine.solve(load(network), steps, learning_rate=learning_rate, max_steps=max_steps)

@@ -6,6 +6,7 @@ line on stderr: exit 0 on success, 2 for bad input or usage, 1 for an internal e
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -19,6 +20,7 @@ from chainrule import __version__
 from chainrule.cli.pictures import draw_command, plot_command
 from chainrule.cli.teach import answers_template_command, check_command
 from chainrule.cli.train import train_command
+from chainrule.core.engine import check_steps
 from chainrule.core.engine import solve as run_solve
 from chainrule.core.errors import ChainruleError, DivergedError
 from chainrule.core.trace import Trace
@@ -139,6 +141,12 @@ def cli() -> None:
 )
 @click.option("--weights", help='Explain only these weights, e.g. "i -> j, j -> k".')
 @click.option(
+    "--max-steps",
+    type=click.IntRange(min=1),
+    help="Allow more steps than the limit (100,000, fewer for large networks: every number of "
+    "every step is kept).",
+)
+@click.option(
     "--notation",
     type=click.Choice(["handout", "aima"]),
     default="handout",
@@ -155,6 +163,7 @@ def solve(
     learning_rate: float | None,
     explain_step: int | None,
     weights: str | None,
+    max_steps: int | None = None,
     notation: str = "handout",
 ) -> None:
     """Work NETWORK through STEPS steps of backpropagation and show every number.
@@ -171,17 +180,20 @@ def solve(
       chainrule solve exercise-3 --format markdown > ex3.md
       chainrule solve aima-21 --notation aima --format html -o aima.html
     """
+    if explain_step is not None and explain_step > steps:
+        raise click.BadParameter(
+            f"step {explain_step} is past the last step ({steps}); give --steps {explain_step} "
+            "or more",
+            param_hint="'--step'",
+        )
     net = load(network)
+    check_steps(net, steps, max_steps, what="--steps")
     try:
-        trace = run_solve(net, steps, learning_rate=learning_rate)
+        trace = run_solve(net, steps, learning_rate=learning_rate, max_steps=max_steps)
     except DivergedError as error:
         if save_updated and isinstance(error.trace, Trace):
             _save(save_updated, error.trace, network)
         raise DivergedError(f"{network}: {error}", step=error.step, trace=error.trace) from None
-    if explain_step is not None and explain_step > steps:
-        raise click.BadParameter(
-            f"step {explain_step} is past the last step ({steps})", param_hint="'--step'"
-        )
     options = {
         "decimals": decimals,
         "step": explain_step,
@@ -332,6 +344,7 @@ def diff_command(expression: str, wrt: str | None, fmt: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 internal error, 2 bad input)."""
+    _tolerate_narrow_encodings()
     try:
         code = cli.main(
             args=list(argv) if argv is not None else None,
@@ -367,11 +380,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("chainrule: interrupted", err=True)
         return 130
-    except BrokenPipeError:
-        # the reader went away (e.g. `| head`): not an error
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
+    except OSError as error:  # the file system said no: a folder not writable, a name too long
+        if isinstance(error, BrokenPipeError):  # the reader went away (`| head`): not an error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
+        click.echo(f"chainrule: {_os_error(error)}", err=True)
+        return 2
     except Exception as error:  # a bug: say so in one line, unless debugging
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
@@ -382,6 +397,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _os_error(error: OSError) -> str:
+    """``PATH: what the system said`` (a name too long is shown shortened)."""
+    name = error.filename if error.filename is not None else ""
+    shown = str(name)
+    if len(shown) > 80:
+        shown = shown[:60] + "..." + shown[-12:]
+    reason = error.strerror or str(error)
+    hint = ""
+    if isinstance(error, PermissionError):
+        hint = "; write to a folder you may write to (or check the file's permissions)"
+    elif error.errno == errno.ENAMETOOLONG:
+        length = len(os.fsencode(os.path.basename(str(name))))
+        hint = f"; a file name may have at most 255 bytes (this one has {length})"
+    where = f"{shown}: " if shown else ""
+    return _one_line(f"{where}{reason}{hint}")
+
+
+def _tolerate_narrow_encodings() -> None:
+    """On a terminal or pipe that cannot show every character (PYTHONIOENCODING=ascii, a C
+    locale), write a replacement character instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if reconfigure is not None and encoding not in ("utf8", "utf_8"):
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
 
 
 def _one_line(message: str) -> str:

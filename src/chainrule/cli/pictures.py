@@ -43,8 +43,11 @@ def _check_output(path: str, types: tuple[str, ...]) -> None:
               help="Use this learning rate r for the steps before --step.")
 @click.option("--max-units", type=click.IntRange(min=1), default=40, show_default=True,
               help="Above this many units, draw one box per layer.")
+@click.option("--max-steps", type=click.IntRange(min=1),
+              help="Allow more steps than the limit (100,000, fewer for large networks).")
 def draw_command(network: str, output: str | None, values: str | None, step: int, sample: int,
-                 decimals: int, learning_rate: float | None, max_units: int) -> None:
+                 decimals: int, learning_rate: float | None, max_units: int,
+                 max_steps: int | None) -> None:
     """Draw NETWORK: units as circles in layers, inputs left, output L right, weights on edges.
 
     Edges are coloured by sign (blue positive, vermillion negative) and as wide as the weight is
@@ -59,7 +62,7 @@ def draw_command(network: str, output: str | None, values: str | None, step: int
       chainrule draw exercise-2 --values backward --step 5 --output step5.svg
       chainrule draw my-net.toml > my-net.svg
     """
-    from chainrule.core.engine import solve
+    from chainrule.core.engine import check_steps, solve
     from chainrule.io.atomic import write_atomic
     from chainrule.io.netfile import load
     from chainrule.pictures import diagram
@@ -67,7 +70,8 @@ def draw_command(network: str, output: str | None, values: str | None, step: int
     if output is not None:
         _check_output(output, DIAGRAM_TYPES)
     net = load(network)
-    source = solve(net, step, learning_rate=learning_rate) if (
+    check_steps(net, step, max_steps, what="--step")
+    source = solve(net, step, learning_rate=learning_rate, max_steps=max_steps) if (
         values is not None or step > 1 or learning_rate is not None) else net
     kind = cast("diagram.Values", values)
     if output is None or Path(output).suffix.lower() == ".svg":
@@ -116,10 +120,12 @@ def plot_command() -> None:
 @click.option("--resolution", type=click.IntRange(min=3, max=1001),
               help="Grid points per weight (default 201 for one weight, 61 for two).")
 @click.option("-r", "--learning-rate", type=float, help="Use this learning rate r.")
+@click.option("--max-steps", type=click.IntRange(min=1),
+              help="Allow more steps than the limit (100,000, fewer for large networks).")
 def landscape_command(network: str, weights: tuple[str, ...], output: str, steps: int,
                       surface: bool, batch: bool, sample: int,
                       ranges: tuple[tuple[float, float], ...], resolution: int | None,
-                      learning_rate: float | None) -> None:
+                      learning_rate: float | None, max_steps: int | None) -> None:
     """Plot C over one or two weights of NETWORK, all other parameters held fixed.
 
     With one --weight: the curve C(w), the current point, its tangent (slope: the gradient
@@ -142,7 +148,7 @@ def landscape_command(network: str, weights: tuple[str, ...], output: str, steps
         raise UsageError("--surface needs two --weight options (a surface over two weights)")
     fig = plot.landscape(network, list(weights), steps, batch=batch, sample=sample,
                          surface=surface, ranges=list(ranges) or None, resolution=resolution,
-                         learning_rate=learning_rate)
+                         learning_rate=learning_rate, max_steps=max_steps)
     plot.save_figure(fig, output)
 
 
@@ -155,8 +161,10 @@ def landscape_command(network: str, weights: tuple[str, ...], output: str, steps
 @click.option("-r", "--learning-rate", type=float, help="Use this learning rate r.")
 @click.option("--log/--linear", "log", default=None,
               help="The C axis; by default logarithmic when C falls by more than 100 times.")
+@click.option("--max-steps", type=click.IntRange(min=1),
+              help="Allow more steps than the limit (100,000, fewer for large networks).")
 def cost_command(network: str, output: str, steps: int, learning_rate: float | None,
-                 log: bool | None) -> None:
+                 log: bool | None, max_steps: int | None) -> None:
     """Plot the cost C of NETWORK at each gradient-descent step (the batch mean with several
     samples), measured in each step's forward pass, before its update.
 
@@ -168,4 +176,5 @@ def cost_command(network: str, output: str, steps: int, learning_rate: float | N
     from chainrule.pictures import plot
 
     _check_output(output, PLOT_TYPES)
-    plot.save_figure(plot.cost(network, steps, learning_rate=learning_rate, log=log), output)
+    plot.save_figure(plot.cost(network, steps, learning_rate=learning_rate, log=log,
+                               max_steps=max_steps), output)

@@ -74,7 +74,7 @@ def _check_suffix(path: str | None, types: tuple[str, ...], option: str) -> None
               show_default=True, help="Samples held out to test on (0: none).")
 @click.option("--standardize", is_flag=True,
               help="Shift and scale every feature to mean 0, deviation 1 (training split's).")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seeds the data generators, the split, the initial weights and the "
                    "shuffling.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64",
@@ -83,12 +83,15 @@ def _check_suffix(path: str | None, types: tuple[str, ...], option: str) -> None
               help="Write the trained network: .toml or .json (a network file), .npz (large).")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE",
               help="Draw the learning curves: .png, .svg or .pdf.")
+@click.option("--max-parameters", type=click.IntRange(min=1),
+              help="Allow --layers with more weights and biases than the limit (10 million).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def train_command(network: str | None, data_source: str, target: str | None,
                   layers: str | None, hidden: str, output_activation: str | None,
                   cost: str | None, epochs: int, batch_size: int, learning_rate: float | None,
                   optimizer: str, test_fraction: float, standardize: bool, seed: int,
-                  dtype: str, save: str | None, plot: str | None, quiet: bool) -> None:
+                  dtype: str, save: str | None, plot: str | None, quiet: bool,
+                  max_parameters: int | None = None) -> None:
     """Train a network on data: mini-batch gradient descent, with a progress bar.
 
     NETWORK is a network file (any acyclic network, skip connections included) whose input
@@ -106,8 +109,11 @@ def train_command(network: str | None, data_source: str, target: str | None,
     from chainrule.io.netfile import load
     from chainrule.train import data as datasets
     from chainrule.train.loop import TrainingDivergedError, evaluate, train
-    from chainrule.train.mlp import mlp
+    from chainrule.train.mlp import check_parameters, mlp
 
+    if math.isnan(test_fraction):
+        raise click.BadParameter("nan is not a number from 0 to 1 (0: no test split)",
+                                 param_hint="'--test-fraction'")
     if learning_rate is not None and not (math.isfinite(learning_rate) and learning_rate > 0):
         raise click.BadParameter(f"{learning_rate!r} is not a finite number > 0",
                                  param_hint="'--learning-rate'")
@@ -120,6 +126,8 @@ def train_command(network: str | None, data_source: str, target: str | None,
             raise UsageError("--plot needs matplotlib: pip install 'chainrule[plot]'") from None
     if network is not None and (layers or output_activation or cost):
         raise click.UsageError("give either a NETWORK file or --layers/--output/--cost, not both")
+    if layers:
+        check_parameters(_parse_layers(layers), True, max_parameters, what="--layers")
     options: dict[str, Any] = {"seed": seed} if data_source in ("xor", "circles", "moons",
                                                                  "spiral") else {}
     data = datasets.load_data(data_source, target, **options)
@@ -149,7 +157,8 @@ def train_command(network: str | None, data_source: str, target: str | None,
             raise click.BadParameter(
                 f"{layers!r} starts with {sizes[0]} inputs, but {data.name} has "
                 f"{data.n_features} features", param_hint="'--layers'")
-        net = mlp(sizes, hidden=hidden, output=output_activation, cost=cost, seed=seed)
+        net = mlp(sizes, hidden=hidden, output=output_activation, cost=cost, seed=seed,
+                  max_parameters=max_parameters)
 
     Y = _targets(data, net, network or "--layers")
     train_set, test_set, Y_train, Y_test = data, None, Y, None
@@ -157,7 +166,8 @@ def train_command(network: str | None, data_source: str, target: str | None,
         n = data.n_samples
         n_test = max(1, round(n * test_fraction))
         if n_test >= n:
-            raise UsageError(f"{data.name} has {n} samples, too few to hold out a test split")
+            raise UsageError(f"{data.name} has {n} sample(s), too few to hold out a test split; "
+                             "train on all of them with --test-fraction 0, or add samples")
         order = np.random.default_rng(seed).permutation(n)
         test_rows, train_rows = order[:n_test], order[n_test:]
         from dataclasses import replace

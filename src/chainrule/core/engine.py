@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from chainrule.core import mathtable
+from chainrule.core import checks, limits, mathtable
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network
 from chainrule.core.trace import Layout, SampleTrace, Step, Trace
@@ -134,7 +134,13 @@ class _Plan:
         )
 
 
-def solve(network: Network, steps: int = 1, *, learning_rate: float | None = None) -> Trace:
+def solve(
+    network: Network,
+    steps: int = 1,
+    *,
+    learning_rate: float | None = None,
+    max_steps: int | None = None,
+) -> Trace:
     """Run ``steps`` steps of gradient descent and record every number in a Trace.
 
     Parameters
@@ -144,6 +150,9 @@ def solve(network: Network, steps: int = 1, *, learning_rate: float | None = Non
     steps : number of steps, >= 1. Each step runs every sample forward and backward, then
         updates every trainable parameter once with the batch-mean gradient.
     learning_rate : r, overriding the network's own.
+    max_steps : the most steps allowed (every number of every step is kept). Default: 100,000,
+        or fewer for a large network, so that the Trace stays under 10 million numbers (see
+        :func:`check_steps`).
 
     Returns
     -------
@@ -154,6 +163,8 @@ def solve(network: Network, steps: int = 1, *, learning_rate: float | None = Non
     DivergedError
         if the cost or a parameter becomes infinite or NaN; its ``trace`` holds the steps
         completed before, so the last finite weights are kept.
+    UsageError
+        for a bad argument, or ``steps`` over the limit (checked before any work).
 
     Examples
     --------
@@ -162,17 +173,12 @@ def solve(network: Network, steps: int = 1, *, learning_rate: float | None = Non
     >>> round(trace.step(1).after()["weights"]["j -> k"], 6)
     0.556
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise UsageError(f"steps must be a whole number >= 1, got {steps!r}")
+    steps = checks.count(steps, "steps")
     net = network
     if learning_rate is not None:
-        if not (
-            isinstance(learning_rate, (int, float))
-            and math.isfinite(learning_rate)
-            and learning_rate > 0
-        ):
-            raise UsageError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
-        net = net.with_parameters(learning_rate=float(learning_rate))
+        rate = checks.positive_number(learning_rate, "learning_rate")
+        net = net.with_parameters(learning_rate=rate)
+    check_steps(net, steps, max_steps)
     lay = Layout(net)
     plan = _Plan(net, lay)
     r = net.learning_rate
@@ -211,8 +217,58 @@ def solve(network: Network, steps: int = 1, *, learning_rate: float | None = Non
     return Trace(net, recorded)
 
 
+def numbers_per_step(net: Network) -> int:
+    """How many numbers one step keeps in the Trace."""
+    parameters = len(net.weights) + len(net.biases)
+    return len(net.samples) * (5 * len(net.units) + parameters) + 3 * parameters
+
+
+def step_limit(net: Network) -> int:
+    """The default most steps for ``net``: 100,000, or fewer so the Trace stays under 10 million
+    numbers."""
+    return max(1, min(limits.MAX_STEPS, limits.MAX_TRACE_NUMBERS // numbers_per_step(net)))
+
+
+def check_steps(net: Network, steps: int, max_steps: int | None = None, *,
+                what: str = "steps") -> None:
+    """Refuse ``steps`` over the limit before any work, naming the way to raise it."""
+    if max_steps is not None:
+        limit = checks.count(max_steps, "max_steps")
+        if steps <= limit:
+            return
+        raise UsageError(f"{_named(what, steps)} is over max_steps = {limit:,}")
+    limit = step_limit(net)
+    if steps <= limit:
+        return
+    per_step = numbers_per_step(net)
+    why = (
+        f"every step is kept, {per_step:,} numbers each for this network, and a run keeps at "
+        f"most {limits.MAX_TRACE_NUMBERS:,}"
+        if limit < limits.MAX_STEPS
+        else "every number of every step is kept"
+    )
+    raise UsageError(
+        f"{_named(what, steps)} is over the limit of {limit:,} steps ({why}); raise it with "
+        f"max_steps= (command line: --max-steps {steps}), or train with `chainrule train`, "
+        "which keeps only the weights"
+    )
+
+
+def _named(what: str, value: int) -> str:
+    """``--steps 5`` for an option, ``steps = 5`` for a parameter."""
+    return f"{what} {value:,}" if what.startswith("--") else f"{what} = {value:,}"
+
+
 def _diverged(net: Network, recorded: list[Step], number: int, what: str) -> DivergedError:
     r = net.learning_rate
+    if not recorded and what.startswith("the cost"):
+        return DivergedError(
+            f"{what} at step {number}, before any update, so the learning rate is not the "
+            "cause: the network's weights, inputs or targets give an infinite cost "
+            "(e.g. a cross entropy at an output of exactly 0 or 1, or numbers too large)",
+            step=number,
+            trace=Trace(net, recorded),
+        )
     return DivergedError(
         f"{what} at step {number}: the steps overshoot, so the learning rate r = {r:g} is "
         f"probably too large; try a smaller one (e.g. --learning-rate {r / 10:g})",

@@ -241,6 +241,11 @@ class Cost:
     summary_latex: str
     sympy: str = ""
     """One output unit's term of C in sympy syntax, a template over $a, $y and $K."""
+    output_activations: tuple[str, ...] = ()
+    """The output activations the cost is defined for (empty: any); with others ``ln a``
+    would be taken of a number <= 0 (or ``ln(1 - a)`` of one >= 1)."""
+    needs: str = ""
+    """Why, in words, for the message when the outputs do not fit."""
 
 
 COSTS: dict[str, Cost] = {
@@ -301,6 +306,8 @@ COSTS: dict[str, Cost] = {
             summary="C = -sum_k [y_k ln a_k + (1 - y_k) ln(1 - a_k)]",
             summary_latex=r"C = -\sum_k \left[y_k \ln a_k + (1 - y_k) \ln(1 - a_k)\right]",
             sympy="-($y*log($a) + (1 - $y)*log(1 - ($a)))",
+            output_activations=("sigmoid", "softmax"),
+            needs="outputs strictly between 0 and 1",
         ),
         Cost(
             "categorical_cross_entropy",
@@ -315,6 +322,8 @@ COSTS: dict[str, Cost] = {
             summary="C = -sum_k y_k ln a_k",
             summary_latex=r"C = -\sum_k y_k \ln a_k",
             sympy="-$y*log($a)",
+            output_activations=("sigmoid", "softmax"),
+            needs="outputs > 0 (probabilities)",
         ),
     ]
 }

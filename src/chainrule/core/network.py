@@ -8,6 +8,7 @@ names the key and says what would be valid.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -258,46 +259,58 @@ def _param_dict(p: Parameter) -> float | dict[str, Any]:
 
 
 def topological_order(names: Sequence[str], weights: Iterable[WeightKey]) -> tuple[str, ...]:
-    """Kahn's algorithm with ties in the given order; raises NetworkError naming a cycle."""
-    succ: dict[str, list[str]] = {n: [] for n in names}
-    indegree = dict.fromkeys(names, 0)
-    for a, b in weights:
-        succ[a].append(b)
-        indegree[b] += 1
+    """Kahn's algorithm with ties in the given order; raises NetworkError naming a cycle.
+
+    The ready units wait in a heap keyed by their position in ``names``, so the order costs
+    O((units + weights) log units) whatever the network's shape.
+    """
     rank = {n: i for i, n in enumerate(names)}
-    ready = [n for n in names if indegree[n] == 0]
-    order: list[str] = []
+    succ: list[list[int]] = [[] for _ in names]
+    indegree = [0] * len(names)
+    for a, b in weights:
+        succ[rank[a]].append(rank[b])
+        indegree[rank[b]] += 1
+    ready = [i for i, d in enumerate(indegree) if d == 0]  # ascending: already a heap
+    order: list[int] = []
     while ready:
-        ready.sort(key=rank.__getitem__, reverse=True)
-        n = ready.pop()
-        order.append(n)
-        for m in succ[n]:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for m in succ[i]:
             indegree[m] -= 1
             if indegree[m] == 0:
-                ready.append(m)
+                heapq.heappush(ready, m)
     if len(order) < len(names):
         raise NetworkError(
-            f"the weights form a cycle ({_find_cycle(succ, indegree)}); a network must be "
+            f"the weights form a cycle ({_find_cycle(names, succ, indegree)}); a network must be "
             "acyclic (feed-forward)",
             key="[weights]",
         )
-    return tuple(order)
+    return tuple(names[i] for i in order)
 
 
+def _find_cycle(names: Sequence[str], succ: Sequence[list[int]], indegree: Sequence[int]) -> str:
+    """A cycle among the units Kahn's algorithm could not order, as ``a -> b -> a``.
 
-def _find_cycle(succ: Mapping[str, list[str]], indegree: Mapping[str, int]) -> str:
-    left = {n for n, d in indegree.items() if d > 0}
-    start = min(left)
-    path = [start]
-    seen = {start: 0}
-    node = start
-    while True:
-        node = next(m for m in succ[node] if m in left)
-        if node in seen:
-            cycle = [*path[seen[node] :], node]
-            return " -> ".join(cycle)
+    Every such unit has an unordered predecessor, so walking predecessors never gets stuck and
+    must come back to a unit already seen (units downstream of a cycle have no way forward).
+    """
+    left = {i for i, d in enumerate(indegree) if d > 0}
+    pred: dict[int, int] = {}
+    for i in left:
+        for m in succ[i]:
+            if m in left:
+                pred.setdefault(m, i)
+    node = min(left)
+    seen: dict[int, int] = {}
+    path: list[int] = []
+    while node not in seen:
         seen[node] = len(path)
         path.append(node)
+        node = pred[node]
+    cycle = path[seen[node]:][::-1]
+    first = cycle.index(min(cycle))  # start at the unit written first
+    cycle = cycle[first:] + cycle[:first]
+    return " -> ".join(names[i] for i in [*cycle, cycle[0]])
 
 
 def parameter_keys(table: Mapping[Any, Parameter]) -> tuple[Any, ...]:

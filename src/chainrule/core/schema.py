@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -53,6 +54,7 @@ def network_from_dict(data: Mapping[str, Any]) -> Network:
     names = [u.name for u in units]
     weights = _weights(data.get("weights"), units)
     _check_graph(units, weights)
+    check_cost_fits(cost, units, {a for a, _ in weights})
     network = Network(
         units=tuple(units),
         weights=weights,
@@ -66,6 +68,22 @@ def network_from_dict(data: Mapping[str, Any]) -> Network:
     biases = _biases(data.get("biases", {}), network, names)
     samples = _samples(data.get("samples"), network)
     return replace(network, biases=biases, samples=tuple(samples))
+
+
+def check_cost_fits(cost: str, units: Sequence[Unit], feeding: set[str]) -> None:
+    """A cross entropy needs outputs it can take the log of (sigmoid, softmax): say so."""
+    entry = mathtable.COSTS[cost]
+    if not entry.output_activations:
+        return
+    for u in units:
+        if u.is_input or u.name in feeding or u.activation in entry.output_activations:
+            continue
+        fits = " or ".join(entry.output_activations)
+        raise NetworkError(
+            f"output {quote(u.name)} is {u.activation}, but {cost} needs {entry.needs}: make the "
+            f"outputs {fits}, or use a squared error cost (e.g. cost = \"squared_error\")",
+            key=f"[units] {u.name}",
+        )
 
 
 def quote(value: object) -> str:
@@ -99,9 +117,15 @@ def _optional_string(data: Mapping[str, Any], key: str) -> str | None:
 
 
 def _number(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise NetworkError(f"must be a number, got {_kind(value)}", key=key)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the largest double
+        raise NetworkError(
+            "must be a finite number, got an integer beyond the largest double (about 1.8e308)",
+            key=key,
+        ) from None
     if not math.isfinite(number):
         raise NetworkError(f"must be a finite number, got {number!r}", key=key)
     return number
@@ -115,7 +139,13 @@ def _table(value: Any, key: str, what: str) -> Mapping[str, Any]:
     return value
 
 
-def _check_name(name: str, key: str) -> None:
+def _check_name(name: object, key: str) -> None:
+    if not isinstance(name, str):
+        raise NetworkError(
+            f"a unit name must be a string, got {_kind(name)}; a name is letters, digits and _, "
+            "starting with a letter (e.g. i, h1, In_1)",
+            key=key,
+        )
     if not NAME_PATTERN.match(name):
         raise NetworkError(
             f"bad unit name {quote(name)}; a name is letters, digits and _, starting with a letter "
@@ -192,6 +222,10 @@ def _weights(value: Any, units: Sequence[Unit]) -> dict[WeightKey, Parameter]:
     weights: dict[WeightKey, Parameter] = {}
     for raw, spec in table.items():
         key = f'[weights] "{raw}"'
+        if not isinstance(raw, str):
+            raise NetworkError(
+                f'a weight key is a string "FROM -> TO", e.g. "i -> j", got {_kind(raw)}', key=key
+            )
         parts = raw.split("->")
         if len(parts) != 2:
             raise NetworkError('a weight key is "FROM -> TO", e.g. "i -> j"', key=key)
@@ -316,8 +350,12 @@ def _values(value: Any, key: str, expected: Sequence[str], what: str) -> dict[st
         raise NetworkError(
             f"must be a table like {{ {expected[0]} = 0.5 }}, got {_kind(value)}", key=key
         )
+    known = set(expected)
     for name in value:
-        if name not in expected:
+        if not isinstance(name, str):
+            raise NetworkError(f"unit names are strings, got {_kind(name)}; {what} units are "
+                               f"{listing}", key=key)
+        if name not in known:
             raise NetworkError(
                 f"{quote(name)} is not an {what} unit; {what} units are {listing}", key=key
             )

@@ -10,11 +10,13 @@ order) for speed; the accessor methods give them by name.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from chainrule.core.errors import UsageError
 from chainrule.core.network import Network, WeightKey, weight_name
 
 
@@ -265,8 +267,13 @@ class Trace:
         )
 
     def step(self, number: int) -> Step:
-        """Step ``number``, counted from 1."""
-        return self.steps[number - 1]
+        """Step ``number``, counted from 1 (UsageError for a step that was not run)."""
+        if isinstance(number, bool) or not isinstance(number, numbers.Integral) or not (
+            1 <= number <= len(self.steps)
+        ):
+            have = f"steps 1 to {len(self.steps)}" if self.steps else "no steps"
+            raise UsageError(f"step {number!r} does not exist; this run has {have}")
+        return self.steps[int(number) - 1]
 
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)

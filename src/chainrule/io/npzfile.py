@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 import json
 import os
-from pathlib import Path
+import zipfile
 from typing import Any
 
 import numpy as np
 
+from chainrule.core import limits
 from chainrule.core.errors import NetworkError
 from chainrule.core.network import Network
 
@@ -65,34 +66,134 @@ def save_npz(network: Network, path: str | os.PathLike[str]) -> None:
     write_atomic(path, dumps_npz(network))
 
 
-def load_npz(path: str | os.PathLike[str]) -> Network:
+def load_npz(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> Network:
     """Read a network written by :func:`save_npz` (validated like any network file)."""
-    name = str(path)
+    from chainrule.io.reading import Unreadable, read_bytes
+
     try:
-        with np.load(Path(path), allow_pickle=False) as data:
-            if "format" not in data or str(data["format"]) != FORMAT:
-                raise NetworkError("not a chainrule network .npz file (no 'format' entry "
-                                   f"{FORMAT!r})", source=name)
-            head = json.loads(str(data["network"]))
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as error:
-        raise NetworkError(f"cannot read the .npz file ({error})", source=name) from None
+        data = read_bytes(path, max_bytes)
+    except Unreadable as error:
+        raise NetworkError(error.problem, source=str(path)) from None
+    return loads_npz(data, name=str(path))
+
+
+#: The arrays of the file: name -> the kinds of numbers it may hold (NumPy dtype kinds).
+ARRAYS = {
+    "weight_from": "iu", "weight_to": "iu", "weight_value": "fiu", "weight_trainable": "b",
+    "bias_unit": "iu", "bias_value": "fiu", "bias_trainable": "b",
+}
+
+
+def loads_npz(data: bytes, *, name: str = "<bytes>") -> Network:
+    """A network from the bytes of an ``.npz`` file. Every array's declared size is checked
+    against the bytes it is stored in before it is read, and the unit indices against the units,
+    so a damaged or hostile file is a NetworkError, never a crash or a huge allocation."""
+    arrays = _read_arrays(data, name)
+    if "format" not in arrays or arrays["format"].shape != () or str(arrays["format"]) != FORMAT:
+        raise NetworkError(f"not a chainrule network .npz file (no 'format' entry {FORMAT!r})",
+                           source=name)
+    network = arrays.get("network")
+    if network is None or network.shape != () or network.dtype.kind != "U":
+        raise NetworkError("the .npz file has no 'network' entry (the network's structure as "
+                           "JSON text)", source=name)
+    try:
+        head = json.loads(str(network))
+    except (ValueError, RecursionError) as error:
+        raise NetworkError(f"the .npz file's 'network' entry is not valid JSON ({error})"[:300],
+                           source=name) from None
     if not isinstance(head, dict) or not isinstance(head.get("units"), dict):
         raise NetworkError("the .npz file's 'network' entry has no units", source=name)
     names = list(head["units"])
-    try:
-        head["weights"] = {
-            f"{names[a]} -> {names[b]}": v if t else {"value": v, "trainable": False}
-            for a, b, v, t in zip(arrays["weight_from"].tolist(), arrays["weight_to"].tolist(),
-                                  arrays["weight_value"].tolist(),
-                                  arrays["weight_trainable"].tolist(), strict=True)
-        }
-        head["biases"] = {
-            names[u]: v if t else {"value": v, "trainable": False}
-            for u, v, t in zip(arrays["bias_unit"].tolist(), arrays["bias_value"].tolist(),
-                               arrays["bias_trainable"].tolist(), strict=True)
-        }
-    except (KeyError, IndexError, ValueError) as error:
-        raise NetworkError(f"the .npz file's parameter arrays are malformed ({error})",
-                           source=name) from None
+    for key, kinds in ARRAYS.items():
+        array = arrays.get(key)
+        if array is None:
+            raise NetworkError(f"the .npz file has no {key!r} array", source=name)
+        if array.ndim != 1 or array.dtype.kind not in kinds:
+            raise NetworkError(
+                f"the .npz file's {key!r} array must be a list of "
+                f"{_KIND_WORDS[kinds]}, got shape {array.shape} of {array.dtype}", source=name)
+    for group, keys in (("weight", ("weight_from", "weight_to", "weight_value",
+                                    "weight_trainable")),
+                        ("bias", ("bias_unit", "bias_value", "bias_trainable"))):
+        lengths = {len(arrays[k]) for k in keys}
+        if len(lengths) != 1:
+            raise NetworkError(f"the .npz file's {group} arrays differ in length "
+                               f"({', '.join(f'{k}: {len(arrays[k])}' for k in keys)})",
+                               source=name)
+    for key in ("weight_from", "weight_to", "bias_unit"):
+        index = arrays[key]
+        if len(index) and (int(index.min()) < 0 or int(index.max()) >= len(names)):
+            bad = int(index.min()) if int(index.min()) < 0 else int(index.max())
+            raise NetworkError(f"the .npz file's {key!r} array holds unit index {bad}, but "
+                               f"there are {len(names)} units (indices 0 to {len(names) - 1})",
+                               source=name)
+    head["weights"] = {
+        f"{names[a]} -> {names[b]}": v if t else {"value": v, "trainable": False}
+        for a, b, v, t in zip(arrays["weight_from"].tolist(), arrays["weight_to"].tolist(),
+                              arrays["weight_value"].tolist(),
+                              arrays["weight_trainable"].tolist(), strict=True)
+    }
+    head["biases"] = {
+        names[u]: v if t else {"value": v, "trainable": False}
+        for u, v, t in zip(arrays["bias_unit"].tolist(), arrays["bias_value"].tolist(),
+                           arrays["bias_trainable"].tolist(), strict=True)
+    }
     return Network.from_dict(head, source=name)
+
+
+_KIND_WORDS = {"iu": "whole numbers (unit indices)", "fiu": "numbers", "b": "true/false values"}
+
+
+def _read_arrays(data: bytes, name: str) -> dict[str, np.ndarray[Any, Any]]:
+    """Every array of the .npz bytes, each checked before it is read: a plain .npy entry whose
+    header's shape fits in the bytes the zip says it holds."""
+    if not data:
+        raise NetworkError("the .npz file is empty (0 bytes)", source=name)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        raise NetworkError(f"not an .npz file, or a damaged one ({error})", source=name) from None
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
+    total = 0
+    with archive:
+        for info in archive.infolist():
+            key = info.filename.removesuffix(".npy")
+            total += info.file_size
+            if total > limits.MAX_NPZ_BYTES:
+                raise NetworkError(
+                    f"the .npz file unpacks to over {limits.MAX_NPZ_BYTES // 2**20:,} MB; "
+                    "a network that large is beyond chainrule", source=name)
+            try:
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    if version == (1, 0):
+                        header = np.lib.format.read_array_header_1_0(member)
+                    elif version == (2, 0):
+                        header = np.lib.format.read_array_header_2_0(member)
+                    else:
+                        raise ValueError(f".npy version {version} is not supported")
+                    shape, fortran, dtype = header
+                    if dtype.hasobject:
+                        raise ValueError("it holds Python objects, which are never loaded")
+                    declared = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                    if declared < 0 or declared > info.file_size:
+                        raise ValueError(f"its header declares {declared:,} bytes but the entry "
+                                         f"holds {info.file_size:,}")
+                    array = _read_body(member, shape, fortran, dtype, declared)
+            except NetworkError:
+                raise
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile, TypeError,
+                    SyntaxError, KeyError) as error:
+                raise NetworkError(f"the .npz file's {key!r} entry is damaged ({error})"[:300],
+                                   source=name) from None
+            arrays[key] = array
+    return arrays
+
+
+def _read_body(member: Any, shape: tuple[int, ...], fortran: bool, dtype: np.dtype[Any],
+               declared: int) -> np.ndarray[Any, Any]:
+    body = member.read(declared)
+    if len(body) != declared:
+        raise ValueError(f"it is truncated ({len(body):,} of {declared:,} bytes)")
+    array = np.frombuffer(body, dtype=dtype)
+    return array.reshape(shape[::-1]).transpose() if fortran else array.reshape(shape)

@@ -134,6 +134,11 @@ def _check_range(r: Sequence[float], name: str) -> tuple[float, float]:
         raise UsageError(
             f'the range for "{name}" is empty: LO must be less than HI, got {lo:g} {hi:g}'
         )
+    if not math.isfinite(hi - lo):
+        raise UsageError(
+            f'the range for "{name}" is too wide to compute with: HI - LO is beyond the largest '
+            f"double, got {lo:g} {hi:g}; give a narrower range (e.g. -1e300 1e300)"
+        )
     return lo, hi
 
 
@@ -147,6 +152,7 @@ def landscape_data(
     ranges: Sequence[Sequence[float]] | None = None,
     resolution: int | None = None,
     learning_rate: float | None = None,
+    max_steps: int | None = None,
 ) -> Landscape:
     """Compute what :func:`landscape` draws (see there for the parameters)."""
     net = load(network)
@@ -168,7 +174,7 @@ def landscape_data(
             raise UsageError(f"give one range, or one per weight ({len(keys)}), got {len(ranges)}")
         fixed = [_check_range(r, n) for r, n in zip(ranges, names, strict=True)]
     sliced = _slice_network(net, keys, batch, sample)
-    trace = solve(sliced, steps, learning_rate=learning_rate)
+    trace = solve(sliced, steps, learning_rate=learning_rate, max_steps=max_steps)
     first = trace.step(1)
     lay = first.layout
     idx = [lay.weight_index[k] for k in keys]
@@ -248,6 +254,7 @@ def landscape(
     ranges: Sequence[Sequence[float]] | None = None,
     resolution: int | None = None,
     learning_rate: float | None = None,
+    max_steps: int | None = None,
 ) -> Any:
     """The loss landscape: C over one or two weights, with the gradient-descent steps.
 
@@ -263,6 +270,7 @@ def landscape(
         descent, widened to reach the minimum.
     resolution : grid points per weight (default 201 for one weight, 61 for two).
     learning_rate : r, instead of the network's own.
+    max_steps : allow more steps than the limit (see :func:`chainrule.solve`).
 
     Returns
     -------
@@ -270,7 +278,8 @@ def landscape(
         with the plotted numbers as ``figure.chainrule_data`` (a :class:`Landscape`).
     """
     data = landscape_data(network, weights, steps, batch=batch, sample=sample, ranges=ranges,
-                          resolution=resolution, learning_rate=learning_rate)
+                          resolution=resolution, learning_rate=learning_rate,
+                          max_steps=max_steps)
     plt = pyplot()
     if len(data.weights) == 1:
         fig = _curve_figure(plt, data)
@@ -410,16 +419,16 @@ class Costs:
 
 
 def cost_data(network: NetworkLike, steps: int = 50, *,
-              learning_rate: float | None = None) -> Costs:
+              learning_rate: float | None = None, max_steps: int | None = None) -> Costs:
     """The cost of each step (see :func:`cost`)."""
     net = load(network)
-    trace = solve(net, steps, learning_rate=learning_rate)
+    trace = solve(net, steps, learning_rate=learning_rate, max_steps=max_steps)
     r = net.learning_rate if learning_rate is None else float(learning_rate)
     return Costs(net.title or "network", tuple(trace.costs), len(net.samples), r)
 
 
 def cost(network: NetworkLike, steps: int = 50, *, learning_rate: float | None = None,
-         log: bool | None = None) -> Any:
+         log: bool | None = None, max_steps: int | None = None) -> Any:
     """The cost C at each gradient-descent step, as a matplotlib Figure.
 
     Parameters
@@ -429,13 +438,14 @@ def cost(network: NetworkLike, steps: int = 50, *, learning_rate: float | None =
         (the batch mean when the network has several samples).
     learning_rate : r, instead of the network's own.
     log : a logarithmic C axis; by default when the costs span more than a factor of 100.
+    max_steps : allow more steps than the limit (see :func:`chainrule.solve`).
 
     Returns
     -------
     matplotlib.figure.Figure
         with the plotted numbers as ``figure.chainrule_data`` (a :class:`Costs`).
     """
-    data = cost_data(network, steps, learning_rate=learning_rate)
+    data = cost_data(network, steps, learning_rate=learning_rate, max_steps=max_steps)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
     x = np.arange(1, len(data.costs) + 1)

@@ -8,8 +8,10 @@ regression), and names. Nothing is downloaded: ``iris`` and ``digits`` ship with
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +22,7 @@ from numpy.typing import NDArray
 
 from chainrule.core.errors import UsageError
 from chainrule.core.optional import optional_import
+from chainrule.io.reading import Unreadable, read_text
 
 Array = NDArray[Any]
 
@@ -74,7 +77,9 @@ class Dataset:
         n = self.n_samples
         n_test = max(1, round(n * test_fraction))
         if n_test >= n:
-            raise UsageError(f"{self.name} has {n} samples, too few to hold out a test split")
+            raise UsageError(f"{self.name} has {n} sample(s), too few to hold out a test split; "
+                             "train on all of them with a test fraction of 0 "
+                             "(--test-fraction 0), or add samples")
         order = np.random.default_rng(seed).permutation(n)
         test, train = order[:n_test], order[n_test:]
         return (replace(self, X=self.X[train], y=self.y[train]),
@@ -85,10 +90,14 @@ class Dataset:
         deviation of ``reference`` (e.g. the training split) or of this set. A constant column
         is only shifted."""
         ref = self if reference is None else reference
-        mean = ref.X.mean(axis=0)
-        std = ref.X.std(axis=0)
+        # in units of each column's largest magnitude, so that values near 1e308 cannot
+        # overflow the mean, the deviation or the differences
+        scale = np.abs(ref.X).max(axis=0) if ref.n_samples else np.ones(ref.n_features)
+        scale[scale == 0] = 1.0
+        mean = (ref.X / scale).mean(axis=0)
+        std = (ref.X / scale).std(axis=0)
         std[std == 0] = 1.0
-        return replace(self, X=(self.X - mean) / std)
+        return replace(self, X=(self.X / scale - mean) / std)
 
 
 def xor(n: int = 200, seed: int | None = 0, noise: float = 0.0) -> Dataset:
@@ -196,14 +205,18 @@ def load_csv(path: str | os.PathLike[str], target: str | Sequence[str] | None = 
         target column, or a row with the wrong number of cells.
     """
     name = str(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except FileNotFoundError:
+    if not Path(path).exists():
         raise UsageError(f"{name}: no such file; give a CSV file or a built-in data set "
-                         f"({', '.join(BUILTIN)})") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"{name}: cannot read the file ({error})") from None
+                         f"({', '.join(BUILTIN)})")
+    if Path(path).suffix.lower() in (".toml", ".json", ".npz"):
+        raise UsageError(f"{name}: is a network file, not data; give it as NETWORK "
+                         f"(chainrule train {name} --data DATA) and a CSV file or a built-in "
+                         f"data set ({', '.join(BUILTIN)}) as --data")
+    try:
+        text = read_text(path)
+    except Unreadable as error:
+        raise UsageError(f"{name}: {error.problem}") from None
+    rows = _rows(text, name)
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     if len(rows) < 2:
@@ -247,12 +260,39 @@ def load_csv(path: str | os.PathLike[str], target: str | Sequence[str] | None = 
             classes = tuple(sorted(set(cells)))
             index = {c: i for i, c in enumerate(classes)}
             y = np.array([index[c] for c in cells], dtype=np.intp)
+        if len(classes) < 2:
+            raise UsageError(
+                f"{name}: the target column {targets[0]!r} holds one class only "
+                f"({classes[0]!r}); a classifier needs rows of at least two classes: add them, "
+                "or choose another column with --target")
         return Dataset(X, y, name, tuple(header[c] for c in feature_cols), tuple(targets), classes)
     Y = np.empty((len(raw_targets), len(targets)))
     for r, row in enumerate(raw_targets):
         for j, cell in enumerate(row):
             Y[r, j] = _number(cell, name, r + 2, header[target_cols[j]])
     return Dataset(X, Y, name, tuple(header[c] for c in feature_cols), tuple(targets), None)
+
+
+#: The most characters a CSV cell may have (Python's csv module's own limit).
+MAX_CELL = 131_072
+
+
+def _rows(text: str, name: str) -> list[list[str]]:
+    """The cells of a comma-separated file; a file whose header has no comma but semicolons
+    (or tabs) is read with those."""
+    first = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first:
+        delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error as error:
+        problem = str(error)
+        if "field larger than field limit" in problem:
+            problem = (f"a cell is over {MAX_CELL:,} characters (a quote left open?); "
+                       "every cell is one number or name")
+        raise UsageError(f"{name}: line {reader.line_num}: {problem}") from None
 
 
 def _is_number(text: str) -> bool:
@@ -268,8 +308,10 @@ def _number(text: str, name: str, line: int, column: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise UsageError(f"{name}: line {line}, column {column!r}: {text.strip()!r} is not a "
-                         "number (every feature cell must be a finite number)")
+        hint = " (write decimals with a point: 1.5, not 1,5)" if re.fullmatch(
+            r"\s*-?\d+,\d+\s*", text) else ""
+        raise UsageError(f"{name}: line {line}, column {column!r}: {text.strip()[:40]!r} is not a "
+                         f"number{hint} (every feature cell must be a finite number)")
     return value
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from chainrule.core import mathtable
+from chainrule.core import checks, limits, mathtable
 from chainrule.core.errors import UsageError
 from chainrule.core.network import (
     DEFAULT_LEARNING_RATE,
@@ -43,6 +43,22 @@ def _activation(name: str, what: str, *, output: bool) -> mathtable.Activation:
     return entry
 
 
+def check_parameters(sizes: Sequence[int], bias: bool = True,
+                     max_parameters: int | None = None, *, what: str = "sizes") -> None:
+    """Refuse a network over the parameter limit before anything is allocated."""
+    limit = (limits.MAX_PARAMETERS if max_parameters is None
+             else checks.count(max_parameters, "max_parameters"))
+    count = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+    count += sum(sizes[1:]) if bias else 0
+    if count > limit:
+        raise UsageError(
+            f"{what} {','.join(map(str, sizes))} make {count:,} weights and biases, over the "
+            f"limit of {limit:,} (each copy takes {8 * count / 2**20:,.0f} MB and training keeps "
+            "several); use smaller layers, or raise the limit with max_parameters= "
+            f"(command line: --max-parameters {count})"
+        )
+
+
 def mlp(
     sizes: Sequence[int],
     hidden: str = "relu",
@@ -53,6 +69,7 @@ def mlp(
     learning_rate: float = DEFAULT_LEARNING_RATE,
     bias: bool = True,
     title: str | None = None,
+    max_parameters: int | None = None,
 ) -> Network:
     """A layered, fully connected network with random initial weights.
 
@@ -67,6 +84,8 @@ def mlp(
     learning_rate : the network's r (what :func:`chainrule.train` uses by default).
     bias : give every hidden and output unit a bias (initially 0).
     title : the network's title.
+    max_parameters : allow more weights and biases than the limit (10 million: each copy of
+        the parameters takes 80 MB, and training keeps several).
 
     Returns
     -------
@@ -90,6 +109,7 @@ def mlp(
             f"got {sizes!r}"
         )
     sizes = [int(s) for s in sizes]
+    check_parameters(sizes, bias, max_parameters)
     hidden_entry = _activation(hidden, "hidden", output=False)
     output_entry = _activation(output, "output", output=True)
     if cost not in mathtable.COSTS:
