@@ -55,7 +55,7 @@ def bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data
     one_line_error(code, err, str(path), *needles)
 
 
-# -- crashes ------------------------------------------------------------------------------------
+# -- crashes --------------------------------------------------------------------------------------
 
 def test_a_cycle_behind_a_unit_downstream_of_it_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -176,7 +176,7 @@ def test_a_file_name_over_255_characters(capsys: pytest.CaptureFixture[str]) -> 
     one_line_error(code, err, "name too long")
 
 
-# -- .npz files ---------------------------------------------------------------------------------
+# -- .npz files -----------------------------------------------------------------------------------
 
 def _npz(**changes: np.ndarray) -> bytes:
     with np.load(io.BytesIO(dumps_npz(cr.load("exercise-3")))) as data:
@@ -229,7 +229,7 @@ def test_npz_round_trip_still_works(tmp_path: Path) -> None:
     assert cr.load(path).to_dict() == net.to_dict()
 
 
-# -- the Python API -----------------------------------------------------------------------------
+# -- the Python API -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("call", "needle"),
@@ -266,7 +266,7 @@ def test_numpy_scalars_are_accepted_like_python_numbers() -> None:
     assert {p.value for p in cr.load(data).weights.values()} == {0.25}
 
 
-# -- clear messages ------------------------------------------------------------------------------
+# -- clear messages -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("activation", ["tanh", "identity", "relu", "leaky_relu"])
 @pytest.mark.parametrize("cost", ["binary_cross_entropy", "categorical_cross_entropy"])
@@ -300,7 +300,7 @@ targets = { k1 = 0.0, k2 = 0.0 }
         cr.solve(cr.loads(text))
 
 
-# -- writing: the folder or the name refused by the system ---------------------------------------
+# -- writing: the folder or the name refused by the system ----------------------------------------
 
 @pytest.mark.parametrize(
     "argv",
@@ -342,7 +342,7 @@ def test_an_ascii_only_terminal(tmp_path: Path) -> None:
         assert b"dC/d" in done.stdout or b"sigma" in done.stdout or done.stdout
 
 
-# -- bounds checked before the work -----------------------------------------------------------------
+# -- bounds checked before the work ---------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("argv", "needles"),
@@ -391,7 +391,7 @@ def test_step_limits_scale_with_the_network_and_can_be_raised() -> None:
         cr.mlp([2, 10**8, 2])
 
 
-# -- CSV data ----------------------------------------------------------------------------------------
+# -- CSV data -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("name", "text", "argv", "needles"),

@@ -139,11 +139,13 @@ def _parse(text: str, name: str, fmt: str) -> dict[str, Any]:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise NetworkError(f"not valid TOML: {error}", source=name) from None
+    except NetworkError:
+        raise
     except ValueError as error:  # Python's limit on digits in an integer
         if "digits" not in str(error):
             raise
-        line = _line_of_long_number(text)
-        where = f"line {line}: " if line else ""
+        found = _line_of_long_number(text)
+        where = f"line {found}: " if found else ""
         raise NetworkError(
             f"{where}a number has over 4,300 digits; every number must be a finite double "
             "(at most about 1.8e308)",
