@@ -8,7 +8,7 @@ follow is replayed against the catalogue of mistakes (:mod:`chainrule.teach.mist
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from chainrule.core.engine import solve
@@ -147,8 +147,8 @@ class Checker:
             node = graph.nodes[i]
             w = by_node[i]
             t, f = expected[i], follow[i]
-            upstream_given = [g for g in graph.ancestors(i) if g in statuses]
-            wrong_inputs = [g for g in upstream_given if statuses[g] != "right"]
+            upstream = graph.ancestors(i)
+            wrong_inputs = [g for g, st in statuses.items() if st != "right" and g in upstream]
             status = mark(w.value, t, f, w.decimals, tol, not wrong_inputs)
             found: list[Diagnosis] = []
             if status in ("wrong", "rounding"):
@@ -156,8 +156,11 @@ class Checker:
                 if status == "rounding" and any(d.mistake != "rounded-too-early" for d in found):
                     status = "wrong"
             statuses[i] = status
-            right = derivation(graph, node, expected)
-            result = QuantityResult(
+            inputs = tuple(symbol(graph, graph.nodes[g]) for g in wrong_inputs)
+            right = derivation(graph, node, expected) if status != "right" else ""
+            lines = _explanation(status, t, w.decimals, found, inputs, right,
+                                 graph, i, base[1])
+            tests.append(QuantityResult(
                 name=node.name or "",
                 symbol=symbol(graph, node),
                 status=status,
@@ -168,44 +171,52 @@ class Checker:
                 given_text=w.text,
                 follow_on=f,
                 mistakes=tuple(found),
+                output=" ".join(lines),
                 derivation=right,
-                wrong_inputs=tuple(symbol(graph, graph.nodes[g]) for g in wrong_inputs),
-            )
-            tests.append(_with_output(result, graph, node.index, base[1], w.decimals))
+                wrong_inputs=inputs,
+                explanation=lines,
+            ))
         title = self.network.title or "the network"
         return CheckResult(title, answers.step, tuple(tests))
 
 
-def _with_output(
-    r: QuantityResult, graph: Graph, index: int, used: list[float], decimals: int
-) -> QuantityResult:
-    shown = Numbers(max(4, decimals + 1))
-    exp = shown(r.expected) if r.expected is not None else "?"
-    if r.status == "right":
-        lines = ["right"]
-    elif r.status == "follows":
+def _explanation(
+    status: str,
+    expected: float,
+    decimals: int,
+    mistakes: list[Diagnosis],
+    wrong_inputs: tuple[str, ...],
+    right: str,
+    graph: Graph,
+    index: int,
+    used: list[float],
+) -> tuple[str, ...]:
+    """The verdict, each recognised mistake with the right way, and the right derivation."""
+    if status == "right":
+        return ("right",)
+    exp = Numbers(max(4, decimals + 1))(expected)
+    if status == "follows":
         yours = derivation(graph, graph.nodes[index], used, max(4, decimals + 1))
-        lines = [
+        return (
             f"Wrong (the right value is {exp}), but right given your "
-            f"{', '.join(r.wrong_inputs)}: {yours}"
-        ]
-    else:
-        head = (
-            f"Close to {exp}: check your rounding." if r.status == "rounding" and not r.mistakes
-            else f"Wrong: the right value is {exp}."
+            f"{', '.join(wrong_inputs)}: {yours}",
         )
-        lines = [head]
-        if len(r.mistakes) > 1:
-            lines.append("Your number fits more than one mistake:")
-        for d in r.mistakes:
-            lines.append(
-                f"It is what you get with {d.title} ({d.mistake}): {d.detail}. "
-                f"The right way: {d.right_way}."
-            )
-        if not r.mistakes and r.status == "wrong":
-            lines.append("Wrong, cause not recognised.")
-        lines.append(f"The right derivation: {r.derivation}")
-    return replace(r, explanation=tuple(lines), output=" ".join(lines))
+    head = (
+        f"Close to {exp}: check your rounding." if status == "rounding" and not mistakes
+        else f"Wrong: the right value is {exp}."
+    )
+    lines = [head]
+    if len(mistakes) > 1:
+        lines.append("Your number fits more than one mistake:")
+    for d in mistakes:
+        lines.append(
+            f"It is what you get with {d.title} ({d.mistake}): {d.detail}. "
+            f"The right way: {d.right_way}."
+        )
+    if not mistakes and status == "wrong":
+        lines.append("Wrong, cause not recognised.")
+    lines.append(f"The right derivation: {right}")
+    return tuple(lines)
 
 
 def check(

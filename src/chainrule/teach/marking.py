@@ -41,10 +41,14 @@ class Tolerance:
             return False
         return abs(given - target) <= self.of(target, written_decimals)
 
-    def near(self, given: float, target: float, written_decimals: int) -> bool:
+    def near(self, given: float, target: float, written_decimals: int,
+             relative: bool = True) -> bool:
+        """Within NEAR tolerances (or, with ``relative``, within NEAR_RELATIVE)."""
         if not math.isfinite(target):
             return False
-        band = max(NEAR * self.of(target, written_decimals), NEAR_RELATIVE * abs(target))
+        band = NEAR * self.of(target, written_decimals)
+        if relative:
+            band = max(band, NEAR_RELATIVE * abs(target))
         return abs(given - target) <= band
 
     def clearly_differ(self, a: float, b: float, written_decimals: int) -> bool:
@@ -69,9 +73,12 @@ def mark(
     """
     if tolerance.matches(given, expected, decimals):
         return "right"
-    if tolerance.matches(given, follow_on, decimals):
-        # computed correctly from the student's numbers: rounded inputs make it right too
-        return "right" if inputs_right else "follows"
+    if inputs_right:
+        if tolerance.matches(given, follow_on, decimals):
+            return "right"  # computed correctly from the student's own rounded numbers
+    elif tolerance.near(given, follow_on, decimals, relative=False):
+        # right given the student's wrong earlier numbers (their rounding carried along)
+        return "follows"
     if tolerance.near(given, expected, decimals):
         return "rounding"
     return "wrong"

@@ -275,6 +275,12 @@ class Diagnoser:
         self.by_node: dict[int, list[Site]] = {}
         for site in self.sites:
             self.by_node.setdefault(site.node, []).append(site)
+        self._exact_replay: tuple[list[float], list[float]] | None = None
+
+    def _exact(self) -> tuple[list[float], list[float]]:
+        if self._exact_replay is None:
+            self._exact_replay = replay(self.graph)
+        return self._exact_replay
 
     def diagnose(
         self,
@@ -302,13 +308,18 @@ class Diagnoser:
             for site in self.by_node.get(node, ()):
                 if site.mistake in found:
                     continue
-                computed, _ = replay(graph, given, site=(site.node, site.rule), base=base,
-                                     only=only, stop=target)
-                m = computed[target]
-                if tolerance.matches(given_value, m, decimals) and tolerance.clearly_differ(
-                    m, follow, decimals
-                ):
-                    found[site.mistake] = Diagnosis(site.mistake, site.detail, m)
+                # from the student's own numbers, and from the exact ones (the student's
+                # rounded numbers may carry the mistake's number a little off)
+                for start, from_given in ((base, given), (self._exact(), {})):
+                    computed, _ = replay(graph, from_given, site=(site.node, site.rule),
+                                         base=start, only=only, stop=target)
+                    m = computed[target]
+                    right = follow if from_given else start[0][target]
+                    if tolerance.matches(given_value, m, decimals) and tolerance.clearly_differ(
+                        m, right, decimals
+                    ):
+                        found[site.mistake] = Diagnosis(site.mistake, site.detail, m)
+                        break
         for k in ROUNDINGS:
             if k >= max(decimals, 1) + 1:
                 break
