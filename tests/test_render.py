@@ -236,7 +236,7 @@ def test_html_parses_and_is_self_contained(name: str) -> None:
 
 
 def test_html_embeds_the_diagram_when_there_is_one() -> None:
-    from chainrule.render.common import diagram_svg
+    from chainrule.render.output import diagram_svg
 
     svg = diagram_svg(trace_of("exercise-2"))
     page = solution("html", trace_of("exercise-2"))

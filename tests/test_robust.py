@@ -353,9 +353,9 @@ def test_an_ascii_only_terminal(tmp_path: Path) -> None:
                                                                   "--steps 5"]),
         (["draw", "exercise-1", "--step", str(10**9)], ["--step 1,000,000,000", "--max-steps"]),
         (["plot", "cost", "exercise-1", "--steps", str(10**9), "-o", "x.png"],
-         ["steps = 1,000,000,000", "--max-steps"]),
+         ["--steps 1,000,000,000", "--max-steps"]),
         (["plot", "landscape", "exercise-1", "-w", "j -> k", "--steps", str(10**9), "-o",
-          "x.png"], ["steps = 1,000,000,000", "--max-steps"]),
+          "x.png"], ["--steps 1,000,000,000", "--max-steps"]),
         (["train", "--data", "xor", "--layers", "2,100000000,2"],
          ["500,000,002 weights and biases", "--max-parameters"]),
         (["train", "--data", "xor", "--seed", "-1"], ["--seed", "-1"]),
@@ -385,7 +385,7 @@ def test_step_limits_scale_with_the_network_and_can_be_raised() -> None:
     with pytest.raises(cr.UsageError, match="max_steps"):
         cr.solve(big, step_limit(big) + 1)
     assert len(cr.solve("exercise-1", 3, max_steps=3)) == 3
-    with pytest.raises(cr.UsageError, match="over max_steps = 2"):
+    with pytest.raises(cr.UsageError, match="over `max_steps` 2"):
         cr.solve("exercise-1", 3, max_steps=2)
     with pytest.raises(cr.UsageError, match="max_parameters"):
         cr.mlp([2, 10**8, 2])
@@ -400,7 +400,7 @@ def test_step_limits_scale_with_the_network_and_can_be_raised() -> None:
         ("one-row.csv", "x,y\n1,2\n", [], ["too few to hold out", "--test-fraction 0"]),
         ("long.csv", 'x,y\n"' + "9" * 140_000 + '",1\n', [], ["line 2", "131,072 characters"]),
         ("comma.csv", "x;y\n1,5;2\n", [], ["line 2", "'1,5'", "decimals with a point"]),
-        ("net.toml", GOOD, [], ["network file, not data", "NETWORK"]),
+        ("net.toml", GOOD, [], ["network file, not data", "the network to train"]),
         ("bad.csv", b"x,y\n1,2\n\xff,3\n", [], ["line 3", "not UTF-8"]),
     ],
 )

@@ -7,11 +7,9 @@ line on stderr: exit 0 on success, 2 for bad input or usage, 1 for an internal e
 from __future__ import annotations
 
 import errno
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import click
 from rich.console import Console
@@ -21,51 +19,26 @@ from chainrule.cli.pictures import draw_command, plot_command
 from chainrule.cli.teach import answers_template_command, check_command
 from chainrule.cli.train import train_command
 from chainrule.core.engine import check_steps
-from chainrule.core.engine import solve as run_solve
-from chainrule.core.errors import ChainruleError, DivergedError
+from chainrule.core.errors import ChainruleError, DivergedError, spell_parameters
+from chainrule.core.schema import dumps_toml
 from chainrule.core.trace import Trace
+from chainrule.explain.diff import differentiate
 from chainrule.io.atomic import write_atomic
 from chainrule.io.netfile import example_text, examples, load
+from chainrule.render.formats import FORMATS, format_for_path
+from chainrule.render.options import SolutionOptions
+from chainrule.render.output import (
+    render_derivative,
+    render_solution,
+    solution_document,
+    solution_trace,
+)
+from chainrule.render.text import print_document
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _text_solution(trace: Trace, options: dict[str, Any]) -> str:
-    from chainrule.explain.solution import explain
-    from chainrule.render.text import render
-
-    return render(
-        explain(
-            trace,
-            decimals=options["decimals"],
-            step=options.get("step"),
-            weights=options.get("weights"),
-            notation=options.get("notation") or "handout",
-        )
-    )
-
-
-def _json_solution(trace: Trace, options: dict[str, Any]) -> str:
-    return json.dumps(trace.to_json(), indent=options.get("indent"), allow_nan=False) + "\n"
-
-
-def _document_solution(fmt: str) -> Callable[[Trace, dict[str, Any]], str]:
-    def solution(trace: Trace, options: dict[str, Any]) -> str:
-        from chainrule.render import solution as render_solution
-
-        return render_solution(fmt, trace, options)
-
-    return solution
-
-
-# format name -> function(trace, options) -> the whole output. Other modules add to it.
-SOLUTION_FORMATS: dict[str, Callable[[Trace, dict[str, Any]], str]] = {
-    "text": _text_solution,
-    "json": _json_solution,
-    "markdown": _document_solution("markdown"),
-    "latex": _document_solution("latex"),
-    "html": _document_solution("html"),
-}
+FLAGS = {"sizes": "--layers", "output": "--output-activation"}
+"""The library parameters whose flag is not ``--`` and the name with dashes (errors name
+parameters in backticks; the CLI shows them as its flags)."""
 
 
 @click.group(context_settings=CONTEXT)
@@ -95,18 +68,14 @@ def cli() -> None:
     "-n",
     "--steps",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Gradient-descent steps to run.",
+    help="Gradient-descent steps to run (default: 1, or as many as --step needs).",
 )
 @click.option(
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(sorted(SOLUTION_FORMATS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    type=click.Choice(list(FORMATS)),
+    help="Output format (default: by the --output file's ending, else text).",
 )
 @click.option(
     "-d",
@@ -120,7 +89,8 @@ def cli() -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write the solution to this file instead of standard output.",
+    help="Write the solution to this file instead of standard output (.md, .tex, .html, .json "
+    "choose the format).",
 )
 @click.option(
     "--save-updated",
@@ -155,8 +125,8 @@ def cli() -> None:
 )
 def solve(
     network: str,
-    steps: int,
-    fmt: str,
+    steps: int | None,
+    fmt: str | None,
     decimals: int,
     output: str | None,
     save_updated: str | None,
@@ -180,42 +150,36 @@ def solve(
       chainrule solve exercise-3 --format markdown > ex3.md
       chainrule solve aima-21 --notation aima --format html -o aima.html
     """
-    if explain_step is not None and explain_step > steps:
-        raise click.BadParameter(
-            f"step {explain_step} is past the last step ({steps}); give --steps {explain_step} "
-            "or more",
-            param_hint="'--step'",
-        )
+    if fmt is None:
+        guessed = format_for_path(output) if output else None
+        fmt = guessed.name if guessed else "text"
+    options = SolutionOptions(
+        steps=steps,
+        step=explain_step,
+        decimals=decimals,
+        notation=notation,
+        weights=weights,
+        format=fmt,
+        learning_rate=learning_rate,
+    )
     net = load(network)
-    check_steps(net, steps, max_steps, what="--steps")
+    check_steps(net, options.steps_to_run, max_steps)
     try:
-        trace = run_solve(net, steps, learning_rate=learning_rate, max_steps=max_steps)
+        trace = solution_trace(net, options, max_steps=max_steps)
     except DivergedError as error:
         if save_updated and isinstance(error.trace, Trace):
             _save(save_updated, error.trace, network)
         raise DivergedError(f"{network}: {error}", step=error.step, trace=error.trace) from None
-    options = {
-        "decimals": decimals,
-        "step": explain_step,
-        "weights": weights,
-        "notation": notation,
-        "indent": 2 if output is None and sys.stdout.isatty() else None,
-    }
     if fmt == "text" and output is None:
         _print_text_solution(trace, options)
     else:
-        text = SOLUTION_FORMATS[fmt](trace, options)
-        if output:
-            write_atomic(output, text)
-        else:
-            click.echo(text, nl=False)
+        indent = 2 if output is None and sys.stdout.isatty() else None
+        _emit(render_solution(trace, options, indent=indent), output)
     if save_updated:
         _save(save_updated, trace, network)
 
 
 def _save(path: str, trace: Trace, source: str) -> None:
-    from chainrule.core.schema import dumps_toml
-
     comment = f"{source} after {len(trace)} step(s) of chainrule solve (weights and biases updated)"
     write_atomic(path, dumps_toml(trace.final, comment=comment))
 
@@ -232,18 +196,8 @@ class _Console(Console):
         raise _StdoutClosed
 
 
-def _print_text_solution(trace: Trace, options: dict[str, Any]) -> None:
-    from chainrule.explain.solution import explain
-    from chainrule.render.text import print_document
-
-    doc = explain(
-        trace,
-        decimals=options["decimals"],
-        step=options.get("step"),
-        weights=options.get("weights"),
-        notation=options.get("notation") or "handout",
-    )
-    print_document(doc, text_console())
+def _print_text_solution(trace: Trace, options: SolutionOptions) -> None:
+    print_document(solution_document(trace, options), text_console())
 
 
 def text_console() -> Console:
@@ -277,15 +231,22 @@ def examples_command(ctx: click.Context) -> None:
 
 @examples_command.command("show", context_settings=CONTEXT)
 @click.argument("name")
-def examples_show(name: str) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the network file here instead of standard output.",
+)
+def examples_show(name: str, output: str | None) -> None:
     """Print the network file of the built-in example NAME.
 
     \b
     Examples:
       chainrule examples show exercise-2
       chainrule examples show aima-21 > my-net.toml
+      chainrule examples show exercise-3 -o my-net.toml
     """
-    click.echo(example_text(name), nl=False)
+    _emit(example_text(name), output)
 
 
 cli.add_command(examples_command, "examples")
@@ -303,12 +264,16 @@ cli.add_command(check_command, "check")
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "latex", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    type=click.Choice(list(FORMATS)),
+    help="Output format (default: by the --output file's ending, else text).",
 )
-def diff_command(expression: str, wrt: str | None, fmt: str) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the steps to this file instead of standard output.",
+)
+def diff_command(expression: str, wrt: str | None, fmt: str | None, output: str | None) -> None:
     """Differentiate EXPRESSION step by step, naming each rule as the handout does.
 
     EXPRESSION uses Python syntax with ^ for powers and the functions exp, log,
@@ -320,26 +285,22 @@ def diff_command(expression: str, wrt: str | None, fmt: str) -> None:
       chainrule diff "(a*w - y)^2" --wrt w
       chainrule diff "sigmoid(w*x)" --wrt w --format markdown
       chainrule diff "x^3 - 2*x" --format json
+      chainrule diff "(a*w - y)^2" --wrt w -o steps.md
     """
-    from chainrule.explain.diff import differentiate, document
-
+    if fmt is None:
+        guessed = format_for_path(output) if output else None
+        fmt = guessed.name if guessed else "text"
     derivative = differentiate(expression, wrt)
-    if fmt == "json":
-        click.echo(json.dumps(derivative.to_json(), indent=2 if sys.stdout.isatty() else None))
-        return
-    doc = document(derivative)
-    if fmt == "markdown":
-        from chainrule.render.markdown import render as render_markdown
+    indent = 2 if output is None and sys.stdout.isatty() else None
+    _emit(render_derivative(derivative, fmt, indent=indent), output)
 
-        click.echo(render_markdown(doc), nl=False)
-    elif fmt == "latex":
-        from chainrule.render.latex import render as render_latex
 
-        click.echo(render_latex(doc), nl=False)
+def _emit(text: str, output: str | None) -> None:
+    """Write ``text`` to the file ``output`` (all at once), or to standard output."""
+    if output:
+        write_atomic(output, text)
     else:
-        from chainrule.render.text import render as render_text
-
-        click.echo(render_text(doc), nl=False)
+        click.echo(text, nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -374,7 +335,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"{where}: {error.format_message()} (see `{where} --help`)", err=True)
         return 2
     except (ChainruleError, click.ClickException) as error:
-        message = error.format_message() if isinstance(error, click.ClickException) else str(error)
+        message = (
+            error.format_message()
+            if isinstance(error, click.ClickException)
+            else spell_parameters(str(error), FLAGS)
+        )
         click.echo(f"chainrule: {_one_line(message)}", err=True)
         return 2
     except KeyboardInterrupt:

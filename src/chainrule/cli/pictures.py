@@ -70,7 +70,7 @@ def draw_command(network: str, output: str | None, values: str | None, step: int
     if output is not None:
         _check_output(output, DIAGRAM_TYPES)
     net = load(network)
-    check_steps(net, step, max_steps, what="--step")
+    check_steps(net, step, max_steps, what="step")
     source = solve(net, step, learning_rate=learning_rate, max_steps=max_steps) if (
         values is not None or step > 1 or learning_rate is not None) else net
     kind = cast("diagram.Values", values)

@@ -127,7 +127,7 @@ def train_command(network: str | None, data_source: str, target: str | None,
     if network is not None and (layers or output_activation or cost):
         raise click.UsageError("give either a NETWORK file or --layers/--output/--cost, not both")
     if layers:
-        check_parameters(_parse_layers(layers), True, max_parameters, what="--layers")
+        check_parameters(_parse_layers(layers), True, max_parameters)
     options: dict[str, Any] = {"seed": seed} if data_source in ("xor", "circles", "moons",
                                                                  "spiral") else {}
     data = datasets.load_data(data_source, target, **options)

@@ -14,10 +14,10 @@ from chainrule.core.errors import UsageError
 def count(value: object, name: str, *, minimum: int = 1) -> int:
     """``value`` as an int >= ``minimum`` (Python or NumPy integers; not bool)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise UsageError(f"{name} must be a whole number >= {minimum}, got {_show(value)}")
+        raise UsageError(f"`{name}` must be a whole number >= {minimum}, got {_show(value)}")
     number = operator.index(value)
     if number < minimum:
-        raise UsageError(f"{name} must be a whole number >= {minimum}, got {number}")
+        raise UsageError(f"`{name}` must be a whole number >= {minimum}, got {number}")
     return number
 
 
@@ -25,20 +25,20 @@ def positive_number(value: object, name: str) -> float:
     """``value`` as a finite float > 0 (Python or NumPy reals; not bool)."""
     number = real(value, name, "a finite number > 0")
     if not number > 0:
-        raise UsageError(f"{name} must be a finite number > 0, got {number!r}")
+        raise UsageError(f"`{name}` must be a finite number > 0, got {number!r}")
     return number
 
 
 def real(value: object, name: str, valid: str = "a finite number") -> float:
     """``value`` as a finite float (Python or NumPy reals; not bool)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise UsageError(f"{name} must be {valid}, got {_show(value)}")
+        raise UsageError(f"`{name}` must be {valid}, got {_show(value)}")
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise UsageError(f"{name} must be {valid}, got {number!r}")
+        raise UsageError(f"`{name}` must be {valid}, got {number!r}")
     return number
 
 

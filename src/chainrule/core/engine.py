@@ -236,7 +236,7 @@ def check_steps(net: Network, steps: int, max_steps: int | None = None, *,
         limit = checks.count(max_steps, "max_steps")
         if steps <= limit:
             return
-        raise UsageError(f"{_named(what, steps)} is over max_steps = {limit:,}")
+        raise UsageError(f"`{what}` {steps:,} is over `max_steps` {limit:,}")
     limit = step_limit(net)
     if steps <= limit:
         return
@@ -248,15 +248,10 @@ def check_steps(net: Network, steps: int, max_steps: int | None = None, *,
         else "every number of every step is kept"
     )
     raise UsageError(
-        f"{_named(what, steps)} is over the limit of {limit:,} steps ({why}); raise it with "
-        f"max_steps= (command line: --max-steps {steps}), or train with `chainrule train`, "
-        "which keeps only the weights"
+        f"`{what}` {steps:,} is over the limit of {limit:,} steps ({why}); raise it with "
+        f"`max_steps={steps}`, or train instead (`chainrule train`, chainrule.train), which "
+        "keeps only the weights"
     )
-
-
-def _named(what: str, value: int) -> str:
-    """``--steps 5`` for an option, ``steps = 5`` for a parameter."""
-    return f"{what} {value:,}" if what.startswith("--") else f"{what} = {value:,}"
 
 
 def _diverged(net: Network, recorded: list[Step], number: int, what: str) -> DivergedError:
@@ -271,7 +266,7 @@ def _diverged(net: Network, recorded: list[Step], number: int, what: str) -> Div
         )
     return DivergedError(
         f"{what} at step {number}: the steps overshoot, so the learning rate r = {r:g} is "
-        f"probably too large; try a smaller one (e.g. --learning-rate {r / 10:g})",
+        f"probably too large; try a smaller one (e.g. `learning_rate={r / 10:g}`)",
         step=number,
         trace=Trace(net, recorded),
     )

@@ -1,7 +1,15 @@
 """The exceptions chainrule raises. The library never prints or exits; shells turn these into
-one line on stderr and exit code 2."""
+one line on stderr and exit code 2.
+
+Messages name a function's parameter in backticks, as Python spells it: "`learning_rate` must
+be a finite number > 0", "try a smaller one (e.g. `learning_rate=0.1`)". A shell respells them
+in its own terms with :func:`spell_parameters` (the CLI: ``--learning-rate 0.1``).
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
 
 
 class ChainruleError(Exception):
@@ -56,3 +64,29 @@ class MissingDependencyError(UsageError, ImportError):
     def __init__(self, message: str, *, package: str) -> None:
         self.package = package
         super().__init__(message)
+
+
+_PARAMETER = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)(?:=([^`]*))?`")
+
+
+def as_flag(name: str, flags: Mapping[str, str] | None = None) -> str:
+    """The command-line flag of a library parameter: ``flags[name]``, else ``--`` and the name
+    with dashes (``learning_rate`` -> ``--learning-rate``)."""
+    return (flags or {}).get(name) or "--" + name.replace("_", "-")
+
+
+def spell_parameters(message: str, flags: Mapping[str, str] | None = None) -> str:
+    """``message`` with each `parameter` and `parameter=value` it names written as a flag:
+    "`learning_rate=0.1`" -> "--learning-rate 0.1" (``flags`` maps the names whose flag is
+    not the default spelling, e.g. ``{"sizes": "--layers"}``).
+
+    >>> spell_parameters("try a smaller one (e.g. `learning_rate=0.01`)")
+    'try a smaller one (e.g. --learning-rate 0.01)'
+    """
+
+    def flag(match: re.Match[str]) -> str:
+        name, value = match.groups()
+        spelled = as_flag(name, flags)
+        return spelled if value is None else f"{spelled} {value}"
+
+    return _PARAMETER.sub(flag, message)

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from chainrule.core import mathtable
+from chainrule.core.display import shown
 from chainrule.core.errors import NetworkError
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -230,14 +231,10 @@ class Network:
 
     # Jupyter: tables of units, weights and samples, and the diagram (chainrule.display)
     def _repr_html_(self) -> str:
-        from chainrule.render.notebook import network_html
-
-        return network_html(self)
+        return shown(self, "html")
 
     def _repr_markdown_(self) -> str:
-        from chainrule.render.notebook import network_markdown
-
-        return network_markdown(self)
+        return shown(self, "markdown")
 
     def __repr__(self) -> str:
         name = f"{self.title!r}, " if self.title else ""

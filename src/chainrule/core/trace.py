@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from chainrule.core.display import shown
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network, WeightKey, weight_name
 
@@ -61,24 +62,16 @@ class WeightFactors:
 
     # Jupyter displays (chainrule.display): this weight's chain rule with its numbers
     def __str__(self) -> str:
-        from chainrule.render.notebook import factors_text
-
-        return factors_text(self)
+        return shown(self, "text")
 
     def _repr_html_(self) -> str:
-        from chainrule.render.notebook import factors_html
-
-        return factors_html(self)
+        return shown(self, "html")
 
     def _repr_markdown_(self) -> str:
-        from chainrule.render.notebook import factors_markdown
-
-        return factors_markdown(self)
+        return shown(self, "markdown")
 
     def _repr_latex_(self) -> str:
-        from chainrule.render.notebook import factors_latex
-
-        return factors_latex(self)
+        return shown(self, "latex")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,14 +131,10 @@ class SampleTrace:
         return f"SampleTrace(inputs={dict(self.inputs)!r}, cost={self.cost:.6g})"
 
     def _repr_html_(self) -> str:
-        from chainrule.render.notebook import sample_html
-
-        return sample_html(self)
+        return shown(self, "html")
 
     def _repr_markdown_(self) -> str:
-        from chainrule.render.notebook import sample_markdown
-
-        return sample_markdown(self)
+        return shown(self, "markdown")
 
     def to_json(self) -> dict[str, Any]:
         lay = self.layout
@@ -203,14 +192,10 @@ class Step:
         )
 
     def _repr_html_(self) -> str:
-        from chainrule.render.notebook import step_html
-
-        return step_html(self)
+        return shown(self, "html")
 
     def _repr_markdown_(self) -> str:
-        from chainrule.render.notebook import step_markdown
-
-        return step_markdown(self)
+        return shown(self, "markdown")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -296,19 +281,13 @@ class Trace:
 
     # Jupyter displays the worked solution (chainrule.display, chainrule.render)
     def _repr_html_(self) -> str:
-        from chainrule.render.notebook import trace_html
-
-        return trace_html(self)
+        return shown(self, "html")
 
     def _repr_markdown_(self) -> str:
-        from chainrule.render.notebook import trace_markdown
-
-        return trace_markdown(self)
+        return shown(self, "markdown")
 
     def _repr_latex_(self) -> str:
-        from chainrule.render.notebook import trace_latex
-
-        return trace_latex(self)
+        return shown(self, "latex")
 
     def __repr__(self) -> str:
         name = self.network.title or "network"

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainrule.core.display import shown
 from chainrule.core.errors import UsageError
 from chainrule.explain import expression as expression_module
 from chainrule.explain.expression import FUNCTIONS, functions
@@ -81,14 +82,10 @@ class Derivative:
     expression_latex: str = ""
 
     def _repr_markdown_(self) -> str:
-        from chainrule.render.notebook import derivative_markdown
-
-        return derivative_markdown(self)
+        return shown(self, "markdown")
 
     def __str__(self) -> str:
-        from chainrule.render.notebook import derivative_text
-
-        return derivative_text(self)
+        return shown(self, "text")
 
     def to_json(self) -> dict[str, Any]:
         """The ``chainrule diff --format json`` object."""
@@ -330,11 +327,11 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
         if len(variables) > 1:
             raise UsageError(
                 f"{expression!r} has several variables ({', '.join(variables)}); "
-                "choose one with --wrt"
+                "choose one with `wrt`"
             )
         wrt = variables[0]
     if not _NAME.fullmatch(wrt) or wrt in FUNCTIONS or wrt in ("e", "pi"):
-        raise UsageError(f"--wrt {wrt!r} is not a variable name")
+        raise UsageError(f"`wrt` {wrt!r} is not a variable name")
     x = sp.Symbol(wrt, real=True)
     walker = _Walker(x)
     raw = walker.d(expr)

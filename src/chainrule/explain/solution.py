@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from chainrule.core import mathtable
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network, WeightKey, weight_name
-from chainrule.core.trace import SampleTrace, Step, Trace
+from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
 from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
 from chainrule.explain.notation import HANDOUT, Notation, Numbers, notation_named
 
@@ -52,6 +52,36 @@ def parse_weight_names(network: Network, names: str | Sequence[str]) -> list[Wei
             raise UsageError(f"no weight {item.strip()!r} in this network; weights are {valid}")
         keys.append(key)
     return keys
+
+
+def chain_symbols(n: Notation, key: WeightKey, *, slope: bool = True) -> tuple[Math, Math]:
+    """The chain rule for weight A -> B, in symbols: ``dz_B/dw_AB · da_B/dz_B · dC/da_B`` and
+    its factors ``a_A · g'(z_B) · dC/da_B`` (``slope=False``, as through a softmax:
+    ``dz_B/dw_AB · dC/dz_B`` and ``a_A · dC/dz_B``)."""
+    src, dst = key
+    chain = n.d(n.z(dst), n.w(src, dst)) + DOT
+    if not slope:
+        return chain + n.dC_dz(dst), n.a(src) + DOT + n.dC_dz(dst)
+    chain = chain + n.d(n.a(dst), n.z(dst)) + DOT + n.d(n.C, n.a(dst))
+    return chain, n.a(src) + DOT + n.slope(dst) + DOT + n.d(n.C, n.a(dst))
+
+
+def chain_numbers(num: Numbers, f: WeightFactors) -> list[Math]:
+    """The chain rule's numbers for one sample's weight, then their product (the gradient)."""
+    if f.da_dz is None:
+        nums = num.factor(f.a_from) + DOT + num.factor(f.dC_dz)
+    else:
+        nums = num.factor(f.a_from) + DOT + num.factor(f.da_dz) + DOT + num.factor(f.dC_da)
+    return [nums, num.math(f.gradient)]
+
+
+def chain_equation(f: WeightFactors, decimals: int = 4, notation: Notation = HANDOUT) -> Equation:
+    """One sample's ``dC/dw_AB = chain = factors = numbers = gradient`` for weight A -> B."""
+    n = notation
+    return Equation(
+        n.d(n.C, n.w(*f.key)),
+        (*chain_symbols(n, f.key, slope=f.da_dz is not None), *chain_numbers(Numbers(decimals), f)),
+    )
 
 
 class Explainer:
@@ -319,14 +349,7 @@ class Explainer:
             w = self.weight_symbol(key)
             lhs = n.d(n.C, w)
             unit = step.samples[0].unit(dst)
-            chain = n.d(n.z(dst), n.w(src, dst)) + DOT
-            if unit.da_dz is None:
-                chain = chain + n.dC_dz(dst)
-                factors = n.a(src) + DOT + n.dC_dz(dst)
-            else:
-                chain = chain + n.d(n.a(dst), n.z(dst)) + DOT + n.d(n.C, n.a(dst))
-                factors = n.a(src) + DOT + n.slope(dst) + DOT + n.d(n.C, n.a(dst))
-            forms = [chain, factors]
+            forms = list(chain_symbols(n, key, slope=unit.da_dz is not None))
             notes: list[Prose] = []
             if not many:
                 forms += self._factor_numbers(step.samples[0], key)
@@ -386,13 +409,7 @@ class Explainer:
         return out
 
     def _factor_numbers(self, s: SampleTrace, key: WeightKey) -> list[Math]:
-        f = s.factors(key)
-        num = self.num
-        if f.da_dz is None:
-            nums = num.factor(f.a_from) + DOT + num.factor(f.dC_dz)
-        else:
-            nums = num.factor(f.a_from) + DOT + num.factor(f.da_dz) + DOT + num.factor(f.dC_da)
-        return [nums, num.math(f.gradient)]
+        return chain_numbers(self.num, s.factors(key))
 
     def update_lines(self, step: Step, keys: Sequence[WeightKey]) -> tuple[list[Equation], Table]:
         net, n, num = self.net, self.n, self.num

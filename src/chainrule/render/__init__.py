@@ -1,8 +1,9 @@
 """Renderers: pure functions from a Document (or a Trace) to text in one format.
 
 ``text`` (a terminal), ``markdown`` (``$$`` math), ``latex`` (a standalone document) and
-``html`` (one self-contained page, MathML). :func:`solution` is the one call the CLI and the
-Jupyter displays use: a Trace and the options in, the whole output out.
+``html`` (one self-contained page, MathML); :mod:`chainrule.render.formats` is the table of
+formats, :class:`~chainrule.render.options.SolutionOptions` the options of a worked solution and
+:func:`~chainrule.render.output.render_solution` the one call every shell makes.
 """
 
 from __future__ import annotations
@@ -10,44 +11,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chainrule.core.errors import UsageError
 from chainrule.core.trace import Trace
+from chainrule.render.formats import DOCUMENT_FORMATS, FORMATS, OutputFormat, output_format
+from chainrule.render.options import SolutionOptions
+from chainrule.render.output import render_derivative, render_solution
 
-FORMATS = ("text", "markdown", "latex", "html")
+__all__ = [
+    "DOCUMENT_FORMATS",
+    "FORMATS",
+    "OutputFormat",
+    "SolutionOptions",
+    "output_format",
+    "render_derivative",
+    "render_solution",
+    "solution",
+]
 
 
 def solution(fmt: str, trace: Trace, options: Mapping[str, Any] | None = None) -> str:
-    """The worked solution of ``trace`` in format ``fmt`` (one of :data:`FORMATS`).
+    """The worked solution of ``trace`` in the document format ``fmt``.
 
     ``options`` may hold ``decimals`` (4), ``step``, ``weights``, ``notation`` ("handout")
-    and ``dependency`` (True), as :func:`chainrule.explain.explain` takes them.
+    and ``dependency`` (True): the fields of :class:`SolutionOptions`. (The same as
+    ``render_solution(trace, SolutionOptions(format=fmt, ...))``.)
     """
-    from chainrule.core.errors import UsageError
-    from chainrule.explain.solution import explain
-
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}; valid formats are {', '.join(FORMATS)}")
-    opts = dict(options or {})
-    doc = explain(
-        trace,
-        decimals=opts.get("decimals", 4),
-        step=opts.get("step"),
-        weights=opts.get("weights"),
-        notation=opts.get("notation") or "handout",
-        dependency=opts.get("dependency", True),
-    )
-    if fmt == "markdown":
-        from chainrule.render.markdown import render as markdown
-
-        return markdown(doc)
-    if fmt == "latex":
-        from chainrule.render.latex import render as latex
-
-        return latex(doc)
-    if fmt == "html":
-        from chainrule.render.common import diagram_svg
-        from chainrule.render.html import render as html
-
-        return html(doc, diagram_svg(trace, step=opts.get("step") or 1))
-    from chainrule.render.text import render as text
-
-    return text(doc)
+    if fmt not in DOCUMENT_FORMATS:
+        raise UsageError(
+            f"unknown format {fmt!r}; valid formats are {', '.join(DOCUMENT_FORMATS)}"
+        )
+    opts = {k: v for k, v in (options or {}).items() if v is not None}
+    return render_solution(trace, SolutionOptions.from_mapping({**opts, "format": fmt}))

@@ -1,9 +1,8 @@
-"""Pieces the document renderers share: equations as LaTeX, prose walking, the diagram hook."""
+"""Pieces the document renderers share: equations as LaTeX, prose walking."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from chainrule.explain.document import Equation, Math, Prose
 
@@ -32,17 +31,3 @@ def equation_lines(eq: Equation) -> list[str]:
 def prose(parts: Prose, text: Callable[[str], str], math: Callable[[Math], str]) -> str:
     """Prose with plain strings passed through ``text`` and Math through ``math``."""
     return "".join(math(p) if isinstance(p, Math) else text(p) for p in parts)
-
-
-def diagram_svg(subject: Any, step: int = 1) -> str:
-    """The network diagram as an SVG string (:func:`chainrule.diagram.svg`).
-
-    ``subject`` is a Trace (drawn with the backward pass of step ``step``: dC/dz on the units,
-    dC/dw on the edges) or a Network (drawn with its weights).
-    """
-    from chainrule.core.trace import Trace
-    from chainrule.pictures.diagram import svg
-
-    if isinstance(subject, Trace):
-        return svg(subject, values="backward", step=step)
-    return svg(subject)

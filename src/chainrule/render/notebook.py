@@ -1,58 +1,55 @@
 """Jupyter displays: what a Network, a Trace, a Step, a SampleTrace or a WeightFactors shows.
 
-The classes' ``_repr_html_``, ``_repr_markdown_`` and ``_repr_latex_`` methods call these
-functions (imported lazily, so ``import chainrule`` stays light). A Trace shows its whole worked
-solution; a Network its units, weights and samples (and its diagram when
-:mod:`chainrule.diagram` is installed); a Step and a SampleTrace their numbers as tables; a
-WeightFactors its one weight's chain rule.
+The classes' display hooks (``_repr_html_``, ``_repr_markdown_``, ``_repr_latex_``, one line
+each) call :func:`display` through :func:`chainrule.core.display.shown`, which imports this
+module only when asked, so ``import chainrule`` stays light. A Trace shows its worked solution
+(with the options of :class:`~chainrule.render.options.SolutionOptions`); a Network its units,
+weights, samples and diagram; a Step and a SampleTrace their numbers as tables; a WeightFactors
+its one weight's chain rule.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
+from chainrule.core.network import Network
+from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
+from chainrule.explain.diff import Derivative
+from chainrule.explain.diff import document as derivative_document
 from chainrule.explain.document import Document, Equation, Math, Section, Table
 from chainrule.explain.notation import HANDOUT, Numbers
-
-if TYPE_CHECKING:
-    from chainrule.core.network import Network
-    from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
-    from chainrule.explain.diff import Derivative
+from chainrule.explain.solution import Explainer, chain_equation
+from chainrule.render import html, markdown, text
+from chainrule.render.common import equation_lines
+from chainrule.render.options import SolutionOptions
+from chainrule.render.output import diagram_svg, solution_document
 
 DECIMALS = 4
 MAX_EXPLAINED_WEIGHTS = 24
 """A Trace of a bigger network explains only this many weights in a notebook (all are in
 the JSON and in ``chainrule.render.solution``)."""
 
-DOT = Math(" · ", r" \cdot ")
 
 
 def _trace_document(trace: Trace) -> Document:
-    from chainrule.explain.solution import explain
-
     weights = None
     if len(trace.network.weights) > MAX_EXPLAINED_WEIGHTS:
-        weights = [f"{a} -> {b}" for a, b in list(trace.network.weights)[:MAX_EXPLAINED_WEIGHTS]]
-    return explain(trace, decimals=DECIMALS, weights=weights)
+        first = list(trace.network.weights)[:MAX_EXPLAINED_WEIGHTS]
+        weights = tuple(f"{a} -> {b}" for a, b in first)
+    return solution_document(trace, SolutionOptions(decimals=DECIMALS, weights=weights))
 
 
-def _html(doc: Document, subject: object = None) -> str:
-    from chainrule.render.common import diagram_svg
-    from chainrule.render.html import fragment
-
-    return fragment(doc, diagram_svg(subject) if subject is not None else None)
+def _html(doc: Document, subject: Network | Trace | None = None) -> str:
+    return html.fragment(doc, diagram_svg(subject) if subject is not None else None)
 
 
 def _markdown(doc: Document) -> str:
-    from chainrule.render.markdown import render
-
-    return render(doc)
+    return markdown.render(doc)
 
 
 def _latex(equations: list[Equation]) -> str:
     """Equations as one ``$$ aligned $$`` block: what Jupyter's text/latex can show."""
-    from chainrule.render.common import equation_lines
-
     lines = []
     for eq in equations:
         eq_lines = equation_lines(eq)
@@ -84,9 +81,6 @@ def trace_latex(trace: Trace) -> str:
 
 
 def _network_document(network: Network) -> Document:
-    from chainrule.core.trace import Trace
-    from chainrule.explain.solution import Explainer
-
     section = Explainer(Trace(network, []), DECIMALS, HANDOUT).network_section()
     return Document(network.title or "Network", (section,), network.description or "")
 
@@ -183,35 +177,19 @@ def sample_markdown(sample: SampleTrace) -> str:
 
 def factors_equation(f: WeightFactors) -> Equation:
     """``dC/dw_AB = dz_B/dw_AB · da_B/dz_B · dC/da_B = a_A · g'(z_B) · dC/da_B = numbers``."""
-    n, num = HANDOUT, Numbers(DECIMALS)
-    src, dst = f.key
-    w = n.w(src, dst)
-    chain = n.d(n.z(dst), w) + DOT
-    if f.da_dz is None:
-        chain = chain + n.dC_dz(dst)
-        symbols = n.a(src) + DOT + n.dC_dz(dst)
-        numbers = num.factor(f.a_from) + DOT + num.factor(f.dC_dz)
-    else:
-        chain = chain + n.d(n.a(dst), n.z(dst)) + DOT + n.d(n.C, n.a(dst))
-        symbols = n.a(src) + DOT + n.slope(dst) + DOT + n.d(n.C, n.a(dst))
-        numbers = num.factor(f.a_from) + DOT + num.factor(f.da_dz) + DOT + num.factor(f.dC_da)
-    return Equation(n.d(n.C, w), (chain, symbols, numbers, num.math(f.gradient)))
+    return chain_equation(f, DECIMALS, HANDOUT)
 
 
 def factors_html(f: WeightFactors) -> str:
-    from chainrule.render.html import equation, scoped_css
-
     return (
-        f'<div class="chainrule"><style>{scoped_css(".chainrule")}</style>'
+        f'<div class="chainrule"><style>{html.scoped_css(".chainrule")}</style>'
         f"<h3>The chain rule for {f.key[0]} -&gt; {f.key[1]}</h3>"
-        f"{equation(factors_equation(f))}</div>"
+        f"{html.equation(factors_equation(f))}</div>"
     )
 
 
 def factors_markdown(f: WeightFactors) -> str:
-    from chainrule.render.markdown import equation
-
-    return equation(factors_equation(f)) + "\n"
+    return markdown.equation(factors_equation(f)) + "\n"
 
 
 def factors_latex(f: WeightFactors) -> str:
@@ -225,14 +203,40 @@ def factors_text(f: WeightFactors) -> str:
 
 def derivative_markdown(derivative: Derivative) -> str:
     """A ``chainrule diff`` result as Markdown (its Jupyter display)."""
-    from chainrule.explain.diff import document
-
-    return _markdown(document(derivative))
+    return _markdown(derivative_document(derivative))
 
 
 def derivative_text(derivative: Derivative) -> str:
     """A ``chainrule diff`` result as plain text (its ``str``)."""
-    from chainrule.explain.diff import document
-    from chainrule.render.text import render
+    return text.render(derivative_document(derivative))
 
-    return render(document(derivative))
+
+# -- the one entry the data classes' display hooks call ------------------------------------------
+
+_DISPLAYS: dict[tuple[type, str], Callable[[Any], str]] = {
+    (Network, "html"): network_html,
+    (Network, "markdown"): network_markdown,
+    (Trace, "html"): trace_html,
+    (Trace, "markdown"): trace_markdown,
+    (Trace, "latex"): trace_latex,
+    (Step, "html"): step_html,
+    (Step, "markdown"): step_markdown,
+    (SampleTrace, "html"): sample_html,
+    (SampleTrace, "markdown"): sample_markdown,
+    (WeightFactors, "html"): factors_html,
+    (WeightFactors, "markdown"): factors_markdown,
+    (WeightFactors, "latex"): factors_latex,
+    (WeightFactors, "text"): factors_text,
+    (Derivative, "markdown"): derivative_markdown,
+    (Derivative, "text"): derivative_text,
+}
+
+
+def display(subject: object, kind: str) -> str:
+    """``subject`` shown as ``kind`` (html, markdown, latex or text): what its ``_repr_html_``
+    (and the other display hooks) return."""
+    for cls in type(subject).__mro__:
+        shown = _DISPLAYS.get((cls, kind))
+        if shown is not None:
+            return shown(subject)
+    raise TypeError(f"no {kind} display for {type(subject).__name__}")

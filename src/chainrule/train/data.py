@@ -73,13 +73,12 @@ class Dataset:
     def split(self, test_fraction: float, seed: int | None = None) -> tuple[Dataset, Dataset]:
         """A shuffled (train, test) split; ``test_fraction`` of the rows (at least one) held out."""
         if not 0.0 < test_fraction < 1.0:
-            raise UsageError(f"the test fraction must be between 0 and 1, got {test_fraction!r}")
+            raise UsageError(f"`test_fraction` must be between 0 and 1, got {test_fraction!r}")
         n = self.n_samples
         n_test = max(1, round(n * test_fraction))
         if n_test >= n:
             raise UsageError(f"{self.name} has {n} sample(s), too few to hold out a test split; "
-                             "train on all of them with a test fraction of 0 "
-                             "(--test-fraction 0), or add samples")
+                             "train on all of them with `test_fraction=0`, or add samples")
         order = np.random.default_rng(seed).permutation(n)
         test, train = order[:n_test], order[n_test:]
         return (replace(self, X=self.X[train], y=self.y[train]),
@@ -209,9 +208,9 @@ def load_csv(path: str | os.PathLike[str], target: str | Sequence[str] | None = 
         raise UsageError(f"{name}: no such file; give a CSV file or a built-in data set "
                          f"({', '.join(BUILTIN)})")
     if Path(path).suffix.lower() in (".toml", ".json", ".npz"):
-        raise UsageError(f"{name}: is a network file, not data; give it as NETWORK "
-                         f"(chainrule train {name} --data DATA) and a CSV file or a built-in "
-                         f"data set ({', '.join(BUILTIN)}) as --data")
+        raise UsageError(f"{name}: is a network file, not data; give it as the network to "
+                         f"train, and as the data a CSV file or a built-in data set "
+                         f"({', '.join(BUILTIN)})")
     try:
         text = read_text(path)
     except Unreadable as error:
@@ -264,7 +263,7 @@ def load_csv(path: str | os.PathLike[str], target: str | Sequence[str] | None = 
             raise UsageError(
                 f"{name}: the target column {targets[0]!r} holds one class only "
                 f"({classes[0]!r}); a classifier needs rows of at least two classes: add them, "
-                "or choose another column with --target")
+                "or choose another column with `target`")
         return Dataset(X, y, name, tuple(header[c] for c in feature_cols), tuple(targets), classes)
     Y = np.empty((len(raw_targets), len(targets)))
     for r, row in enumerate(raw_targets):
@@ -320,7 +319,7 @@ def load_data(source: str, target: str | None = None, **options: Any) -> Dataset
     ``digits``; generator options such as ``n`` and ``seed`` as keywords) or a CSV file."""
     if source in BUILTIN and not Path(source).exists():
         if target is not None:
-            raise UsageError(f"--target is for CSV files; {source} has its own target")
+            raise UsageError(f"`target` is for CSV files; {source} has its own target")
         return BUILTIN[source](**options)
     if not source.lower().endswith(".csv") and not Path(source).exists():
         raise UsageError(f"unknown data set {source!r}; built-in data sets are "

@@ -92,7 +92,7 @@ class _Data:
 def _dtype(dtype: Any) -> Any:
     name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     if name not in DTYPES:
-        raise UsageError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        raise UsageError(f"`dtype` must be one of {', '.join(DTYPES)}, got {dtype!r}")
     return DTYPES[name]
 
 
@@ -188,7 +188,7 @@ def _accuracy_count(out: Array, labels: Array) -> int:
 
 def _check_positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise UsageError(f"{name} must be a whole number >= 1, got {value!r}")
+        raise UsageError(f"`{name}` must be a whole number >= 1, got {value!r}")
     return int(value)
 
 
@@ -271,11 +271,12 @@ def train(
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not (
             math.isfinite(learning_rate) and learning_rate > 0
         ):
-            raise UsageError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+            raise UsageError(f"`learning_rate` must be a finite number > 0, got {learning_rate!r}")
         r = float(learning_rate)
     if optimizer not in OPTIMIZERS:
         raise UsageError(
-            f"unknown optimizer {optimizer!r}; valid optimizers are {', '.join(OPTIMIZERS)}"
+            f"`optimizer` {optimizer!r} is not an optimizer; valid optimizers are "
+            f"{', '.join(OPTIMIZERS)}"
         )
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; valid engines are {', '.join(ENGINES)}")
@@ -330,7 +331,7 @@ def train(
                     raise TrainingDivergedError(
                         f"the cost became {bad.cost} in epoch {epoch} (batch {bad.batch}): the "
                         f"steps overshoot, so the learning rate r = {r:g} is probably too "
-                        f"large; try a smaller one (e.g. --learning-rate {r / 10:g})",
+                        f"large; try a smaller one (e.g. `learning_rate={r / 10:g}`)",
                         epoch=epoch, result=result(final),
                     ) from None
                 seconds = time.perf_counter() - started

@@ -39,7 +39,7 @@ def _activation(name: str, what: str, *, output: bool) -> mathtable.Activation:
     except (KeyError, TypeError):
         entry = None
     if entry is None or entry.name not in valid:
-        raise UsageError(f"{what} must be one of {', '.join(valid)}; got {name!r}")
+        raise UsageError(f"`{what}` must be one of {', '.join(valid)}; got {name!r}")
     return entry
 
 
@@ -52,10 +52,9 @@ def check_parameters(sizes: Sequence[int], bias: bool = True,
     count += sum(sizes[1:]) if bias else 0
     if count > limit:
         raise UsageError(
-            f"{what} {','.join(map(str, sizes))} make {count:,} weights and biases, over the "
+            f"`{what}` {','.join(map(str, sizes))} make {count:,} weights and biases, over the "
             f"limit of {limit:,} (each copy takes {8 * count / 2**20:,.0f} MB and training keeps "
-            "several); use smaller layers, or raise the limit with max_parameters= "
-            f"(command line: --max-parameters {count})"
+            f"several); use smaller layers, or raise the limit with `max_parameters={count}`"
         )
 
 
@@ -105,7 +104,7 @@ def mlp(
         isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes
     ):
         raise UsageError(
-            f"sizes must be a list of at least two whole numbers >= 1 (inputs, ..., outputs), "
+            f"`sizes` must be a list of at least two whole numbers >= 1 (inputs, ..., outputs), "
             f"got {sizes!r}"
         )
     sizes = [int(s) for s in sizes]
@@ -113,10 +112,10 @@ def mlp(
     hidden_entry = _activation(hidden, "hidden", output=False)
     output_entry = _activation(output, "output", output=True)
     if cost not in mathtable.COSTS:
-        raise UsageError(f"cost must be one of {', '.join(mathtable.COSTS)}; got {cost!r}")
+        raise UsageError(f"`cost` must be one of {', '.join(mathtable.COSTS)}; got {cost!r}")
     if not (isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool)
             and math.isfinite(learning_rate) and learning_rate > 0):
-        raise UsageError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+        raise UsageError(f"`learning_rate` must be a finite number > 0, got {learning_rate!r}")
     rng = np.random.default_rng(seed)
     arrays = []
     for layer in range(1, len(sizes)):

@@ -1,0 +1,98 @@
+"""The output formats: one place that maps a format's name to its renderer, file suffix and
+media type. The CLI's ``--format`` choices, the web page and the notebook read this table, so a
+new format is one entry here.
+
+``json`` has no Document renderer: it is the subject's own ``to_json()`` (the documented JSON).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from chainrule.core.errors import UsageError
+from chainrule.explain.document import Document
+from chainrule.render import html, latex, markdown, text
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One output format.
+
+    name : what users type (``--format html``).
+    suffix : the file name ending it is written to (``.html``).
+    media_type : its MIME type, for the web and for Jupyter.
+    document : renders a Document; its second argument is the network diagram as SVG (only HTML
+        shows it). None for ``json``, which is the subject's ``to_json()``.
+    description : a few words for help texts.
+    """
+
+    name: str
+    suffix: str
+    media_type: str
+    document: Callable[[Document, str | None], str] | None
+    description: str
+
+    @property
+    def shows_diagram(self) -> bool:
+        """Whether the rendered output embeds the network diagram."""
+        return self.name == "html"
+
+
+def _text(doc: Document, diagram: str | None = None) -> str:
+    return text.render(doc)
+
+
+def _markdown(doc: Document, diagram: str | None = None) -> str:
+    return markdown.render(doc)
+
+
+def _latex(doc: Document, diagram: str | None = None) -> str:
+    return latex.render(doc)
+
+
+FORMATS: dict[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        OutputFormat("text", ".txt", "text/plain", _text, "a worked solution for a terminal"),
+        OutputFormat("markdown", ".md", "text/markdown", _markdown, "Markdown with $$ math"),
+        OutputFormat("latex", ".tex", "application/x-latex", _latex, "a LaTeX document"),
+        OutputFormat("html", ".html", "text/html", html.render, "one self-contained page"),
+        OutputFormat("json", ".json", "application/json", None, "every number, full precision"),
+    )
+}
+"""Every output format, by name, in the order help texts list them."""
+
+DOCUMENT_FORMATS = tuple(name for name, f in FORMATS.items() if f.document is not None)
+"""The formats that render a Document (all but json)."""
+
+
+def output_format(name: str) -> OutputFormat:
+    """The format called ``name``; UsageError naming the valid ones if there is none."""
+    try:
+        return FORMATS[name]
+    except (KeyError, TypeError):
+        raise UsageError(
+            f"`format` {name!r} is not a format; valid formats are {', '.join(FORMATS)}"
+        ) from None
+
+
+def format_for_path(path: str | os.PathLike[str]) -> OutputFormat | None:
+    """The format a file name's ending asks for (``key.md`` -> markdown), or None."""
+    suffix = Path(path).suffix.lower()
+    aliases = {".markdown": ".md", ".htm": ".html", ".text": ".txt"}
+    suffix = aliases.get(suffix, suffix)
+    return next((f for f in FORMATS.values() if f.suffix == suffix), None)
+
+
+def render_document(doc: Document, fmt: str | OutputFormat, diagram: str | None = None) -> str:
+    """``doc`` in the document format ``fmt`` (text, markdown, latex or html)."""
+    chosen = fmt if isinstance(fmt, OutputFormat) else output_format(fmt)
+    if chosen.document is None:
+        raise UsageError(
+            f"`format` {chosen.name!r} is not a document format; use one of "
+            f"{', '.join(DOCUMENT_FORMATS)}"
+        )
+    return chosen.document(doc, diagram if chosen.shows_diagram else None)

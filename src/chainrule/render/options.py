@@ -1,0 +1,134 @@
+"""The options of a worked solution, in one object that every shell fills in: the CLI from its
+flags, the web page from its JSON, the notebook from its defaults.
+
+>>> from chainrule.render.options import SolutionOptions
+>>> SolutionOptions(steps=3, format="markdown").decimals
+4
+>>> SolutionOptions.from_mapping({"steps": 2, "weights": "i -> j, j -> k"}).weights
+('i -> j', 'j -> k')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chainrule.core.errors import UsageError
+from chainrule.explain.notation import NOTATIONS
+from chainrule.render.formats import FORMATS
+
+
+def _whole(name: str, value: object, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
+        high is not None and value > high
+    ):
+        valid = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise UsageError(f"`{name}` must be a whole number {valid}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class SolutionOptions:
+    """What a worked solution shows and how.
+
+    Parameters
+    ----------
+    steps : gradient-descent steps to run (>= 1); None: as many as ``step`` needs (1 by
+        default), so that ``step=3`` alone runs three steps.
+    step : the step explained in full (default: 1); the others are summarised.
+    decimals : decimals of every number shown (0 to 17; JSON is always full precision).
+    notation : ``"handout"`` (a, z, w_jk^(L), dC/dz) or ``"aima"`` (AIMA chapter 21).
+    weights : explain only these weights: ``"i -> j, j -> k"`` or a sequence of such names;
+        None explains every weight.
+    format : an output format's name (:data:`chainrule.render.formats.FORMATS`).
+    learning_rate : r, instead of the network's own (None: the network's).
+    dependency : for small networks, add each gradient as a closed-form function of the
+        weights.
+    """
+
+    steps: int | None = None
+    step: int | None = None
+    decimals: int = 4
+    notation: str = "handout"
+    weights: str | tuple[str, ...] | None = None  # kept as a tuple of names
+    format: str = "text"
+    learning_rate: float | None = None
+    dependency: bool = True
+
+    def __post_init__(self) -> None:
+        if self.steps is not None:
+            _whole("steps", self.steps, 1)
+        if self.step is not None:
+            _whole("step", self.step, 1)
+            if self.steps is not None and self.step > self.steps:
+                raise UsageError(
+                    f"`step` {self.step} is past the last step (`steps` {self.steps}); give "
+                    f"`steps={self.step}` or more, or leave `steps` out"
+                )
+        _whole("decimals", self.decimals, 0, 17)
+        if self.notation not in NOTATIONS:
+            raise UsageError(
+                f"`notation` {self.notation!r} is not a notation; valid notations are "
+                f"{', '.join(NOTATIONS)}"
+            )
+        if self.format not in FORMATS:
+            raise UsageError(
+                f"`format` {self.format!r} is not a format; valid formats are "
+                f"{', '.join(FORMATS)}"
+            )
+        object.__setattr__(self, "weights", _weight_names(self.weights))
+        r = self.learning_rate
+        if r is not None and (
+            isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r <= 0
+        ):
+            raise UsageError(f"`learning_rate` must be a finite number > 0, got {r!r}")
+        if not isinstance(self.dependency, bool):
+            raise UsageError(f"`dependency` must be true or false, got {self.dependency!r}")
+
+    @property
+    def steps_to_run(self) -> int:
+        """The steps to run: ``steps``, or without it as many as ``step`` needs."""
+        return self.steps if self.steps is not None else self.step or 1
+
+    @property
+    def explained_step(self) -> int:
+        """The step explained in full."""
+        return self.step or 1
+
+    def replace(self, **changes: Any) -> SolutionOptions:
+        """A copy with ``changes`` (by field name); UsageError for a name that is not one."""
+        _check_names(changes)
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> SolutionOptions:
+        """Options from a dict (a web request's JSON); UsageError naming an unknown key."""
+        _check_names(data)
+        return cls(**data)
+
+
+def _check_names(data: Mapping[str, Any]) -> None:
+    fields = [f.name for f in dataclasses.fields(SolutionOptions)]
+    for key in data:
+        if key not in fields:
+            raise UsageError(f"unknown option {key!r}; the options are {', '.join(fields)}")
+
+
+def _weight_names(weights: object) -> tuple[str, ...] | None:
+    if weights is None:
+        return None
+    items: Sequence[object]
+    if isinstance(weights, str):
+        items = weights.split(",")
+    elif isinstance(weights, Sequence):
+        items = weights
+    else:
+        raise UsageError(
+            f'`weights` must be names like "i -> j, j -> k" or a list of them, got {weights!r}'
+        )
+    names = tuple(str(item).strip() for item in items if str(item).strip())
+    if not names:
+        raise UsageError('`weights` names no weight; give names like "i -> j, j -> k"')
+    return names

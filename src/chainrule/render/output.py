@@ -1,0 +1,103 @@
+"""What a shell writes: the worked solution of a Network or a Trace, or a derivative, in a named
+output format, as one string. The CLI, the web page and the notebook all call these.
+
+>>> import chainrule as cr
+>>> from chainrule.render.output import render_solution
+>>> page = render_solution(cr.load("exercise-2"), format="html", steps=2)
+>>> page.startswith("<!DOCTYPE html>")
+True
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chainrule.core.engine import solve
+from chainrule.core.errors import UsageError
+from chainrule.core.network import Network
+from chainrule.core.trace import Trace
+from chainrule.explain.diff import Derivative
+from chainrule.explain.diff import document as derivative_document
+from chainrule.explain.document import Document
+from chainrule.explain.solution import explain
+from chainrule.pictures import diagram
+from chainrule.render.formats import output_format, render_document
+from chainrule.render.options import SolutionOptions
+
+
+def solution_trace(
+    subject: Network | Trace, options: SolutionOptions, *, max_steps: int | None = None
+) -> Trace:
+    """The Trace a solution shows: ``subject`` itself when it is one (its own steps), else the
+    Network solved for ``options.steps_to_run`` steps (at most ``max_steps``, see
+    :func:`chainrule.core.engine.solve`)."""
+    if isinstance(subject, Trace):
+        if options.explained_step > len(subject):
+            raise UsageError(
+                f"`step` {options.explained_step} is past the last step of the trace "
+                f"({len(subject)})"
+            )
+        return subject
+    if not isinstance(subject, Network):
+        raise UsageError(f"a worked solution needs a Network or a Trace, got {subject!r}")
+    return solve(
+        subject, options.steps_to_run, learning_rate=options.learning_rate, max_steps=max_steps
+    )
+
+
+def solution_document(trace: Trace, options: SolutionOptions) -> Document:
+    """The worked solution of ``trace`` as a Document, as ``options`` ask."""
+    return explain(
+        trace,
+        decimals=options.decimals,
+        step=options.step,
+        weights=options.weights,
+        notation=options.notation,
+        dependency=options.dependency,
+    )
+
+
+def diagram_svg(subject: Network | Trace, step: int = 1) -> str:
+    """The network diagram as SVG: a Trace with step ``step``'s backward pass (dC/dz on the
+    units, dC/dw on the edges), a Network with its weights."""
+    if isinstance(subject, Trace):
+        return diagram.svg(subject, values="backward", step=step)
+    return diagram.svg(subject)
+
+
+def render_solution(
+    subject: Network | Trace,
+    options: SolutionOptions | None = None,
+    *,
+    indent: int | None = None,
+    **changes: Any,
+) -> str:
+    """The worked solution of ``subject`` in ``options.format``: the whole output, a string.
+
+    Parameters
+    ----------
+    subject : a Network (solved for ``options.steps_to_run`` steps) or a Trace (shown as it is).
+    options : a SolutionOptions (default: its defaults), with ``changes`` applied by field
+        name: ``render_solution(net, format="markdown", steps=3)``.
+    indent : JSON only: indent by this many spaces (None: one line).
+    """
+    chosen = (options or SolutionOptions()).replace(**changes) if changes else (
+        options or SolutionOptions()
+    )
+    trace = solution_trace(subject, chosen)
+    fmt = output_format(chosen.format)
+    if fmt.document is None:
+        return json.dumps(trace.to_json(), indent=indent, allow_nan=False) + "\n"
+    doc = solution_document(trace, chosen)
+    picture = diagram_svg(trace, chosen.explained_step) if fmt.shows_diagram else None
+    return render_document(doc, fmt, picture)
+
+
+def render_derivative(derivative: Derivative, format: str = "text", *,
+                      indent: int | None = None) -> str:
+    """A ``chainrule diff`` result in ``format`` (text, markdown, latex, html or json)."""
+    fmt = output_format(format)
+    if fmt.document is None:
+        return json.dumps(derivative.to_json(), indent=indent) + "\n"
+    return render_document(derivative_document(derivative), fmt)
