@@ -13,7 +13,8 @@ times faster than NumPy (no per-call array overhead), and every number lands in 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from chainrule.core import checks, limits, mathtable
 from chainrule.core.errors import DivergedError, UsageError
@@ -21,10 +22,39 @@ from chainrule.core.network import Network
 from chainrule.core.trace import Layout, SampleTrace, Step, Trace
 
 
-class _Plan:
-    """The loops of one network, precomputed as index lists."""
+class Pass(NamedTuple):
+    """One sample's forward and backward pass; lists aligned with the plan's :class:`Layout`
+    (see :class:`~chainrule.core.trace.SampleTrace` for what each number is)."""
 
-    def __init__(self, net: Network, lay: Layout) -> None:
+    z: list[float]
+    a: list[float]
+    da_dz: list[float | None]
+    dC_da: list[float]
+    dC_dz: list[float]
+    cost: float
+    weight_gradients: list[float]
+    bias_gradients: list[float]
+
+
+class BatchPass(NamedTuple):
+    """Every sample's pass and the batch means of the cost and the gradients."""
+
+    passes: list[Pass]
+    cost: float
+    weight_gradients: list[float]
+    bias_gradients: list[float]
+
+
+class Plan:
+    """A network's loops, precomputed as index lists: what :func:`solve` runs, and the trainer
+    for tiny networks. Parameters are plain lists in the network's weight and bias order;
+    inputs and targets lists in its input and output order.
+    """
+
+    def __init__(self, network: Network, layout: Layout | None = None) -> None:
+        net = network
+        lay = layout if layout is not None else Layout(net)
+        self.layout = lay
         idx = lay.index
         order = [idx[n] for n in net.order]
         self.n = len(lay.unit_names)
@@ -46,92 +76,148 @@ class _Plan:
         functions = [u.function for u in net.units]
         self.value: list[Callable[[float, float], float]] = [f.value for f in functions]
         self.slope: list[Callable[[float, float, float], float]] = [f.slope for f in functions]
-        self.softmax = bool(self.outputs) and functions[self.outputs[0]].kind == "softmax"
         self.cost = mathtable.COSTS[net.cost]
-        self.softmax_units = set(self.outputs) if self.softmax else set()
-        self.fused_softmax_cce = self.softmax and net.cost == "categorical_cross_entropy"
+        out_functions = [functions[k] for k in self.outputs]
+        # softmax: one function of the whole output layer (its table entry's layer_value)
+        self.layer = out_functions[0] if out_functions and out_functions[0].kind == "softmax" \
+            else None
+        self.layer_units = output_set if self.layer is not None else set()
+        self.pair = mathtable.output_pair([f.name for f in out_functions], net.cost)
         self.weight_src = [idx[a] for a, _ in lay.weight_keys]
         self.weight_dst = [idx[b] for _, b in lay.weight_keys]
         self.bias_units = [idx[u] for u in lay.bias_units]
+        self.weight_trainable = [p.trainable for p in net.weights.values()]
+        self.bias_trainable = [p.trainable for p in net.biases.values()]
+        self.all_trainable = all(self.weight_trainable) and all(self.bias_trainable)
+        # the loops' steps, each unit's numbers gathered once (no lookups per sample)
+        self.forward_steps: list[
+            tuple[int, list[tuple[int, int]], int, Callable[[float, float], float] | None, float]
+        ] = [
+            (i, self.incoming[i], self.bias[i],
+             None if i in self.layer_units else self.value[i], self.param[i])
+            for i in self.forward
+        ]
+        self.output_slopes = [(k, self.slope[k], self.param[k]) for k in self.outputs]
+        self.backward_steps = [
+            (j, self.outgoing[j], self.slope[j], self.param[j]) for j in self.hidden_backward
+        ]
+        self.weight_ends = list(zip(self.weight_src, self.weight_dst, strict=True))
+        self.input_slots = list(enumerate(self.inputs))
+        self.output_slots = list(enumerate(self.outputs))
 
-    def run(
-        self,
-        lay: Layout,
-        inputs: dict[str, float],
-        targets: dict[str, float],
-        w: list[float],
-        b: list[float],
-    ) -> SampleTrace:
+    def backprop(
+        self, x: Sequence[float], y: Sequence[float], w: Sequence[float], b: Sequence[float]
+    ) -> Pass:
+        """Forward and backward pass of one sample (``x`` per input, ``y`` per output)."""
         n = self.n
         z = [0.0] * n
         a = [0.0] * n
         da_dz: list[float | None] = [None] * n
         dC_da = [0.0] * n
         dC_dz = [0.0] * n
-        names = lay.unit_names
-        for i in self.inputs:
-            a[i] = inputs[names[i]]
+        for j, i in self.input_slots:
+            a[i] = x[j]
         # Feed forward: z = sum of a * w (+ b), a = g(z).
-        for i in self.forward:
-            bi = self.bias[i]
+        for i, incoming, bi, g, p in self.forward_steps:
             s = 0.0
-            for src, wi in self.incoming[i]:
+            for src, wi in incoming:
                 s += a[src] * w[wi]
             if bi >= 0:
                 s += b[bi]
             z[i] = s
-            if i not in self.softmax_units:
-                a[i] = self.value[i](s, self.param[i])
+            if g is not None:
+                a[i] = g(s, p)
         outs = self.outputs
-        ys = [targets[names[k]] for k in outs]
-        n_out = len(outs)
-        cost_fn = self.cost
-        m = total = 0.0
-        if self.softmax:
-            m = max(z[k] for k in outs)
-            exps = [math.exp(z[k] - m) for k in outs]
-            total = sum(exps)
-            for k, e in zip(outs, exps, strict=True):
-                a[k] = e / total
-        # The cost and its derivative at the output.
-        if self.fused_softmax_cce:
-            log_total = m + math.log(total)
-            cost = -sum(y * (z[k] - log_total) for k, y in zip(outs, ys, strict=True) if y != 0.0)
+        layer = self.layer
+        if layer is not None:
+            assert layer.layer_value is not None
+            values = layer.layer_value([z[k] for k in outs])
+            for j, k in self.output_slots:
+                a[k] = values[j]
+        # The cost and its derivatives at the output.
+        pair = self.pair
+        if pair is not None:
+            z_out = [z[k] for k in outs]
+            a_out = [a[k] for k in outs]
+            cost = pair.cost_from_z(z_out, y)
+            d_a = pair.dC_da(z_out, a_out, y)
+            d_z = pair.dC_dz(a_out, y)
+            for j, k in self.output_slots:
+                dC_da[k] = d_a[j]
+                dC_dz[k] = d_z[j]
+            if layer is None:
+                for k, slope, p in self.output_slopes:
+                    da_dz[k] = slope(z[k], a[k], p)
         else:
+            term, cost_slope = self.cost.term, self.cost.slope
+            n_out = len(outs)
             cost = 0.0
-            for k, y in zip(outs, ys, strict=True):
-                cost += cost_fn.term(a[k], y, n_out)
-        for k, y in zip(outs, ys, strict=True):
-            dC_da[k] = cost_fn.slope(a[k], y, n_out)
-        if self.fused_softmax_cce:
-            sum_y = sum(ys)
-            for k, y in zip(outs, ys, strict=True):
-                dC_dz[k] = a[k] * sum_y - y
-        elif self.softmax:
-            weighted = sum(a[k] * dC_da[k] for k in outs)
-            for k in outs:
-                dC_dz[k] = a[k] * (dC_da[k] - weighted)
-        else:
-            for k in outs:
-                slope = self.slope[k](z[k], a[k], self.param[k])
-                da_dz[k] = slope
-                dC_dz[k] = slope * dC_da[k]
+            for j, k in self.output_slots:
+                ak, yk = a[k], y[j]
+                cost += term(ak, yk, n_out)
+                dC_da[k] = cost_slope(ak, yk, n_out)
+            if layer is not None:
+                assert layer.layer_backward is not None
+                dz_out = layer.layer_backward([a[k] for k in outs], [dC_da[k] for k in outs])
+                for j, k in self.output_slots:
+                    dC_dz[k] = dz_out[j]
+            else:
+                for k, slope, p in self.output_slopes:
+                    g_ = slope(z[k], a[k], p)
+                    da_dz[k] = g_
+                    dC_dz[k] = g_ * dC_da[k]
         # Back-propagate: each hidden unit reuses the later units' dC/dz.
-        for j in self.hidden_backward:
+        for j, outgoing, slope, p in self.backward_steps:
             s = 0.0
-            for dst, wi in self.outgoing[j]:
+            for dst, wi in outgoing:
                 s += w[wi] * dC_dz[dst]
             dC_da[j] = s
-            slope = self.slope[j](z[j], a[j], self.param[j])
-            da_dz[j] = slope
-            dC_dz[j] = slope * s
-        weight_gradients = [
-            a[s] * dC_dz[d] for s, d in zip(self.weight_src, self.weight_dst, strict=True)
-        ]
+            g_ = slope(z[j], a[j], p)
+            da_dz[j] = g_
+            dC_dz[j] = g_ * s
+        weight_gradients = [a[s_] * dC_dz[d] for s_, d in self.weight_ends]
         bias_gradients = [dC_dz[u] for u in self.bias_units]
-        return SampleTrace(
-            lay, inputs, targets, z, a, da_dz, dC_da, dC_dz, cost, weight_gradients, bias_gradients
-        )
+        return Pass(z, a, da_dz, dC_da, dC_dz, cost, weight_gradients, bias_gradients)
+
+    def batch(
+        self,
+        xs: Sequence[Sequence[float]],
+        ys: Sequence[Sequence[float]],
+        w: Sequence[float],
+        b: Sequence[float],
+    ) -> BatchPass:
+        """Every sample's pass, and the mean cost and mean gradients over them."""
+        if len(xs) == 1:
+            only = self.backprop(xs[0], ys[0], w, b)
+            return BatchPass([only], only.cost, only.weight_gradients, only.bias_gradients)
+        passes = [self.backprop(x, y, w, b) for x, y in zip(xs, ys, strict=True)]
+        m = len(passes)
+        cost = sum(p.cost for p in passes) / m
+        gw = [sum(col) / m for col in zip(*(p.weight_gradients for p in passes), strict=True)]
+        gb = [sum(col) / m for col in zip(*(p.bias_gradients for p in passes), strict=True)]
+        return BatchPass(passes, cost, gw, gb)
+
+    def update(
+        self,
+        w: Sequence[float],
+        b: Sequence[float],
+        gw: Sequence[float],
+        gb: Sequence[float],
+        r: float,
+    ) -> tuple[list[float], list[float]]:
+        """The handout's update, ``w_new = w_old - r dC/dw``, of every trainable parameter."""
+        if self.all_trainable:
+            return [wv - r * gw[i] for i, wv in enumerate(w)], [
+                bv - r * gb[i] for i, bv in enumerate(b)
+            ]
+        new_w = [
+            wv - r * g if t else wv
+            for wv, g, t in zip(w, gw, self.weight_trainable, strict=True)
+        ]
+        new_b = [
+            bv - r * g if t else bv for bv, g, t in zip(b, gb, self.bias_trainable, strict=True)
+        ]
+        return new_w, new_b
 
 
 def solve(
@@ -162,7 +248,8 @@ def solve(
     ------
     DivergedError
         if the cost or a parameter becomes infinite or NaN; its ``trace`` holds the steps
-        completed before, so the last finite weights are kept.
+        before the update that blew up, so that its final network is the last one whose cost
+        was finite (a file saved from it does not diverge at its first step).
     UsageError
         for a bad argument, or ``steps`` over the limit (checked before any work).
 
@@ -179,40 +266,32 @@ def solve(
         rate = checks.positive_number(learning_rate, "learning_rate")
         net = net.with_parameters(learning_rate=rate)
     check_steps(net, steps, max_steps)
-    lay = Layout(net)
-    plan = _Plan(net, lay)
+    plan = Plan(net)
+    lay = plan.layout
     r = net.learning_rate
     w = [p.value for p in net.weights.values()]
     b = [p.value for p in net.biases.values()]
-    w_train = [p.trainable for p in net.weights.values()]
-    b_train = [p.trainable for p in net.biases.values()]
-    samples = [(dict(s.inputs), dict(s.targets)) for s in net.samples]
-    n_samples = len(samples)
+    inputs = [dict(s.inputs) for s in net.samples]
+    targets = [dict(s.targets) for s in net.samples]
+    xs = [[s.inputs[n] for n in net.inputs] for s in net.samples]
+    ys = [[s.targets[n] for n in net.outputs] for s in net.samples]
     recorded: list[Step] = []
     for number in range(1, steps + 1):
-        passes = [plan.run(lay, x, y, w, b) for x, y in samples]
-        if n_samples == 1:
-            only = passes[0]
-            cost = only.cost
-            gw = only.weight_gradients
-            gb = only.bias_gradients
-        else:
-            cost = sum(p.cost for p in passes) / n_samples
-            gw = [
-                sum(col) / n_samples
-                for col in zip(*(p.weight_gradients for p in passes), strict=True)
-            ]
-            gb = [
-                sum(col) / n_samples
-                for col in zip(*(p.bias_gradients for p in passes), strict=True)
-            ]
-        if not math.isfinite(cost):
-            raise _diverged(net, recorded, number, f"the cost became {cost}")
-        new_w = [wv - r * g if t else wv for wv, g, t in zip(w, gw, w_train, strict=True)]
-        new_b = [bv - r * g if t else bv for bv, g, t in zip(b, gb, b_train, strict=True)]
+        result = plan.batch(xs, ys, w, b)
+        if not math.isfinite(result.cost):
+            # the weights of the last finite cost are before the update that led here
+            raise _diverged(net, recorded[:-1], number, f"the cost became {result.cost}")
+        new_w, new_b = plan.update(w, b, result.weight_gradients, result.bias_gradients, r)
         if not all(map(math.isfinite, new_w)) or not all(map(math.isfinite, new_b)):
             raise _diverged(net, recorded, number, "a weight became infinite or NaN in the update")
-        recorded.append(Step(lay, number, passes, cost, gw, gb, w, b, new_w, new_b))
+        passes = [
+            SampleTrace(lay, x, y, *p)
+            for x, y, p in zip(inputs, targets, result.passes, strict=True)
+        ]
+        recorded.append(
+            Step(lay, number, passes, result.cost, result.weight_gradients,
+                 result.bias_gradients, w, b, new_w, new_b)
+        )
         w, b = new_w, new_b
     return Trace(net, recorded)
 
@@ -256,7 +335,7 @@ def check_steps(net: Network, steps: int, max_steps: int | None = None, *,
 
 def _diverged(net: Network, recorded: list[Step], number: int, what: str) -> DivergedError:
     r = net.learning_rate
-    if not recorded and what.startswith("the cost"):
+    if number == 1 and what.startswith("the cost"):
         return DivergedError(
             f"{what} at step {number}, before any update, so the learning rate is not the "
             "cause: the network's weights, inputs or targets give an infinite cost "

@@ -5,12 +5,19 @@ NumPy arrays (the vectorized trainer), and the formula as plain text and as LaTe
 renderers. Formulas are :class:`string.Template` strings over ``$z``, ``$a`` (the unit's
 activation), ``$p`` (the activation's parameter, e.g. the leaky-ReLU slope), ``$y`` (a target)
 and ``$K`` (the number of output units). A new activation or cost is one new entry here.
+
+Three tables: :data:`ACTIVATIONS` (softmax among them, a whole-layer activation with its own
+backward rule), :data:`COSTS`, and :data:`OUTPUT_PAIRS`: an output activation with the cost
+whose derivative cancels its slope (softmax with categorical cross entropy, sigmoid with binary
+cross entropy). For those, ``dC/dz`` is computed directly (``a sum(y) - y``, ``a - y``) and the
+cost from ``z`` (log-sum-exp, softplus), which stays exact where ``a`` rounds to 0 or 1.
+The scalar engine, the array trainer and the worked solution all read these entries.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from string import Template
 
@@ -47,13 +54,35 @@ class Activation:
     """``elementwise``, ``input`` (no function: the sample's value) or ``softmax`` (whole layer)."""
     sympy: str = ""
     """g(z) in sympy syntax, a template over $z and $p (for closed-form gradients); "" if none."""
+    layer_value: Callable[[Sequence[float]], list[float]] | None = None
+    """For a whole-layer activation (softmax): every unit's a from the layer's z, one sample."""
+    layer_backward: Callable[[Sequence[float], Sequence[float]], list[float]] | None = None
+    """For a whole-layer activation: every unit's dC/dz from the layer's a and dC/da."""
+    layer_backward_array: Callable[[Array, Array, Array], None] | None = None
+    """The same for rows of samples: ``(a, dC_da, out)``, writes dC/dz into ``out``."""
+    backward_formula: str = ""
+    """dC/dz of a unit of a whole-layer activation, a template over $a, $dC_da (the unit's)."""
+    backward_latex: str = ""
 
 
-def _sigmoid(z: float) -> float:
+def _exp(x: float) -> float:
+    """e^x, infinite where it overflows (``math.exp`` raises there)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _sigmoid(z: float, _p: float = 0.0) -> float:
     if z >= 0.0:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
+
+
+def _sigmoid_slope(z: float, a: float, _p: float) -> float:
+    # a (1 - a), with 1 - a = a e^-z for z >= 0 (1 - a itself rounds to 0 there)
+    return a * (1.0 - a) if z < 0.0 else a * a * math.exp(-z)
 
 
 def _sigmoid_array(z: Array, _p: float) -> Array:
@@ -62,11 +91,42 @@ def _sigmoid_array(z: Array, _p: float) -> Array:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _sigmoid_slope_array(z: Array, a: Array, _p: float) -> Array:
+    out: Array = np.where(z < 0.0, a * (1.0 - a), a * a * np.exp(-np.abs(z)))
+    return out
+
+
+def _softmax(z: Sequence[float]) -> list[float]:
+    """Softmax of one sample's outputs, shifted by the maximum (no overflow)."""
+    m = max(z)
+    exps = [math.exp(v - m) for v in z]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def log_sum_exp(z: Sequence[float]) -> float:
+    """``ln sum_j e^(z_j)``, shifted by the maximum (no overflow): softmax's log-normalizer."""
+    m = max(z)
+    return m + math.log(sum(math.exp(v - m) for v in z))
+
+
 def _softmax_array(z: Array, _p: float) -> Array:
     """Row-wise softmax over the last axis, shifted by the row maximum (no overflow)."""
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     out: Array = e / e.sum(axis=-1, keepdims=True)
     return out
+
+
+def _softmax_backward(a: Sequence[float], dC_da: Sequence[float]) -> list[float]:
+    # dC/dz_k = sum_j dC/da_j da_j/dz_k with da_j/dz_k = a_j (1[j = k] - a_k)
+    weighted = sum(ak * dk for ak, dk in zip(a, dC_da, strict=True))
+    return [ak * (dk - weighted) for ak, dk in zip(a, dC_da, strict=True)]
+
+
+def _softmax_backward_array(a: Array, dC_da: Array, out: Array) -> None:
+    weighted = (a * dC_da).sum(axis=1, keepdims=True)
+    np.subtract(dC_da, weighted, out=out)
+    out *= a
 
 
 def _not_elementwise(*_args: float) -> float:
@@ -132,10 +192,10 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation(
             "sigmoid",
-            value=lambda z, p: _sigmoid(z),
-            slope=lambda z, a, p: a * (1.0 - a),
+            value=_sigmoid,
+            slope=_sigmoid_slope,
             value_array=_sigmoid_array,
-            slope_array=lambda z, a, p: a * (1.0 - a),
+            slope_array=_sigmoid_slope_array,
             formula="1 / (1 + e^(-$z))",
             formula_latex=r"\frac{1}{1 + e^{-$z}}",
             sympy="1/(1 + exp(-($z)))",
@@ -162,9 +222,14 @@ ACTIVATIONS: dict[str, Activation] = {
             slope_array=_not_elementwise_array,
             formula="e^($z) / sum_j e^(z_j)",
             formula_latex=r"\frac{e^{$z}}{\sum_{j} e^{z_j}}",
-            slope_formula="",
-            slope_latex="",
+            slope_formula="da_j/d$z = a_j (1[j = k] - $a)",
+            slope_latex=r"\frac{\partial a_j}{\partial $z} = a_j\,(\delta_{jk} - $a)",
             kind="softmax",
+            layer_value=_softmax,
+            layer_backward=_softmax_backward,
+            layer_backward_array=_softmax_backward_array,
+            backward_formula="$a ($dC_da - sum_j a_j dC/da_j)",
+            backward_latex=r"$a\left($dC_da - \sum_j a_j \frac{\partial C}{\partial a_j}\right)",
         ),
     ]
 }
@@ -253,7 +318,7 @@ COSTS: dict[str, Cost] = {
     for c in [
         Cost(
             "squared_error",
-            term=lambda a, y, k: (a - y) ** 2,
+            term=lambda a, y, k: (a - y) * (a - y),
             slope=lambda a, y, k: 2.0 * (a - y),
             value_array=lambda a, y: ((a - y) ** 2).sum(axis=-1),
             slope_array=lambda a, y: 2.0 * (a - y),
@@ -267,7 +332,7 @@ COSTS: dict[str, Cost] = {
         ),
         Cost(
             "half_squared_error",
-            term=lambda a, y, k: 0.5 * (a - y) ** 2,
+            term=lambda a, y, k: 0.5 * ((a - y) * (a - y)),
             slope=lambda a, y, k: a - y,
             value_array=lambda a, y: 0.5 * ((a - y) ** 2).sum(axis=-1),
             slope_array=lambda a, y: a - y,
@@ -281,7 +346,7 @@ COSTS: dict[str, Cost] = {
         ),
         Cost(
             "mean_squared_error",
-            term=lambda a, y, k: (a - y) ** 2 / k,
+            term=lambda a, y, k: (a - y) * (a - y) / k,
             slope=lambda a, y, k: 2.0 * (a - y) / k,
             value_array=lambda a, y: ((a - y) ** 2).mean(axis=-1),
             slope_array=lambda a, y: 2.0 * (a - y) / a.shape[-1],
@@ -327,6 +392,198 @@ COSTS: dict[str, Cost] = {
         ),
     ]
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Output pairs: an output activation with the cost that cancels its slope
+
+
+@dataclass(frozen=True)
+class OutputPair:
+    """An output activation and a cost whose chain ``da/dz · dC/da`` simplifies.
+
+    Softmax with categorical cross entropy gives ``dC/dz_k = a_k sum_j y_j - y_k``; sigmoid with
+    binary cross entropy ``dC/dz_k = a_k - y_k``: the ``1/a`` of the cost's derivative cancels,
+    and with it the overflow where ``a`` rounds to 0 or 1. The cost is computed from ``z``
+    (log-sum-exp, softplus), exact there too. Functions for one sample take the output units'
+    lists (network output order); the array versions take rows of samples.
+    """
+
+    name: str
+    activation: str
+    cost: str
+    cost_from_z: Callable[[Sequence[float], Sequence[float]], float]
+    """C of one sample from the outputs' z and the targets y."""
+    dC_dz: Callable[[Sequence[float], Sequence[float]], list[float]]
+    """Every output's dC/dz from the outputs' a and the targets y."""
+    dC_da: Callable[[Sequence[float], Sequence[float], Sequence[float]], list[float]]
+    """Every output's dC/da from (z, a, y), computed from z where that is exact (-1/a, not 0)."""
+    forward_array: Callable[[Array, Array], tuple[Array, Array | None]]
+    """``(z, buffer) -> (a, aux)``: the activations of rows of z and what the cost needs again
+    (softmax: each row's ``ln sum_j e^(z_j)``; sigmoid: None). ``buffer`` is scratch of z's
+    shape."""
+    cost_sum_array: Callable[[Array, Array, Array | None, Array | None], float]
+    """``(z, y, aux, sum_y) -> the sum of the rows' costs``; ``sum_y`` is each row's sum of
+    targets, or None where every row's is 1."""
+    dC_dz_array: Callable[[Array, Array, Array | None, Array], None]
+    """``(a, y, sum_y, out)``: writes every row's dC/dz into ``out``."""
+    cost_formula: str
+    """One output's term of C from z, a template over $z, $y and $lse (ln sum_j e^(z_j))."""
+    cost_latex: str
+    dC_dz_formula: str
+    """dC/dz of one output, a template over $a, $y and $sum_y (the sum of the targets)."""
+    dC_dz_latex: str
+    note: str
+    """Why the chain simplifies, one line."""
+    lse_formula: str = ""
+    """$lse written out, when the cost formula uses it."""
+    lse_latex: str = ""
+    log_normalizer: Callable[[Sequence[float]], float] | None = None
+    """The number $lse stands for, from the outputs' z (None when the formula has no $lse)."""
+
+
+def _softplus(z: float) -> float:
+    """ln(1 + e^z) without overflow."""
+    return (z if z > 0.0 else 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def _cce_from_z(z: Sequence[float], y: Sequence[float]) -> float:
+    # -sum_k y_k ln a_k with ln a_k = z_k - ln sum_j e^(z_j)
+    lse = log_sum_exp(z)
+    return -sum(yk * (zk - lse) for zk, yk in zip(z, y, strict=True) if yk != 0.0)
+
+
+def _cce_dC_dz(a: Sequence[float], y: Sequence[float]) -> list[float]:
+    sum_y = sum(y)
+    return [ak * sum_y - yk for ak, yk in zip(a, y, strict=True)]
+
+
+def _cce_dC_da(z: Sequence[float], a: Sequence[float], y: Sequence[float]) -> list[float]:
+    # -y_k / a_k with 1 / a_k = e^(ln sum_j e^(z_j) - z_k)
+    lse = log_sum_exp(z)
+    return [0.0 if yk == 0.0 else -yk * _exp(lse - zk) for zk, yk in zip(z, y, strict=True)]
+
+
+def _softmax_lse_array(z: Array, e: Array) -> tuple[Array, Array | None]:
+    m = np.maximum.reduce(z, axis=1, keepdims=True)
+    np.subtract(z, m, out=e)
+    np.exp(e, out=e)
+    total = np.add.reduce(e, axis=1, keepdims=True)
+    a: Array = e / total
+    lse = np.log(total, out=total)
+    lse += m
+    return a, lse
+
+
+def _cce_cost_sum_array(z: Array, y: Array, lse: Array | None, sum_y: Array | None) -> float:
+    # sum_k y_k (lse - z_k) over the rows
+    assert lse is not None
+    if sum_y is None:
+        return float(np.add.reduce(lse, axis=None)) - float(np.vdot(y, z))
+    return float(np.vdot(sum_y, lse)) - float(np.vdot(y, z))
+
+
+def _cce_dC_dz_array(a: Array, y: Array, sum_y: Array | None, out: Array) -> None:
+    if sum_y is None:
+        np.subtract(a, y, out=out)
+    else:
+        np.multiply(a, sum_y, out=out)
+        out -= y
+
+
+def _bce_from_z(z: Sequence[float], y: Sequence[float]) -> float:
+    # -[y ln a + (1 - y) ln(1 - a)] = y softplus(-z) + (1 - y) softplus(z)
+    c = 0.0
+    for zk, yk in zip(z, y, strict=True):
+        if yk != 0.0:
+            c += yk * _softplus(-zk)
+        if yk != 1.0:
+            c += (1.0 - yk) * _softplus(zk)
+    return c
+
+
+def _bce_dC_dz(a: Sequence[float], y: Sequence[float]) -> list[float]:
+    return [ak - yk for ak, yk in zip(a, y, strict=True)]
+
+
+def _bce_dC_da(z: Sequence[float], a: Sequence[float], y: Sequence[float]) -> list[float]:
+    # -y/a + (1 - y)/(1 - a) with 1/a = 1 + e^-z and 1/(1 - a) = 1 + e^z
+    out = []
+    for zk, yk in zip(z, y, strict=True):
+        d = 0.0
+        if yk != 0.0:
+            d -= yk * (1.0 + _exp(-zk))
+        if yk != 1.0:
+            d += (1.0 - yk) * (1.0 + _exp(zk))
+        out.append(d)
+    return out
+
+
+def _sigmoid_pair_array(z: Array, _buffer: Array) -> tuple[Array, Array | None]:
+    return _sigmoid_array(z, 0.0), None
+
+
+def _bce_cost_sum_array(z: Array, y: Array, _aux: Array | None, _sum_y: Array | None) -> float:
+    # softplus(z) - y z, summed over the rows
+    softplus = np.log1p(np.exp(-np.abs(z)))
+    softplus += np.maximum(z, 0.0)
+    return float(softplus.sum()) - float(np.vdot(y, z))
+
+
+def _bce_dC_dz_array(a: Array, y: Array, _sum_y: Array | None, out: Array) -> None:
+    np.subtract(a, y, out=out)
+
+
+OUTPUT_PAIRS: dict[tuple[str, str], OutputPair] = {
+    (p.activation, p.cost): p
+    for p in [
+        OutputPair(
+            "softmax_cce",
+            "softmax",
+            "categorical_cross_entropy",
+            cost_from_z=_cce_from_z,
+            dC_dz=_cce_dC_dz,
+            dC_da=_cce_dC_da,
+            forward_array=_softmax_lse_array,
+            cost_sum_array=_cce_cost_sum_array,
+            dC_dz_array=_cce_dC_dz_array,
+            cost_formula="$y ($lse - $z)",
+            cost_latex=r"$y\left($lse - $z\right)",
+            dC_dz_formula="$a · $sum_y - $y",
+            dC_dz_latex=r"$a \cdot $sum_y - $y",
+            note="softmax with categorical cross entropy: the 1/a of dC/da cancels",
+            lse_formula="ln sum_j e^(z_j)",
+            lse_latex=r"\ln \sum_j e^{z_j}",
+            log_normalizer=log_sum_exp,
+        ),
+        OutputPair(
+            "sigmoid_bce",
+            "sigmoid",
+            "binary_cross_entropy",
+            cost_from_z=_bce_from_z,
+            dC_dz=_bce_dC_dz,
+            dC_da=_bce_dC_da,
+            forward_array=_sigmoid_pair_array,
+            cost_sum_array=_bce_cost_sum_array,
+            dC_dz_array=_bce_dC_dz_array,
+            cost_formula="ln(1 + e^($z)) - $y · $z",
+            cost_latex=r"\ln\left(1 + e^{$z}\right) - $y \cdot $z",
+            dC_dz_formula="$a - $y",
+            dC_dz_latex="$a - $y",
+            note="sigmoid with binary cross entropy: a (1 - a) cancels the cost's denominator",
+        ),
+    ]
+}
+
+
+def output_pair(output_activations: Sequence[str], cost: str) -> OutputPair | None:
+    """The pair that every output unit (their activations given) forms with ``cost``, if any."""
+    if not output_activations:
+        return None
+    first = output_activations[0]
+    if any(act != first for act in output_activations):
+        return None
+    return OUTPUT_PAIRS.get((first, cost))
 
 
 def fill(template: str, **symbols: str) -> str:

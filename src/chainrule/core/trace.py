@@ -10,6 +10,7 @@ order) for speed; the accessor methods give them by name.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -137,6 +138,8 @@ class SampleTrace:
         return shown(self, "markdown")
 
     def to_json(self) -> dict[str, Any]:
+        """This sample's part of the JSON; a number that is not finite (dC/da of a cross entropy
+        where a is 0 or 1, say) is None, so the JSON is always valid."""
         lay = self.layout
         units: dict[str, Any] = {}
         for name in lay.unit_names:
@@ -144,19 +147,31 @@ class SampleTrace:
             if lay.is_input[i]:
                 units[name] = {"layer": lay.layers[i], "a": self.a[i]}
                 continue
-            entry: dict[str, Any] = {"layer": lay.layers[i], "z": self.z[i], "a": self.a[i]}
-            if self.da_dz[i] is not None:
-                entry["da_dz"] = self.da_dz[i]
-            entry["dC_da"] = self.dC_da[i]
-            entry["dC_dz"] = self.dC_dz[i]
+            entry: dict[str, Any] = {
+                "layer": lay.layers[i], "z": _number(self.z[i]), "a": _number(self.a[i])
+            }
+            da_dz = self.da_dz[i]
+            if da_dz is not None:
+                entry["da_dz"] = _number(da_dz)
+            entry["dC_da"] = _number(self.dC_da[i])
+            entry["dC_dz"] = _number(self.dC_dz[i])
             units[name] = entry
+        gradients: dict[str, dict[str, Any]] = self.gradients()
+        if not all(map(math.isfinite, self.weight_gradients + self.bias_gradients)):
+            gradients = {group: {k: _number(v) for k, v in values.items()}
+                         for group, values in gradients.items()}
         return {
             "inputs": dict(self.inputs),
             "targets": dict(self.targets),
             "units": units,
-            "cost": self.cost,
-            "gradients": self.gradients(),
+            "cost": _number(self.cost),
+            "gradients": gradients,
         }
+
+
+def _number(x: float) -> float | None:
+    """A JSON number: None for infinity and NaN (which JSON cannot hold)."""
+    return x if math.isfinite(x) else None
 
 
 @dataclass(frozen=True, slots=True)

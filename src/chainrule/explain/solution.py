@@ -96,6 +96,11 @@ class Explainer:
         self.n = notation
         self.num = Numbers(decimals)
         self.cost = mathtable.COSTS[self.net.cost]
+        functions = [self.net.unit[k].function for k in self.net.outputs]
+        self.pair = mathtable.output_pair([f.name for f in functions], self.net.cost)
+        """The output activation and cost as one entry of the math table, if they form one."""
+        self.layer = functions[0] if functions and functions[0].kind == "softmax" else None
+        """The whole-layer output activation (softmax), if the outputs have one."""
         self.labels: dict[tuple[str, str], str] = {}
 
     # -- pieces ----------------------------------------------------------------------------
@@ -194,11 +199,9 @@ class Explainer:
 
     def cost_lines(self, s: SampleTrace, lhs: Math) -> Equation:
         n, num, c = self.n, self.num, self.cost
-        k_count = Math(str(len(self.net.outputs)), str(len(self.net.outputs)))
-        sym = [
-            _fill(c.formula, c.formula_latex, a=n.a(k), y=n.y(k), K=k_count)
-            for k in self.net.outputs
-        ]
+        outputs = self.net.outputs
+        k_count = Math(str(len(outputs)), str(len(outputs)))
+        sym = [_fill(c.formula, c.formula_latex, a=n.a(k), y=n.y(k), K=k_count) for k in outputs]
         nums = [
             _fill(
                 c.formula,
@@ -207,12 +210,30 @@ class Explainer:
                 y=num.factor(s.targets[k]),
                 K=k_count,
             )
-            for k in self.net.outputs
+            for k in outputs
         ]
         plus = Math(" + ", " + ")
-        return Equation(
-            lhs, (_join(sym, plus), _join(nums, plus), num.math(s.cost)), (self.net.cost,)
-        )
+        forms = [_join(sym, plus), _join(nums, plus)]
+        note: Prose = (self.net.cost,)
+        pair = self.pair
+        if pair is not None:
+            # the engine computes C from z (log-sum-exp, softplus): the table's formula for it
+            z = [s.z[s.layout.index[k]] for k in outputs]
+            lse = Math(pair.lse_formula, pair.lse_latex)
+            lse_value = (
+                num.factor(pair.log_normalizer(z)) if pair.log_normalizer is not None else lse
+            )
+            forms.append(_join([
+                _fill(pair.cost_formula, pair.cost_latex, z=n.z(k), y=n.y(k), lse=lse)
+                for k in outputs
+            ], plus))
+            forms.append(_join([
+                _fill(pair.cost_formula, pair.cost_latex, z=num.factor(zk),
+                      y=num.factor(s.targets[k]), lse=lse_value)
+                for k, zk in zip(outputs, z, strict=True)
+            ], plus))
+            note = (f"{self.net.cost}, computed from z (exact where a rounds to 0 or 1)",)
+        return Equation(lhs, (*forms, num.math(s.cost)), note)
 
     def backward(self, s: SampleTrace, weights: Sequence[float], prefix: str) -> list[Equation]:
         net, n, num, c = self.net, self.n, self.num, self.cost
@@ -226,7 +247,6 @@ class Explainer:
             count += 1
             return f"{prefix}.{count}"
 
-        softmax = bool(net.outputs) and net.unit[net.outputs[0]].activation == "softmax"
         for layer in reversed(net.layers):
             for name in layer:
                 u = s.unit(name)
@@ -276,21 +296,11 @@ class Explainer:
                         )
                     )
                 self.labels[(name, "da")] = f"{prefix}.{count}"
-                if softmax and name in net.outputs:
-                    forms = [
-                        Math(
-                            f"a_{name} (dC/da_{name} - sum_j a_j dC/da_j)",
-                            rf"{n.a(name).latex}\left({d_a.latex} - "
-                            r"\sum_j a_j \frac{\partial C}{\partial a_j}\right)",
-                        )
-                    ]
-                    if net.cost == "categorical_cross_entropy":
-                        forms.append(
-                            Math(
-                                f"a_{name} sum_j y_j - y_{name}",
-                                rf"{n.a(name).latex} \sum_j y_j - {n.y(name).latex}",
-                            )
-                        )
+                if self.layer is not None and name in net.outputs:
+                    whole = self.layer
+                    forms = [_fill(whole.backward_formula, whole.backward_latex, a=n.a(name),
+                                   dC_da=d_a)]
+                    forms += self._pair_lines(s, name)
                     forms.append(num.math(u.dC_dz))
                     out.append(Equation(d_z, tuple(forms), ("through the whole softmax",), label()))
                 else:
@@ -323,20 +333,35 @@ class Explainer:
                             f": no gradient flows to the weights into {name}",
                         )
                     out.append(Equation(slope, tuple(forms), note, label()))
-                    out.append(
-                        Equation(
-                            d_z,
-                            (
-                                slope + DOT + d_a,
-                                num.factor(u.da_dz) + DOT + num.factor(u.dC_da),
-                                num.math(u.dC_dz),
-                            ),
-                            (),
-                            label(),
-                        )
-                    )
+                    pair_lines = self._pair_lines(s, name) if name in net.outputs else []
+                    if pair_lines and self.pair is not None:
+                        # the chain simplifies: the table's dC/dz of the pair, exact
+                        forms = [slope + DOT + d_a, *pair_lines, num.math(u.dC_dz)]
+                        note = (self.pair.note,)
+                    else:
+                        forms = [
+                            slope + DOT + d_a,
+                            num.factor(u.da_dz) + DOT + num.factor(u.dC_da),
+                            num.math(u.dC_dz),
+                        ]
+                        note = ()
+                    out.append(Equation(d_z, tuple(forms), note, label()))
                 self.labels[(name, "dz")] = f"{prefix}.{count}"
         return out
+
+    def _pair_lines(self, s: SampleTrace, name: str) -> list[Math]:
+        """An output's dC/dz by its pair's formula, in symbols and in numbers (none if no pair)."""
+        pair = self.pair
+        if pair is None:
+            return []
+        n, num = self.n, self.num
+        sum_y = sum(s.targets.values())
+        return [
+            _fill(pair.dC_dz_formula, pair.dC_dz_latex, a=n.a(name), y=n.y(name),
+                  sum_y=Math("sum_j y_j", r"\sum_j y_j")),
+            _fill(pair.dC_dz_formula, pair.dC_dz_latex, a=num.factor(s.a[s.layout.index[name]]),
+                  y=num.factor(s.targets[name]), sum_y=num.factor(sum_y)),
+        ]
 
     def gradient_lines(self, step: Step, keys: Sequence[WeightKey]) -> list[Equation]:
         net, n, num = self.net, self.n, self.num

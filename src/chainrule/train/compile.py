@@ -70,7 +70,8 @@ class Structure:
     bias_units: tuple[str, ...]
     cost: mathtable.Cost
     softmax: bool
-    output_activation: str
+    pair: mathtable.OutputPair | None
+    """The output activation and cost as one entry of the math table, when they form one."""
 
     @property
     def n_inputs(self) -> int:
@@ -197,12 +198,18 @@ def _compile(net: Network) -> tuple[Structure, list[Array]]:
         groups.append(
             Group(tuple(names), tuple(blocks), bias_cols, bias_index, bias_mask, segments)
         )
-    out_act = net.unit[net.outputs[0]].activation
     structure = Structure(
         tuple(groups), parameter_keys(net.weights), parameter_keys(net.biases),
-        mathtable.COSTS[net.cost], out_act == "softmax", out_act,
+        mathtable.COSTS[net.cost], *_output_kind(net),
     )
     return structure, params + bias_params
+
+
+def _output_kind(net: Network) -> tuple[bool, mathtable.OutputPair | None]:
+    """Whether the outputs are softmax, and the pair they form with the cost (if any)."""
+    functions = [net.unit[o].function for o in net.outputs]
+    pair = mathtable.output_pair([f.name for f in functions], net.cost)
+    return functions[0].kind == "softmax", pair
 
 
 def network_from_params(
@@ -308,8 +315,7 @@ def register_layered(network: Network, weights: Sequence[Array], biases: Sequenc
                 bias_params.append(np.array(b, dtype=np.float64))
         segments = _segments(network, layer) if g > 0 else ()
         groups.append(Group(tuple(layer), blocks, bias_cols, bias_index, None, segments))
-    out_act = network.unit[units_by_layer[-1][0]].activation
     structure = Structure(tuple(groups), parameter_keys(network.weights),
-                           parameter_keys(network.biases), mathtable.COSTS[network.cost],
-                           out_act == "softmax", out_act)
+                          parameter_keys(network.biases), mathtable.COSTS[network.cost],
+                          *_output_kind(network))
     _COMPILED[network] = (structure, [np.array(w, dtype=np.float64) for w in weights] + bias_params)

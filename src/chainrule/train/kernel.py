@@ -6,17 +6,15 @@ For each group ``g`` of a :class:`~chainrule.train.compile.Structure`::
     dC/dz_g = dC/da_g * g'(z_g)                                                    (backward)
     dC/dW_src,g = a_src.T @ dC/dz_g       dC/da_src += dC/dz_g @ W_src,g.T         (the reuse)
 
-Every activation and cost comes from :mod:`chainrule.core.mathtable`; the only numerics written
-here are the two fused output layers noted in that table's spirit: softmax with categorical
-cross entropy (``dC/dz = a sum(y) - y``, the cost through log-sum-exp) and sigmoid with binary
-cross entropy (``dC/dz = a - y``, the cost as ``softplus(z) - y z``), which are the same
-derivatives without the overflow of ``1/a``.
+Every activation, cost and output pair (softmax with categorical cross entropy, sigmoid with
+binary cross entropy: ``dC/dz`` directly, the cost from ``z``) comes from
+:mod:`chainrule.core.mathtable`; this module only moves arrays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +26,49 @@ Array = NDArray[Any]
 
 # ---------------------------------------------------------------------------------------------
 # The array kernel: forward and backward for a batch
+
+Segments = Sequence[tuple[int, int, mathtable.Activation, float]]
+
+
+class _ForwardStep(NamedTuple):
+    """What the forward pass does for one group."""
+
+    group: int
+    z: Array
+    """The group's z buffer, (capacity, size)."""
+    blocks: list[tuple[int, Array]]
+    """(source group, weight matrix) of each block into the group."""
+    bias: Array | None
+    value: Callable[[Array, float], Array] | None
+    """The group's one activation (elementwise, or softmax over rows); None: see below."""
+    parameter: float
+    pair: mathtable.OutputPair | None
+    """The output pair's forward (activations and what its cost needs again), if any."""
+    segments: Segments
+    """Runs of units with one activation each, used when neither of the above is set."""
+
+
+class _GradientBlock(NamedTuple):
+    src: int
+    w: Array
+    grad: Array
+    dA: Array | None
+    """The source group's dC/da buffer (None for the inputs: no gradient goes there)."""
+
+
+class _BackwardStep(NamedTuple):
+    """What the backward pass does for one group (hidden groups: dC/dz from dC/da first)."""
+
+    group: int
+    dA: Array
+    z: Array
+    slope: Callable[[Array, Array, float], Array] | None
+    """The group's one activation's slope; None for identity or several segments."""
+    parameter: float
+    segments: Segments | None
+    """The runs of activations when there are several, else None."""
+    blocks: list[_GradientBlock]
+    bias_grad: Array | None
 
 
 class Kernel:
@@ -69,15 +110,11 @@ class Kernel:
             if gb is not None and g.bias_mask is not None
         ]
         out = groups[-1]
-        name = structure.cost.name
-        self.fused = (
-            "softmax_cce" if structure.softmax and name == "categorical_cross_entropy"
-            else "sigmoid_bce" if structure.output_activation == "sigmoid"
-            and name == "binary_cross_entropy" else None
-        )
+        self.pair = structure.pair
+        self.layer = mathtable.ACTIVATIONS["softmax"] if structure.softmax else None
         self.out_segments = out.segments
         self.e = np.empty((capacity, out.size), dtype)
-        self.lse: Array = self.e
+        self.aux: Array | None = None
         self.filled = [False] * len(groups)
         self._plans()
 
@@ -85,31 +122,30 @@ class Kernel:
         """Per group, what forward and backward loop over (no lookups in the hot loop)."""
         groups = self.s.groups
         last = len(groups) - 1
-        self.forward_plan: list[tuple[int, Array, list[tuple[int, Array]], Array | None, int,
-                                      Any, float]] = []
-        fn: Any
-        self.backward_plan: list[tuple[int, Array, Array, Any, float, bool,
-                                       list[tuple[int, Array, Array, Array | None]],
-                                       Array | None]] = []
+        self.forward_plan: list[_ForwardStep] = []
+        self.backward_plan: list[_BackwardStep] = []
         for g in range(1, len(groups)):
             segments = groups[g].segments
-            if g == last and self.fused == "softmax_cce":
-                kind, fn, p = _FUSED_SOFTMAX, None, 0.0
-            elif g == last and self.s.softmax:
-                kind, fn, p = _SOFTMAX, mathtable.ACTIVATIONS["softmax"].value_array, 0.0
-            elif len(segments) == 1:
-                kind, fn, p = _ONE, segments[0][2].value_array, segments[0][3]
-            else:
-                kind, fn, p = _SEGMENTS, segments, 0.0
-            self.forward_plan.append((g, self.z[g], self.weights[g], self.biases[g], kind, fn, p))
             one = len(segments) == 1
+            value: Callable[[Array, float], Array] | None = None
+            pair = self.pair if g == last else None
+            if pair is None and g == last and self.layer is not None:
+                value = self.layer.value_array
+            elif pair is None and one:
+                value = segments[0][2].value_array
+            self.forward_plan.append(_ForwardStep(
+                g, self.z[g], self.weights[g], self.biases[g], value,
+                segments[0][3] if one else 0.0, pair, segments,
+            ))
             identity = one and segments[0][2].name == "identity"
-            slope: Any = segments[0][2].slope_array if one else segments
-            grad_blocks = [(blk.src, w, gw, self.dA[blk.src] if blk.src else None)
-                           for blk, w, gw in self.grad_blocks[g]]
-            self.backward_plan.append((g, self.dA[g], self.z[g], None if identity else slope,
-                                       segments[0][3] if one else 0.0, one, grad_blocks,
-                                       self.grad_biases[g]))
+            blocks = [_GradientBlock(blk.src, w, gw, self.dA[blk.src] if blk.src else None)
+                      for blk, w, gw in self.grad_blocks[g]]
+            self.backward_plan.append(_BackwardStep(
+                g, self.dA[g], self.z[g],
+                segments[0][2].slope_array if one and not identity else None,
+                segments[0][3] if one else 0.0, None if one else segments, blocks,
+                self.grad_biases[g],
+            ))
         self.backward_plan.reverse()
 
     def forward(self, x: Array) -> Array:
@@ -118,7 +154,7 @@ class Kernel:
         a = self.a
         a[0] = x
         out = x
-        for g, z_buf, blocks, b, kind, fn, p in self.forward_plan:
+        for g, z_buf, blocks, b, value, p, pair, segments in self.forward_plan:
             z = z_buf[:n]
             first = True
             for src, w in blocks:
@@ -129,59 +165,37 @@ class Kernel:
                     z += a[src] @ w
             if b is not None:
                 z += b
-            if kind == _ONE:
-                out = fn(z, p)
-            elif kind == _FUSED_SOFTMAX:
-                # softmax through log-sum-exp, keeping lse = m + ln sum exp(z - m) for the cost
-                m = np.maximum.reduce(z, axis=1, keepdims=True)
-                e = np.subtract(z, m, out=self.e[:n])
-                np.exp(e, out=e)
-                total = np.add.reduce(e, axis=1, keepdims=True)
-                out = e / total
-                lse = np.log(total, out=total)
-                lse += m
-                self.lse = lse
-            elif kind == _SOFTMAX:
-                out = fn(z, p)
+            if value is not None:
+                out = value(z, p)
+            elif pair is not None:
+                out, self.aux = pair.forward_array(z, self.e[:n])
             else:
-                out = _apply(fn, z)
+                out = _apply(segments, z)
             a[g] = out
         return out
 
     def backward(self, y: Array, sum_y: Array | None) -> float:
         """Mean cost of the batch whose forward pass was the last one, and its mean gradients
-        (in ``self.grads``, masked: 0 for absent and frozen parameters)."""
+        (in ``self.grads``, masked: 0 for absent and frozen parameters). ``sum_y``: each row's
+        sum of targets for softmax with categorical cross entropy, None where all are 1."""
         groups = self.s.groups
         last = len(groups) - 1
         a_out = self.a[last]
         n = a_out.shape[0]
         z_out = self.z[last][:n]
-        cost_entry = self.s.cost
         dz = self.dA[last][:n]
         cost: float
-        if self.fused == "softmax_cce":
-            # log-sum-exp: -sum_k y_k ln a_k = sum_k y_k (lse - z_k), lse from the forward pass
-            lse = self.lse
-            if sum_y is None:
-                cost = (float(np.add.reduce(lse, axis=None)) - float(np.vdot(y, z_out))) / n
-                np.subtract(a_out, y, out=dz)
-            else:
-                cost = (float(np.vdot(sum_y, lse)) - float(np.vdot(y, z_out))) / n
-                np.multiply(a_out, sum_y, out=dz)
-                dz -= y
-        elif self.fused == "sigmoid_bce":
-            # -[y ln a + (1-y) ln(1-a)] with a = sigmoid(z) is softplus(z) - y z
-            softplus = np.log1p(np.exp(-np.abs(z_out)))
-            softplus += np.maximum(z_out, 0.0)
-            cost = (float(softplus.sum()) - float(np.vdot(y, z_out))) / n
-            np.subtract(a_out, y, out=dz)
+        pair = self.pair
+        if pair is not None:
+            cost = pair.cost_sum_array(z_out, y, self.aux, sum_y) / n
+            pair.dC_dz_array(a_out, y, sum_y, dz)
         else:
+            cost_entry = self.s.cost
             cost = float(cost_entry.value_array(a_out, y).sum()) / n
             dC_da = cost_entry.slope_array(a_out, y)
-            if self.s.softmax:
-                weighted = (a_out * dC_da).sum(axis=1, keepdims=True)
-                np.subtract(dC_da, weighted, out=dz)
-                dz *= a_out
+            if self.layer is not None:
+                assert self.layer.layer_backward_array is not None
+                self.layer.layer_backward_array(a_out, dC_da, dz)
             else:
                 _slope(self.out_segments, z_out, a_out, dC_da, dz)
         dz *= 1.0 / n
@@ -189,14 +203,13 @@ class Kernel:
         filled = self.filled
         for g in range(len(filled)):
             filled[g] = False
-        for g, dA_buf, z_buf, slope, p, one, blocks, gb in self.backward_plan:
+        for g, dA_buf, z_buf, slope, p, segments, blocks, gb in self.backward_plan:
             if g != last:
                 dz = dA_buf[:n]
                 if slope is not None:
-                    if one:
-                        dz *= slope(z_buf[:n], a[g], p)
-                    else:
-                        _slope(slope, z_buf[:n], a[g], dz, dz)
+                    dz *= slope(z_buf[:n], a[g], p)
+                elif segments is not None:
+                    _slope(segments, z_buf[:n], a[g], dz, dz)
             for src, w, gw, da_buf in blocks:
                 np.matmul(a[src].T, dz, out=gw)
                 if da_buf is not None:
@@ -213,10 +226,7 @@ class Kernel:
         return cost
 
 
-_ONE, _SEGMENTS, _SOFTMAX, _FUSED_SOFTMAX = range(4)
-
-
-def _apply(segments: Sequence[tuple[int, int, mathtable.Activation, float]], z: Array) -> Array:
+def _apply(segments: Segments, z: Array) -> Array:
     if len(segments) == 1:
         _, _, f, p = segments[0]
         return f.value_array(z, p)
@@ -226,8 +236,7 @@ def _apply(segments: Sequence[tuple[int, int, mathtable.Activation, float]], z: 
     return out
 
 
-def _slope(segments: Sequence[tuple[int, int, mathtable.Activation, float]], z: Array, a: Array,
-           dC_da: Array, out: Array) -> None:
+def _slope(segments: Segments, z: Array, a: Array, dC_da: Array, out: Array) -> None:
     """``out = dC_da * g'(z)``, segment by segment (``out`` may be ``dC_da``)."""
     for start, stop, f, p in segments:
         if f.name == "identity":
@@ -239,5 +248,3 @@ def _slope(segments: Sequence[tuple[int, int, mathtable.Activation, float]], z: 
         else:
             s = slice(start, stop)
             np.multiply(dC_da[:, s], f.slope_array(z[:, s], a[:, s], p), out=out[:, s])
-
-

@@ -9,21 +9,23 @@ engine's loops, lean). Both give the same numbers.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
+from chainrule.core.engine import Plan
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network
 from chainrule.io.netfile import NetworkLike, load
 from chainrule.train.compile import Structure, compile_network, network_from_params, unmasked
 from chainrule.train.kernel import Kernel
-from chainrule.train.optimizers import OPTIMIZERS
+from chainrule.train.optimizers import OPTIMIZERS, State
 from chainrule.train.progress import Reporter
 
 Array = NDArray[Any]
@@ -246,7 +248,8 @@ def train(
     ------
     TrainingDivergedError
         (a :class:`~chainrule.errors.DivergedError`) when a batch's cost becomes infinite or
-        NaN; it names the epoch, and its ``result`` holds the last finite weights.
+        NaN; it names the epoch, and its ``result`` holds the weights from before the update
+        that blew up (the last ones whose cost was finite).
     UsageError
         for arguments of the wrong shape or value.
 
@@ -316,18 +319,17 @@ def train(
     try:
         # overflow is caught as a non-finite cost (TrainingDivergedError), not warned about
         with reporter, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            previous: _EpochStart | None = None
             for epoch in range(1, epochs + 1):
                 order = rng.permutation(n) if shuffle else None
                 started = time.perf_counter()
-                snapshot = runner.snapshot()
+                start = _EpochStart(runner.checkpoint(), order)
                 try:
                     cost, correct = runner.epoch(order, batch_size, labels, reporter)
                 except _NonFinite as bad:
                     if not _all_finite(data.x):
                         raise UsageError("X has a value that is not a finite number") from None
-                    final = runner.values()
-                    if not all(np.isfinite(p).all() for p in final):
-                        final = snapshot
+                    final = _before_the_blow_up(runner, bad.batch, start, previous, batch_size)
                     raise TrainingDivergedError(
                         f"the cost became {bad.cost} in epoch {epoch} (batch {bad.batch}): the "
                         f"steps overshoot, so the learning rate r = {r:g} is probably too "
@@ -345,6 +347,7 @@ def train(
                     entry.update(_evaluate(structure, runner.values(), test, accuracy, dt))
                 history.append(entry)
                 reporter.epoch_done(entry)
+                previous = start
     except KeyboardInterrupt:
         stopped = "interrupted"
     return result(runner.values())
@@ -354,6 +357,38 @@ class _NonFinite(Exception):
     def __init__(self, cost: float, batch: int) -> None:
         self.cost = cost
         self.batch = batch
+
+
+class _Checkpoint(NamedTuple):
+    """A runner's parameters at some point (and its optimizer's state and step count)."""
+
+    params: list[Array]
+    state: State = None
+    step: int = 0
+
+
+class _EpochStart(NamedTuple):
+    """A runner's state at the start of an epoch, and the epoch's order of rows."""
+
+    checkpoint: _Checkpoint
+    order: Array | None
+
+
+def _before_the_blow_up(runner: _ArrayRunner | _ScalarRunner, batch: int, current: _EpochStart,
+                        previous: _EpochStart | None, batch_size: int) -> list[Array]:
+    """The parameters before the update that made batch ``batch``'s cost non-finite: the last
+    ones whose cost was finite. Found by replaying from the start of this epoch (or of the one
+    before, when the first batch failed), which costs nothing while training goes well."""
+    if batch >= 2:
+        start, keep = current, batch - 2
+    elif previous is not None:
+        start, keep = previous, -(-runner.n_rows // batch_size) - 1
+    else:
+        start, keep = current, 0  # the initial parameters: there was no update to undo
+    runner.restore(start.checkpoint)
+    if keep:
+        runner.epoch(start.order, batch_size, None, Reporter(False, 1, runner.n_rows), keep)
+    return runner.values()
 
 
 class _ArrayRunner:
@@ -368,18 +403,26 @@ class _ArrayRunner:
         self.xbuf = np.empty((batch_size, data.x.shape[1]), dt)
         self.ybuf = np.empty((batch_size, data.y.shape[1]), dt)
         self.sbuf = np.empty((batch_size, 1), dt) if data.sum_y is not None else None
+        self.n_rows = data.x.shape[0]
 
-    def snapshot(self) -> list[Array]:
-        return [p.copy() for p in self.params]
+    def checkpoint(self) -> _Checkpoint:
+        return _Checkpoint([p.copy() for p in self.params], copy.deepcopy(self.state), self.step)
+
+    def restore(self, checkpoint: _Checkpoint) -> None:
+        for p, saved in zip(self.params, checkpoint.params, strict=True):
+            np.copyto(p, saved)
+        self.state = copy.deepcopy(checkpoint.state)
+        self.step = checkpoint.step
 
     def values(self) -> list[Array]:
         return self.params
 
     def epoch(self, order: Array | None, batch_size: int, labels: Array | None,
-              reporter: Reporter) -> tuple[float, int]:
+              reporter: Reporter, limit: int | None = None) -> tuple[float, int]:
+        """One pass over the rows (or their first ``limit`` batches): (mean cost, correct)."""
         kernel, update, params, grads = self.kernel, self.update, self.params, self.kernel.grads
         x, y, sum_y = self.data.x, self.data.y, self.data.sum_y
-        n = x.shape[0]
+        n = x.shape[0] if limit is None else min(x.shape[0], limit * batch_size)
         total = 0.0
         batches = 0
         # each batch's predicted classes (before its update), compared once at the end
@@ -530,32 +573,27 @@ def gradients(network: NetworkLike, X: Any, Y: Any, dtype: str = "float64"
 
 
 # ---------------------------------------------------------------------------------------------
-# The scalar path: plain Python floats for tiny networks (the scalar engine's loops, lean)
+# The scalar path: plain Python floats for tiny networks, through the scalar engine's plan
 
 
 class _ScalarRunner:
     def __init__(self, net: Network, structure: Structure, params: list[Array], r: float,
                  data: _Data) -> None:
-        from chainrule.core.engine import _Plan
-        from chainrule.core.trace import Layout
-
-        self.net = net
         self.structure = structure
         self.template = params
-        self.plan = _Plan(net, Layout(net))
+        self.plan = Plan(net)
         self.r = r
         self.w = [p.value for p in net.weights.values()]
         self.b = [p.value for p in net.biases.values()]
-        self.w_train = [i for i, p in enumerate(net.weights.values()) if p.trainable]
-        self.b_train = [i for i, p in enumerate(net.biases.values()) if p.trainable]
         self.xs: list[list[float]] = data.x.tolist()
         self.ys: list[list[float]] = data.y.tolist()
-        fused_bce = (net.cost == "binary_cross_entropy"
-                     and all(net.unit[o].activation == "sigmoid" for o in net.outputs))
-        self.fused_bce = fused_bce
+        self.n_rows = len(self.xs)
 
-    def snapshot(self) -> list[Array]:
-        return [p.copy() for p in self.values()]
+    def checkpoint(self) -> _Checkpoint:
+        return _Checkpoint([np.array(self.w), np.array(self.b)])
+
+    def restore(self, checkpoint: _Checkpoint) -> None:
+        self.w, self.b = (p.tolist() for p in checkpoint.params)
 
     def values(self) -> list[Array]:
         out = [p.copy() for p in self.template]
@@ -570,124 +608,45 @@ class _ScalarRunner:
         return out
 
     def epoch(self, order: Array | None, batch_size: int, labels: Array | None,
-              reporter: Reporter) -> tuple[float, int]:
-        self.batches = 0
-        try:
-            return self._epoch(order, batch_size, labels, reporter)
-        except (OverflowError, ZeroDivisionError):  # Python floats raise where arrays give inf
-            raise _NonFinite(math.inf, self.batches + 1) from None
-
-    def _epoch(self, order: Array | None, batch_size: int, labels: Array | None,
-               reporter: Reporter) -> tuple[float, int]:
-        plan = self.plan
-        n_units = plan.n
-        inputs, outs = plan.inputs, plan.outputs
-        forward, backward = plan.forward, plan.hidden_backward
-        incoming, outgoing, bias = plan.incoming, plan.outgoing, plan.bias
-        value, slope, param = plan.value, plan.slope, plan.param
-        softmax = plan.softmax
-        fused_cce = plan.fused_softmax_cce
-        fused_bce = self.fused_bce
-        term, cslope = plan.cost.term, plan.cost.slope
-        wsrc, wdst, bunits = plan.weight_src, plan.weight_dst, plan.bias_units
-        n_w, n_b = len(wsrc), len(bunits)
-        pairs = list(zip(range(n_w), wsrc, wdst, strict=True))
-        bpairs = list(enumerate(bunits))
-        out_pairs = list(enumerate(outs))
-        w, b, r = self.w, self.b, self.r
-        w_train, b_train = self.w_train, self.b_train
-        xs, ys = self.xs, self.ys
+              reporter: Reporter, limit: int | None = None) -> tuple[float, int]:
+        """One pass over the rows (or their first ``limit`` batches): (mean cost, correct)."""
+        plan, r = self.plan, self.r
+        backprop, batch_pass, update = plan.backprop, plan.batch, plan.update
+        outs = plan.outputs
         n_out = len(outs)
-        n = len(xs)
-        rows = order.tolist() if order is not None else range(n)
+        xs, ys = self.xs, self.ys
+        n = len(xs) if limit is None else min(len(xs), limit * batch_size)
+        rows = order.tolist() if order is not None else range(len(xs))
         lab = labels.tolist() if labels is not None else None
         total = 0.0
         correct = 0
         batches = 0
-        exp, log = math.exp, math.log
-        for start in range(0, n, batch_size):
-            batch = rows[start:start + batch_size]
-            gw = [0.0] * n_w
-            gb = [0.0] * n_b
-            batch_cost = 0.0
-            for row in batch:
-                a = [0.0] * n_units
-                z = [0.0] * n_units
-                dz = [0.0] * n_units
-                for i, v in zip(inputs, xs[row], strict=True):
-                    a[i] = v
-                for i in forward:
-                    s = 0.0
-                    for src, wi in incoming[i]:
-                        s += a[src] * w[wi]
-                    bi = bias[i]
-                    if bi >= 0:
-                        s += b[bi]
-                    z[i] = s
-                    if not softmax or i not in outs:
-                        a[i] = value[i](s, param[i])
-                y = ys[row]
-                if softmax:
-                    m = max(z[k] for k in outs)
-                    exps = [exp(z[k] - m) for k in outs]
-                    tot = sum(exps)
-                    for k, e in zip(outs, exps, strict=True):
-                        a[k] = e / tot
-                if fused_cce:
-                    log_total = m + log(tot)
-                    batch_cost -= sum(
-                        yk * (z[k] - log_total) for (_, k), yk in zip(out_pairs, y, strict=True)
-                        if yk != 0.0
-                    )
-                    sum_y = sum(y)
-                    for j, k in out_pairs:
-                        dz[k] = a[k] * sum_y - y[j]
-                elif fused_bce:
-                    for j, k in out_pairs:
-                        zk = z[k]
-                        batch_cost += (zk if zk > 0.0 else 0.0) + math.log1p(exp(-abs(zk))) \
-                            - y[j] * zk
-                        dz[k] = a[k] - y[j]
+        w, b = self.w, self.b
+        try:
+            for start in range(0, n, batch_size):
+                batch = rows[start:start + batch_size]
+                if batch_size == 1:
+                    one = backprop(xs[batch[0]], ys[batch[0]], w, b)
+                    cost, gw, gb, passes = one.cost, one.weight_gradients, one.bias_gradients, [one]
                 else:
-                    dC_da = [cslope(a[k], y[j], n_out) for j, k in out_pairs]
-                    for j, k in out_pairs:
-                        batch_cost += term(a[k], y[j], n_out)
-                    if softmax:
-                        weighted = sum(a[k] * d for (_, k), d in zip(out_pairs, dC_da, strict=True))
-                        for j, k in out_pairs:
-                            dz[k] = a[k] * (dC_da[j] - weighted)
-                    else:
-                        for j, k in out_pairs:
-                            dz[k] = slope[k](z[k], a[k], param[k]) * dC_da[j]
-                for j in backward:
-                    s = 0.0
-                    for dst, wi in outgoing[j]:
-                        s += w[wi] * dz[dst]
-                    dz[j] = slope[j](z[j], a[j], param[j]) * s
-                for wi, s_, d in pairs:
-                    gw[wi] += a[s_] * dz[d]
-                for bi, u in bpairs:
-                    gb[bi] += dz[u]
+                    result = batch_pass([xs[i] for i in batch], [ys[i] for i in batch], w, b)
+                    passes, cost, gw, gb = result
+                batches += 1
+                if not math.isfinite(cost):
+                    raise _NonFinite(cost, batches)
+                total += cost
+                w, b = update(w, b, gw, gb, r)
                 if lab is not None:
-                    if n_out == 1:
-                        correct += (a[outs[0]] > 0.5) == lab[row]
-                    else:
-                        best = max(range(n_out), key=lambda j: a[outs[j]])
-                        correct += best == lab[row]
-            m_ = len(batch)
-            cost = batch_cost / m_
-            batches += 1
-            self.batches = batches
-            if not math.isfinite(cost):
-                raise _NonFinite(cost, batches)
-            total += cost
-            for wi in w_train:
-                w[wi] -= r * (gw[wi] / m_)
-            for bi in b_train:
-                b[bi] -= r * (gb[bi] / m_)
-            if reporter.active:
-                reporter.batch_done(start + m_, total / batches,
-                                    correct / (start + m_) if lab is not None else None)
+                    for row, p in zip(batch, passes, strict=True):
+                        a = p.a
+                        if n_out == 1:
+                            correct += (a[outs[0]] > 0.5) == lab[row]
+                        else:
+                            correct += max(range(n_out), key=lambda j: a[outs[j]]) == lab[row]
+                if reporter.active:
+                    done = start + len(batch)
+                    reporter.batch_done(done, total / batches,
+                                        correct / done if lab is not None else None)
+        finally:
+            self.w, self.b = w, b
         return total / batches, correct
-
-
