@@ -41,13 +41,21 @@ def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> No
     The file has no dates or version numbers in it: the same picture gives the same bytes.
     """
     suffix = check_picture_path(path)
+    write_atomic(path, figure_bytes(fig, suffix[1:], dpi=dpi))
+
+
+def figure_bytes(fig: Any, fmt: str = "svg", *, dpi: int = 150) -> bytes:
+    """A matplotlib Figure as the bytes of a ``png``, ``svg`` or ``pdf`` file, then close it."""
+    if "." + fmt not in FIGURE_TYPES:
+        raise UsageError(f"unknown picture type {fmt!r}; use one of "
+                         f"{', '.join(t[1:] for t in FIGURE_TYPES)}")
     buffer = io.BytesIO()
     plt = pyplot()
     try:
-        fig.savefig(buffer, format=suffix[1:], dpi=dpi, metadata=_metadata(suffix))
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_metadata("." + fmt))
     finally:
         plt.close(fig)
-    write_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 def _metadata(suffix: str) -> dict[str, Any]:

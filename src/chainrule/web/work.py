@@ -1,0 +1,212 @@
+"""What each request of the web API computes: plain functions from JSON-shaped values to results,
+calling the library the CLI calls (no FastAPI here, so they are easy to test and to time).
+
+Every network arrives as the file's structure (a dict) and goes through the same loader as a
+network file (:func:`chainrule.load`); every number, picture and piece of math comes from the
+library. Nothing here reads or writes a file.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from chainrule.core.engine import solve
+from chainrule.core.errors import NetworkError, UsageError
+from chainrule.core.network import Network
+from chainrule.core.schema import dumps_toml
+from chainrule.core.trace import Trace
+from chainrule.io.netfile import example_text, examples, loads
+from chainrule.web import limits
+
+SOURCE = "network"
+"""How error messages name a network sent in a request (a file's messages name the file)."""
+
+
+def network(data: Mapping[str, Any]) -> Network:
+    """The request's network, validated as a network file is, and within this server's limits."""
+    # Network.from_dict is what load() does with a dict; a string is never taken as a path here
+    net = Network.from_dict(data)
+    limits.check_network(net)
+    return net
+
+
+def _load(data: Mapping[str, Any]) -> Network:
+    try:
+        return network(data)
+    except NetworkError as error:
+        raise error.located(SOURCE) from None
+
+
+def _solve(data: Mapping[str, Any], steps: int, learning_rate: float | None = None) -> Trace:
+    limits.check_steps(steps)
+    return solve(_load(data), steps, learning_rate=learning_rate)
+
+
+def solve_json(data: Mapping[str, Any], steps: int = 1, learning_rate: float | None = None,
+               step: int | None = None) -> str:
+    """Exactly what ``chainrule solve --format json`` prints (standard output not a terminal)."""
+    trace = _solve(data, steps, learning_rate)
+    _check_step(step, steps)
+    return json.dumps(trace.to_json(), indent=None, allow_nan=False) + "\n"
+
+
+def _check_step(step: int | None, steps: int) -> None:
+    if step is not None and step > steps:
+        raise UsageError(f"step: step {step} is past the last step ({steps})")
+
+
+def solution(data: Mapping[str, Any], fmt: str, options: Mapping[str, Any]) -> str:
+    """The worked solution in ``fmt`` (markdown, latex, html): ``solve --format FMT``."""
+    from chainrule.render import solution as render_solution
+
+    steps = int(options.get("steps", 1))
+    trace = _solve(data, steps, options.get("learning_rate"))
+    _check_step(options.get("step"), steps)
+    return render_solution(fmt, trace, options)
+
+
+def examples_list() -> list[dict[str, str]]:
+    return [{"name": name, "title": title} for name, title in examples().items()]
+
+
+def example(name: str) -> dict[str, Any]:
+    """A built-in example: its network (the file's structure) and its TOML text."""
+    text = example_text(name)
+    return {"name": name, "network": loads(text, name=name).to_dict(), "toml": text}
+
+
+def parse(text: str, fmt: str, name: str) -> dict[str, Any]:
+    """A network file's text (``fmt`` toml or json), validated: its structure, as a dict.
+
+    Errors name ``name`` and the line, as ``chainrule solve FILE`` names them.
+    """
+    if fmt not in ("toml", "json"):
+        raise UsageError(f"format: unknown network file format {fmt!r}; valid formats are "
+                         "toml, json")
+    net = loads(text, name=name, fmt=fmt)
+    try:
+        limits.check_network(net)
+    except NetworkError as error:
+        raise error.located(name) from None
+    return net.to_dict()
+
+
+def toml(data: Mapping[str, Any]) -> str:
+    """The network as a TOML network file."""
+    return dumps_toml(_load(data))
+
+
+def diagram(data: Mapping[str, Any], values: str | None, step: int = 1, sample: int = 1,
+            decimals: int = 3) -> str:
+    """The network drawn as ``chainrule draw`` draws it (an SVG string)."""
+    from chainrule.pictures.diagram import svg
+
+    net = _load(data)
+    if values is None:
+        return svg(net, decimals=decimals)
+    limits.check_steps(step)
+    return svg(solve(net, step), values, step, sample=sample, decimals=decimals)  # type: ignore[arg-type]
+
+
+def advance(data: Mapping[str, Any], steps: int, view: str, sample: int = 1,
+            decimals: int = 3) -> dict[str, Any]:
+    """The page's one call: run ``steps`` steps (0 for none), then show the next step.
+
+    Returns the network after the steps (the file's structure), each step's cost, the next
+    step's numbers (one step of ``solve --format json``), its cost, and the diagram with the
+    ``view``'s values (``weights``, ``forward`` or ``backward``).
+    """
+    from chainrule.pictures.diagram import svg
+
+    if view not in VIEWS:
+        raise UsageError(f"view: unknown view {view!r}; valid views are {', '.join(VIEWS)}")
+    net = _load(data)
+    costs: list[float] = []
+    if steps:
+        limits.check_steps(steps)
+        run = solve(net, steps)
+        costs = run.costs
+        net = run.final
+    following = solve(net, 1)
+    values = None if view == "weights" else view
+    picture = svg(following if values else net, values, sample=sample,  # type: ignore[arg-type]
+                  decimals=decimals)
+    step = following.to_json()["steps"][0]
+    return {
+        "network": net.to_dict(),
+        "costs": costs,
+        "cost": following.step(1).cost,
+        "step": step,
+        "diagram": picture,
+    }
+
+
+VIEWS = ("weights", "forward", "backward")
+
+
+def derivation(data: Mapping[str, Any], *, unit: str | None = None, weight: str | None = None,
+               bias: str | None = None, step: int = 1, decimals: int = 4,
+               notation: str = "handout") -> dict[str, Any]:
+    """The worked solution's lines about one unit, weight or bias (see
+    :func:`chainrule.explain.derivation.derivation`): as math (MathML in HTML), as text, and
+    line by line, with the Trace's full-precision numbers for the quantity."""
+    from chainrule.explain.derivation import derivation as derive
+    from chainrule.explain.derivation import equations, quantity
+    from chainrule.render.html import fragment
+    from chainrule.render.text import render as text
+
+    limits.check_steps(step)
+    trace = solve(_load(data), step)
+    q = quantity(trace, unit=unit, weight=weight, bias=bias)
+    doc = derive(trace, unit=unit, weight=weight, bias=bias, step=step, decimals=decimals,
+                 notation=notation)
+    lines = [
+        {
+            "label": eq.label,
+            "lhs": eq.lhs.text,
+            "forms": [f.text for f in eq.forms],
+            "latex": " = ".join([eq.lhs.latex, *(f.latex for f in eq.forms)]),
+            "note": "".join(p if isinstance(p, str) else p.text for p in eq.note),
+        }
+        for eq in equations(doc)
+    ]
+    return {
+        "kind": q.kind,
+        "name": q.name,
+        "title": doc.title,
+        "values": _values(trace, q.kind, q.name, step),
+        "lines": lines,
+        "html": fragment(doc),
+        "text": text(doc),
+    }
+
+
+def _values(trace: Trace, kind: str, name: str, step: int) -> dict[str, Any]:
+    """The quantity's numbers at full precision, as ``solve --format json`` writes them."""
+    s = trace.to_json()["steps"][step - 1]
+    if kind == "unit":
+        return {"units": [sample["units"][name] for sample in s["samples"]]}
+    table = "weights" if kind == "weight" else "biases"
+    return {
+        "before": s["before"][table][name],
+        "gradient": s["gradients"][table][name],
+        "after": s["after"][table][name],
+    }
+
+
+def landscape(data: Mapping[str, Any], weights: Sequence[str], steps: int = 20,
+              batch: bool = False) -> str:
+    """The loss landscape over one or two weights (``chainrule plot landscape``), as SVG."""
+    from chainrule.pictures.matplotlib_backend import figure_bytes
+    from chainrule.pictures.plot import landscape as plot
+
+    net = _load(data)
+    limits.check_landscape_steps(steps)
+    with _PYPLOT:  # pyplot's figure list is global: one figure at a time
+        return figure_bytes(plot(net, list(weights), steps, batch=batch), "svg").decode("utf-8")
+
+
+_PYPLOT = threading.Lock()

@@ -1,0 +1,319 @@
+"""The web API (`chainrule serve`): the same answers and the same one-line errors as the CLI,
+the limits, and no file-system access. FastAPI's TestClient; schemathesis runs in
+test_web_schema.py and the page in test_web_page.py."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+import chainrule as cr  # noqa: E402
+from chainrule.cli.main import main  # noqa: E402
+from chainrule.explain.derivation import derivation, equations  # noqa: E402
+from chainrule.pictures.diagram import svg  # noqa: E402
+from chainrule.web import limits, work  # noqa: E402
+from chainrule.web.app import create_app  # noqa: E402
+
+EXAMPLES = sorted(cr.examples())
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+def example(name: str) -> dict[str, Any]:
+    return cr.load(name).to_dict()
+
+
+def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_solve_answers_exactly_the_cli_json(
+    name: str, client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(example(name)))
+    code, out, _ = cli(["solve", str(path), "--format", "json", "--steps", "3"], capsys)
+    assert code == 0
+    answer = client.post("/api/solve", json={"network": example(name), "steps": 3})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.text == out
+
+
+def test_solve_takes_the_cli_options_by_their_long_names(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = cli(["solve", "exercise-1", "--format", "json", "--steps", "2",
+                     "--learning-rate", "0.5", "--step", "2", "--decimals", "6",
+                     "--notation", "aima"], capsys)
+    answer = client.post("/api/solve", json={
+        "network": example("exercise-1"), "steps": 2, "learning_rate": 0.5, "step": 2,
+        "decimals": 6, "notation": "aima"})
+    assert answer.status_code == 200 and answer.text == out
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "html"])
+def test_the_worked_solution_is_the_clis(
+    fmt: str, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = cli(["solve", "exercise-2", "--format", fmt, "--steps", "2",
+                     "--weights", "j -> k"], capsys)
+    answer = client.post("/api/solution", json={
+        "network": example("exercise-2"), "format": fmt, "steps": 2, "weights": "j -> k"})
+    assert answer.status_code == 200
+    assert answer.text == out
+
+
+BAD = {
+    "unknown unit": ('{"units": {"i": "input", "k": "relu"}, "weights": {"i -> q": 1}, '
+                     '"samples": [{"inputs": {"i": 1}, "targets": {"k": 1}}]}'),
+    "not finite": ('{"units": {"i": "input", "k": "relu"}, "weights": {"i -> k": NaN}, '
+                   '"samples": [{"inputs": {"i": 1}, "targets": {"k": 1}}]}'),
+    "unknown key": '{"units": {}, "wieghts": {}}',
+    "cycle": ('{"units": {"i": "input", "a": "relu", "b": "relu"}, '
+              '"weights": {"i -> a": 1, "a -> b": 1, "b -> a": 1}, '
+              '"samples": [{"inputs": {"i": 1}, "targets": {}}]}'),
+    "bad JSON": '{"units": {"i": "input",',
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_network_file_gets_the_clis_one_line_message(
+    case: str, client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "net.json"
+    path.write_text(BAD[case])
+    code, _, err = cli(["solve", str(path)], capsys)
+    assert code == 2
+    answer = client.post("/api/parse", json={"text": BAD[case], "format": "json",
+                                             "name": str(path)})
+    assert answer.status_code == 400
+    assert answer.json() == {"error": err.strip().removeprefix("chainrule: ")}
+
+
+@pytest.mark.parametrize("case", sorted(set(BAD) - {"bad JSON", "not finite"}))
+def test_a_bad_network_structure_gets_the_loaders_message(
+    case: str, client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "net.json"
+    path.write_text(BAD[case])
+    _, _, err = cli(["solve", str(path)], capsys)
+    answer = client.post("/api/solve", json={"network": json.loads(BAD[case])})
+    assert answer.status_code == 400
+    message = answer.json()["error"]
+    assert message.startswith("network: ")
+    # the CLI's line names the file (and the line); the rest is the same
+    _, cli_rest = err.strip().split(": ", 1)
+    assert message.removeprefix("network: ") == cli_rest.split(": ", 1)[-1] or (
+        message.removeprefix("network: ") in cli_rest
+    )
+    assert "\n" not in message
+
+
+def test_errors_are_one_line_json_for_every_kind_of_bad_request(client: TestClient) -> None:
+    net = example("exercise-2")
+    cases = [
+        ({"network": net, "steps": 0}, 422, "steps"),
+        ({"network": net, "steps": "3"}, 422, "steps"),
+        ({"network": net, "output": "x.json"}, 422, "output: unknown option"),
+        ({"network": "exercise-2"}, 422, "network"),
+        ({}, 422, "network: missing"),
+        ({"network": net, "steps": 2, "step": 3}, 400, "step 3 is past the last step (2)"),
+        ({"network": net, "learning_rate": -1}, 400, "learning_rate must be a finite number > 0"),
+    ]
+    for body, status, text in cases:
+        answer = client.post("/api/solve", json=body)
+        assert answer.status_code == status, (body, answer.text)
+        assert set(answer.json()) == {"error"} and text in answer.json()["error"], answer.text
+        assert "\n" not in answer.json()["error"]
+    answer = client.post("/api/solve", content=b"{not json", headers={
+        "content-type": "application/json"})
+    assert answer.status_code == 422 and "not valid JSON" in answer.json()["error"]
+    assert client.get("/api/nothing-here").json() == {"error": "Not Found"}
+    unknown = client.get("/api/examples/nope")
+    assert unknown.status_code == 404 and "built-ins are" in unknown.json()["error"]
+
+
+def test_a_body_over_1_mb_is_refused_with_413(client: TestClient) -> None:
+    big = b'{"network": {"title": "' + b"x" * limits.MAX_BODY_BYTES + b'"}}'
+    answer = client.post("/api/solve", content=big, headers={"content-type": "application/json"})
+    assert answer.status_code == 413 and "1 MB" in answer.json()["error"]
+
+    def chunks() -> Any:  # no content-length: counted as it streams
+        yield b'{"network": {"title": "'
+        for _ in range(11):
+            yield b"x" * 100_000
+        yield b'"}}'
+
+    answer = client.post("/api/solve", content=chunks(),
+                         headers={"content-type": "application/json"})
+    assert answer.status_code == 413 and "1 MB" in answer.json()["error"]
+
+
+def test_steps_and_network_size_over_the_limits_are_refused_clearly(client: TestClient) -> None:
+    answer = client.post("/api/solve", json={"network": example("exercise-1"),
+                                             "steps": limits.MAX_STEPS + 1})
+    assert answer.status_code == 422
+    assert f"less than or equal to {limits.MAX_STEPS}" in answer.json()["error"]
+    n = limits.MAX_UNITS
+    units = {"i": "input", **{f"h{k}": "relu" for k in range(n)}}
+    wide = {"units": units, "weights": {f"i -> h{k}": 0.1 for k in range(n)},
+            "samples": [{"inputs": {"i": 1}, "targets": {f"h{k}": 0 for k in range(n)}}]}
+    answer = client.post("/api/solve", json={"network": wide})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == (
+        f"network: {n + 1} units is more than this server works on (at most {n}); "
+        "use `chainrule solve` or `chainrule train` on your own machine")
+
+
+def test_no_request_reaches_the_file_system(client: TestClient, tmp_path: Path) -> None:
+    secret = tmp_path / "net.toml"
+    secret.write_text(cr.example_text("exercise-2"))
+    for network in (str(secret), "exercise-2"):
+        answer = client.post("/api/solve", json={"network": network})
+        assert answer.status_code == 422
+    # a name is only used in messages
+    answer = client.post("/api/parse", json={"text": "[units", "name": str(secret)})
+    assert answer.status_code == 400 and "not valid TOML" in answer.json()["error"]
+
+
+def test_the_page_step_runs_steps_and_shows_the_next(client: TestClient) -> None:
+    net = example("exercise-2")
+    answer = client.post("/api/step", json={"network": net, "steps": 3, "view": "backward"})
+    assert answer.status_code == 200
+    got = answer.json()
+    trace = cr.solve("exercise-2", 4)
+    assert got["costs"] == trace.costs[:3]
+    assert got["network"] == cr.solve("exercise-2", 3).final.to_dict()
+    assert got["cost"] == trace.step(4).cost
+    assert got["step"]["gradients"] == trace.step(4).to_json()["gradients"]
+    assert got["diagram"] == svg(cr.solve(cr.solve("exercise-2", 3).final, 1), "backward")
+    nothing = client.post("/api/step", json={"network": net, "steps": 0, "view": "weights"})
+    assert nothing.json()["costs"] == [] and nothing.json()["network"] == net
+    assert nothing.json()["diagram"] == svg(cr.load("exercise-2"))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_each_derivation_is_the_worked_solutions_lines_with_the_traces_numbers(
+    name: str, client: TestClient
+) -> None:
+    net = cr.load(name)
+    trace = cr.solve(net, 1)
+    step = trace.to_json()["steps"][0]
+    for weight in step["gradients"]["weights"]:
+        got = client.post("/api/derivation", json={"network": net.to_dict(), "weight": weight})
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert body["values"]["gradient"] == step["gradients"]["weights"][weight]
+        assert body["values"]["after"] == step["after"]["weights"][weight]
+        doc = derivation(trace, weight=weight)
+        assert [line["forms"] for line in body["lines"]] == [
+            [f.text for f in eq.forms] for eq in equations(doc)]
+        # the gradient line ends with the Trace's number, rounded as shown
+        gradient = next(line for line in body["lines"] if line["lhs"].startswith("dC/dw"))
+        assert float(gradient["forms"][-1]) == pytest.approx(
+            step["gradients"]["weights"][weight], abs=1e-4)
+        assert "<math" in body["html"]
+    for unit, values in step["samples"][0]["units"].items():
+        got = client.post("/api/derivation", json={"network": net.to_dict(), "unit": unit})
+        assert got.json()["values"]["units"][0] == values
+
+
+def test_a_derivation_of_something_not_there_names_what_is(client: TestClient) -> None:
+    net = example("exercise-2")
+    answer = client.post("/api/derivation", json={"network": net, "weight": "i -> k"})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == (
+        "no weight 'i -> k' in this network; weights are i -> j, j -> k")
+    answer = client.post("/api/derivation", json={"network": net})
+    assert answer.json()["error"] == "give exactly one of unit, weight or bias to derive"
+
+
+def test_diagram_landscape_and_toml_come_from_the_library(client: TestClient) -> None:
+    net = example("aima-21")
+    answer = client.post("/api/diagram", json={"network": net, "values": "forward"})
+    assert answer.headers["content-type"].startswith("image/svg+xml")
+    assert answer.text == svg(cr.solve("aima-21", 1), "forward")
+    answer = client.post("/api/toml", json={"network": net})
+    assert answer.text == cr.dumps_toml(cr.load("aima-21"))
+    assert cr.loads(answer.text).to_dict() == net
+    answer = client.post("/api/landscape", json={"network": net, "weights": ["u3 -> u5"],
+                                                 "steps": 5})
+    assert answer.status_code == 200 and "<svg" in answer.text
+    answer = client.post("/api/landscape", json={"network": net, "weights": ["u3 -> u9"]})
+    assert answer.status_code == 400 and "its weights are" in answer.json()["error"]
+
+
+def test_examples_are_listed_and_served_as_json_and_toml(client: TestClient) -> None:
+    listed = client.get("/api/examples").json()["examples"]
+    assert [e["name"] for e in listed] == EXAMPLES
+    one = client.get("/api/examples/exercise-3").json()
+    assert one["network"] == example("exercise-3")
+    assert one["toml"] == cr.example_text("exercise-3")
+
+
+def test_a_slow_request_times_out_without_holding_up_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = threading.Event()
+    real = work.solve_json
+
+    def slow(*args: Any) -> str:
+        release.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(work, "solve_json", slow)
+    with TestClient(create_app(timeout_s=0.2, workers=2)) as quick:
+        answer = quick.post("/api/solve", json={"network": example("exercise-1")})
+        assert answer.status_code == 503
+        assert "longer than this server allows (0.2 s)" in answer.json()["error"]
+        other = quick.post("/api/step", json={"network": example("exercise-1")})
+        assert other.status_code == 200
+        release.set()
+
+
+def test_the_openapi_schema_and_the_page_are_served(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert {"/api/solve", "/api/derivation", "/api/step", "/api/solution", "/api/diagram",
+            "/api/landscape", "/api/parse", "/api/toml"} <= set(schema["paths"])
+    page = client.get("/")
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_serve_says_when_the_port_is_taken(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code, _, err = cli(["serve", "--port", str(port)], capsys)
+    assert code == 2
+    assert err == (f"chainrule: port {port} on 127.0.0.1 is already in use (another server?); "
+                   "choose another with --port\n")
+
+
+def test_serve_names_the_web_extra_when_it_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "fastapi" else real(name, *a))
+    code, _, err = cli(["serve"], capsys)
+    assert code == 2
+    assert err == ("chainrule: `chainrule serve` needs the web extra (fastapi not installed): "
+                   "pip install 'chainrule[web]'\n")
