@@ -63,6 +63,7 @@ class Keywords(TypedDict, total=False):
     sample: int
     decimals: int
     max_units: int
+    steps_before: int
 
 
 def drawing(

@@ -28,6 +28,9 @@ class DiagramOptions:
     sample : whose forward/backward values are shown under the units (from 1).
     decimals : decimals of the numbers shown (trailing zeros trimmed).
     max_units : above this many units (or 3 times as many weights), draw one box per layer.
+    steps_before : steps taken before the source's first step, when it continues an earlier
+        run (the web page solves one step at a time): the step shown is called
+        ``step + steps_before``.
     """
 
     values: Values = None
@@ -35,6 +38,7 @@ class DiagramOptions:
     sample: int = 1
     decimals: int = 3
     max_units: int = 40
+    steps_before: int = 0
 
     def __post_init__(self) -> None:
         if self.values not in (None, "forward", "backward"):
@@ -43,6 +47,9 @@ class DiagramOptions:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UsageError(f"{name} must be a whole number >= 1, got {value!r}")
+        before = self.steps_before
+        if isinstance(before, bool) or not isinstance(before, int) or before < 0:
+            raise UsageError(f"steps_before must be a whole number >= 0, got {before!r}")
         d = self.decimals
         if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 17:
             raise UsageError(f"decimals must be a whole number from 0 to 17, got {d!r}")
@@ -101,7 +108,7 @@ def scene(source: Trace | NetworkLike, options: DiagramOptions) -> Scene:
         values,
         s,
         s.samples[sample - 1],
-        step,
+        step + options.steps_before,
         len(trace),
         sample,
         dict(zip(lay.weight_keys, s.weights_before, strict=True)),

@@ -91,6 +91,7 @@ class StepRequest(_Request):
     view: Literal["weights", "forward", "backward"] = "forward"
     sample: Annotated[int, Field(ge=1)] = 1
     decimals: Decimals = 3
+    taken: Annotated[int, Field(ge=0, description="steps the page took before")] = 0
 
 
 class DiagramRequest(_Request):
@@ -285,7 +286,7 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
         """Run ``steps`` steps (0 for none), then show the next one: the network after them,
         each step's cost, the next step's numbers and the diagram with the ``view``'s values."""
         return await run(work.advance, body.network, body.steps, body.view, body.sample,
-                         body.decimals)
+                         body.decimals, body.taken)
 
     @app.post("/api/derivation", responses=ERRORS)
     async def derivation(body: DerivationRequest) -> dict[str, Any]:

@@ -112,8 +112,11 @@ def diagram(data: Mapping[str, Any], values: str | None, step: int = 1, sample: 
 
 
 def advance(data: Mapping[str, Any], steps: int, view: str, sample: int = 1,
-            decimals: int = 3) -> dict[str, Any]:
+            decimals: int = 3, taken: int = 0) -> dict[str, Any]:
     """The page's one call: run ``steps`` steps (0 for none), then show the next step.
+
+    ``taken`` is how many steps the page took before (the diagram numbers the step it shows
+    ``taken + steps + 1``).
 
     Returns the network after the steps (the file's structure), each step's cost, the next
     step's numbers (one step of ``solve --format json``), its cost, and the diagram with the
@@ -132,8 +135,8 @@ def advance(data: Mapping[str, Any], steps: int, view: str, sample: int = 1,
         net = run.final
     following = solve(net, 1)
     values = None if view == "weights" else view
-    picture = svg(following if values else net, values, sample=sample,  # type: ignore[arg-type]
-                  decimals=decimals)
+    picture = svg(following, values, sample=sample, decimals=decimals,  # type: ignore[arg-type]
+                  steps_before=taken + steps)
     step = following.to_json()["steps"][0]
     return {
         "network": net.to_dict(),

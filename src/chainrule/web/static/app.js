@@ -1,0 +1,519 @@
+// chainrule's page. It holds the state (the network as the file's structure, the steps taken,
+// the costs so far, what is shown) and asks the server for everything else: every number, the
+// diagram, the math and the landscape come from the library, as the CLI gets them. No second
+// engine here: this file only moves JSON between the server and the page.
+"use strict";
+
+const STATE_VERSION = 1; // the share link's format; bump it when the state's shape changes
+
+const state = {
+  start: null,      // the network as loaded or last edited (Reset returns here)
+  network: null,    // the network now (after the steps taken)
+  steps: 0,         // steps taken since start
+  costs: [],        // the cost of each step taken
+  view: "weights",  // what the diagram shows: weights, forward or backward
+  selected: null,   // {kind: "unit"|"weight"|"bias", name} whose derivation is shown
+  landscape: [],    // the weights of the landscape shown
+  notation: "handout",
+  example: null,
+};
+let current = null; // the last /api/step answer (the next step's numbers and the diagram)
+
+const $ = (id) => document.getElementById(id);
+
+// --- talking to the server --------------------------------------------------------------------
+
+async function api(path, body, as = "json") {
+  const options = body === undefined ? {} : {
+    method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body),
+  };
+  let answer;
+  try {
+    answer = await fetch(path, options);
+  } catch (e) {
+    throw new Error("the chainrule server does not answer (is `chainrule serve` still running?)");
+  }
+  if (!answer.ok) {
+    let message = `the server answered ${answer.status}`;
+    try { message = (await answer.json()).error || message; } catch (e) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return as === "json" ? answer.json() : answer.text();
+}
+
+function showError(message) {
+  const bar = $("error");
+  bar.textContent = message;
+  bar.hidden = !message;
+}
+
+// One action at a time, in the order asked: a click while the server is still answering the
+// last one waits for it (so a quick Edit-then-Run never runs the old network).
+let queue = Promise.resolve();
+
+function busy(work) {
+  queue = queue.then(async () => {
+    document.body.classList.add("busy");
+    try {
+      showError("");
+      await work();
+    } catch (e) {
+      showError(e.message);
+    } finally {
+      document.body.classList.remove("busy");
+    }
+  });
+  return queue;
+}
+
+// --- the state and the page ------------------------------------------------------------------
+
+async function show(steps = 0) {
+  const answer = await api("/api/step",
+    {network: state.network, steps, view: state.view, taken: state.steps});
+  if (steps) {
+    state.network = answer.network;
+    state.steps += steps;
+    state.costs = state.costs.concat(answer.costs);
+  }
+  current = answer;
+  drawDiagram(answer.diagram);
+  drawStatus();
+  drawCosts();
+  drawParameters();
+  saveToUrl();
+  if (state.selected) await derive(state.selected, false);
+}
+
+function restart(network) {
+  state.start = network;
+  state.network = network;
+  state.steps = 0;
+  state.costs = [];
+  fillLandscapeChoices();
+}
+
+async function begin(network, example = null) {
+  restart(network);
+  state.selected = null;
+  state.landscape = [];
+  state.example = example;
+  state.view = "weights";
+  $("derivation").innerHTML = '<p class="muted">Nothing chosen yet.</p>';
+  $("landscape").innerHTML = "";
+  await show(0);
+}
+
+const VIEW_WORDS = {
+  weights: "the weights",
+  forward: "the feed-forward of step",
+  backward: "the back-propagation of step",
+};
+
+function drawStatus() {
+  const title = state.network.title || "untitled network";
+  $("title").textContent = "· " + title;
+  document.title = `chainrule: ${title}`;
+  const next = state.steps + 1;
+  const what = state.view === "weights"
+    ? (state.steps ? `the weights after step ${state.steps}` : "the weights before step 1")
+    : `${VIEW_WORDS[state.view]} ${next}`;
+  const status = $("status");
+  status.replaceChildren();
+  const add = (text, strong) => {
+    const node = strong ? document.createElement("strong") : document.createTextNode(text);
+    if (strong) node.textContent = text;
+    status.append(node);
+  };
+  add(`Steps taken: `); add(String(state.steps), true);
+  add(` · cost of step ${next}: C = `); add(String(current.cost), true);
+  add(` · showing ${what}`);
+}
+
+function drawDiagram(svgText) {
+  const box = $("diagram");
+  box.innerHTML = svgText;
+  const svg = box.querySelector("svg");
+  if (!svg) return;
+  svg.setAttribute("aria-label", `the network diagram: ${state.view} values`);
+  // Thin arrows are hard to hit: a wide transparent copy under each takes the click.
+  for (const edge of svg.querySelectorAll("path.edge[data-weight]")) {
+    const hit = edge.cloneNode(false);
+    hit.setAttribute("class", "hit");
+    hit.setAttribute("stroke-width", "16");
+    hit.removeAttribute("stroke-dasharray");
+    edge.parentNode.insertBefore(hit, edge);
+    edge.style.pointerEvents = "none";
+    makeChoosable(hit, "weight", edge.dataset.weight, `weight ${edge.dataset.weight}`);
+  }
+  for (const unit of svg.querySelectorAll("circle.unit[data-unit]")) {
+    makeChoosable(unit, "unit", unit.dataset.unit, `unit ${unit.dataset.unit}`);
+  }
+  markSelected();
+}
+
+function makeChoosable(node, kind, name, label) {
+  node.setAttribute("tabindex", "0");
+  node.setAttribute("role", "button");
+  node.setAttribute("aria-label", `${label}: show its derivation`);
+  node.dataset.kind = kind;
+  node.dataset.name = name;
+  const choose = () => busy(() => derive({kind, name}));
+  node.addEventListener("click", choose);
+  node.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); choose(); }
+  });
+}
+
+function markSelected() {
+  const s = state.selected;
+  for (const node of document.querySelectorAll("#diagram .selected, #parameters .selected")) {
+    node.classList.remove("selected");
+  }
+  if (!s) return;
+  for (const node of document.querySelectorAll("#diagram [data-kind]")) {
+    if (node.dataset.kind === s.kind && node.dataset.name === s.name) {
+      node.classList.add("selected");
+      const edge = node.nextElementSibling;
+      if (s.kind === "weight" && edge) edge.classList.add("selected");
+    }
+  }
+  const row = document.querySelector(
+    `#parameters tr[data-kind="${s.kind}"][data-name="${CSS.escape(s.name)}"]`);
+  if (row) row.classList.add("selected");
+}
+
+async function derive(selected, scroll = true) {
+  const body = {network: state.network, notation: state.notation, [selected.kind]: selected.name};
+  const answer = await api("/api/derivation", body);
+  state.selected = selected;
+  const panel = $("derivation");
+  panel.innerHTML = answer.html;
+  const full = document.createElement("p");
+  full.className = "full";
+  full.dataset.values = JSON.stringify(answer.values);
+  full.textContent = fullPrecision(answer);
+  panel.append(full);
+  markSelected();
+  saveToUrl();
+  if (scroll) $("derivation-panel").scrollIntoView({block: "nearest"});
+}
+
+function fullPrecision(answer) {
+  const v = answer.values;
+  if (answer.kind === "unit") {
+    const u = v.units[0];
+    return "Full precision (sample 1): " + Object.entries(u)
+      .filter(([k]) => k !== "layer").map(([k, x]) => `${k} = ${x}`).join(", ");
+  }
+  return `Full precision: before ${v.before}, dC/d${answer.kind === "weight" ? "w" : "b"} = ` +
+    `${v.gradient}, after ${v.after}`;
+}
+
+// --- the cost curve (the server's numbers, drawn as a line) ----------------------------------
+
+function drawCosts() {
+  const box = $("cost-curve");
+  const costs = state.costs;
+  if (!costs.length) {
+    box.innerHTML = '<p class="muted">Press Step or Run N: each step\'s cost is drawn here.</p>';
+    return;
+  }
+  const W = 600, H = 200, L = 64, R = 12, T = 12, B = 34;
+  const hi = Math.max(...costs), lo = Math.min(0, ...costs);
+  const x = (i) => L + (costs.length === 1 ? 0 : (i * (W - L - R)) / (costs.length - 1));
+  const y = (c) => T + (hi === lo ? 0 : ((hi - c) * (H - T - B)) / (hi - lo));
+  const points = costs.map((c, i) => `${x(i).toFixed(1)},${y(c).toFixed(1)}`).join(" ");
+  const last = costs[costs.length - 1];
+  box.innerHTML =
+    `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="cost per step: ${costs.length} steps, ` +
+    `last ${last}" font-family="DejaVu Sans, sans-serif" font-size="13">` +
+    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#999"/>` +
+    `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#999"/>` +
+    `<text x="${L - 6}" y="${T + 10}" text-anchor="end">${fmt(hi)}</text>` +
+    `<text x="${L - 6}" y="${H - B}" text-anchor="end">${fmt(lo)}</text>` +
+    `<text x="${L}" y="${H - 10}">step 1</text>` +
+    `<text x="${W - R}" y="${H - 10}" text-anchor="end">step ${costs.length}</text>` +
+    `<polyline points="${points}" fill="none" stroke="#0072B2" stroke-width="2.5"/>` +
+    (costs.length < 60 ? costs.map((c, i) =>
+      `<circle cx="${x(i).toFixed(1)}" cy="${y(c).toFixed(1)}" r="3.5" fill="#0072B2">` +
+      `<title>step ${i + 1}: C = ${c}</title></circle>`).join("") : "") +
+    `<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle" fill="#555">` +
+    `C of step ${costs.length}: ${fmt(last)}</text></svg>`;
+}
+
+function fmt(x) {
+  // Axis labels only (the numbers themselves are shown as the server sent them).
+  return Math.abs(x) >= 1e-3 || x === 0 ? String(+x.toPrecision(4)) : x.toExponential(2);
+}
+
+// --- the values, editable --------------------------------------------------------------------
+
+function value(entry) {
+  return entry !== null && typeof entry === "object" && "value" in entry ? entry.value : entry;
+}
+
+function drawParameters() {
+  const net = state.network;
+  const rows = [];
+  const section = (title) => rows.push(`<tr><th colspan="3">${escapeHtml(title)}</th></tr>`);
+  const row = (kind, name, label, number, path, derivable) => {
+    const id = "p-" + path.map((p) => String(p).replace(/[^A-Za-z0-9_]/g, "_")).join("-");
+    rows.push(
+      `<tr data-kind="${kind}" data-name="${escapeHtml(name)}">` +
+      `<td class="name"><label for="${id}">${escapeHtml(label)}</label></td>` +
+      `<td><input id="${id}" type="text" inputmode="decimal" spellcheck="false" ` +
+      `data-path='${escapeHtml(JSON.stringify(path))}' value="${escapeHtml(String(number))}"></td>` +
+      `<td>${derivable ? `<button type="button" data-derive-kind="${kind}" ` +
+        `data-derive-name="${escapeHtml(name)}" aria-label="derivation of ${escapeHtml(label)}"` +
+        ` title="show its derivation">∂</button>` : ""}</td></tr>`);
+  };
+  section("Learning rate");
+  row("rate", "r", "r", net.learning_rate ?? 0.1, ["learning_rate"], false);
+  section("Weights");
+  for (const [name, entry] of Object.entries(net.weights)) {
+    row("weight", name, name + (typeof entry === "object" && entry.trainable === false
+      ? " (frozen)" : ""), value(entry), ["weights", name], true);
+  }
+  if (net.biases && Object.keys(net.biases).length) {
+    section("Biases");
+    for (const [name, entry] of Object.entries(net.biases)) {
+      row("bias", name, "b " + name, value(entry), ["biases", name], true);
+    }
+  }
+  net.samples.forEach((sample, i) => {
+    section(net.samples.length > 1 ? `Sample ${i + 1}` : "Sample");
+    for (const [name, x] of Object.entries(sample.inputs)) {
+      row("input", name, `input ${name}`, x, ["samples", i, "inputs", name], false);
+    }
+    for (const [name, y] of Object.entries(sample.targets)) {
+      row("target", name, `target ${name}`, y, ["samples", i, "targets", name], false);
+    }
+  });
+  $("parameters").innerHTML = `<table>${rows.join("")}</table>`;
+  markSelected();
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) =>
+    ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
+}
+
+async function edit(input) {
+  const path = JSON.parse(input.dataset.path);
+  const text = input.value.trim();
+  const number = Number(text);
+  // Not a number: sent as it is, so the server's loader says what is wrong, as for a file.
+  const given = text !== "" && Number.isFinite(number) ? number : text;
+  const network = structuredClone(state.network);
+  let parent = network;
+  for (const key of path.slice(0, -1)) parent = parent[key];
+  const last = path[path.length - 1];
+  if (parent[last] !== null && typeof parent[last] === "object") parent[last].value = given;
+  else parent[last] = given;
+  await api("/api/toml", {network}, "text"); // checked by the server's loader before it is kept
+  restart(network);
+  await show(0);
+  document.getElementById(input.id)?.focus();
+}
+
+// --- the loss landscape ----------------------------------------------------------------------
+
+function fillLandscapeChoices() {
+  const names = Object.entries(state.network.weights)
+    .filter(([, e]) => !(typeof e === "object" && e.trainable === false)).map(([n]) => n);
+  const options = (none) => (none ? ['<option value="">(none)</option>'] : [])
+    .concat(names.map((n) => `<option>${escapeHtml(n)}</option>`)).join("");
+  $("land-1").innerHTML = options(false);
+  $("land-2").innerHTML = options(true);
+}
+
+async function drawLandscape() {
+  const weights = [$("land-1").value, $("land-2").value].filter((w) => w);
+  if (!weights.length) return;
+  const svg = await api("/api/landscape", {network: state.network, weights, steps: 20}, "text");
+  state.landscape = weights;
+  $("landscape").innerHTML = svg +
+    '<p class="muted">The cost with every other parameter held at its value now; the dots ' +
+    "are the next 20 descent steps of these weights alone.</p>";
+  const picture = $("landscape").querySelector("svg");
+  if (picture) {
+    picture.setAttribute("role", "img");
+    picture.setAttribute("aria-label", `loss landscape over ${weights.join(" and ")}`);
+  }
+  saveToUrl();
+}
+
+// --- downloads -------------------------------------------------------------------------------
+
+const DOWNLOADS = {
+  toml: ["network.toml", "application/toml"],
+  svg: ["network.svg", "image/svg+xml"],
+  markdown: ["solution.md", "text/markdown"],
+  html: ["solution.html", "text/html"],
+  latex: ["solution.tex", "application/x-latex"],
+};
+
+async function download(kind) {
+  let text;
+  if (kind === "toml") text = await api("/api/toml", {network: state.network}, "text");
+  else if (kind === "svg") text = current.diagram;
+  else {
+    text = await api("/api/solution",
+      {network: state.network, format: kind, notation: state.notation}, "text");
+  }
+  const [name, type] = DOWNLOADS[kind];
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([text], {type}));
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+// --- the share link: the URL's fragment holds the exact state --------------------------------
+
+function encode(object) {
+  const bytes = new TextEncoder().encode(JSON.stringify(object));
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function decode(text) {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+function shared() {
+  return {
+    version: STATE_VERSION, start: state.start, network: state.network, steps: state.steps,
+    costs: state.costs, view: state.view, selected: state.selected,
+    landscape: state.landscape, notation: state.notation, example: state.example,
+  };
+}
+
+function saveToUrl() {
+  history.replaceState(null, "", `#v=${STATE_VERSION}&state=${encode(shared())}`);
+}
+
+async function restoreFromUrl() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (!params.has("state")) return false;
+  let saved;
+  try {
+    saved = decode(params.get("state"));
+  } catch (e) {
+    throw new Error("this link's state cannot be read (was it cut short when copied?)");
+  }
+  if (saved.version !== STATE_VERSION) {
+    throw new Error(`this link was made by a page of state version ${saved.version}; this ` +
+      `page reads version ${STATE_VERSION}`);
+  }
+  Object.assign(state, {
+    start: saved.start, network: saved.network, steps: saved.steps, costs: saved.costs,
+    view: saved.view, selected: saved.selected, landscape: saved.landscape || [],
+    notation: saved.notation || "handout", example: saved.example,
+  });
+  $("notation").value = state.notation;
+  if (state.example) $("example").value = state.example;
+  fillLandscapeChoices();
+  await show(0);
+  if (state.landscape.length) {
+    $("land-1").value = state.landscape[0];
+    $("land-2").value = state.landscape[1] || "";
+    await drawLandscape();
+  }
+  return true;
+}
+
+async function share() {
+  saveToUrl();
+  try {
+    await navigator.clipboard.writeText(location.href);
+    $("status").append(" · link copied");
+  } catch (e) {
+    $("status").append(" · the address bar holds the link");
+  }
+}
+
+// --- wiring ----------------------------------------------------------------------------------
+
+async function loadFile(text, name) {
+  const format = /\.json$/i.test(name) || /^\s*\{/.test(text) ? "json" : "toml";
+  const answer = await api("/api/parse", {text, format, name});
+  await begin(answer.network, null);
+}
+
+async function init() {
+  const listing = await api("/api/examples");
+  $("example").innerHTML = listing.examples.map((e) =>
+    `<option value="${escapeHtml(e.name)}">${escapeHtml(e.name)}: ${escapeHtml(e.title)}` +
+    "</option>").join("");
+  $("example").value = listing.examples.some((e) => e.name === "exercise-2")
+    ? "exercise-2" : listing.examples[0].name;
+  const on = (id, work) => $(id).addEventListener("click", () => busy(work));
+  on("load-example", async () => {
+    const name = $("example").value;
+    await begin((await api(`/api/examples/${encodeURIComponent(name)}`)).network, name);
+  });
+  on("forward", async () => { state.view = "forward"; await show(0); });
+  on("backward", async () => { state.view = "backward"; await show(0); });
+  on("update", async () => { state.view = "weights"; await show(1); });
+  on("step", async () => { await show(1); });
+  on("run", async () => {
+    const n = Number($("run-n").value);
+    if (!Number.isInteger(n) || n < 1) throw new Error("Run N: give a whole number of steps >= 1");
+    await show(n);
+  });
+  on("reset", async () => {
+    restart(state.start);
+    await show(0);
+  });
+  on("draw-landscape", drawLandscape);
+  on("share", share);
+  on("load-paste", async () => {
+    await loadFile($("paste").value, "pasted network");
+    $("paste-box").open = false;
+  });
+  $("upload").addEventListener("change", () => busy(async () => {
+    const file = $("upload").files[0];
+    $("upload").value = "";
+    if (file) await loadFile(await file.text(), file.name);
+  }));
+  $("notation").addEventListener("change", () => busy(async () => {
+    state.notation = $("notation").value;
+    if (state.selected) await derive(state.selected, false);
+    saveToUrl();
+  }));
+  $("projector").addEventListener("click", () => {
+    const on = document.body.classList.toggle("projector");
+    $("projector").setAttribute("aria-pressed", String(on));
+  });
+  for (const button of document.querySelectorAll("[data-download]")) {
+    button.addEventListener("click", () => busy(() => download(button.dataset.download)));
+  }
+  $("parameters").addEventListener("change", (e) => {
+    if (e.target.matches("input[data-path]")) busy(() => edit(e.target));
+  });
+  $("parameters").addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-derive-kind]");
+    if (button) {
+      busy(() => derive({kind: button.dataset.deriveKind, name: button.dataset.deriveName}));
+    }
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest("input, textarea, select")) return;
+    const button = {f: "forward", b: "backward", u: "update", s: "step", r: "reset"}[e.key];
+    if (button) { e.preventDefault(); $(button).click(); }
+  });
+  window.addEventListener("hashchange", () => busy(restoreFromUrl));
+  if (!(await restoreFromUrl())) {
+    const name = $("example").value;
+    await begin((await api(`/api/examples/${encodeURIComponent(name)}`)).network, name);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => busy(init));
