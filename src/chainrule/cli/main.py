@@ -16,8 +16,8 @@ from rich.console import Console
 
 from chainrule import __version__
 from chainrule.cli.pictures import draw_command, plot_command
-from chainrule.cli.teach import answers_template_command, check_command
 from chainrule.cli.serve import serve_command
+from chainrule.cli.teach import answers_template_command, check_command
 from chainrule.cli.train import train_command
 from chainrule.core.engine import check_steps
 from chainrule.core.errors import ChainruleError, DivergedError, spell_parameters
