@@ -202,10 +202,17 @@ def test_the_page_step_runs_steps_and_shows_the_next(client: TestClient) -> None
     assert got["network"] == cr.solve("exercise-2", 3).final.to_dict()
     assert got["cost"] == trace.step(4).cost
     assert got["step"]["gradients"] == trace.step(4).to_json()["gradients"]
-    assert got["diagram"] == svg(cr.solve(cr.solve("exercise-2", 3).final, 1), "backward")
+    # the diagram of the next step, numbered as the page counts: 2 steps before, 3 taken now
+    assert got["diagram"] == svg(cr.solve(cr.solve("exercise-2", 3).final, 1), "backward",
+                                 steps_before=3)
+    assert "backward pass, step 4" in got["diagram"]
+    later = client.post("/api/step", json={"network": net, "steps": 3, "view": "backward",
+                                           "taken": 2})
+    assert "backward pass, step 6" in later.json()["diagram"]
     nothing = client.post("/api/step", json={"network": net, "steps": 0, "view": "weights"})
     assert nothing.json()["costs"] == [] and nothing.json()["network"] == net
-    assert nothing.json()["diagram"] == svg(cr.load("exercise-2"))
+    assert nothing.json()["diagram"] == svg(cr.solve("exercise-2", 1))
+    assert "weights before step 1" in nothing.json()["diagram"]
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
