@@ -3,11 +3,14 @@
 A request body is at most :data:`MAX_BODY_BYTES`; a network at most :data:`MAX_UNITS` units and
 :data:`MAX_WEIGHTS` weights; a request at most :data:`MAX_STEPS` steps (the landscape, which
 solves the network once per grid point, at most :data:`MAX_LANDSCAPE_STEPS`); and any request
-gets an answer within :data:`TIMEOUT_S` seconds.
+gets an answer within :data:`TIMEOUT_S` seconds. These are on top of the library's own limits
+(:mod:`chainrule.core.limits`: the numbers one Trace may hold, nesting), which every request
+goes through too, with their defaults: a request cannot raise them.
 """
 
 from __future__ import annotations
 
+from chainrule.core import limits as library
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
 
@@ -15,7 +18,7 @@ MAX_BODY_BYTES = 1_000_000
 MAX_UNITS = 500
 MAX_WEIGHTS = 5_000
 MAX_SAMPLES = 1_000
-MAX_STEPS = 10_000
+MAX_STEPS = min(10_000, library.MAX_STEPS)
 MAX_LANDSCAPE_STEPS = 200
 TIMEOUT_S = 20.0
 
