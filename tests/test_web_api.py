@@ -133,8 +133,9 @@ def test_errors_are_one_line_json_for_every_kind_of_bad_request(client: TestClie
         ({"network": net, "output": "x.json"}, 422, "output: unknown option"),
         ({"network": "exercise-2"}, 422, "network"),
         ({}, 422, "network: missing"),
-        ({"network": net, "steps": 2, "step": 3}, 400, "step 3 is past the last step (2)"),
-        ({"network": net, "learning_rate": -1}, 400, "learning_rate must be a finite number > 0"),
+        ({"network": net, "steps": 2, "step": 3}, 400, "`step` 3 is past the last step"),
+        ({"network": net, "learning_rate": -1}, 400,
+         "`learning_rate` must be a finite number > 0"),
     ]
     for body, status, text in cases:
         answer = client.post("/api/solve", json=body)
@@ -278,13 +279,13 @@ def test_a_slow_request_times_out_without_holding_up_the_others(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     release = threading.Event()
-    real = work.solve_json
+    real = work.solution
 
     def slow(*args: Any) -> str:
         release.wait(10)
         return real(*args)
 
-    monkeypatch.setattr(work, "solve_json", slow)
+    monkeypatch.setattr(work, "solution", slow)
     with TestClient(create_app(timeout_s=0.2, workers=2)) as quick:
         answer = quick.post("/api/solve", json={"network": example("exercise-1")})
         assert answer.status_code == 503
@@ -324,3 +325,36 @@ def test_serve_names_the_web_extra_when_it_is_missing(
     assert code == 2
     assert err == ("chainrule: `chainrule serve` needs the web extra (fastapi not installed): "
                    "pip install 'chainrule[web]'\n")
+
+
+ANSWERS = """\
+step = 1
+C = 0.3632
+[a]
+j = 0.602
+[dC_da]
+k = -0.6027
+[dC_dz]
+k = -0.6027
+"""
+
+
+def test_check_marks_answers_as_chainrule_check_does(
+    client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "answers.toml"
+    path.write_text(ANSWERS)
+    code, out, _ = cli(["check", "exercise-2", str(path), "--format", "json"], capsys)
+    assert code == 3
+    answer = client.post("/api/check", json={"network": example("exercise-2"),
+                                             "answers": ANSWERS})
+    assert answer.status_code == 200
+    got = answer.json()
+    assert "dropped-two" in got["html"] and got["all_right"] is False
+    assert {k: v for k, v in got.items() if k not in ("html", "all_right")} == json.loads(out)
+    sheet = client.post("/api/answers-template", json={"network": example("exercise-2")})
+    _, template, _ = cli(["answers-template", "exercise-2"], capsys)
+    assert sheet.text == template
+    bad = client.post("/api/check", json={"network": example("exercise-2"),
+                                          "answers": "[a]\nq = 1\n"})
+    assert bad.status_code == 400 and "no unit named q" in bad.json()["error"]

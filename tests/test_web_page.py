@@ -8,6 +8,7 @@ browser's console stayed free of errors. Screenshots go to the test's tmp folder
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -209,3 +210,20 @@ def test_a_bad_file_shows_the_clis_one_line_error(
     expect(page.locator("#error")).to_be_hidden()
     # the server said what the browser did: a 400 is not a console error of the page's own
     errors[:] = [e for e in errors if "status of 400" not in e]
+
+
+def test_check_your_answers_gives_chainrule_checks_marking(
+    page: Page, server_url: str, errors: list[str], tmp_path: Path
+) -> None:
+    from chainrule.teach import check
+
+    opened(page, server_url)
+    expect(page.locator("#answers")).to_have_value(re.compile(r"^# Answers for"))
+    answers = "[a]\nj = 0.602\n[dC_da]\nk = -0.6027\n"
+    page.fill("#answers", answers)
+    page.click("#check")
+    result = check(cr.load("exercise-2"), {"a": {"j": "0.602"}, "dC_da": {"k": "-0.6027"}})
+    expect(page.locator("#check-result .score")).to_have_text(
+        f"Score {result.score:g} of {result.max_score:g}")
+    expect(page.locator("#check-result")).to_contain_text("dropped-two")
+    page.locator("#check-panel").screenshot(path=tmp_path / "check.png")

@@ -57,11 +57,11 @@ class _Request(BaseModel):
 
 class SolveRequest(_Request):
     """``chainrule solve``'s options by their long names (no file options: --output,
-    --save-updated); ``decimals``, ``weights`` and ``notation`` are checked but do not change
-    the JSON."""
+    --save-updated; no --max-steps: this server's limits hold). ``decimals``, ``weights`` and
+    ``notation`` are checked but do not change the JSON."""
 
     network: NetworkJson
-    steps: Steps = 1
+    steps: Steps | None = None
     learning_rate: float | None = None
     step: Annotated[int, Field(ge=1)] | None = None
     decimals: Decimals = 4
@@ -70,7 +70,7 @@ class SolveRequest(_Request):
 
 
 class SolutionRequest(SolveRequest):
-    format: Literal["markdown", "latex", "html"] = "html"
+    format: Literal["markdown", "latex", "html", "json"] = "html"
 
 
 class NetworkRequest(_Request):
@@ -83,6 +83,12 @@ class ParseRequest(_Request):
     name: Annotated[str, Field(max_length=200, description="the file's name, for messages")] = (
         "network"
     )
+
+
+class CheckRequest(_Request):
+    network: NetworkJson
+    answers: Annotated[str, Field(description="an answers file's text (TOML or JSON)")]
+    name: Annotated[str, Field(max_length=200, description="its name, for messages")] = "answers"
 
 
 class StepRequest(_Request):
@@ -271,14 +277,14 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
                                                  "schema": {"type": "object"}}}}, **ERRORS})
     async def solve(body: SolveRequest) -> Response:
         """The network solved for ``steps`` steps: exactly ``chainrule solve --format json``."""
-        return json_text(await run(work.solve_json, body.network, body.steps,
-                                   body.learning_rate, body.step))
+        options = {**body.model_dump(exclude={"network"}), "format": "json"}
+        return json_text(await run(work.solution, body.network, options))
 
     @app.post("/api/solution", responses=_text("text/html", "the worked solution"))
     async def solution(body: SolutionRequest) -> Response:
         """The worked solution: exactly ``chainrule solve --format FORMAT``."""
-        options = body.model_dump(exclude={"network", "format"})
-        text = await run(work.solution, body.network, body.format, options)
+        options = body.model_dump(exclude={"network"})
+        text = await run(work.solution, body.network, options)
         return Response(text, media_type=MEDIA[body.format])
 
     @app.post("/api/step", responses=ERRORS)
@@ -318,6 +324,17 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
         """The network as a TOML network file."""
         return Response(await run(work.toml, body.network), media_type="application/toml")
 
+    @app.post("/api/answers-template", responses=_text("application/toml", "an answers file"))
+    async def answers_template(body: NetworkRequest) -> Response:
+        """The answers file to fill in for the network's next step."""
+        text = await run(work.answers_template, body.network)
+        return Response(text, media_type="application/toml")
+
+    @app.post("/api/check", responses=ERRORS)
+    async def check(body: CheckRequest) -> dict[str, Any]:
+        """A student's answers marked as ``chainrule check`` marks them."""
+        return await run(work.check, body.network, body.answers, body.name)
+
     @app.get("/api/examples")
     async def examples() -> dict[str, list[dict[str, str]]]:
         """The built-in examples' names and titles."""
@@ -340,6 +357,7 @@ MEDIA = {
     "markdown": "text/markdown; charset=utf-8",
     "latex": "application/x-latex",
     "html": "text/html; charset=utf-8",
+    "json": "application/json",
 }
 
 PAGE_HEADERS = {

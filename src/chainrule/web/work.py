@@ -8,7 +8,6 @@ library. Nothing here reads or writes a file.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -40,32 +39,16 @@ def _load(data: Mapping[str, Any]) -> Network:
         raise error.located(SOURCE) from None
 
 
-def _solve(data: Mapping[str, Any], steps: int, learning_rate: float | None = None) -> Trace:
-    limits.check_steps(steps)
-    return solve(_load(data), steps, learning_rate=learning_rate)
+def solution(data: Mapping[str, Any], options: Mapping[str, Any]) -> str:
+    """``chainrule solve`` with these options (:class:`~chainrule.render.options.SolutionOptions`
+    by name, ``format`` included): exactly what it prints, ``json`` on one line as when its
+    standard output is not a terminal."""
+    from chainrule.render.options import SolutionOptions
+    from chainrule.render.output import render_solution, solution_trace
 
-
-def solve_json(data: Mapping[str, Any], steps: int = 1, learning_rate: float | None = None,
-               step: int | None = None) -> str:
-    """Exactly what ``chainrule solve --format json`` prints (standard output not a terminal)."""
-    trace = _solve(data, steps, learning_rate)
-    _check_step(step, steps)
-    return json.dumps(trace.to_json(), indent=None, allow_nan=False) + "\n"
-
-
-def _check_step(step: int | None, steps: int) -> None:
-    if step is not None and step > steps:
-        raise UsageError(f"step: step {step} is past the last step ({steps})")
-
-
-def solution(data: Mapping[str, Any], fmt: str, options: Mapping[str, Any]) -> str:
-    """The worked solution in ``fmt`` (markdown, latex, html): ``solve --format FMT``."""
-    from chainrule.render import solution as render_solution
-
-    steps = int(options.get("steps", 1))
-    trace = _solve(data, steps, options.get("learning_rate"))
-    _check_step(options.get("step"), steps)
-    return render_solution(fmt, trace, options)
+    chosen = SolutionOptions.from_mapping({k: v for k, v in options.items() if v is not None})
+    limits.check_steps(chosen.steps_to_run)
+    return render_solution(solution_trace(_load(data), chosen), chosen)
 
 
 def examples_list() -> list[dict[str, str]]:
@@ -213,3 +196,23 @@ def landscape(data: Mapping[str, Any], weights: Sequence[str], steps: int = 20,
 
 
 _PYPLOT = threading.Lock()
+
+
+def answers_template(data: Mapping[str, Any]) -> str:
+    """The answers file to fill in for the network's next step (``chainrule answers-template``)."""
+    from chainrule.teach.answers import template
+
+    return template(_load(data))
+
+
+def check(data: Mapping[str, Any], text: str, name: str = "answers") -> dict[str, Any]:
+    """A student's answers file (TOML or JSON text) marked as ``chainrule check`` marks it: the
+    ``check --format json`` object, and the feedback as HTML (MathML)."""
+    from chainrule.render.html import fragment
+    from chainrule.teach.answers import parse, read
+    from chainrule.teach.checking import check as mark
+    from chainrule.teach.feedback import document
+
+    net = _load(data)
+    result = mark(net, parse(read(text, name=name), net, source=name, text=text))
+    return {**result.to_json(), "all_right": result.all_right, "html": fragment(document(result))}

@@ -102,6 +102,7 @@ async function begin(network, example = null) {
   $("derivation").innerHTML = '<p class="muted">Nothing chosen yet.</p>';
   $("landscape").innerHTML = "";
   await show(0);
+  await blankSheet();
 }
 
 const VIEW_WORDS = {
@@ -233,7 +234,8 @@ function drawCosts() {
     `<text x="${L - 6}" y="${T + 10}" text-anchor="end">${fmt(hi)}</text>` +
     `<text x="${L - 6}" y="${H - B}" text-anchor="end">${fmt(lo)}</text>` +
     `<text x="${L}" y="${H - 10}">step 1</text>` +
-    `<text x="${W - R}" y="${H - 10}" text-anchor="end">step ${costs.length}</text>` +
+    (costs.length > 1
+      ? `<text x="${W - R}" y="${H - 10}" text-anchor="end">step ${costs.length}</text>` : "") +
     `<polyline points="${points}" fill="none" stroke="#0072B2" stroke-width="2.5"/>` +
     (costs.length < 60 ? costs.map((c, i) =>
       `<circle cx="${x(i).toFixed(1)}" cy="${y(c).toFixed(1)}" r="3.5" fill="#0072B2">` +
@@ -331,6 +333,7 @@ function fillLandscapeChoices() {
 async function drawLandscape() {
   const weights = [$("land-1").value, $("land-2").value].filter((w) => w);
   if (!weights.length) return;
+  $("landscape").innerHTML = '<p class="muted">Drawing the landscape…</p>';
   const svg = await api("/api/landscape", {network: state.network, weights, steps: 20}, "text");
   state.landscape = weights;
   $("landscape").innerHTML = svg +
@@ -342,6 +345,25 @@ async function drawLandscape() {
     picture.setAttribute("aria-label", `loss landscape over ${weights.join(" and ")}`);
   }
   saveToUrl();
+}
+
+// --- checking a student's answers (the library's `chainrule check`) ---------------------------
+
+async function blankSheet() {
+  $("answers").value = await api("/api/answers-template", {network: state.network}, "text");
+  $("check-result").replaceChildren();
+}
+
+async function checkAnswers() {
+  const answer = await api("/api/check",
+    {network: state.network, answers: $("answers").value, name: "your answers"});
+  const box = $("check-result");
+  box.innerHTML = answer.html;
+  const score = document.createElement("p");
+  score.className = "score";
+  score.textContent = `Score ${answer.score} of ${answer.max_score}` +
+    (answer.all_right && answer.tests.length ? ": all right" : "");
+  box.prepend(score);
 }
 
 // --- downloads -------------------------------------------------------------------------------
@@ -421,6 +443,7 @@ async function restoreFromUrl() {
   if (state.example) $("example").value = state.example;
   fillLandscapeChoices();
   await show(0);
+  if (!$("answers").value) await blankSheet();
   if (state.landscape.length) {
     $("land-1").value = state.landscape[0];
     $("land-2").value = state.landscape[1] || "";
@@ -473,6 +496,8 @@ async function init() {
     await show(0);
   });
   on("draw-landscape", drawLandscape);
+  on("blank-sheet", blankSheet);
+  on("check", checkAnswers);
   on("share", share);
   on("load-paste", async () => {
     await loadFile($("paste").value, "pasted network");
