@@ -435,3 +435,88 @@ def test_standardize_keeps_features_near_the_largest_double() -> None:
         out = data.standardized().X
     assert np.all(np.isfinite(out)) and out[0, 0] > out[2, 0] > 0 > out[1, 0]
     assert np.allclose(out.mean(axis=0), 0.0) and np.allclose(out.std(axis=0), 1.0)
+
+
+# -- size: costs linear in the network, and what is too big to read says so -------------------
+
+def _wide(n: int) -> dict[str, object]:
+    units: dict[str, object] = {f"x{i}": "input" for i in range(n)}
+    units["k"] = "sigmoid"
+    return {"units": units, "weights": {f"x{i} -> k": 0.001 for i in range(n)},
+            "samples": [{"inputs": {f"x{i}": 0.5 for i in range(n)}, "targets": {"k": 1.0}}]}
+
+
+def test_wide_networks_load_and_solve_in_linear_time() -> None:
+    # 40,000 inputs into one unit took 87 s (the ready list re-sorted on every pop, membership
+    # tested on tuples); counted in operations, not seconds: the sort is called a few times
+    import heapq
+
+    calls = 0
+    real = heapq.heappop
+
+    def counting(heap: list[int]) -> int:
+        nonlocal calls
+        calls += 1
+        return real(heap)
+
+    net = cr.load(_wide(40_000))
+    heapq.heappop = counting  # type: ignore[assignment]
+    try:
+        order = net.order
+    finally:
+        heapq.heappop = real  # type: ignore[assignment]
+    assert len(order) == 40_001 and calls == 40_001 and order[-1] == "k"
+    assert cr.solve(net).step(1).weight_gradients[0] != 0.0
+
+
+def test_too_big_to_read_names_the_alternatives(capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(_wide(20_001)))
+    for fmt in ("text", "markdown", "latex", "html"):
+        code, _, err = run(["solve", str(path), "--format", fmt], capsys)
+        one_line_error(code, err, "20,001 weights", "--format json", "chainrule draw",
+                       "--max-weights 20001")
+    assert run(["solve", str(path), "--format", "json", "-o", str(tmp_path / "o.json")],
+               capsys)[0] == 0
+    trace = cr.solve(cr.load(_wide(30)))
+    from chainrule.explain.solution import explain
+
+    with pytest.raises(cr.UsageError, match="max_weights="):
+        explain(trace, max_weights=29)
+    assert explain(trace, max_weights=30).sections
+    assert "Too large to show" in cr.solve(str(path))._repr_markdown_()
+
+
+def test_text_lays_out_a_long_sum_in_linear_time() -> None:
+    # a 3,000-term sum used to rescan the whole rest of the form at every line break
+    from chainrule.explain.document import Equation, Math
+    from chainrule.render import text
+
+    scanned = 0
+    real = text._best_break
+
+    def counting(form: str, room: int) -> int:
+        nonlocal scanned
+        scanned += min(len(form), room + 2)
+        return real(form, room)
+
+    form = " + ".join(f"a_x{i} · w_x{i}" for i in range(3000))
+    eq = Equation(Math("z_k", "z_k"), (Math(form, form),))
+    text._best_break = counting  # type: ignore[assignment]
+    try:
+        lines = text.equation_lines(eq, 80)
+    finally:
+        text._best_break = real  # type: ignore[assignment]
+    assert all(sum(len(c) for c, _ in line) <= 80 for line in lines)
+    assert scanned < 2 * len(form)
+
+
+def test_worked_solutions_have_no_rich_markup_or_truncation_surprises() -> None:
+    from chainrule.explain.solution import explain
+    from chainrule.render.text import render
+
+    data = cr.load("exercise-1").to_dict()
+    data["title"] = "[bold]not markup[/bold] 网络"
+    out = render(explain(cr.solve(cr.load(data))), width=60)
+    assert "[bold]not markup[/bold] 网络" in out.splitlines()[0]

@@ -24,6 +24,7 @@ from chainrule.core.errors import ChainruleError, DivergedError, spell_parameter
 from chainrule.core.schema import dumps_toml
 from chainrule.core.trace import Trace
 from chainrule.explain.diff import differentiate
+from chainrule.explain.solution import check_readable
 from chainrule.io.atomic import write_atomic
 from chainrule.io.netfile import example_text, examples, load
 from chainrule.render.formats import FORMATS, format_for_path
@@ -113,6 +114,11 @@ def cli() -> None:
 )
 @click.option("--weights", help='Explain only these weights, e.g. "i -> j, j -> k".')
 @click.option(
+    "--max-weights",
+    type=click.IntRange(min=1),
+    help="Write the worked solution of a network with more weights than the limit (20,000).",
+)
+@click.option(
     "--max-steps",
     type=click.IntRange(min=1),
     help="Allow more steps than the limit (100,000, fewer for large networks: every number of "
@@ -136,6 +142,7 @@ def solve(
     explain_step: int | None,
     weights: str | None,
     max_steps: int | None = None,
+    max_weights: int | None = None,
     notation: str = "handout",
 ) -> None:
     """Work NETWORK through STEPS steps of backpropagation and show every number.
@@ -163,9 +170,12 @@ def solve(
         weights=weights,
         format=fmt,
         learning_rate=learning_rate,
+        max_weights=max_weights,
     )
     net = load(network)
     check_steps(net, options.steps_to_run, max_steps)
+    if fmt != "json":
+        check_readable(net, max_weights)
     try:
         trace = solution_trace(net, options, max_steps=max_steps)
     except DivergedError as error:

@@ -31,6 +31,11 @@ MAX_PARAMETERS = 10_000_000
 #: Bytes an .npz network file may unpack to (its arrays, uncompressed).
 MAX_NPZ_BYTES = 2**30
 
+#: Weights of a network whose worked solution (text, Markdown, LaTeX, HTML) is written: several
+#: lines per weight, so beyond this it is too long to read. Library: ``explain(max_weights=)``;
+#: CLI: ``solve --max-weights``. JSON has no such limit.
+MAX_SOLUTION_WEIGHTS = 20_000
+
 #: Nesting depth of a network file's tables and lists (the format needs 4).
 MAX_NESTING = 64
 

@@ -161,11 +161,10 @@ class Network:
     @cached_property
     def layers(self) -> tuple[tuple[str, ...], ...]:
         """Unit names grouped by layer, from the input side to the output ``L``."""
-        deepest = max(self.depth.values())
-        return tuple(
-            tuple(u.name for u in self.units if self.depth[u.name] == d)
-            for d in range(deepest, -1, -1)
-        )
+        groups: list[list[str]] = [[] for _ in range(max(self.depth.values()) + 1)]
+        for u in self.units:  # one pass: linear in the units however many layers
+            groups[self.depth[u.name]].append(u.name)
+        return tuple(tuple(group) for group in reversed(groups))
 
     @cached_property
     def successors(self) -> Mapping[str, tuple[str, ...]]:

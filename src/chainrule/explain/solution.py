@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chainrule.core import mathtable
+from chainrule.core import checks, limits, mathtable
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network, WeightKey, weight_name
 from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
@@ -22,10 +22,8 @@ MAX_TABLE_ROWS = 30
 
 
 def _join(parts: Sequence[Math], sep: Math) -> Math:
-    out = Math("", "")
-    for i, p in enumerate(parts):
-        out = out + (sep + p if i else p)
-    return out
+    """The parts with ``sep`` between them (joined once: linear in the number of parts)."""
+    return Math(sep.text.join(p.text for p in parts), sep.latex.join(p.latex for p in parts))
 
 
 def _fill(template_text: str, template_latex: str, **symbols: Math) -> Math:
@@ -102,6 +100,13 @@ class Explainer:
         self.layer = functions[0] if functions and functions[0].kind == "softmax" else None
         """The whole-layer output activation (softmax), if the outputs have one."""
         self.labels: dict[tuple[str, str], str] = {}
+        # each unit's weights in and out, in file order (looked up once, not per unit)
+        self.incoming: dict[str, list[WeightKey]] = {u.name: [] for u in self.net.units}
+        self.outgoing: dict[str, list[WeightKey]] = {u.name: [] for u in self.net.units}
+        for key in self.net.weights:
+            self.incoming[key[1]].append(key)
+            self.outgoing[key[0]].append(key)
+        self.output_set = frozenset(self.net.outputs)
 
     # -- pieces ----------------------------------------------------------------------------
 
@@ -165,7 +170,7 @@ class Explainer:
                 if u.z is None:
                     out.append(Equation(n.a(name), (num.math(u.a),), (f"input, layer {u.layer}",)))
                     continue
-                incoming = [k for k in lay.weight_keys if k[1] == name]
+                incoming = self.incoming[name]
                 sym = [n.a(k[0]) + DOT + n.w(*k) for k in incoming]
                 nums = [
                     num.factor(s.a[lay.index[k[0]]])
@@ -255,7 +260,7 @@ class Explainer:
                 d_a = n.d(n.C, n.a(name))
                 d_z = n.dC_dz(name)
                 slope = n.d(n.a(name), n.z(name))
-                if name in net.outputs:
+                if name in self.output_set:
                     a, y = num.factor(u.a), num.factor(s.targets[name])
                     out.append(
                         Equation(
@@ -276,7 +281,7 @@ class Explainer:
                         )
                     )
                 else:
-                    targets = [k for k in lay.weight_keys if k[0] == name]
+                    targets = self.outgoing[name]
                     sym = [n.w(*k) + DOT + _factor(n.dC_dz(k[1])) for k in targets]
                     nums = [
                         num.factor(weights[lay.weight_index[k]])
@@ -296,7 +301,7 @@ class Explainer:
                         )
                     )
                 self.labels[(name, "da")] = f"{prefix}.{count}"
-                if self.layer is not None and name in net.outputs:
+                if self.layer is not None and name in self.output_set:
                     whole = self.layer
                     forms = [_fill(whole.backward_formula, whole.backward_latex, a=n.a(name),
                                    dC_da=d_a)]
@@ -392,7 +397,7 @@ class Explainer:
             if many:
                 # each sample has its own back-propagation lines: point at the section
                 notes.append((n.dC_dz(dst), f" of each sample from {step.number}.3"))
-            elif dst not in net.outputs and (dst, "da") in self.labels:
+            elif dst not in self.output_set and (dst, "da") in self.labels:
                 notes.append((n.d(n.C, n.a(dst)), f" reused from ({self.labels[(dst, 'da')]})"))
             elif (dst, "dz") in self.labels:
                 notes.append((n.dC_dz(dst), f" from ({self.labels[(dst, 'dz')]})"))
@@ -633,6 +638,21 @@ class Explainer:
         return Section("All steps", (Table(("step", "C", *names), rows, caption),), 2)
 
 
+def check_readable(network: Network, max_weights: int | None = None) -> None:
+    """Refuse a network whose worked solution is too long to read, saying what to use."""
+    limit = (limits.MAX_SOLUTION_WEIGHTS if max_weights is None
+             else checks.count(max_weights, "max_weights"))
+    count = len(network.weights)
+    if count <= limit:
+        return
+    raise UsageError(
+        f"this network has {count:,} weights: its worked solution, several lines per weight, "
+        f"is too long to read (the limit is {limit:,} weights); get every number as JSON "
+        "(`format=json`; Python: trace.to_json()), see the network layer by layer "
+        f"(chainrule draw NETWORK -o net.svg), or raise the limit with `max_weights={count}`"
+    )
+
+
 def explain(
     trace: Trace,
     *,
@@ -641,6 +661,7 @@ def explain(
     weights: str | Sequence[str] | None = None,
     notation: str | Notation = HANDOUT,
     dependency: bool = True,
+    max_weights: int | None = None,
 ) -> Document:
     """The worked solution of ``trace`` as a Document (render it with :mod:`chainrule.render`).
 
@@ -652,9 +673,17 @@ def explain(
     notation : the symbols to use: ``"handout"`` (default) or ``"aima"``, or a Notation.
     dependency : for small networks (at most 6 weights), add each gradient as a closed-form
         function of the weights (needs sympy; left out with a note without it).
+    max_weights : explain networks of more weights than the limit (20,000: a solution is
+        several lines per weight; beyond that it is too long to read).
+
+    Raises
+    ------
+    UsageError
+        for a network over the limit (before any work), naming what to use instead.
     """
     if not trace.steps:
         raise UsageError("the trace has no steps to explain")
+    check_readable(trace.network, max_weights)
     number = 1 if step is None else step
     if not 1 <= number <= len(trace):
         raise UsageError(f"step {number} does not exist; this run has steps 1 to {len(trace)}")

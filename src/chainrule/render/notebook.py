@@ -33,11 +33,18 @@ the JSON and in ``chainrule.render.solution``)."""
 
 
 def _trace_document(trace: Trace) -> Document:
+    from chainrule.core.errors import UsageError
+    from chainrule.explain.document import Paragraph, Section
+
     weights = None
     if len(trace.network.weights) > MAX_EXPLAINED_WEIGHTS:
         first = list(trace.network.weights)[:MAX_EXPLAINED_WEIGHTS]
         weights = tuple(f"{a} -> {b}" for a, b in first)
-    return solution_document(trace, SolutionOptions(decimals=DECIMALS, weights=weights))
+    try:
+        return solution_document(trace, SolutionOptions(decimals=DECIMALS, weights=weights))
+    except UsageError as error:  # too big to read: say so, as the display
+        title = trace.network.title or "Worked solution"
+        return Document(title, (Section("Too large to show", (Paragraph((str(error),)),)),))
 
 
 def _html(doc: Document, subject: Network | Trace | None = None) -> str:

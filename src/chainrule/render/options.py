@@ -46,6 +46,8 @@ class SolutionOptions:
     learning_rate : r, instead of the network's own (None: the network's).
     dependency : for small networks, add each gradient as a closed-form function of the
         weights.
+    max_weights : write the worked solution of a network with more weights than the limit
+        (20,000; beyond it a solution is too long to read). JSON has no such limit.
     """
 
     steps: int | None = None
@@ -56,6 +58,7 @@ class SolutionOptions:
     format: str = "text"
     learning_rate: float | None = None
     dependency: bool = True
+    max_weights: int | None = None
 
     def __post_init__(self) -> None:
         if self.steps is not None:
@@ -84,6 +87,8 @@ class SolutionOptions:
             isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r <= 0
         ):
             raise UsageError(f"`learning_rate` must be a finite number > 0, got {r!r}")
+        if self.max_weights is not None:
+            _whole("max_weights", self.max_weights, 1)
         if not isinstance(self.dependency, bool):
             raise UsageError(f"`dependency` must be true or false, got {self.dependency!r}")
 

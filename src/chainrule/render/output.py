@@ -55,6 +55,7 @@ def solution_document(trace: Trace, options: SolutionOptions) -> Document:
         weights=options.weights,
         notation=options.notation,
         dependency=options.dependency,
+        max_weights=options.max_weights,
     )
 
 

@@ -9,16 +9,14 @@ groups, each repeating the first column.
 
 from __future__ import annotations
 
-import io
 import textwrap
 
-from rich.console import Console
-from rich.measure import Measurement
-from rich.rule import Rule
-from rich.table import Table as RichTable
+from rich.cells import cell_len, set_cell_size
+from rich.console import COLOR_SYSTEMS, Console
+from rich.style import Style
 from rich.text import Text
 
-from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Table
 
 INDENT = "  "
 WIDTH = 80
@@ -63,7 +61,7 @@ def _best_break(text: str, room: int) -> int:
     """Where to cut ``text`` so that its first line has at most ``room`` characters."""
     depth_at: list[int] = []
     depth = 0
-    for ch in text:
+    for ch in text[: room + 2]:  # only a cut within the room matters (linear in the room)
         if ch in ")]":
             depth -= 1
         depth_at.append(depth)
@@ -122,13 +120,7 @@ def equation_lines(eq: Equation, width: int) -> list[list[Chunk]]:
         else:
             fits = hang + len(note) <= width
             margin = " " * (hang if fits else len(head) + 2)
-            for row in textwrap.wrap(
-                note,
-                width=width,
-                initial_indent=margin,
-                subsequent_indent=margin + " ",
-                break_on_hyphens=False,
-            ):
+            for row in _wrap(note, width, margin, margin + " "):
                 lines.append([(row, "dim italic")])
     return lines
 
@@ -147,18 +139,47 @@ def equation_text(eq: Equation, width: int = 10_000) -> Text:
 
 def wrap(text: str, width: int, indent: str = INDENT) -> list[str]:
     """Prose wrapped at words to ``width``, every line indented."""
-    return textwrap.wrap(
-        text, width=width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
-    ) or [indent]
+    return _wrap(text, width, indent, indent) or [indent]
 
 
-def _table(table: Table, columns: list[int]) -> RichTable:
-    out = RichTable(show_edge=False, header_style="bold", pad_edge=False)
-    for i in columns:
-        out.add_column(_plain(table.header[i]), justify="right" if i else "left", no_wrap=True)
-    for row in table.rows:
-        out.add_row(*(_plain(row[i]) for i in columns))
-    return out
+_UNUSUAL_SPACE = frozenset("\t\n\r\x0b\x0c")
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    """textwrap.wrap, with a quick answer for text that fits on its first line."""
+    if (text and len(first) + len(text) <= width and text[0] != " " and text[-1] != " "
+            and _UNUSUAL_SPACE.isdisjoint(text)):
+        return [first + text]
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False)
+
+
+def _width(text: str) -> int:
+    """Terminal cells the text takes (wide East Asian characters take two)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def _table_lines(table: Table, columns: list[int]) -> list[list[Chunk]]:
+    """The columns of the table as lines: a bold header, a rule under it, then the rows; the
+    first column left-aligned, the others right-aligned, `` │ `` between them."""
+    cells = [[_plain(table.header[i]) for i in columns]]
+    cells += [[_plain(row[i]) for i in columns] for row in table.rows]
+    widths = [max(_width(row[j]) for row in cells) for j in range(len(columns))]
+
+    def line(row: list[str], bar: str) -> str:
+        parts = []
+        for j, (cell, w) in enumerate(zip(row, widths, strict=True)):
+            pad = " " * (w - _width(cell))
+            parts.append(cell + pad if j == 0 else pad + cell)
+        return bar.join(parts)
+
+    last = len(widths) - 1
+    rule = "╇".join(
+        "━" * (w + (0 if last == 0 else 1 if j in (0, last) else 2)) for j, w in enumerate(widths)
+    )
+    lines: list[list[Chunk]] = [[(line(cells[0], " ┃ "), "bold")], [(rule, "")]]
+    lines += [[(line(row, " │ "), "")] for row in cells[1:]]
+    return lines
 
 
 def _column_groups(table: Table, width: int) -> list[list[int]]:
@@ -179,58 +200,84 @@ def _column_groups(table: Table, width: int) -> list[list[int]]:
     return groups
 
 
-def print_document(doc: Document, console: Console) -> None:
-    """Print the Document on a rich Console, every line within the console's width."""
-    console.print(Rule(doc.title, style="bold"))
+def _rule(title: str, width: int, *, center: bool) -> str:
+    """A horizontal rule with the title in it (centred, or at the left), ``width`` wide."""
+    title = " ".join(title.split("\n"))
+    room = max(0, width - (4 if center else 2))
+    if _width(title) > room:
+        title = set_cell_size(title, max(0, room - 1)) + "…"
+    if center:
+        side = (width - _width(title)) // 2
+        left = "─" * max(0, side - 1)
+        return f"{left} {title} " + "─" * max(0, width - len(left) - _width(title) - 2)
+    return f"{title} " + "─" * max(0, width - _width(title) - 1)
+
+
+def document_lines(doc: Document, width: int = WIDTH) -> list[list[Chunk]]:
+    """The Document as lines of styled chunks, every line at most ``width`` columns (a table
+    wider than that is split into column groups; a group wider still is kept whole)."""
+    lines: list[list[Chunk]] = [[(_rule(doc.title, width, center=True), "bold")]]
     if doc.description:
         # Markdown: a blank line ends a paragraph, a single line break is a space
         for i, paragraph in enumerate(doc.description.strip().split("\n\n")):
             if i:
-                console.print()
-            for row in wrap(" ".join(paragraph.split()), console.width):
-                console.print(Text(row, style="italic"), soft_wrap=True)
+                lines.append([])
+            lines += [[(row, "italic")] for row in wrap(" ".join(paragraph.split()), width)]
     for section in doc.sections:
-        _print_section(section, console)
-
-
-def _print_section(section: Section, console: Console) -> None:
-    width = console.width
-    console.print()
-    if section.level <= 2:
-        console.print(Rule(section.title, align="left", style="green"))
-    else:
-        for row in wrap(section.title, width, ""):
-            console.print(Text(row, style="bold green"), soft_wrap=True)
-    for block in section.blocks:
-        if isinstance(block, Equation):
-            console.print(equation_text(block, width), soft_wrap=True)
-        elif isinstance(block, Paragraph):
-            words = _prose(block.parts)
-            style = "bold" if len(words) < 40 and words.endswith(":") else ""
-            for row in wrap(words, width):
-                console.print(Text(row, style=style), soft_wrap=True)
+        lines.append([])
+        if section.level <= 2:
+            lines.append([(_rule(section.title, width, center=False), "green")])
         else:
-            console.print()
-            if block.caption:
-                for row in wrap(block.caption, width, ""):
-                    console.print(Text(row, style="italic"), soft_wrap=True)
-            for i, columns in enumerate(_column_groups(block, width)):
-                if i:
-                    console.print()
-                table = _table(block, columns)
-                # a table never squeezes or crops its numbers: widen the console if need be
-                options = console.options.update(width=10_000)
-                needed = Measurement.get(console, options, table).maximum
-                console.width = max(width, needed)
-                console.print(table)
-                console.width = width
+            lines += [[(row, "bold green")] for row in wrap(section.title, width, "")]
+        for block in section.blocks:
+            if isinstance(block, Equation):
+                lines += equation_lines(block, width)
+            elif isinstance(block, Paragraph):
+                words = _prose(block.parts)
+                style = "bold" if len(words) < 40 and words.endswith(":") else ""
+                lines += [[(row, style)] for row in wrap(words, width)]
+            else:
+                lines.append([])
+                if block.caption:
+                    lines += [[(row, "italic")] for row in wrap(block.caption, width, "")]
+                for i, columns in enumerate(_column_groups(block, width)):
+                    if i:
+                        lines.append([])
+                    lines += _table_lines(block, columns)
+    return lines
+
+
+def print_document(doc: Document, console: Console) -> None:
+    """Print the Document on a rich Console, every line within the console's width: with the
+    console's colours on a terminal, else plain; written straight to the console's file (one
+    pass, linear in the text)."""
+    lines = document_lines(doc, console.width)
+    system = None if console.no_color else COLOR_SYSTEMS.get(console.color_system or "")
+    if system is None or console.legacy_windows:
+        console.file.write(_plain_text(lines))
+    else:
+        codes: dict[str, tuple[str, str]] = {}
+        out = []
+        for line in lines:
+            for chunk, style in line:
+                if not style:
+                    out.append(chunk)
+                    continue
+                if style not in codes:
+                    start, _, end = Style.parse(style).render("\0", color_system=system).partition(
+                        "\0")
+                    codes[style] = (start, end)
+                start, end = codes[style]
+                out += (start, chunk, end)
+            out.append("\n")
+        console.file.write("".join(out))
+    console.file.flush()
+
+
+def _plain_text(lines: list[list[Chunk]]) -> str:
+    return "\n".join("".join(chunk for chunk, _ in line).rstrip() for line in lines) + "\n"
 
 
 def render(doc: Document, *, width: int = WIDTH) -> str:
     """The Document as plain text (no colour codes), every line at most ``width`` columns."""
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=width, no_color=True, force_terminal=False, highlight=False, emoji=False
-    )
-    print_document(doc, console)
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+    return _plain_text(document_lines(doc, width))
