@@ -338,7 +338,7 @@ class Explainer:
                             f": no gradient flows to the weights into {name}",
                         )
                     out.append(Equation(slope, tuple(forms), note, label()))
-                    pair_lines = self._pair_lines(s, name) if name in net.outputs else []
+                    pair_lines = self._pair_lines(s, name) if name in self.output_set else []
                     if pair_lines and self.pair is not None:
                         # the chain simplifies: the table's dC/dz of the pair, exact
                         forms = [slope + DOT + d_a, *pair_lines, num.math(u.dC_dz)]
