@@ -17,7 +17,12 @@ from rich.console import Console
 from chainrule import __version__
 from chainrule.cli.pictures import draw_command, plot_command
 from chainrule.cli.serve import serve_command
-from chainrule.cli.teach import answers_template_command, check_command
+from chainrule.cli.teach import (
+    answers_template_command,
+    check_command,
+    generate_command,
+    grade_command,
+)
 from chainrule.cli.train import train_command
 from chainrule.core.engine import check_steps
 from chainrule.core.errors import ChainruleError, DivergedError, spell_parameters
@@ -61,6 +66,8 @@ def cli() -> None:
       chainrule train --data digits --layers 64,32,10 --epochs 20
       chainrule answers-template exercise-2 > answers.toml   then fill it in
       chainrule check exercise-2 answers.toml   mark it, name each mistake
+      chainrule generate exercise-2 --count 30 --seed s3cret -o sheets/
+      chainrule grade sheets/ submissions/ -o grades/
       chainrule serve --open               the web page: step, click a weight for its math
     """
 
@@ -267,6 +274,8 @@ cli.add_command(plot_command, "plot")
 cli.add_command(train_command, "train")
 cli.add_command(answers_template_command, "answers-template")
 cli.add_command(check_command, "check")
+cli.add_command(generate_command, "generate")
+cli.add_command(grade_command, "grade")
 cli.add_command(serve_command, "serve")
 
 

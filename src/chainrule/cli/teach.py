@@ -82,3 +82,112 @@ def check_command(network: str, answers: str, fmt: str, rtol: float, decimals: i
     result = check(net, parsed, rtol=rtol, decimals=decimals)
     _write(render(result, fmt), output)
     return 0 if result.all_right else 3
+
+
+@click.command("generate", context_settings=CONTEXT)
+@click.argument("shape", required=False)
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="The folder to write (new or empty, unless --force).")
+@click.option("--students", "roster", type=click.Path(dir_okay=False),
+              help="A CSV roster: one variant per student (column student, or the first).")
+@click.option("--count", type=click.IntRange(1, 10_000), help="Or: this many variants v01, v02...")
+@click.option("--seed", default="0", show_default=True,
+              help="The secret seed: with the assignment and the student id it fixes each "
+                   "variant. Keep it secret and the variants stay private.")
+@click.option("--assignment", default="Backpropagation", show_default=True,
+              help="The assignment's name (part of the hash, and the sheets' title).")
+@click.option("--layers", metavar="N,N,...",
+              help="Instead of SHAPE: units per layer, inputs first (e.g. 2,2,1).")
+@click.option("--activation", default="relu", show_default=True,
+              help="With --layers: the hidden units' activation.")
+@click.option("--output-activation", help="With --layers: the output units' (default: the same).")
+@click.option("--biases", is_flag=True, help="With --layers: every unit gets a bias.")
+@click.option("--samples", type=click.IntRange(1, 100), default=1, show_default=True,
+              help="With --layers: samples in the batch.")
+@click.option("-r", "--learning-rate", type=click.FloatRange(min=0.0, min_open=True),
+              help="With --layers: the learning rate (default 0.1).")
+@click.option("--decimals", type=click.IntRange(1, 6), default=2, show_default=True,
+              help="Decimals of every given number.")
+@click.option("--allow-dead", is_flag=True, help="Allow a ReLU to be dead (z < 0).")
+@click.option("--force", is_flag=True, help="Overwrite files in a folder that is not empty.")
+def generate_command(shape: str | None, output: str, roster: str | None, count: int | None,
+                     seed: str, assignment: str, layers: str | None, activation: str,
+                     output_activation: str | None, biases: bool, samples: int,
+                     learning_rate: float | None, decimals: int, allow_dead: bool,
+                     force: bool) -> None:
+    """Write a private exercise sheet, answers template and key for every student.
+
+    SHAPE is a built-in example or a network file whose structure is kept (its numbers
+    are redrawn), or use --layers. Each variant's numbers come from a hash of the
+    secret --seed, the --assignment and the student id, so the same command writes
+    the same files, byte for byte. Every variant is a good exercise: no dead ReLU
+    (unless --allow-dead), no saturated sigmoid, a != y, and every catalogued
+    mistake gives a number clearly apart from the right one.
+
+    \b
+    Examples:
+      chainrule generate exercise-2 --students roster.csv --seed s3cret -o sheets/
+      chainrule generate --layers 2,2,1 --activation relu --count 30 -o sheets/
+      chainrule generate my-net.toml --count 5 --seed 7 --assignment "Week 3" -o week3/
+    """
+    from chainrule.teach.generation import generate, read_roster
+    from chainrule.teach.variants import Rules, layered_shape
+
+    if (shape is None) == (layers is None):
+        raise click.UsageError("give a SHAPE (a built-in or a network file) or --layers, "
+                               "not both")
+    if (roster is None) == (count is None):
+        raise click.UsageError("give --students ROSTER.csv or --count N")
+    if layers is not None:
+        try:
+            sizes = [int(p) for p in layers.replace(" ", "").split(",")]
+        except ValueError:
+            raise click.BadParameter(f"{layers!r} is not a list of whole numbers like 2,2,1",
+                                     param_hint="'--layers'") from None
+        net = layered_shape(sizes, activation=activation, output_activation=output_activation,
+                            biases=biases, samples=samples,
+                            learning_rate=learning_rate or 0.1)
+    else:
+        net = load(shape or "")
+    students = read_roster(roster) if roster else None
+    made = generate(net, output, students=students, count=count, seed=seed,
+                    assignment=assignment, rules=Rules(decimals=decimals, allow_dead=allow_dead),
+                    force=force)
+    click.echo(f"{len(made)} variant(s) in {output}: variants.csv, class-key.md and a folder "
+               "each (sheet.md, sheet.html, sheet.tex, answers.toml, key.md, network.toml)",
+               err=True)
+
+
+@click.command("grade", context_settings=CONTEXT)
+@click.argument("sheets", type=click.Path(file_okay=False))
+@click.argument("submissions", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="The folder to write (new or empty, unless --force).")
+@click.option("--config", type=click.Path(dir_okay=False),
+              help="A TOML file: rtol, [credit] per status, [weights] per quantity pattern.")
+@click.option("--force", is_flag=True, help="Overwrite files in a folder that is not empty.")
+def grade_command(sheets: str, submissions: str, output: str, config: str | None,
+                  force: bool) -> None:
+    """Check every student's answers against their own variant; write the grades.
+
+    SHEETS is the folder `chainrule generate` wrote. SUBMISSIONS is a folder of
+    answers files named <student>.toml (or .json), or one CSV with the columns
+    student, quantity, answer (and optionally variant). Writes grades.csv (one
+    column per quantity, for a gradebook), <student>.json and <student>.html
+    feedback, and report.md and report.html: the score distribution and how often
+    each mistake occurred. Missing or unreadable submissions are reported.
+
+    \b
+    Examples:
+      chainrule grade sheets/ submissions/ -o grades/
+      chainrule grade sheets/ answers.csv -o grades/ --config grading.toml
+    """
+    from chainrule.teach.grading import GradingConfig, grade, write
+
+    settings = GradingConfig.read(config) if config else GradingConfig()
+    grades = grade(sheets, submissions, config=settings)
+    write(grades, output, force=force)
+    for g in grades.problems:
+        click.echo(f"chainrule grade: {g.student}: {g.problem}", err=True)
+    click.echo(f"{len(grades.graded)} of {len(grades.students)} graded; {output}/grades.csv, "
+               f"{output}/report.md", err=True)

@@ -271,11 +271,17 @@ class Diagnoser:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        self.sites = sites(graph)
-        self.by_node: dict[int, list[Site]] = {}
-        for site in self.sites:
-            self.by_node.setdefault(site.node, []).append(site)
+        self._by_node: dict[int, list[Site]] | None = None
         self._exact_replay: tuple[list[float], list[float]] | None = None
+
+    @property
+    def by_node(self) -> dict[int, list[Site]]:
+        """The catalogue's sites by node (built when first needed: a right sheet needs none)."""
+        if self._by_node is None:
+            self._by_node = {}
+            for site in sites(self.graph):
+                self._by_node.setdefault(site.node, []).append(site)
+        return self._by_node
 
     def _exact(self) -> tuple[list[float], list[float]]:
         if self._exact_replay is None:

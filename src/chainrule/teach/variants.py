@@ -79,7 +79,10 @@ def layered_shape(
     units.update(dict.fromkeys(names[-1], out_act))
     weights = {f"{a} -> {b}": 0.5 for la, lb in zip(names, names[1:], strict=False) for a in la
                for b in lb}
+    title = f"A {'-'.join(map(str, sizes))} network, {activation}" + (
+        f" with {out_act} outputs" if out_act != activation else "")
     data = {
+        "title": title,
         "learning_rate": learning_rate,
         "cost": cost,
         "units": units,
@@ -165,7 +168,7 @@ def _numbers(shape: Network, rng: random.Random, decimals: int) -> Network:
         learning_rate=shape.learning_rate,
         cost=shape.cost,
         title=shape.title,
-        description=shape.description,
+        description=None,  # a description may quote the original numbers
     )
 
 

@@ -1,0 +1,150 @@
+"""`chainrule generate` and `chainrule grade`: the folders of the contract, reproducible and
+private variants, grading a folder or a CSV, missing submissions, nothing overwritten."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import chainrule as cr
+from chainrule.cli.main import main
+from chainrule.teach.answers import dumps
+from chainrule.teach.generation import read_roster
+from chainrule.teach.quantities import graph_of_step
+from chainrule.teach.variants import variant_code, variant_seed
+
+
+def right_sheet(network: Path, decimals: int = 4, change: dict[str, float] | None = None
+                ) -> str:
+    net = cr.load(network)
+    step = cr.solve(net).step(1)
+    graph = graph_of_step(net, step)
+    expected = graph.expected(step)
+    values = {n.name: f"{expected[n.index]:.{decimals}f}" for n in graph.nodes
+              if n.name and n.kind != "input"}
+    for name, factor in (change or {}).items():
+        values[name] = f"{float(values[name]) * factor:.{decimals}f}"
+    return dumps(values)
+
+
+@pytest.fixture
+def roster(tmp_path: Path) -> Path:
+    path = tmp_path / "roster.csv"
+    path.write_text("student,name\nalice,Alice\nbob,Bob\ncarol,Carol\n")
+    return path
+
+
+def generate(tmp_path: Path, roster: Path, name: str = "sheets", *extra: str) -> Path:
+    out = tmp_path / name
+    code = main(["generate", "exercise-2", "--students", str(roster), "--seed", "s3cret",
+                 "-o", str(out), *extra])
+    assert code == 0
+    return out
+
+
+def test_generate_writes_the_contract_folders(tmp_path: Path, roster: Path) -> None:
+    out = generate(tmp_path, roster)
+    rows = list(csv.DictReader((out / "variants.csv").read_text().splitlines()))
+    assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
+    for row in rows:
+        folder = out / row["student"]
+        for name in ("network.toml", "sheet.md", "sheet.html", "answers.toml", "key.md"):
+            assert (folder / name).is_file(), name
+        net = cr.load(folder / "network.toml")  # solvable by chainrule solve
+        assert [u.name for u in net.units] == ["i", "j", "k"]
+        assert row["variant"] in (folder / "sheet.md").read_text()
+        assert row["variant"] == variant_code("s3cret", "Backpropagation", row["student"])
+        assert tomllib.loads((folder / "answers.toml").read_text())["step"] == 1
+        assert "## Step 1" in (folder / "key.md").read_text() or "Step 1" in (
+            folder / "key.md").read_text()
+    assert "class key" in (out / "class-key.md").read_text()
+    # different students, different numbers
+    nets = [cr.load(out / r["student"] / "network.toml") for r in rows]
+    assert len({tuple(p.value for p in n.weights.values()) for n in nets}) == 3
+
+
+def test_generate_is_reproducible_byte_for_byte(tmp_path: Path, roster: Path) -> None:
+    a, b = generate(tmp_path, roster, "a"), generate(tmp_path, roster, "b")
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert len(files) == 3 * 6 + 2
+    for f in files:
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def test_variants_are_private_to_the_secret() -> None:
+    assert variant_seed("s3cret", "A", "alice") != variant_seed("other", "A", "alice")
+    assert variant_seed("s3cret", "A", "alice") != variant_seed("s3cret", "B", "alice")
+    assert variant_code("s3cret", "A", "alice") != variant_code("s3cret", "A", "bob")
+
+
+def test_nothing_is_overwritten_without_force(tmp_path: Path, roster: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = generate(tmp_path, roster)
+    before = (out / "variants.csv").read_bytes()
+    code = main(["generate", "exercise-2", "--count", "2", "-o", str(out)])
+    assert code == 2 and "not empty" in capsys.readouterr().err
+    assert (out / "variants.csv").read_bytes() == before
+    assert main(["generate", "exercise-2", "--count", "2", "-o", str(out), "--force"]) == 0
+
+
+def test_generate_from_layers_and_count(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    assert main(["generate", "--layers", "2,2,1", "--activation", "sigmoid", "--biases",
+                 "--learning-rate", "1", "--count", "3", "-o", str(out)]) == 0
+    net = cr.load(out / "v01" / "network.toml")
+    assert len(net.weights) == 6 and len(net.biases) == 3
+    assert net.unit["j1"].activation == "sigmoid"
+
+
+def test_a_roster_with_a_bad_id(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("student\nalice\nbad/../id\n")
+    with pytest.raises(cr.UsageError, match="line 3"):
+        read_roster(path)
+
+
+def test_grade_a_folder_of_submissions(tmp_path: Path, roster: Path) -> None:
+    sheets = generate(tmp_path, roster)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.toml").write_text(right_sheet(sheets / "alice" / "network.toml"))
+    (subs / "bob.toml").write_text(right_sheet(sheets / "bob" / "network.toml",
+                                               change={"dC_da.k": 0.5}))
+    out = tmp_path / "grades"
+    assert main(["grade", str(sheets), str(subs), "-o", str(out)]) == 0
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    assert rows["alice"]["score"] == rows["alice"]["max_score"] == "15"
+    assert rows["bob"]["score"] == "14" and rows["bob"]["dC_da.k"] == "0"
+    assert rows["carol"]["score"] == ""  # missing: reported, not zero
+    bob = json.loads((out / "bob.json").read_text())
+    assert bob["score"] == 14 and any(t["tags"] == ["dropped-two"] for t in bob["tests"])
+    assert (out / "bob.html").read_text().startswith("<!DOCTYPE html>")
+    report = (out / "report.md").read_text()
+    assert "dropped-two" in report and "50% of the class" in report
+    assert "carol" in report and "no submission" in report
+    assert (out / "report.html").is_file()
+    # nothing overwritten without --force
+    assert main(["grade", str(sheets), str(subs), "-o", str(out)]) == 2
+
+
+def test_grade_a_csv_with_weights_and_a_bad_submission(tmp_path: Path, roster: Path) -> None:
+    sheets = generate(tmp_path, roster)
+    lines = ["student_id,variant,quantity,answer"]
+    alice = tomllib.loads(right_sheet(sheets / "alice" / "network.toml"))
+    for w, value in alice["new_w"].items():
+        lines.append(f"alice,,new_w.{w},{value}")
+    lines.append("bob,,a.q,1")  # not a quantity: bob's submission is unreadable
+    (tmp_path / "answers.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "grading.toml").write_text('[weights]\n"new_w.*" = 5\n"da_dz.*" = 0\n')
+    out = tmp_path / "g"
+    assert main(["grade", str(sheets), str(tmp_path / "answers.csv"), "-o", str(out),
+                 "--config", str(tmp_path / "grading.toml")]) == 0
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    assert rows["alice"]["score"] == "10" and rows["alice"]["max_score"] == "21"
+    assert "da_dz.k" not in rows["alice"]
+    assert rows["bob"]["score"] == ""
+    assert "unreadable" in (out / "report.md").read_text()
