@@ -111,10 +111,10 @@ def generate(
     Raises UsageError for a folder that is not empty (without ``force``) or no students.
     """
     from chainrule.render import solution
-    from chainrule.render.common import diagram_svg
     from chainrule.render.html import render as html
     from chainrule.render.latex import render as latex
     from chainrule.render.markdown import render as markdown
+    from chainrule.render.output import diagram_svg
 
     out = Path(output)
     if students is None:
