@@ -72,6 +72,13 @@ class Dataset:
 
     def split(self, test_fraction: float, seed: int | None = None) -> tuple[Dataset, Dataset]:
         """A shuffled (train, test) split; ``test_fraction`` of the rows (at least one) held out."""
+        train, test = self.split_rows(test_fraction, seed)
+        return (replace(self, X=self.X[train], y=self.y[train]),
+                replace(self, X=self.X[test], y=self.y[test]))
+
+    def split_rows(self, test_fraction: float, seed: int | None = None) -> tuple[Array, Array]:
+        """The row numbers of :meth:`split`'s (train, test) parts, to split other arrays (the
+        encoded targets) the same way."""
         if not 0.0 < test_fraction < 1.0:
             raise UsageError(f"`test_fraction` must be between 0 and 1, got {test_fraction!r}")
         n = self.n_samples
@@ -80,9 +87,7 @@ class Dataset:
             raise UsageError(f"{self.name} has {n} sample(s), too few to hold out a test split; "
                              "train on all of them with `test_fraction=0`, or add samples")
         order = np.random.default_rng(seed).permutation(n)
-        test, train = order[:n_test], order[n_test:]
-        return (replace(self, X=self.X[train], y=self.y[train]),
-                replace(self, X=self.X[test], y=self.y[test]))
+        return order[n_test:], order[:n_test]
 
     def standardized(self, reference: Dataset | None = None) -> Dataset:
         """Features shifted and scaled to mean 0 and standard deviation 1, with the mean and

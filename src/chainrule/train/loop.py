@@ -26,7 +26,7 @@ from chainrule.io.netfile import NetworkLike, load
 from chainrule.train.compile import Structure, compile_network, network_from_params, unmasked
 from chainrule.train.kernel import Kernel
 from chainrule.train.optimizers import OPTIMIZERS, State
-from chainrule.train.progress import Reporter
+from chainrule.train.progress import Progress, Reporter
 
 Array = NDArray[Any]
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -206,7 +206,7 @@ def train(
     shuffle: bool = True,
     seed: int | None = None,
     dtype: str = "float64",
-    progress: bool | Callable[[dict[str, Any]], None] = True,
+    progress: bool | Callable[[dict[str, Any]], object] | Progress = True,
     validation: tuple[Any, Any] | None = None,
     accuracy: bool | None = None,
     engine: str = "auto",
@@ -230,8 +230,10 @@ def train(
         False takes consecutive rows.
     seed : makes the shuffling reproducible.
     dtype : ``"float64"`` or ``"float32"``, the precision of the arithmetic.
-    progress : True shows a progress bar on standard error when it is a terminal (epoch, cost,
-        accuracy, samples/s); a callable gets each epoch's history dict instead; False: nothing.
+    progress : True shows a progress bar on standard error when it is a terminal (in Jupyter, in
+        the notebook) with one line per epoch; False shows nothing; a callable gets each epoch's
+        history dict; any :class:`~chainrule.train.progress.Progress` gets every report (the
+        library prints nothing else).
     validation : (X_test, Y_test), measured after each epoch (``test_cost``,
         ``test_accuracy`` in the history).
     accuracy : record the accuracy of classification outputs (softmax, or one sigmoid output
