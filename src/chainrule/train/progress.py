@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from rich.console import Console
-from rich.progress import BarColumn, TextColumn
-from rich.progress import Progress as RichProgress
+if TYPE_CHECKING:  # rich is imported when a bar is shown: `import chainrule` stays light
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
 
 Entry = dict[str, Any]
 REFRESH_S = 0.1
@@ -113,6 +113,8 @@ class TerminalBar:
     epoch and leaves one line per epoch above it; it fits the console's width."""
 
     def __init__(self, console: Console | None = None) -> None:
+        from rich.console import Console
+
         self.console = console or Console(stderr=True)
         self.bar: RichProgress | None = None
         self.epochs = 0
@@ -121,6 +123,8 @@ class TerminalBar:
         self.epoch_start = 0.0
 
     def _columns(self) -> tuple[Any, ...]:
+        from rich.progress import BarColumn, TextColumn
+
         digits = len(str(self.samples))
         fixed = (
             len(f"epoch {self.epochs}/{self.epochs}")
@@ -141,6 +145,8 @@ class TerminalBar:
         )
 
     def start(self, epochs: int, samples: int) -> None:
+        from rich.progress import Progress as RichProgress
+
         self.epochs, self.samples = epochs, samples
         self.bar = RichProgress(*self._columns(), console=self.console, auto_refresh=False,
                                 transient=True)
@@ -189,12 +195,16 @@ class NotebookBar(TerminalBar):
     """The same bar in a Jupyter notebook (rich draws it as the cell's output)."""
 
     def __init__(self) -> None:
+        from rich.console import Console
+
         super().__init__(Console(force_jupyter=True))
 
 
 def progress_for(progress: bool | Callable[[Entry], object] | Progress) -> Progress:
     """The :class:`Progress` that ``train(..., progress=progress)`` reports to."""
     if progress is True:
+        from rich.console import Console
+
         console = Console(stderr=True)
         if console.is_jupyter:
             return NotebookBar()
