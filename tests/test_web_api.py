@@ -242,6 +242,16 @@ def test_each_derivation_is_the_worked_solutions_lines_with_the_traces_numbers(
         assert got.json()["values"]["units"][0] == values
 
 
+def test_a_derivation_is_numbered_as_the_page_counts_its_steps(client: TestClient) -> None:
+    net = cr.solve("exercise-2", 30).final.to_dict()
+    got = client.post("/api/derivation", json={"network": net, "weight": "j -> k",
+                                               "taken": 30}).json()
+    assert [line["label"] for line in got["lines"] if line["label"]] == [
+        "31.3.1", "31.3.2", "31.3.3"]
+    assert got["values"]["gradient"] == cr.solve("exercise-2", 31).step(31).gradients()[
+        "weights"]["j -> k"]
+
+
 def test_a_derivation_of_something_not_there_names_what_is(client: TestClient) -> None:
     net = example("exercise-2")
     answer = client.post("/api/derivation", json={"network": net, "weight": "i -> k"})

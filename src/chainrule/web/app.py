@@ -116,6 +116,7 @@ class DerivationRequest(_Request):
     step: Steps = 1
     decimals: Decimals = 4
     notation: Notation = "handout"
+    taken: Annotated[int, Field(ge=0, description="steps the page took before")] = 0
 
 
 class LandscapeRequest(_Request):
@@ -299,7 +300,7 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
         """The worked solution's lines about one unit, weight or bias, as math."""
         return await run(work.derivation, body.network, unit=body.unit, weight=body.weight,
                          bias=body.bias, step=body.step, decimals=body.decimals,
-                         notation=body.notation)
+                         notation=body.notation, taken=body.taken)
 
     @app.post("/api/diagram", responses=_svg("the network drawn as `chainrule draw` draws it"))
     async def diagram(body: DiagramRequest) -> Response:

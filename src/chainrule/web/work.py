@@ -8,6 +8,7 @@ library. Nothing here reads or writes a file.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -135,17 +136,20 @@ VIEWS = ("weights", "forward", "backward")
 
 def derivation(data: Mapping[str, Any], *, unit: str | None = None, weight: str | None = None,
                bias: str | None = None, step: int = 1, decimals: int = 4,
-               notation: str = "handout") -> dict[str, Any]:
+               notation: str = "handout", taken: int = 0) -> dict[str, Any]:
     """The worked solution's lines about one unit, weight or bias (see
     :func:`chainrule.explain.derivation.derivation`): as math (MathML in HTML), as text, and
-    line by line, with the Trace's full-precision numbers for the quantity."""
+    line by line, with the Trace's full-precision numbers for the quantity.
+
+    ``taken``: steps the page took before this network, so the lines are numbered as the page
+    counts (the 31st step's back-propagation is 31.3)."""
     from chainrule.explain.derivation import derivation as derive
     from chainrule.explain.derivation import equations, quantity
     from chainrule.render.html import fragment
     from chainrule.render.text import render as text
 
     limits.check_steps(step)
-    trace = solve(_load(data), step)
+    trace = _continued(solve(_load(data), step), taken)
     q = quantity(trace, unit=unit, weight=weight, bias=bias)
     doc = derive(trace, unit=unit, weight=weight, bias=bias, step=step, decimals=decimals,
                  notation=notation)
@@ -168,6 +172,14 @@ def derivation(data: Mapping[str, Any], *, unit: str | None = None, weight: str 
         "html": fragment(doc),
         "text": text(doc),
     }
+
+
+def _continued(trace: Trace, taken: int) -> Trace:
+    """The same steps, numbered after ``taken`` earlier ones."""
+    if not taken:
+        return trace
+    steps = [dataclasses.replace(s, number=s.number + taken) for s in trace.steps]
+    return Trace(trace.network, steps)
 
 
 def _values(trace: Trace, kind: str, name: str, step: int) -> dict[str, Any]:

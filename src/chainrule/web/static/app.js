@@ -185,7 +185,8 @@ function markSelected() {
 }
 
 async function derive(selected, scroll = true) {
-  const body = {network: state.network, notation: state.notation, [selected.kind]: selected.name};
+  const body = {network: state.network, notation: state.notation, taken: state.steps,
+    [selected.kind]: selected.name};
   const answer = await api("/api/derivation", body);
   state.selected = selected;
   const panel = $("derivation");
