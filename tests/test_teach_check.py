@@ -193,3 +193,25 @@ def test_the_library_raises_answers_error() -> None:
 def test_a_missing_answers_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "exercise-2", "nope.toml"]) == 2
     assert "no such answers file" in capsys.readouterr().err
+
+
+def test_a_formula_answer_is_checked_by_sympy_and_at_random_points() -> None:
+    net = cr.load("chain-1")  # the handout's dC/dw = 2w - 2
+    def mark(formula: str) -> tuple[str, str]:
+        t = check(net, {"dC_dw_formula": {"j -> k": formula}}).tests[0]
+        return t.status, t.output
+
+    for right in ("2*w - 2", "2*(w_jk - 1)", "2*w^2/w - 2"):
+        status, output = mark(right)
+        assert status == "right" and "sympy finds it equal" in output, right
+    status, output = mark("w - 1")
+    assert status == "wrong" and "2*w_jk - 2" in output
+    result = check(cr.load("exercise-2"),
+                   {"dC_dw_formula": {"i -> j": "0.98*w_jk^2*w_ij - 1.4*w_jk"}})
+    assert result.tests[0].name == "dC_dw_formula.i -> j" and result.all_right
+
+
+def test_a_formula_never_reaches_eval() -> None:
+    for bad in ("__import__('os').system('true')", "w.subs(w, 1)", "(lambda: 1)()", "q + w"):
+        with pytest.raises(AnswersError, match="dC_dw_formula"):
+            check(cr.load("chain-1"), {"dC_dw_formula": {"j -> k": bad}})

@@ -96,15 +96,43 @@ def weight_dependency(
         if sympy is missing or the network is not supported (see :func:`supported`).
     """
     sp = _sympy()
-    why = supported(network)
-    if why:
-        raise UsageError(f"no closed-form gradients for this network: {why}")
     lay = step.layout
     symbols = {k: sp.Symbol(names[k][0], real=True) for k in lay.weight_keys}
     current = {
         symbols[k]: _number(sp, v)
         for k, v in zip(lay.weight_keys, step.weights_before, strict=True)
     }
+    cost = cost_expression(network, step, symbols)
+    out = []
+    for key in keys:
+        sym = symbols[key]
+        grad = _tidy(sp, sp.diff(cost, sym), list(symbols.values()))
+        variables = tuple(k for k in lay.weight_keys if grad.has(symbols[k]))
+        if len(_text(sp, grad)) > MAX_LENGTH and len(variables) > 1:
+            fixed = {s: v for s, v in current.items() if s is not sym}
+            grad = _tidy(sp, sp.diff(cost.subs(fixed), sym), [sym])
+            variables = (key,) if grad.has(sym) else ()
+        value = float(grad.subs(current))
+        latex = sp.latex(
+            _floats(sp, grad),
+            symbol_names={symbols[k]: names[k][1] for k in symbols},
+            full_prec=False,
+            mul_symbol="dot",
+        )
+        out.append(Dependency(key, _text(sp, grad), latex, variables, value))
+    return out
+
+
+def cost_expression(network: Network, step: Step, symbols: Mapping[WeightKey, Any]) -> Any:
+    """The step's (mean) cost as a sympy expression of the weight ``symbols``; inputs, targets
+    and biases are exact numbers, each ReLU on the piece it is on at the step's weights.
+
+    Raises UsageError if sympy is missing or the network is not supported."""
+    sp = _sympy()
+    why = supported(network)
+    if why:
+        raise UsageError(f"no closed-form gradients for this network: {why}")
+    lay = step.layout
     biases = dict(zip(lay.bias_units, step.biases_before, strict=True))
     z_sym, a_sym, y_sym, k_sym, p_sym = sp.symbols("Z_ A_ Y_ K_ P_")
     cost_entry = mathtable.COSTS[network.cost]
@@ -135,25 +163,7 @@ def weight_dependency(
             total += cost_term.subs(
                 {a_sym: a[k], y_sym: _number(sp, sample.targets[k]), k_sym: n_out}
             )
-    cost = total / len(step.samples)
-    out = []
-    for key in keys:
-        sym = symbols[key]
-        grad = _tidy(sp, sp.diff(cost, sym), list(symbols.values()))
-        variables = tuple(k for k in lay.weight_keys if grad.has(symbols[k]))
-        if len(_text(sp, grad)) > MAX_LENGTH and len(variables) > 1:
-            fixed = {s: v for s, v in current.items() if s is not sym}
-            grad = _tidy(sp, sp.diff(cost.subs(fixed), sym), [sym])
-            variables = (key,) if grad.has(sym) else ()
-        value = float(grad.subs(current))
-        latex = sp.latex(
-            _floats(sp, grad),
-            symbol_names={symbols[k]: names[k][1] for k in symbols},
-            full_prec=False,
-            mul_symbol="dot",
-        )
-        out.append(Dependency(key, _text(sp, grad), latex, variables, value))
-    return out
+    return total / len(step.samples)
 
 
 def _tidy(sp: Any, expr: Any, symbols: list[Any]) -> Any:

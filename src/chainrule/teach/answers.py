@@ -22,7 +22,7 @@ from chainrule.core.network import Network, weight_name
 from chainrule.teach.quantities import STEP_KINDS, UNIT_KINDS, Graph
 
 TABLES = (*UNIT_KINDS, *STEP_KINDS)
-FORMULA_TABLES: tuple[str, ...] = ()
+FORMULA_TABLES: tuple[str, ...] = ("dC_dw_formula",)
 MAX_STEP = 10_000
 
 

@@ -176,8 +176,30 @@ class Checker:
                 wrong_inputs=inputs,
                 explanation=lines,
             ))
+        for name, formula in answers.formulas.items():
+            tests.append(self._formula(graph, name, formula, answers.source))
         title = self.network.title or "the network"
         return CheckResult(title, answers.step, tuple(tests))
+
+    def _formula(self, graph: Graph, name: str, formula: str, source: str) -> QuantityResult:
+        from chainrule.teach.formulas import check_formula
+
+        marked = check_formula(self.network, graph, name, formula, self.tolerance, source)
+        status = str(marked["status"])
+        lines = tuple(marked["lines"])
+        return QuantityResult(
+            name=name,
+            symbol=str(marked["symbol"]),
+            status=status,
+            score=score_of(status),
+            max_score=1.0,
+            expected=marked["expected"],
+            given=marked["given"],
+            given_text=formula,
+            follow_on=None,
+            output=" ".join(lines),
+            explanation=lines,
+        )
 
 
 def _explanation(

@@ -231,8 +231,9 @@ def _slope_at_value(fn: mathtable.Activation, a: int) -> Rule:
 
 
 def _slope_formula_at(fn: mathtable.Activation, z: int) -> Rule:
-    """The slope formula a(1 - a) filled with z: z(1 - z)."""
-    return lambda v: fn.slope(v[z], v[z], 0.0)
+    """The sigmoid's slope formula a(1 - a) filled with z instead of a: z(1 - z)."""
+    del fn
+    return lambda v: v[z] * (1.0 - v[z])
 
 
 def _copy(i: int) -> Rule:
