@@ -520,3 +520,46 @@ def test_worked_solutions_have_no_rich_markup_or_truncation_surprises() -> None:
     data["title"] = "[bold]not markup[/bold] 网络"
     out = render(explain(cr.solve(cr.load(data))), width=60)
     assert "[bold]not markup[/bold] 网络" in out.splitlines()[0]
+
+
+def test_from_torch_refuses_nan_weights() -> None:
+    torch = pytest.importorskip("torch")
+    module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    with torch.no_grad():
+        module[2].weight[0, 1] = float("nan")
+    with pytest.raises(cr.UsageError, match="Linear layer 2 has weights that are NaN"):
+        cr.from_torch(module)
+    with torch.no_grad():
+        module[2].weight[0, 1] = 0.5
+        module[0].bias[1] = float("inf")
+    with pytest.raises(cr.UsageError, match="Linear layer 1 has biases"):
+        cr.from_torch(module)
+
+
+def test_drawing_many_layers_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a chain of 10,000 units drawn layer by layer took 42 s: every label was checked against
+    # every box placed before it
+    from chainrule.pictures import diagram, shapes
+
+    calls = 0
+    real = shapes.Box.overlaps
+
+    def counting(self: shapes.Box, other: shapes.Box, pad: float = 0.0) -> bool:
+        nonlocal calls
+        calls += 1
+        return real(self, other, pad)
+
+    monkeypatch.setattr(shapes.Box, "overlaps", counting)
+
+    def chain(n: int) -> cr.Network:
+        units = {"u0": "input", **{f"u{i}": "tanh" for i in range(1, n)}}
+        return cr.load({"units": units,
+                        "weights": {f"u{i} -> u{i + 1}": 0.5 for i in range(n - 1)},
+                        "samples": [{"inputs": {"u0": 1.0}, "targets": {f"u{n - 1}": 0.0}}]})
+
+    counts = []
+    for n in (300, 600):
+        calls = 0
+        assert diagram.svg(chain(n)).startswith("<svg")
+        counts.append(calls)
+    assert counts[1] < 2.5 * counts[0]

@@ -114,10 +114,39 @@ def layer_drawing(st: Scene, decimals: int) -> Drawing:
     return d
 
 
+class _BoxIndex:
+    """Boxes bucketed by columns of x, so that finding the ones near a box looks at its
+    neighbourhood only (a network of 10,000 layers has 10,000 labels to place)."""
+
+    COLUMN = 256.0
+
+    def __init__(self, boxes: list[Box]) -> None:
+        self.columns: dict[int, list[tuple[int, Box]]] = {}
+        self.count = 0
+        for box in boxes:
+            self.add(box)
+
+    def _span(self, box: Box, pad: float) -> range:
+        return range(int((box.x0 - pad) // self.COLUMN), int((box.x1 + pad) // self.COLUMN) + 1)
+
+    def add(self, box: Box) -> None:
+        for column in self._span(box, 0.0):
+            self.columns.setdefault(column, []).append((self.count, box))
+        self.count += 1
+
+    def near(self, box: Box, pad: float) -> list[Box]:
+        """Every box added that could overlap ``box`` grown by ``pad`` (each once)."""
+        found: dict[int, Box] = {}
+        for column in self._span(box, pad):
+            for serial, other in self.columns.get(column, ()):
+                found[serial] = other
+        return list(found.values())
+
+
 def _place_group_labels(
     curves: list[tuple[Curve, list[tuple[str, str]]]], obstacles: list[Box], shapes: list[Shape]
 ) -> None:
-    placed: list[Box] = []
+    index = _BoxIndex(obstacles)
     for curve, lines in curves:
         pts = curve.polyline(24)
         height = len(lines) * EDGE_SIZE * 1.3
@@ -126,14 +155,14 @@ def _place_group_labels(
         for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
             x, y = pts[int(round(f * (len(pts) - 1)))]
             box = Box(x - width / 2 - 2, y - height / 2 - 1, x + width / 2 + 2, y + height / 2 + 1)
-            hits = sum(box.overlaps(o, 2.0) for o in [*obstacles, *placed])
+            hits = sum(box.overlaps(o, 2.0) for o in index.near(box, 2.0))
             if best is None or hits < best[0]:
                 best = (hits, box)
             if hits == 0:
                 break
         assert best is not None
         box = best[1]
-        placed.append(box)
+        index.add(box)
         shapes.append(
             Rect(box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0, "#FFFFFF", rx=3.0, opacity=0.95)
         )

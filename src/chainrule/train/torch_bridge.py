@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
 from chainrule.core.optional import optional_import
@@ -258,6 +260,13 @@ def from_torch(
     if not weights:
         raise UsageError("from_torch: the Sequential has no Linear layer")
     activations.append(pending or ("identity", None))
+    for number, (w, b) in enumerate(zip(weights, biases, strict=True), start=1):
+        for what, values in (("weights", w), ("biases", b)):
+            if values is not None and not np.all(np.isfinite(values)):
+                raise UsageError(
+                    f"from_torch: Linear layer {number} has {what} that are NaN or infinite; "
+                    "a network's parameters must be finite numbers (was the training diverging?)"
+                )
     for w, prev in zip(weights[1:], weights, strict=False):
         if w.shape[0] != prev.shape[1]:
             raise UsageError(f"from_torch: a Linear layer of {prev.shape[1]} outputs feeds one of "
