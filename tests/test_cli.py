@@ -523,3 +523,20 @@ def test_piping_into_head_exits_0(fmt: str, tmp_path: Path) -> None:
     done = process(["bash", "-c", f"{solve} | head -c 100 >/dev/null; echo ${{PIPESTATUS[0]}}"])
     assert done.stdout.strip() == "0", done.stderr
     assert "Traceback" not in done.stderr and "Error" not in done.stderr
+
+
+def test_step_past_steps_runs_to_that_step(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["solve", "exercise-1", "--step", "2"], capsys)
+    assert code == 0 and err == ""
+    assert "Step 2 of 2" in out and "2.6 The update" in out
+
+
+def test_save_updated_describes_the_updated_network(tmp_path: Path) -> None:
+    from chainrule.cli.main import main
+
+    path = tmp_path / "after.toml"
+    assert main(["solve", "exercise-1", "--steps", "3", "--save-updated", str(path)]) == 0
+    text = path.read_text()
+    assert "Given" not in text and "0.48" not in text
+    assert "after 3 steps of gradient descent" in text
+    assert cr.load(str(path)).weights[("j", "k")].value != 0.48

@@ -261,3 +261,12 @@ def test_relu_with_negative_z_blocks_the_chain() -> None:
     j = s.unit("j")
     assert j.z == 0.7 * -0.86 and j.a == 0.0 and j.da_dz == 0.0 and j.blocked
     assert s.gradients()["weights"]["i -> j"] == 0.0
+
+
+def test_a_trace_repr_reads_right_for_one_step_and_many() -> None:
+    import chainrule as cr
+
+    one = repr(cr.solve("exercise-1"))
+    assert "1 step, cost 0.5776 before its update" in one and "->" not in one
+    many = repr(cr.solve("exercise-1", 3))
+    assert "3 steps" in many and "->" in many

@@ -25,4 +25,12 @@ def test_the_handout_notebook_runs(tmp_path: Path) -> None:
     assert any("Exercise 2" in h and "<math" in h for h in html)
     markdown = [o.data["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})]
     assert any("chain rule" in m for m in markdown)
-    assert any(r"-\Delta_{\mathrm{u5}}" in m for m in markdown)
+    assert any(r"\Delta_{\mathrm{u5}}" in m for m in markdown)
+
+
+def test_the_stored_notebook_shows_its_outputs() -> None:
+    # people browse the notebook where it is stored: every code cell keeps what it showed
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code and all(cell.outputs for cell in code)
+    assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]

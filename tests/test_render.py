@@ -107,7 +107,7 @@ def without_closed_forms(doc: Document) -> Document:
     sections = tuple(
         replace(s, title="Section", heading=()) for s in doc.sections if "dependency" not in s.title
     )
-    return replace(doc, title="Solution", description="", sections=sections)
+    return replace(doc, title="Solution", description="", intro=(), sections=sections)
 
 
 @pytest.mark.parametrize("ext", ["md", "tex", "txt", "html"])
@@ -241,7 +241,11 @@ def test_html_embeds_the_diagram_when_there_is_one() -> None:
     svg = diagram_svg(trace_of("exercise-2"))
     page = solution("html", trace_of("exercise-2"))
     assert svg.startswith("<svg") and "dC/dw" in svg.replace("\u2202", "d")
-    assert svg in page
+    head, _, drawing = svg.partition(">")
+    assert drawing in page and 'width="' in head
+    # drawn larger than its natural size, so that its text is readable
+    width = float(re.search(r'width="([0-9.]+)"', head)[1])  # type: ignore[index]
+    assert f'width="{width * 1.4:g}"' in page
 
 
 # -- Markdown, notation, options ------------------------------------------------------------------
@@ -261,10 +265,17 @@ def test_aima_notation() -> None:
     md = solution("markdown", trace_of("aima-21"), {"notation": "aima"})
     assert r"\mathit{in}_{\mathrm{u5}}" in md
     assert r"g'(\mathit{in}_{\mathrm{u5}})" in md
-    assert r"-\Delta_{\mathrm{u5}} = " in md
+    assert r"\Delta_{\mathrm{u5}} = " in md and r"-\Delta" not in md
     assert r"w_{\mathrm{u3},\mathrm{u5}}" in md and "^{(L)}" not in md
     text = flat(solution("text", trace_of("aima-21"), {"notation": "aima"}))
-    assert "(1.3.3) -Delta_u5 = da_u5/din_u5 · dLoss/da_u5 = 0.2489 · (-0.935) = -0.2328" in text
+    # AIMA 4th edition, chapter 21: Delta_j = dLoss/din_j, dLoss/dw_(i,j) = Delta_j a_i
+    assert (
+        "(1.3.3) Delta_u5 = dLoss/din_u5 = g'(in_u5) · dLoss/da_u5 = 0.2489 · (-0.935) = -0.2328"
+    ) in text
+    assert "dLoss/dw_(u3,u5) = Delta_u5 · a_u3 = (-0.2328) · 0.5498 = -0.128" in text
+    assert "alpha = 0.5" in text and "1.2 The loss" in text
+    assert " cost" not in text.split("The network", 1)[1] and " z " not in text
+    assert "in_j = sum of w_(i,j) · a_i" in text
 
 
 def test_a_relu_that_is_off_is_called_out() -> None:
@@ -330,9 +341,20 @@ def test_closed_forms_with_a_batch_and_an_off_relu() -> None:
     assert "Inserting the dependency" in text and "DIFFERS" not in text
 
 
-def test_big_networks_have_no_closed_form_section() -> None:
+def test_big_networks_say_why_they_have_no_closed_forms() -> None:
     trace = cr.solve(_wide())
-    assert "dependency" not in solution("markdown", trace)
+    md = solution("markdown", trace)
+    # the section keeps its number (1.5) so that the update is 1.6 in every solution
+    assert "### 1.5 Inserting the dependency" in md and "### 1.6 The update" in md
+    assert "Left out" in md and "at the current weights" not in md
+
+
+def test_long_closed_forms_are_left_out_with_a_reason() -> None:
+    text = flat(solution("text", trace_of("aima-21")))
+    assert "exp(" not in text
+    assert "Left out: dC/dw_(x1,u3)^(L-1), dC/dw_(x1,u4)^(L-1), dC/dw_(u3,u5)^(L)" in text
+    chain = flat(solution("text", trace_of("chain-1")))
+    assert "dC/dw_jk^(L) = 2·w_jk - 2 = -0.68" in chain
 
 
 def _wide() -> dict[str, object]:

@@ -15,6 +15,7 @@ def solve(
     *,
     learning_rate: float | None = None,
     max_steps: int | None = None,
+    rounded: int | None = None,
 ) -> Trace:
     """Run ``steps`` steps of gradient descent and record every number in a Trace.
 
@@ -28,6 +29,10 @@ def solve(
     max_steps : the most steps allowed, checked before any work (every number of every step is
         kept). Default: 100,000, or fewer for a large network so the Trace stays under 10
         million numbers.
+    rounded : None (full precision), or a number of decimals: the steps worked as a student
+        does by hand (for answer keys), every printed number rounded half up to that many
+        decimals and each line computed from the rounded numbers before it.
+        ``solve("exercise-2", rounded=4)`` gives ``0.66 · (-1.2054) = -0.7956``.
 
     Returns
     -------
@@ -47,4 +52,6 @@ def solve(
     >>> round(trace.step(1).after()["weights"]["j -> k"], 6)
     0.556
     """
-    return engine.solve(load(network), steps, learning_rate=learning_rate, max_steps=max_steps)
+    return engine.solve(
+        load(network), steps, learning_rate=learning_rate, max_steps=max_steps, rounded=rounded
+    )

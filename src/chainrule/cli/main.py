@@ -96,6 +96,12 @@ def cli() -> None:
     help="Decimals shown in text output (JSON is always full precision).",
 )
 @click.option(
+    "--rounded",
+    is_flag=True,
+    help="Work every line from the printed numbers, rounded to --decimals, as by hand "
+    "(for answer keys; JSON then holds the rounded numbers).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
@@ -143,6 +149,7 @@ def solve(
     steps: int | None,
     fmt: str | None,
     decimals: int,
+    rounded: bool,
     output: str | None,
     save_updated: str | None,
     learning_rate: float | None,
@@ -161,6 +168,7 @@ def solve(
     Examples:
       chainrule solve exercise-2
       chainrule solve exercise-1 --steps 20 --decimals 6
+      chainrule solve exercise-2 --decimals 4 --rounded   as worked by hand
       chainrule solve my-net.toml --format json --output solution.json
       chainrule solve my-net.toml --steps 1000 --save-updated my-net-1000.toml
       chainrule solve exercise-3 --format markdown > ex3.md
@@ -178,6 +186,7 @@ def solve(
         format=fmt,
         learning_rate=learning_rate,
         max_weights=max_weights,
+        rounded=rounded,
     )
     net = load(network)
     check_steps(net, options.steps_to_run, max_steps)
@@ -200,7 +209,22 @@ def solve(
 
 def _save(path: str, trace: Trace, source: str) -> None:
     comment = f"{source} after {len(trace)} step(s) of chainrule solve (weights and biases updated)"
-    write_atomic(path, dumps_toml(trace.final, comment=comment))
+    write_atomic(path, dumps_toml(updated_network(trace, source), comment=comment))
+
+
+def updated_network(trace: Trace, source: str) -> Any:
+    """The network after the trace's last step, titled and described as such (the starting
+    network's description gave its starting values, which are no longer the file's)."""
+    from dataclasses import replace
+
+    steps = len(trace)
+    after = f"after {steps} step{'s' if steps != 1 else ''} of gradient descent"
+    title = f"{trace.network.title or source} ({after})"
+    description = (
+        f"{source} {after} with chainrule solve: the weights and biases below are the updated "
+        f"ones. The starting network and its description: {source}."
+    )
+    return replace(trace.final, title=title, description=description)
 
 
 class _StdoutClosed(Exception):

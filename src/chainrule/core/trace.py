@@ -254,6 +254,10 @@ class Trace:
 
     network: Network
     steps: list[Step]
+    rounded: int | None = None
+    """None: full precision. A number of decimals: worked as by hand, every printed number
+    rounded to that many decimals and each line computed from the rounded numbers
+    (``solve(..., rounded=4)``)."""
 
     @cached_property
     def final(self) -> Network:
@@ -287,12 +291,15 @@ class Trace:
 
     def to_json(self) -> dict[str, Any]:
         """The ``chainrule solve --format json`` object (see docs/json.md)."""
-        return {
+        out: dict[str, Any] = {
             "title": self.network.title,
             "cost": self.network.cost,
             "learning_rate": self.network.learning_rate,
             "steps": [s.to_json() for s in self.steps],
         }
+        if self.rounded is not None:
+            out["rounded"] = self.rounded
+        return out
 
     # Jupyter displays the worked solution (chainrule.display, chainrule.render)
     def _repr_html_(self) -> str:
@@ -308,7 +315,9 @@ class Trace:
         name = self.network.title or "network"
         if not self.steps:
             return f"Trace({name!r}, no steps)"
+        if len(self.steps) == 1:
+            return f"Trace({name!r}, 1 step, cost {self.steps[0].cost:.6g} before its update)"
         return (
-            f"Trace({name!r}, {len(self.steps)} step(s), cost {self.steps[0].cost:.6g} -> "
-            f"{self.steps[-1].cost:.6g} before the last update)"
+            f"Trace({name!r}, {len(self.steps)} steps, cost {self.steps[0].cost:.6g} before "
+            f"the first update -> {self.steps[-1].cost:.6g} before the last)"
         )

@@ -30,6 +30,9 @@ DIGITS = 6
 """Significant digits of the numbers inside a closed form."""
 MAX_LENGTH = 240
 """A closed form longer than this (as plain text) is shown with the other weights fixed."""
+SHORT = 90
+"""A closed form longer than this (as plain text) is left out of a worked solution: a student
+reads the chain rule's lines more easily than a wall of nested exponentials."""
 
 
 @dataclass(frozen=True)

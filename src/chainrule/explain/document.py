@@ -71,3 +71,6 @@ class Document:
     title: str
     sections: tuple[Section, ...] = field(default_factory=tuple)
     description: str = ""
+    intro: tuple[Prose, ...] = ()
+    """The description's paragraphs with their symbols as math, for formats that typeset math
+    (``description`` is the text as written)."""

@@ -68,6 +68,14 @@ class Notation:
         """The cost's derivative with respect to z_u (what back-propagation carries back)."""
         return self.d(self.C, self.z(u))
 
+    def dC_dz_definition(self, u: str) -> Math | None:
+        """What :meth:`dC_dz` stands for, when it is a name of its own (AIMA's Delta_j)."""
+        return None
+
+    def slope_factor(self, u: str) -> Math:
+        """The activation's slope as a factor of the chain: da_u/dz_u (AIMA: g'(in_u))."""
+        return self.d(self.a(u), self.z(u))
+
     def dC_dz_any(self) -> Math:
         """dC/dz for no unit in particular (in headings)."""
         return self.d(self.C, Math("z", "z"))
@@ -79,24 +87,55 @@ class Notation:
     )
     C = Math("C", "C")
     r = Math("r", "r")
+    cost_word = "cost"
+    weighted_sum = "z = sum of a · w"
+    def weighted_input_note(self) -> tuple[str | Math, ...]:
+        """One sentence saying what z is (the handout writes it g)."""
+        return (
+            Math("z_k", "z_k"),
+            " is unit k's weighted input, ",
+            Math("z_k = sum_j a_j · w_jk + b_k", r"z_k = \sum_j a_j w_{jk} + b_k"),
+            " (the handout's ",
+            Math("g_k", "g_k"),
+            "), and ",
+            Math("a_k = g(z_k)", "a_k = g(z_k)"),
+            " its activation.",
+        )
 
 
 class AimaNotation(Notation):
-    """AIMA's symbols (Russell and Norvig, ch. 21): in_j, g'(in_j), Delta_j and w_{i,j}.
+    """AIMA's symbols (Russell and Norvig, 4th edition, chapter 21): in_j, g'(in_j), Delta_j.
 
     The book writes the weighted input sum as ``in_j``, a weight as ``w_{i,j}`` (no layer
-    index), the loss as ``Loss``, and back-propagates the "perceived error"
-    ``Delta_j = -dLoss/din_j`` (for squared error at an output, ``2(y - a) g'(in)``), so
-    ``dLoss/dw_{i,j} = -a_i Delta_j``. The numbers are the Trace's: a line shows ``-Delta_j``.
+    index), the loss as ``Loss``, the learning rate as ``alpha``, and back-propagates
+    ``Delta_j = dLoss/din_j`` (at a squared-error output ``Delta_5 = 2(yhat - y) g'(in_5)``;
+    at a hidden unit ``Delta_3 = g'(in_3) sum_k w_{3,k} Delta_k``), so that
+    ``dLoss/dw_{i,j} = Delta_j a_i``. The numbers are the Trace's dC/dz.
     """
 
     name = "aima"
     description = (
-        "AIMA's notation (Russell and Norvig, chapter 21): in_j = sum_i w_{i,j} a_i the "
-        "weighted input, a_j = g(in_j), Loss the loss, Delta_j = -dLoss/din_j the perceived "
-        "error, so dLoss/dw_{i,j} = -a_i Delta_j; r the learning rate (the book's alpha)."
+        "AIMA's notation (Russell and Norvig, 4th edition, chapter 21): in_j = sum_i w_{i,j} "
+        "a_i the weighted input, a_j = g(in_j), Loss the loss, Delta_j = dLoss/din_j, so "
+        "dLoss/dw_{i,j} = Delta_j a_i; alpha the learning rate."
     )
     C = Math("Loss", r"\mathit{Loss}")
+    r = Math("alpha", r"\alpha")
+    cost_word = "loss"
+    weighted_sum = "in_j = sum of w_(i,j) · a_i"
+    def weighted_input_note(self) -> tuple[str | Math, ...]:
+        return (
+            Math("in_j", r"\mathit{in}_j"),
+            " is unit j's weighted input, ",
+            Math("in_j = sum_i w_(i,j) · a_i + b_j", r"\mathit{in}_j = \sum_i w_{i,j} a_i + b_j"),
+            " (the book's dummy weight ",
+            Math("w_(0,j)", "w_{0,j}"),
+            " is the bias ",
+            Math("b_j", "b_j"),
+            "), and ",
+            Math("a_j = g(in_j)", r"a_j = g(\mathit{in}_j)"),
+            " its activation.",
+        )
 
     def z(self, u: str) -> Math:
         return Math(f"in_{u}", rf"\mathit{{in}}_{{{latex_name(u)}}}")
@@ -107,11 +146,18 @@ class AimaNotation(Notation):
     def slope(self, u: str) -> Math:
         return Math(f"g'(in_{u})", rf"g'(\mathit{{in}}_{{{latex_name(u)}}})")
 
+    def slope_factor(self, u: str) -> Math:
+        return self.slope(u)
+
     def dC_dz(self, u: str) -> Math:
-        return Math(f"-Delta_{u}", rf"-\Delta_{{{latex_name(u)}}}")
+        return Math(f"Delta_{u}", rf"\Delta_{{{latex_name(u)}}}")
+
+    def dC_dz_definition(self, u: str) -> Math | None:
+        return self.d(self.C, self.z(u))
 
     def dC_dz_any(self) -> Math:
-        return Math("-Delta", r"-\Delta")
+        return Math("Delta", r"\Delta")
+
 
 
 HANDOUT = Notation()

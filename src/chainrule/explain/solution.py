@@ -8,12 +8,14 @@ factors, and the update ``w_new = w_old - r dC/dw``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from chainrule.core import checks, limits, mathtable
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network, WeightKey, weight_name
 from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
+from chainrule.explain.description import paragraphs
 from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
 from chainrule.explain.notation import HANDOUT, Notation, Numbers, notation_named
 
@@ -22,14 +24,31 @@ MAX_TABLE_ROWS = 30
 
 
 def _join(parts: Sequence[Math], sep: Math) -> Math:
-    """The parts with ``sep`` between them (joined once: linear in the number of parts)."""
-    return Math(sep.text.join(p.text for p in parts), sep.latex.join(p.latex for p in parts))
+    """The parts with ``sep`` between them (joined once: linear in the number of parts); a sum
+    tidied (``+ -`` is ``-``)."""
+    out = Math(sep.text.join(p.text for p in parts), sep.latex.join(p.latex for p in parts))
+    return Math(_tidy(out.text), _tidy(out.latex)) if sep.text == " + " else out
+
+
+ALIAS = re.compile(r"the handout's (\S+) is the weight \"([^\"]+)\"")
+"""How a description names a weight's name in the handout (exercise-3's w_jj)."""
+
+
+_ARGUMENT = re.compile(r"(\(|, )\((-[0-9.]+(?:e-?[0-9]+)?)\)\)")
+"""A negative number in parentheses as a function's whole (last) argument: max(0, (-0.14))."""
+
+
+def _tidy(text: str) -> str:
+    """``max(0, (-0.14))`` -> ``max(0, -0.14)``; ``e^(-0)`` -> ``e^0``; ``+ -`` -> ``-``."""
+    text = _ARGUMENT.sub(r"\1\2)", text)
+    text = text.replace("e^(-0)", "e^0").replace("e^{-0}", "e^{0}")
+    return text.replace(" + -", " - ")
 
 
 def _fill(template_text: str, template_latex: str, **symbols: Math) -> Math:
     return Math(
-        mathtable.fill(template_text, **{k: v.text for k, v in symbols.items()}),
-        mathtable.fill(template_latex, **{k: v.latex for k, v in symbols.items()}),
+        _tidy(mathtable.fill(template_text, **{k: v.text for k, v in symbols.items()})),
+        _tidy(mathtable.fill(template_latex, **{k: v.latex for k, v in symbols.items()})),
     )
 
 
@@ -52,11 +71,13 @@ def parse_weight_names(network: Network, names: str | Sequence[str]) -> list[Wei
     return keys
 
 
-def chain_symbols(n: Notation, key: WeightKey, *, slope: bool = True) -> tuple[Math, Math]:
+def chain_symbols(n: Notation, key: WeightKey, *, slope: bool = True) -> tuple[Math, ...]:
     """The chain rule for weight A -> B, in symbols: ``dz_B/dw_AB · da_B/dz_B · dC/da_B`` and
     its factors ``a_A · g'(z_B) · dC/da_B`` (``slope=False``, as through a softmax:
-    ``dz_B/dw_AB · dC/dz_B`` and ``a_A · dC/dz_B``)."""
+    ``dz_B/dw_AB · dC/dz_B`` and ``a_A · dC/dz_B``). AIMA's notation: ``Delta_B · a_A``."""
     src, dst = key
+    if n.name == "aima":
+        return (n.dC_dz(dst) + DOT + n.a(src),)
     chain = n.d(n.z(dst), n.w(src, dst)) + DOT
     if not slope:
         return chain + n.dC_dz(dst), n.a(src) + DOT + n.dC_dz(dst)
@@ -64,22 +85,15 @@ def chain_symbols(n: Notation, key: WeightKey, *, slope: bool = True) -> tuple[M
     return chain, n.a(src) + DOT + n.slope(dst) + DOT + n.d(n.C, n.a(dst))
 
 
-def chain_numbers(num: Numbers, f: WeightFactors) -> list[Math]:
+def chain_numbers(num: Numbers, f: WeightFactors, n: Notation = HANDOUT) -> list[Math]:
     """The chain rule's numbers for one sample's weight, then their product (the gradient)."""
-    if f.da_dz is None:
+    if n.name == "aima":
+        nums = num.factor(f.dC_dz) + DOT + num.factor(f.a_from)
+    elif f.da_dz is None:
         nums = num.factor(f.a_from) + DOT + num.factor(f.dC_dz)
     else:
         nums = num.factor(f.a_from) + DOT + num.factor(f.da_dz) + DOT + num.factor(f.dC_da)
     return [nums, num.math(f.gradient)]
-
-
-def chain_equation(f: WeightFactors, decimals: int = 4, notation: Notation = HANDOUT) -> Equation:
-    """One sample's ``dC/dw_AB = chain = factors = numbers = gradient`` for weight A -> B."""
-    n = notation
-    return Equation(
-        n.d(n.C, n.w(*f.key)),
-        (*chain_symbols(n, f.key, slope=f.da_dz is not None), *chain_numbers(Numbers(decimals), f)),
-    )
 
 
 class Explainer:
@@ -92,7 +106,7 @@ class Explainer:
         self.trace = trace
         self.net = trace.network
         self.n = notation
-        self.num = Numbers(decimals)
+        self.num = Numbers(trace.rounded if trace.rounded is not None else decimals)
         self.cost = mathtable.COSTS[self.net.cost]
         functions = [self.net.unit[k].function for k in self.net.outputs]
         self.pair = mathtable.output_pair([f.name for f in functions], self.net.cost)
@@ -107,6 +121,15 @@ class Explainer:
             self.incoming[key[1]].append(key)
             self.outgoing[key[0]].append(key)
         self.output_set = frozenset(self.net.outputs)
+        self.aliases: dict[WeightKey, str] = {}
+        for name, weight in ALIAS.findall(self.net.description or ""):
+            parts = [p.strip() for p in weight.split("->")]
+            if len(parts) == 2 and (parts[0], parts[1]) in self.net.weights:
+                self.aliases[(parts[0], parts[1])] = name.rstrip(".,;:")
+
+    def alias_note(self, key: WeightKey) -> Prose:
+        """``("the handout's w_jj",)`` for a weight the description names so, else ()."""
+        return (f"the handout's {self.aliases[key]}",) if key in self.aliases else ()
 
     # -- pieces ----------------------------------------------------------------------------
 
@@ -124,37 +147,50 @@ class Explainer:
                     g += f" (slope {self.num(u.parameter)})"
                 bias = net.biases.get(name)
                 units.append((name, net.layer(name), g, self.num.math(bias.value) if bias else ""))
-        weights = [
-            (
-                self.weight_symbol(k),
-                weight_name(k),
-                self.num.math(p.value),
-                "" if p.trainable else "frozen",
-            )
-            for k, p in net.weights.items()
-        ]
+        frozen = any(not p.trainable for p in net.weights.values())
+        weights = []
+        for k, p in net.weights.items():
+            row: list[str | Math] = [self.weight_symbol(k), weight_name(k), self.num.math(p.value)]
+            if frozen:
+                row.append("yes" if p.trainable else "no (frozen)")
+            if self.aliases:
+                row.append(self.aliases.get(k, ""))
+            weights.append(tuple(row))
+        weight_header: tuple[str, ...] = ("weight", "from -> to", "value")
+        if frozen:
+            weight_header += ("updated",)
+        if self.aliases:
+            weight_header += ("in the handout",)
+        _, _, summary = self.cost.summary.partition(" = ")
+        _, _, summary_latex = self.cost.summary_latex.partition(" = ")
         blocks: list[Equation | Paragraph | Table] = [
-            Table(
-                ("unit", "layer", "activation g", "bias b"), tuple(units), "Units, input side first"
-            ),
-            Table(("weight", "from -> to", "value", ""), tuple(weights), "Weights"),
-            Equation(
-                Math("cost", r"\text{cost}"), (Math(self.cost.summary, self.cost.summary_latex),)
-            ),
+            Paragraph(n.weighted_input_note()),
+            Table(("unit", "layer", "activation g", "bias b"), tuple(units), "Units"),
+            Table(weight_header, tuple(weights), "Weights"),
+            Equation(n.C, (Math(summary, summary_latex),), (f"the {n.cost_word}: {net.cost}",)),
             Equation(n.r, (self.num.math(net.learning_rate),), ("the learning rate",)),
         ]
         rows = []
         for s_index, s in enumerate(net.samples, start=1):
             cells: list[str | Math] = [str(s_index)]
-            cells += [n.a(k) + Math(" = ", " = ") + self.num.math(v) for k, v in s.inputs.items()]
-            cells += [n.y(k) + Math(" = ", " = ") + self.num.math(v) for k, v in s.targets.items()]
+            cells += [self.num.math(s.inputs[k]) for k in net.inputs]
+            cells += [self.num.math(s.targets[k]) for k in net.outputs]
             rows.append(tuple(cells))
-        header = ("sample", *(["input"] * len(net.inputs)), *(["target"] * len(net.outputs)))
-        blocks.append(
-            Table(
-                header, tuple(rows), "Samples (several make one batch: mean cost, mean gradients)"
-            )
+        header: tuple[str | Math, ...] = (
+            "sample",
+            *(n.a(k) for k in net.inputs),
+            *(n.y(k) for k in net.outputs),
         )
+        blocks.append(Table(header, tuple(rows), "Samples"))
+        if len(net.samples) > 1:
+            blocks.append(
+                Paragraph(
+                    (
+                        f"The {len(net.samples)} samples make one batch: the {n.cost_word} and "
+                        "every gradient are the means over them.",
+                    )
+                )
+            )
         return Section("The network", tuple(blocks))
 
     def forward(
@@ -276,7 +312,7 @@ class Explainer:
                                 _fill(c.slope_formula, c.slope_latex, a=a, y=y, K=k_count),
                                 num.math(u.dC_da),
                             ),
-                            ("the cost's derivative at the output",),
+                            (f"the {n.cost_word}'s derivative at the output",),
                             label(),
                         )
                     )
@@ -339,13 +375,18 @@ class Explainer:
                         )
                     out.append(Equation(slope, tuple(forms), note, label()))
                     pair_lines = self._pair_lines(s, name) if name in self.output_set else []
+                    definition = n.dC_dz_definition(name)
+                    first = [
+                        *((definition,) if definition is not None else ()),
+                        n.slope_factor(name) + DOT + d_a,
+                    ]
                     if pair_lines and self.pair is not None:
                         # the chain simplifies: the table's dC/dz of the pair, exact
-                        forms = [slope + DOT + d_a, *pair_lines, num.math(u.dC_dz)]
+                        forms = [*first, *pair_lines, num.math(u.dC_dz)]
                         note = (self.pair.note,)
                     else:
                         forms = [
-                            slope + DOT + d_a,
+                            *first,
                             num.factor(u.da_dz) + DOT + num.factor(u.dC_da),
                             num.math(u.dC_dz),
                         ]
@@ -379,25 +420,30 @@ class Explainer:
             w = self.weight_symbol(key)
             lhs = n.d(n.C, w)
             unit = step.samples[0].unit(dst)
-            forms = list(chain_symbols(n, key, slope=unit.da_dz is not None))
-            notes: list[Prose] = []
+            chain_forms = chain_symbols(n, key, slope=unit.da_dz is not None)
+            notes: list[Prose] = [self.alias_note(key)] if key in self.aliases else []
             if not many:
-                forms += self._factor_numbers(step.samples[0], key)
+                forms = [*chain_forms, *self._factor_numbers(step.samples[0], key)]
             else:
+                count = len(step.samples)
+                per = [self._per_sample(si, w) for si in range(1, count + 1)]
                 values = [
                     num.factor(s.weight_gradients[lay.weight_index[key]]) for s in step.samples
                 ]
-                forms.append(
-                    Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
+                forms = [
+                    Math(f"1/{count} (", rf"\frac{{1}}{{{count}}}(")
+                    + _join(per, Math(" + ", " + "))
+                    + Math(")", ")"),
+                    Math(f"1/{count} (", rf"\frac{{1}}{{{count}}}(")
                     + _join(values, Math(" + ", " + "))
-                    + Math(")", ")")
-                )
-                forms.append(num.math(step.weight_gradients[lay.weight_index[key]]))
+                    + Math(")", ")"),
+                    num.math(step.weight_gradients[lay.weight_index[key]]),
+                ]
                 notes.append(("the mean over the batch's samples",))
             if many:
                 # each sample has its own back-propagation lines: point at the section
                 notes.append((n.dC_dz(dst), f" of each sample from {step.number}.3"))
-            elif dst not in self.output_set and (dst, "da") in self.labels:
+            elif n.name != "aima" and dst not in self.output_set and (dst, "da") in self.labels:
                 notes.append((n.d(n.C, n.a(dst)), f" reused from ({self.labels[(dst, 'da')]})"))
             elif (dst, "dz") in self.labels:
                 notes.append((n.dC_dz(dst), f" from ({self.labels[(dst, 'dz')]})"))
@@ -414,12 +460,11 @@ class Explainer:
             out.append(Equation(lhs, tuple(forms), note))
             if many:
                 for si, sample in enumerate(step.samples, start=1):
-                    per_sample = Math(
-                        f"dC_{si}/d{w.text}", rf"\frac{{\partial C_{{{si}}}}}{{\partial {w.latex}}}"
-                    )
                     out.append(
                         Equation(
-                            per_sample, tuple(self._factor_numbers(sample, key)), (f"sample {si}",)
+                            self._per_sample(si, w),
+                            (chain_forms[-1], *self._factor_numbers(sample, key)),
+                            (f"sample {si}",),
                         )
                     )
         for bi, name in enumerate(lay.bias_units):
@@ -438,8 +483,16 @@ class Explainer:
             )
         return out
 
+    def _per_sample(self, si: int, w: Math) -> Math:
+        """dC_1/dw: sample ``si``'s gradient of the weight ``w``."""
+        c = self.n.C
+        return Math(
+            f"d{c.text}_{si}/d{w.text}",
+            rf"\frac{{\partial {c.latex}_{{{si}}}}}{{\partial {w.latex}}}",
+        )
+
     def _factor_numbers(self, s: SampleTrace, key: WeightKey) -> list[Math]:
-        return chain_numbers(self.num, s.factors(key))
+        return chain_numbers(self.num, s.factors(key), self.n)
 
     def update_lines(self, step: Step, keys: Sequence[WeightKey]) -> tuple[list[Equation], Table]:
         net, n, num = self.net, self.n, self.num
@@ -459,7 +512,7 @@ class Explainer:
                     num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad),
                     num.math(new),
                 )
-                lines.append(Equation(lhs, forms))
+                lines.append(Equation(lhs, forms, self.alias_note(key)))
             else:
                 lines.append(
                     Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
@@ -491,7 +544,7 @@ class Explainer:
     def step_sections(self, step: Step, keys: Sequence[WeightKey]) -> list[Section]:
         k = step.number
         n = self.n
-        sections = [Section(f"Step {k} of {len(self.trace)}", (), 2)]
+        sections = [Section(f"Step {k} of {len(self.trace)}", (self.rounding_paragraph(),), 2)]
         many = len(step.samples) > 1
         fwd: list[Equation | Paragraph | Table] = []
         back: list[Equation | Paragraph | Table] = []
@@ -501,7 +554,7 @@ class Explainer:
                 fwd.append(Paragraph((f"Sample {si}:",)))
                 back.append(Paragraph((f"Sample {si}:",)))
             fwd += self.forward(s, step.weights_before, step.biases_before)
-            lhs = Math(f"C_{si}", f"C_{{{si}}}") if many else n.C
+            lhs = Math(f"{n.C.text}_{si}", f"{n.C.latex}_{{{si}}}") if many else n.C
             cost.append(self.cost_lines(s, lhs))
             back += self.backward(s, step.weights_before, f"{k}.3" + (f".{si}" if many else ""))
         if many:
@@ -515,7 +568,7 @@ class Explainer:
                         + Math(")", ")"),
                         self.num.math(step.cost),
                     ),
-                    ("the batch's mean cost",),
+                    (f"the batch's mean {n.cost_word}",),
                 )
             )
         lines, table = self.update_lines(step, keys)
@@ -527,7 +580,7 @@ class Explainer:
         update = update + n.d(C, w)
         sections += [
             Section(f"{k}.1 Feed-forward", tuple(fwd), 3),
-            Section(f"{k}.2 The cost", tuple(cost), 3),
+            Section(f"{k}.2 The {n.cost_word}", tuple(cost), 3),
             Section(
                 f"{k}.3 Back-propagation: {dz.text} for every unit, output first",
                 tuple(back),
@@ -542,10 +595,11 @@ class Explainer:
                 f"{k}.4 The gradients, by the chain rule", tuple(self.gradient_lines(step, keys)), 3
             ),
         ]
+        # the numbering never shifts: 5 is always the closed forms (or why they are left out)
         dependency = self.dependency_section(step, keys, f"{k}.5") if self.dependency else None
         if dependency is not None:
             sections.append(dependency)
-        number = f"{k}.6" if dependency is not None else f"{k}.5"
+        number = f"{k}.6"
         sections.append(
             Section(
                 f"{number} The update, {update.text}",
@@ -556,38 +610,78 @@ class Explainer:
         )
         return sections
 
+    def rounding_paragraph(self) -> Paragraph:
+        """How the printed numbers are computed (so a student knows what to expect by hand)."""
+        d = self.num.decimals
+        if self.trace.rounded is not None:
+            return Paragraph(
+                (
+                    f"Worked as by hand: every number is rounded to {d} decimals (half up) and "
+                    "each line is computed from the rounded numbers printed before it, so a "
+                    "line worked from the printed numbers gives the printed result digit for "
+                    "digit.",
+                )
+            )
+        return Paragraph(
+            (
+                f"Numbers are shown rounded to {d} decimals, but each line is computed from "
+                "the unrounded numbers before it, so a line worked by hand from the printed "
+                "numbers can differ in its last digit (the rounded mode, chainrule solve "
+                "--rounded, computes each line from the printed numbers).",
+            )
+        )
+
     def dependency_section(
         self, step: Step, keys: Sequence[WeightKey], number: str
     ) -> Section | None:
         """Each gradient as a closed-form function of the weights (small networks, sympy)."""
         from chainrule.explain import closed_forms as symbolic
 
-        if symbolic.supported(self.net) is not None:
-            return None
         title = f"{number} Inserting the dependency on the weights"
-        if not symbolic.available():
+        n, num = self.n, self.num
+        why = symbolic.supported(self.net)
+        if why is not None:
             left_out = (
-                "(Left out: writing each gradient as a function of the weights needs sympy; "
-                "pip install 'chainrule[explain]'.)"
+                "Left out: writing each gradient as a closed-form function of the weights, as "
+                "the handout does for its first chain, is done here only for small networks "
+                f"({why})."
             )
             return Section(title, (Paragraph((left_out,)),), 3)
-        n, num = self.n, self.num
+        if not symbolic.available():
+            left_out = (
+                "Left out: writing each gradient as a function of the weights needs sympy "
+                "(pip install sympy)."
+            )
+            return Section(title, (Paragraph((left_out,)),), 3)
         lay = step.layout
         names = {key: (n.w(*key).text, n.w(*key).latex) for key in lay.weight_keys}
         deps = symbolic.weight_dependency(self.net, step, keys, names)
-        blocks: list[Equation | Paragraph | Table] = [
-            Paragraph(
-                (
-                    "As the handout does for its first chain: put z = sum of a · w back into "
-                    "the cost, so that each gradient is a function of the weights alone "
-                    "(inputs, targets and biases are numbers; a ReLU is taken on the piece it "
-                    "is on at the current weights). sympy differentiates it; at the current "
-                    "weights it gives the chain rule's number.",
-                )
-            )
-        ]
+        given = self._given(step)
+        intro: Prose = (
+            f"As the handout does for its first chain: put {n.weighted_sum} back into "
+            f"the {n.cost_word}, so that each gradient is a function of the weights alone. The "
+            "inputs and targets are put in as numbers (",
+            *given,
+            "), so the closed form holds for these numbers only; a ReLU is taken on the piece "
+            "it is on at the current weights. At the current weights each gives the chain "
+            "rule's number.",
+        )
+        sample = step.samples[0]
+        if (
+            len(self.net.weights) == 1
+            and len(step.samples) == 1
+            and list(sample.inputs.values()) != [1.0]
+        ):
+            intro += (" (With a_j = 1 and y = 1, as in the handout's first chain, it is 2w - 2.)",)
+        blocks: list[Equation | Paragraph | Table] = [Paragraph(intro)]
+        long: list[Math] = []
+        nested = False
         for dep in deps:
             w = self.weight_symbol(dep.key)
+            if dep.variables and len(dep.text) > symbolic.SHORT:
+                long.append(w)
+                nested = nested or "exp(" in dep.text
+                continue
             engine = step.weight_gradients[lay.weight_index[dep.key]]
             scale = max(1.0, abs(engine))
             agrees = abs(dep.value - engine) <= 1e-9 * scale
@@ -607,7 +701,34 @@ class Explainer:
                     note,
                 )
             )
+        if long:
+            which = _join([n.d(n.C, w) for w in long], Math(", ", ", "))
+            blocks.append(
+                Paragraph(
+                    (
+                        "Left out: ",
+                        which,
+                        f": written out, {'its' if len(long) == 1 else 'each'} closed form runs "
+                        f"past {symbolic.SHORT} characters"
+                        + (" (exponentials inside exponentials)" if nested else "")
+                        + ", far harder to read than the chain rule above, which gives the same "
+                        "number step by step.",
+                    )
+                )
+            )
+        if len(long) == len(deps):
+            blocks = [Paragraph((str(intro[0]).split(". ")[0] + ".",)), blocks[-1]]
         return Section(title, tuple(blocks), 3)
+
+    def _given(self, step: Step) -> Prose:
+        """The numbers put into a closed form: ``a_j = 0.5, y_k = 1`` (one sample)."""
+        n, num = self.n, self.num
+        if len(step.samples) > 1:
+            return (f"those of the {len(step.samples)} samples",)
+        sample = step.samples[0]
+        parts = [n.a(k) + Math(" = ", " = ") + num.math(v) for k, v in sample.inputs.items()]
+        parts += [n.y(k) + Math(" = ", " = ") + num.math(v) for k, v in sample.targets.items()]
+        return (_join(parts, Math(", ", ", ")),)
 
     def summary(self) -> Section:
         lay = self.trace.steps[0].layout
@@ -696,6 +817,10 @@ def explain(
     sections = [ex.network_section(), *ex.step_sections(trace.step(number), keys)]
     if len(trace) > 1:
         sections.append(ex.summary())
+    description = trace.network.description or ""
     return Document(
-        trace.network.title or "Worked solution", tuple(sections), trace.network.description or ""
+        trace.network.title or "Worked solution",
+        tuple(sections),
+        description,
+        paragraphs(description) if description else (),
     )

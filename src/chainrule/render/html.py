@@ -1,45 +1,64 @@
 """The worked solution as one self-contained HTML page: math as MathML, inline CSS, no links.
 
 Browsers render MathML natively, so the page needs no network access and no scripts. The
-LaTeX of every piece of math is converted with ``latex2mathml`` (the ``explain`` extra). Each
-equation is a small grid, one form per line (``lhs = form``, ``= form``, ...), with its number
-and its note. The network diagram is embedded as inline SVG when :mod:`chainrule.diagram` is
-installed.
-"""
+LaTeX of every piece of math is converted with ``latex2mathml``. Each equation is display math
+(full-size fractions), in rows aligned on their ``=`` signs (``lhs = form = ...``, ``= form``),
+every equation starting at the same left edge, with its number and its note. The network
+diagram is embedded as inline SVG, larger than its natural size so that its text is readable.
+A print stylesheet keeps equations and tables whole on a page."""
 
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 from typing import Any
 
 from chainrule.core.optional import optional_import
 from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
-from chainrule.render.common import LONG, prose
+from chainrule.render.common import prose
 
 CSS = """
-:root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;
-       margin: 2rem auto; padding: 0 1rem; line-height: 1.5; color: #1d1d1f; }
-h1 { border-bottom: 2px solid #2c7a4b; padding-bottom: .3rem; }
-h2 { color: #2c7a4b; border-bottom: 1px solid #ccc; margin-top: 2rem; }
-h3 { color: #2c7a4b; }
-.description { font-style: italic; white-space: pre-line; }
-.eq { display: grid; grid-template-columns: 4.5rem auto; column-gap: .5rem;
-      margin: .6rem 0; overflow-x: auto; }
-.eq .label { color: #777; font-size: .9em; padding-top: .2rem; }
-.eq table { border-collapse: collapse; }
-.eq td { padding: .1rem .25rem; vertical-align: middle; }
-.eq td.lhs { text-align: right; }
-.note { grid-column: 2; color: #555; font-style: italic; font-size: .9em; }
-table.data { border-collapse: collapse; margin: .8rem 0; font-variant-numeric: tabular-nums; }
-table.data caption { text-align: left; font-style: italic; padding-bottom: .3rem; }
-table.data th, table.data td { border-bottom: 1px solid #ddd; padding: .2rem .6rem; }
+:root { font-family: "DejaVu Serif", Georgia, "Times New Roman", serif; max-width: 52rem;
+       margin: 2rem auto; padding: 0 1.25rem; line-height: 1.5; color: #1d1d1f; }
+h1, h2, h3, caption, .label { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
+h1 { border-bottom: 2px solid #2c7a4b; padding-bottom: .3rem; font-size: 1.7rem; }
+h2 { color: #2c7a4b; border-bottom: 1px solid #ccc; margin-top: 2.2rem; font-size: 1.35rem; }
+h3 { color: #2c7a4b; margin: 1.6rem 0 .4rem; font-size: 1.1rem; }
+.description { font-style: italic; }
+.eq { display: grid; grid-template-columns: 5rem minmax(0, 1fr); column-gap: .5rem;
+      margin: .5rem 0 .7rem; }
+.eq .label { color: #777; font-size: .85em; align-self: center; }
+.eq .rows { display: grid; grid-template-columns: max-content minmax(0, 1fr); row-gap: .15rem;
+            align-items: center; overflow-x: auto; }
+.eq .lhs { justify-self: end; }
+.eq .rhs { justify-self: start; }
+.eq math[display="block"] { margin: 0; }
+.note { grid-column: 2; color: #555; font-style: italic; font-size: .9em; margin-top: .1rem; }
+table.data { border-collapse: collapse; margin: .4rem 0 1rem; font-variant-numeric: tabular-nums; }
+.caption { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-style: italic;
+           margin: 1rem 0 .2rem; }
+table.data th, table.data td { border-bottom: 1px solid #ddd; padding: .2rem .7rem; }
 table.data th { border-bottom: 2px solid #999; }
 table.data td { text-align: right; }
 table.data td:first-child, table.data th:first-child { text-align: left; }
 .diagram { margin: 1rem 0; overflow-x: auto; }
-math { font-size: 1.05em; }
+.diagram svg { max-width: 100%; height: auto; }
+math { font-size: 1.1em; }
+@media print {
+  :root { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; color: #000; }
+  h1, h2, h3 { color: #000; break-after: avoid; }
+  h2 { border-bottom-color: #000; }
+  .eq, table.data, .diagram, .caption { break-inside: avoid; }
+  .caption { break-after: avoid; }
+  .eq .rows, .diagram { overflow: visible; }
+  .note { color: #333; }
+  @page { margin: 18mm 16mm; }
+}
 """
+
+DIAGRAM_SCALE = 1.4
+"""The embedded diagram is drawn this much larger than its natural size (readable text)."""
 
 
 def scoped_css(scope: str) -> str:
@@ -67,10 +86,25 @@ def _converter() -> Any:
     return optional_import("latex2mathml.converter", "HTML output needs")
 
 
+_SIGN = re.compile(r"(^|[(=,{]\s*)-(\d[\d.]*)")
+_PRIME = re.compile(r"<msup>(<mi>[^<]*</mi>)<mi>&#x02032;</mi></msup>")
+
+
 @lru_cache(maxsize=65536)
 def mathml(latex: str, display: str = "inline") -> str:
-    """LaTeX -> a MathML ``<math>`` element (cached: the same symbols recur on every line)."""
-    return str(_converter().convert(latex, display=display))
+    """LaTeX -> a MathML ``<math>`` element (cached: the same symbols recur on every line).
+
+    A prime is set as the prime glyph beside its letter (g′, not a raised, shrunken g´).
+    """
+    # a negative number's minus is a sign, not a subtraction: (-1.2054), not ( − 1.2054)
+    latex = _SIGN.sub(r"\1{-\2}", latex)
+    out = str(_converter().convert(latex, display=display))
+    return _PRIME.sub(r'\1<mo lspace="0" rspace="0">&#x02032;</mo>', out)
+
+
+def display(latex: str) -> str:
+    """Display math: fractions at full size (``<math display="block">``)."""
+    return mathml(latex, "block")
 
 
 def _math(m: Math) -> str:
@@ -85,24 +119,40 @@ def _cell(cell: str | Math) -> str:
     return _math(cell) if isinstance(cell, Math) else html.escape(cell)
 
 
+ROW = 76
+"""Forms are packed onto one row of an equation while their plain text stays this short."""
+
+
+def _rows(eq: Equation) -> list[tuple[str, str]]:
+    """The equation's rows as (lhs LaTeX or "", right side LaTeX starting with ``=``)."""
+    rows: list[tuple[str, str]] = []
+    current: list[Math] = []
+    used = len(eq.lhs.text)
+    for form in eq.forms:
+        if current and used + 3 + len(form.text) > ROW:
+            rows.append(("", " = ".join(f.latex for f in current)))
+            current, used = [], 0
+        current.append(form)
+        used += 3 + len(form.text)
+    if current:
+        rows.append(("", " = ".join(f.latex for f in current)))
+    return [(eq.lhs.latex if i == 0 else "", "= " + rhs) for i, (_, rhs) in enumerate(rows)]
+
+
 def equation(eq: Equation) -> str:
-    """An equation as a grid: its number, then lhs = form rows, then the note."""
+    """An equation: its number, then display-math rows ``lhs = form = ...``, ``= form``, ...
+    aligned on their ``=`` signs, then its note."""
     label = f"({html.escape(eq.label)})" if eq.label else ""
-    rows = []
-    length = len(eq.lhs.text) + sum(len(f.text) + 3 for f in eq.forms)
-    if length <= LONG or len(eq.forms) <= 1:
-        whole = " = ".join([eq.lhs.latex, *(f.latex for f in eq.forms)])
-        rows.append(f"<tr><td>{mathml(whole)}</td></tr>")
-    else:
-        for i, form in enumerate(eq.forms):
-            lhs = _math(eq.lhs) if i == 0 else ""
-            rows.append(
-                f'<tr><td class="lhs">{lhs}</td><td>{mathml("=")}</td><td>{_math(form)}</td></tr>'
-            )
+    cells = []
+    if not eq.forms:
+        cells.append(f'<div class="lhs"></div><div class="rhs">{display(eq.lhs.latex)}</div>')
+    for lhs, rhs in _rows(eq):
+        left = display(lhs) if lhs else ""
+        cells.append(f'<div class="lhs">{left}</div><div class="rhs">{display(rhs)}</div>')
     note = f'<div class="note">{_prose(eq.note)}</div>' if eq.note else ""
     return (
         f'<div class="eq"><div class="label">{label}</div>'
-        f"<table>{''.join(rows)}</table>{note}</div>"
+        f'<div class="rows">{"".join(cells)}</div>{note}</div>'
     )
 
 
@@ -111,9 +161,10 @@ def table(t: Table) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in t.rows
     )
-    caption = f"<caption>{html.escape(t.caption)}</caption>" if t.caption else ""
+    caption = f'<p class="caption">{html.escape(t.caption)}</p>' if t.caption else ""
     return (
-        f'<table class="data">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'{caption}<table class="data"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
     )
 
 
@@ -122,7 +173,7 @@ def section(s: Section, diagram: str | None = None) -> str:
     title = _prose(s.heading) if s.heading else html.escape(s.title)
     parts = [f"<section><{tag}>{title}</{tag}>"]
     if diagram:
-        parts.append(f'<div class="diagram">{diagram}</div>')
+        parts.append(f'<div class="diagram">{_larger(diagram)}</div>')
     for block in s.blocks:
         if isinstance(block, Equation):
             parts.append(equation(block))
@@ -134,10 +185,22 @@ def section(s: Section, diagram: str | None = None) -> str:
     return "\n".join(parts)
 
 
+def _larger(svg: str) -> str:
+    """The SVG's width and height times :data:`DIAGRAM_SCALE` (its viewBox keeps the drawing)."""
+
+    def scaled(match: re.Match[str]) -> str:
+        return f'{match[1]}="{float(match[2]) * DIAGRAM_SCALE:g}"'
+
+    head, sep, rest = svg.partition(">")
+    return re.sub(r'\b(width|height)="([0-9.]+)"', scaled, head, count=2) + sep + rest
+
+
 def body(doc: Document, diagram: str | None = None) -> str:
     """The page's content without ``<html>``/``<head>`` (for Jupyter)."""
     parts = [f"<h1>{html.escape(doc.title)}</h1>"]
-    if doc.description:
+    if doc.intro:
+        parts += [f'<p class="description">{_prose(p)}</p>' for p in doc.intro]
+    elif doc.description:
         parts.append(f'<p class="description">{html.escape(doc.description.strip())}</p>')
     for i, s in enumerate(doc.sections):
         parts.append(section(s, diagram if i == 0 else None))

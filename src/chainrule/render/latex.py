@@ -8,6 +8,8 @@ tagged, short notes beside their equation and long ones below it in small italic
 
 from __future__ import annotations
 
+import re
+
 from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
 from chainrule.render.common import equation_lines, prose
 
@@ -28,7 +30,7 @@ _SPECIAL = {
     "$": r"\$",
     "&": r"\&",
     "#": r"\#",
-    "^": r"\^{}",
+    "^": r"\textasciicircum{}",
     "_": r"\_",
     "%": r"\%",
     "~": r"\~{}",
@@ -47,9 +49,15 @@ _SPECIAL = {
 _ESCAPE = str.maketrans(_SPECIAL)
 
 
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
 def escape(text: str) -> str:
-    """Plain text safe in a LaTeX document (special characters quoted, no stray Unicode)."""
-    out = text.translate(_ESCAPE)
+    """Plain text safe in a LaTeX document (special characters quoted, no stray Unicode).
+
+    ``"quoted"`` becomes LaTeX's ````quoted''`` and ``--`` stays two hyphens (not a dash)."""
+    out = _QUOTED.sub("\x01\\1\x02", text).replace("--", "\x03").translate(_ESCAPE)
+    out = out.replace("\x03", "-{}-").replace("\x01", "``").replace("\x02", "''")
     return "".join(c if ord(c) < 128 or c in "$" else "?" for c in out)
 
 
@@ -146,7 +154,9 @@ def render(doc: Document) -> str:
         PREAMBLE,
         f"\\title{{{escape(doc.title)}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle",
     ]
-    if doc.description:
+    if doc.intro:
+        parts += [_prose(p) for p in doc.intro]
+    elif doc.description:
         paragraphs = [" ".join(p.split()) for p in doc.description.strip().split("\n\n")]
         parts += [escape(p) for p in paragraphs]
     parts += [section(s) for s in doc.sections]

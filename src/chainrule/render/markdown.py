@@ -72,7 +72,9 @@ def section(s: Section) -> str:
 def render(doc: Document) -> str:
     """The Document as Markdown (the description is Markdown already and is kept as written)."""
     parts = [f"# {escape(doc.title)}"]
-    if doc.description:
+    if doc.intro:
+        parts += [_prose(p) for p in doc.intro]
+    elif doc.description:
         parts.append(doc.description.strip())
     parts += [section(s) for s in doc.sections]
     return "\n\n".join(parts) + "\n"

@@ -48,6 +48,9 @@ class SolutionOptions:
         weights.
     max_weights : write the worked solution of a network with more weights than the limit
         (20,000; beyond it a solution is too long to read). JSON has no such limit.
+    rounded : work the steps as a student does by hand, for answer keys: every printed number
+        rounded half up to ``decimals`` decimals and each line computed from the rounded
+        numbers before it (:func:`chainrule.core.engine.solve`'s ``rounded``).
     """
 
     steps: int | None = None
@@ -59,6 +62,7 @@ class SolutionOptions:
     learning_rate: float | None = None
     dependency: bool = True
     max_weights: int | None = None
+    rounded: bool = False
 
     def __post_init__(self) -> None:
         if self.steps is not None:
@@ -91,6 +95,8 @@ class SolutionOptions:
             _whole("max_weights", self.max_weights, 1)
         if not isinstance(self.dependency, bool):
             raise UsageError(f"`dependency` must be true or false, got {self.dependency!r}")
+        if not isinstance(self.rounded, bool):
+            raise UsageError(f"`rounded` must be true or false, got {self.rounded!r}")
 
     @property
     def steps_to_run(self) -> int:

@@ -42,7 +42,11 @@ def solution_trace(
     if not isinstance(subject, Network):
         raise UsageError(f"a worked solution needs a Network or a Trace, got {subject!r}")
     return solve(
-        subject, options.steps_to_run, learning_rate=options.learning_rate, max_steps=max_steps
+        subject,
+        options.steps_to_run,
+        learning_rate=options.learning_rate,
+        max_steps=max_steps,
+        rounded=options.decimals if options.rounded else None,
     )
 
 
@@ -59,12 +63,13 @@ def solution_document(trace: Trace, options: SolutionOptions) -> Document:
     )
 
 
-def diagram_svg(subject: Network | Trace, step: int = 1) -> str:
+def diagram_svg(subject: Network | Trace, step: int = 1, decimals: int = 4) -> str:
     """The network diagram as SVG: a Trace with step ``step``'s backward pass (dC/dz on the
-    units, dC/dw on the edges), a Network with its weights."""
+    units, dC/dw on the edges), a Network with its weights; numbers with the solution's
+    ``decimals``."""
     if isinstance(subject, Trace):
-        return diagram.svg(subject, values="backward", step=step)
-    return diagram.svg(subject)
+        return diagram.svg(subject, values="backward", step=step, decimals=decimals)
+    return diagram.svg(subject, decimals=decimals)
 
 
 def render_solution(
@@ -91,7 +96,8 @@ def render_solution(
     if fmt.document is None:
         return json.dumps(trace.to_json(), indent=indent, allow_nan=False) + "\n"
     doc = solution_document(trace, chosen)
-    picture = diagram_svg(trace, chosen.explained_step) if fmt.shows_diagram else None
+    decimals = trace.rounded if trace.rounded is not None else chosen.decimals
+    picture = diagram_svg(trace, chosen.explained_step, decimals) if fmt.shows_diagram else None
     return render_document(doc, fmt, picture)
 
 
