@@ -26,6 +26,7 @@ from chainrule.cli.teach import (
 from chainrule.cli.train import train_command
 from chainrule.core.engine import check_steps
 from chainrule.core.errors import ChainruleError, DivergedError, spell_parameters
+from chainrule.core.network import Network
 from chainrule.core.schema import dumps_toml
 from chainrule.core.trace import Trace
 from chainrule.explain.diff import differentiate
@@ -212,7 +213,7 @@ def _save(path: str, trace: Trace, source: str) -> None:
     write_atomic(path, dumps_toml(updated_network(trace, source), comment=comment))
 
 
-def updated_network(trace: Trace, source: str) -> Any:
+def updated_network(trace: Trace, source: str) -> Network:
     """The network after the trace's last step, titled and described as such (the starting
     network's description gave its starting values, which are no longer the file's)."""
     from dataclasses import replace

@@ -96,6 +96,18 @@ def chain_numbers(num: Numbers, f: WeightFactors, n: Notation = HANDOUT) -> list
     return [nums, num.math(f.gradient)]
 
 
+def chain_equation(f: WeightFactors, decimals: int = 4, notation: Notation = HANDOUT) -> Equation:
+    """One sample's ``dC/dw_AB = chain = factors = numbers = gradient`` for weight A -> B."""
+    n = notation
+    return Equation(
+        n.d(n.C, n.w(*f.key)),
+        (
+            *chain_symbols(n, f.key, slope=f.da_dz is not None),
+            *chain_numbers(Numbers(decimals), f, n),
+        ),
+    )
+
+
 class Explainer:
     """Builds the Document for one Trace (see :func:`explain`)."""
 
