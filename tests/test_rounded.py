@@ -94,9 +94,9 @@ def test_rounded_is_said_in_the_solution_and_the_json() -> None:
 
 
 def test_rounded_must_be_a_number_of_decimals() -> None:
-    with pytest.raises(cr.UsageError, match="rounded must be a whole number"):
+    with pytest.raises(cr.UsageError, match="rounded` must be a whole number"):
         cr.solve("exercise-2", rounded=-1)
-    with pytest.raises(cr.UsageError, match="rounded must be a whole number"):
+    with pytest.raises(cr.UsageError, match="rounded` must be a whole number"):
         cr.solve("exercise-2", rounded=True)  # type: ignore[arg-type]
 
 

@@ -212,6 +212,14 @@ class Plan:
         da_dz: list[float | None] = [None] * n
         dC_da = [0.0] * n
         dC_dz = [0.0] * n
+        activations = self.layout.activations
+
+        def slope(i: int, g: Callable[[float, float, float], float], p: float) -> float:
+            # as the line prints it: the sigmoid's slope a (1 - a) from the printed a
+            if activations[i] == "sigmoid":
+                return q(a[i] * (1.0 - a[i]))
+            return q(g(z[i], a[i], p))
+
         for j, i in self.input_slots:
             a[i] = q(x[j])
         for i, incoming, bi, g, p in self.forward_steps:
@@ -237,8 +245,8 @@ class Plan:
                 dC_da[k] = q(d_a[j])
                 dC_dz[k] = q(d_z[j])
             if layer is None:
-                for k, slope, p in self.output_slopes:
-                    da_dz[k] = q(slope(z[k], a[k], p))
+                for k, dg, p in self.output_slopes:
+                    da_dz[k] = slope(k, dg, p)
         else:
             term, cost_slope = self.cost.term, self.cost.slope
             n_out = len(outs)
@@ -251,13 +259,13 @@ class Plan:
                 for j, k in self.output_slots:
                     dC_dz[k] = q(dz_out[j])
             else:
-                for k, slope, p in self.output_slopes:
-                    g_ = q(slope(z[k], a[k], p))
+                for k, dg, p in self.output_slopes:
+                    g_ = slope(k, dg, p)
                     da_dz[k] = g_
                     dC_dz[k] = q(g_ * dC_da[k])
-        for j, outgoing, slope, p in self.backward_steps:
+        for j, outgoing, dg, p in self.backward_steps:
             dC_da[j] = q(sum(w[wi] * dC_dz[dst] for dst, wi in outgoing))
-            g_ = q(slope(z[j], a[j], p))
+            g_ = slope(j, dg, p)
             da_dz[j] = g_
             dC_dz[j] = q(g_ * dC_da[j])
         # each gradient as its line prints it: a · g'(z) · dC/da (a · dC/dz through a softmax)
