@@ -8,6 +8,11 @@ costs and gradients and updates every trainable parameter: ``w_new = w_old - r d
 
 Plain Python floats on purpose: for the small networks people work by hand this is several
 times faster than NumPy (no per-call array overhead), and every number lands in the Trace.
+:class:`Plan` is the one scalar backprop: :func:`solve` records its passes, and the trainer
+runs it for tiny networks (:mod:`chainrule.train.loop`). Every formula comes from
+:mod:`chainrule.core.mathtable`, softmax and the output pairs (softmax with categorical cross
+entropy, sigmoid with binary cross entropy) included; no operation here raises
+``OverflowError``: a number too large becomes infinite, and that is divergence.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ class UnknownExampleError(ChainruleError, LookupError):
 class DivergedError(ChainruleError, ArithmeticError):
     """The cost became infinite or NaN while stepping (the learning rate is usually too large).
 
-    ``trace`` holds the steps completed before the blow-up (the last finite weights).
+    ``trace`` holds the steps before the update that blew up: its final network is the last
+    one whose cost was finite (saved, it does not diverge at its first step).
     """
 
     def __init__(self, message: str, *, step: int, trace: object | None = None) -> None:
