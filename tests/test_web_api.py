@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -368,3 +369,41 @@ def test_check_marks_answers_as_chainrule_check_does(
     bad = client.post("/api/check", json={"network": example("exercise-2"),
                                           "answers": "[a]\nq = 1\n"})
     assert bad.status_code == 400 and "no unit named q" in bad.json()["error"]
+
+
+def test_chainrule_serve_serves_until_interrupted(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = {**os.environ, "PYTHONPATH": str(Path(cr.__file__).parents[1])}
+    server = subprocess.Popen([sys.executable, "-m", "chainrule", "serve", "--port", "0"],
+                              stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    try:
+        assert server.stderr is not None
+        line = server.stderr.readline()
+        assert line.startswith("chainrule serve: http://127.0.0.1:"), line
+        url = line.split()[2]
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(url + "api/examples", timeout=5) as answer:
+                    listed = json.load(answer)
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert [e["name"] for e in listed["examples"]] == EXAMPLES
+        with urllib.request.urlopen(url, timeout=5) as page:
+            assert "chainrule" in page.read().decode()
+        server.send_signal(signal.SIGINT)  # Ctrl-C: the normal way to stop it
+        assert server.wait(15) == 0
+        assert server.stderr.read().strip() == "chainrule serve: stopped"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        if server.stderr is not None:
+            server.stderr.close()

@@ -82,7 +82,11 @@ def serve_command(host: str, port: int, open_browser: bool) -> None:
     click.echo(f"chainrule serve: {url}  (Ctrl-C to stop)", err=True)
     if open_browser:
         threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then passes the signal on
+        pass
+    click.echo("chainrule serve: stopped", err=True)
 
 
 def _open_when_started(server: object, url: str) -> None:
