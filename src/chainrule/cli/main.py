@@ -145,6 +145,12 @@ def cli() -> None:
     show_default=True,
     help="Symbols: the handout's (a, z, w_jk^(L), dC/dz) or AIMA ch. 21's (in_j, g', Delta_j).",
 )
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Every quantity as an exact decimal (rational arithmetic; identity, ReLU and leaky "
+    "ReLU units with squared errors), as text or json.",
+)
 def solve(
     network: str,
     steps: int | None,
@@ -159,6 +165,7 @@ def solve(
     max_steps: int | None = None,
     max_weights: int | None = None,
     notation: str = "handout",
+    exact: bool = False,
 ) -> None:
     """Work NETWORK through STEPS steps of backpropagation and show every number.
 
@@ -174,6 +181,7 @@ def solve(
       chainrule solve my-net.toml --steps 1000 --save-updated my-net-1000.toml
       chainrule solve exercise-3 --format markdown > ex3.md
       chainrule solve aima-21 --notation aima --format html -o aima.html
+      chainrule solve exercise-2 --exact   exact decimals: 0.915687632
     """
     if fmt is None:
         guessed = format_for_path(output) if output else None
@@ -191,6 +199,11 @@ def solve(
     )
     net = load(network)
     check_steps(net, options.steps_to_run, max_steps)
+    if exact:
+        from chainrule.teach.exact import render as render_exact
+
+        _emit(render_exact(net, options.steps_to_run, fmt), output)
+        return
     if fmt != "json":
         check_readable(net, max_weights)
     try:

@@ -109,12 +109,15 @@ def check_command(network: str, answers: str, fmt: str, rtol: float, decimals: i
 @click.option("--decimals", type=click.IntRange(1, 6), default=2, show_default=True,
               help="Decimals of every given number.")
 @click.option("--allow-dead", is_flag=True, help="Allow a ReLU to be dead (z < 0).")
+@click.option("--exact", is_flag=True,
+              help="Also write key-exact.md: every answer as an exact decimal (identity, "
+                   "ReLU, leaky ReLU; squared errors).")
 @click.option("--force", is_flag=True, help="Overwrite files in a folder that is not empty.")
 def generate_command(shape: str | None, output: str, roster: str | None, count: int | None,
                      seed: str, assignment: str, layers: str | None, activation: str,
                      output_activation: str | None, biases: bool, samples: int,
                      learning_rate: float | None, decimals: int, allow_dead: bool,
-                     force: bool) -> None:
+                     exact: bool, force: bool) -> None:
     """Write a private exercise sheet, answers template and key for every student.
 
     SHAPE is a built-in example or a network file whose structure is kept (its numbers
@@ -152,7 +155,7 @@ def generate_command(shape: str | None, output: str, roster: str | None, count: 
     students = read_roster(roster) if roster else None
     made = generate(net, output, students=students, count=count, seed=seed,
                     assignment=assignment, rules=Rules(decimals=decimals, allow_dead=allow_dead),
-                    force=force)
+                    force=force, exact=exact)
     click.echo(f"{len(made)} variant(s) in {output}: variants.csv, class-key.md and a folder "
                "each (sheet.md, sheet.html, sheet.tex, answers.toml, key.md, network.toml)",
                err=True)

@@ -54,6 +54,9 @@ class Activation:
     """``elementwise``, ``input`` (no function: the sample's value) or ``softmax`` (whole layer)."""
     sympy: str = ""
     """g(z) in sympy syntax, a template over $z and $p (for closed-form gradients); "" if none."""
+    exact: bool = False
+    """``value`` and ``slope`` are rational: given Fractions they give exact numbers (as
+    Fractions or the floats 0.0 and 1.0), for ``--exact``."""
     layer_value: Callable[[Sequence[float]], list[float]] | None = None
     """For a whole-layer activation (softmax): every unit's a from the layer's z, one sample."""
     layer_backward: Callable[[Sequence[float], Sequence[float]], list[float]] | None = None
@@ -163,6 +166,7 @@ ACTIVATIONS: dict[str, Activation] = {
             sympy="$z",
             slope_formula="1",
             slope_latex="1",
+            exact=True,
         ),
         Activation(
             "relu",
@@ -175,6 +179,7 @@ ACTIVATIONS: dict[str, Activation] = {
             sympy="Piecewise(($z, $z > 0), (0, True))",
             slope_formula="(1 if $z > 0, else 0)",
             slope_latex=r"\begin{cases} 1 & $z > 0 \\ 0 & $z \le 0 \end{cases}",
+            exact=True,
         ),
         Activation(
             "leaky_relu",
@@ -189,6 +194,7 @@ ACTIVATIONS: dict[str, Activation] = {
             slope_latex=r"\begin{cases} 1 & $z > 0 \\ $p & $z \le 0 \end{cases}",
             parameter="slope",
             default_parameter=0.01,
+            exact=True,
         ),
         Activation(
             "sigmoid",
@@ -306,6 +312,8 @@ class Cost:
     summary_latex: str
     sympy: str = ""
     """One output unit's term of C in sympy syntax, a template over $a, $y and $K."""
+    exact: bool = False
+    """``term`` and ``slope`` are rational: given Fractions they give Fractions (``--exact``)."""
     output_activations: tuple[str, ...] = ()
     """The output activations the cost is defined for (empty: any); with others ``ln a``
     would be taken of a number <= 0 (or ``ln(1 - a)`` of one >= 1)."""
@@ -319,7 +327,7 @@ COSTS: dict[str, Cost] = {
         Cost(
             "squared_error",
             term=lambda a, y, k: (a - y) * (a - y),
-            slope=lambda a, y, k: 2.0 * (a - y),
+            slope=lambda a, y, k: 2 * (a - y),
             value_array=lambda a, y: ((a - y) ** 2).sum(axis=-1),
             slope_array=lambda a, y: 2.0 * (a - y),
             formula="($a - $y)^2",
@@ -329,10 +337,11 @@ COSTS: dict[str, Cost] = {
             summary="C = sum_k (a_k - y_k)^2",
             summary_latex=r"C = \sum_k (a_k - y_k)^2",
             sympy="($a - $y)**2",
+            exact=True,
         ),
         Cost(
             "half_squared_error",
-            term=lambda a, y, k: 0.5 * ((a - y) * (a - y)),
+            term=lambda a, y, k: (a - y) * (a - y) / 2,
             slope=lambda a, y, k: a - y,
             value_array=lambda a, y: 0.5 * ((a - y) ** 2).sum(axis=-1),
             slope_array=lambda a, y: a - y,
@@ -343,11 +352,12 @@ COSTS: dict[str, Cost] = {
             summary="C = 1/2 sum_k (a_k - y_k)^2",
             summary_latex=r"C = \tfrac{1}{2} \sum_k (a_k - y_k)^2",
             sympy="($a - $y)**2/2",
+            exact=True,
         ),
         Cost(
             "mean_squared_error",
             term=lambda a, y, k: (a - y) * (a - y) / k,
-            slope=lambda a, y, k: 2.0 * (a - y) / k,
+            slope=lambda a, y, k: 2 * (a - y) / k,
             value_array=lambda a, y: ((a - y) ** 2).mean(axis=-1),
             slope_array=lambda a, y: 2.0 * (a - y) / a.shape[-1],
             formula="($a - $y)^2 / $K",
@@ -357,6 +367,7 @@ COSTS: dict[str, Cost] = {
             summary="C = 1/K sum_k (a_k - y_k)^2",
             summary_latex=r"C = \frac{1}{K} \sum_k (a_k - y_k)^2",
             sympy="($a - $y)**2/$K",
+            exact=True,
         ),
         Cost(
             "binary_cross_entropy",

@@ -102,11 +102,13 @@ def generate(
     assignment: str = "Backpropagation",
     rules: Rules | None = None,
     force: bool = False,
+    exact: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> list[Variant]:
     """Write one folder per student (or ``count`` variants ``v01``, ``v02``, ...) under
-    ``output``: network.toml, sheet.md, sheet.html, sheet.tex, answers.toml and key.md; and
-    ``variants.csv`` and ``class-key.md`` beside them.
+    ``output``: network.toml, sheet.md, sheet.html, sheet.tex, answers.toml and key.md (with
+    ``exact``, key-exact.md too: every answer as an exact decimal); and ``variants.csv`` and
+    ``class-key.md`` beside them.
 
     Raises UsageError for a folder that is not empty (without ``force``) or no students.
     """
@@ -124,6 +126,12 @@ def generate(
         students = [f"v{i:0{width}d}" for i in range(1, count + 1)]
     if not students:
         raise UsageError("no students to generate sheets for")
+    if exact:
+        from chainrule.teach.exact import unsupported
+
+        why = unsupported(shape)
+        if why:
+            raise UsageError(f"`exact`: no exact answers for this network: {why}")
     check_output_folder(out, force)
     made = variants(shape, students, seed=seed, assignment=assignment, rules=rules)
     out.mkdir(exist_ok=True)
@@ -144,6 +152,16 @@ def generate(
             "answers.toml": template(v.network),
             "key.md": solution("markdown", trace, {"decimals": 4, "dependency": False}),
         }
+        if exact:
+            from chainrule.teach.exact import exact_steps, table
+
+            rows_exact = table(exact_steps(v.network)[0])
+            files["key-exact.md"] = (
+                f"# {assignment}: exact answers for {v.student} (variant {v.code})\n\n"
+                "Every number of the network read as the decimal it is written as; "
+                "every answer exact.\n\n| quantity | exact value |\n|:---|---:|\n"
+                + "".join(f"| {n} | {t} |\n" for n, t in rows_exact)
+            )
         for name, text in files.items():
             write_atomic(folder / name, text)
         rows.append([v.student, v.code, v.folder, *(f"{v.folder}/{n}" for n in FILES)])

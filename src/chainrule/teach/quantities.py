@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, cast
 
 from chainrule.core import mathtable
 from chainrule.core.network import Network, WeightKey, weight_name
@@ -68,16 +70,25 @@ class Graph:
         network: Network,
         weights: Mapping[WeightKey, float] | None = None,
         biases: Mapping[str, float] | None = None,
+        *,
+        exact: bool = False,
     ) -> None:
         net = network
         self.network = net
-        self.w: dict[WeightKey, float] = (
+        self.exact = exact
+        # exact: every number of the file as the decimal it is written as (0.86 = 43/50)
+        num: Callable[[float], Any] = _as_written if exact else float
+        self.w: dict[WeightKey, Any] = (
             dict(weights) if weights is not None else {k: p.value for k, p in net.weights.items()}
         )
-        self.b: dict[str, float] = (
+        self.b: dict[str, Any] = (
             dict(biases) if biases is not None else {k: p.value for k, p in net.biases.items()}
         )
-        self.r = net.learning_rate
+        if exact:
+            self.w = {k: v if isinstance(v, Fraction) else num(v) for k, v in self.w.items()}
+            self.b = {k: v if isinstance(v, Fraction) else num(v) for k, v in self.b.items()}
+        self.num = num
+        self.r: Any = num(net.learning_rate)
         self.cost = mathtable.COSTS[net.cost]
         self.n_samples = len(net.samples)
         self.nodes: list[Node] = []
@@ -91,7 +102,7 @@ class Graph:
             for name in net.order:
                 unit = net.unit[name]
                 if unit.is_input:
-                    value = float(sample.inputs[name])
+                    value = num(sample.inputs[name])
                     self._add(unit_name("a", name, s), "input", s, name, None, (), _const(value))
                     continue
                 self._add_z(s, name)
@@ -102,7 +113,7 @@ class Graph:
                     self._add_a(s, name)
             self._add_cost(s, sample.targets)
             for k in outputs:
-                self._add_output_dC_da(s, k, float(sample.targets[k]))
+                self._add_output_dC_da(s, k, num(sample.targets[k]))
             for k in outputs:
                 self._add_slope_and_dC_dz(s, k, sample.targets)
             for j in reversed(net.order):
@@ -177,12 +188,12 @@ class Graph:
             rule = _softmax(z, zs)
             deps = zs
         else:
-            rule = _activation(unit.function.value, z, _param(unit.parameter))
+            rule = _activation(unit.function.value, z, self._param(unit.parameter), self.exact)
             deps = (z,)
         self._add(unit_name("a", name, s), "a", s, name, None, deps, rule)
 
     def _add_cost(self, s: int, targets: Mapping[str, float]) -> None:
-        outs = [(self.at("a", s, k), float(targets[k])) for k in self.network.outputs]
+        outs = [(self.at("a", s, k), self.num(targets[k])) for k in self.network.outputs]
         cost, n_out = self.cost, len(outs)
 
         def rule(v: list[float]) -> float:
@@ -226,15 +237,19 @@ class Graph:
                 tuple(i for p in pairs for i in p), _softmax_back(a, dC_da, pairs),
             )
             return
-        slope_fn, p = unit.function.slope, _param(unit.parameter)
-        slope = self._add(
-            unit_name("da_dz", name, s), "da_dz", s, name, None, (z, a),
-            lambda v: slope_fn(v[z], v[a], p),
+        slope_fn, p = unit.function.slope, self._param(unit.parameter)
+        rule: Rule = (
+            (lambda v: _exactly(slope_fn(v[z], v[a], p))) if self.exact
+            else (lambda v: slope_fn(v[z], v[a], p))
         )
+        slope = self._add(unit_name("da_dz", name, s), "da_dz", s, name, None, (z, a), rule)
         self._add(
             unit_name("dC_dz", name, s), "dC_dz", s, name, None, (slope, dC_da),
             _product(slope, dC_da),
         )
+
+    def _param(self, p: float | None) -> Any:
+        return self.num(0.0 if p is None else p)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -345,10 +360,6 @@ def _copy(i: int) -> Rule:
     return lambda v: v[i]
 
 
-def _param(p: float | None) -> float:
-    return 0.0 if p is None else p
-
-
 def _product(i: int, j: int) -> Rule:
     return lambda v: v[i] * v[j]
 
@@ -370,7 +381,7 @@ def weighted_sum(incoming: list[tuple[int, float]], bias: float | None) -> Rule:
     """z = sum_j a_j w_jk (+ b_k), ``incoming`` being (a_j's node, w_jk) pairs."""
 
     def rule(v: list[float]) -> float:
-        s = 0.0
+        s = 0 * v[incoming[0][0]] if incoming else 0.0  # 0.0, or an exact 0
         for a, w in incoming:
             s += v[a] * w
         return s + bias if bias is not None else s
@@ -382,7 +393,7 @@ def back_sum(terms: list[tuple[float, int]]) -> Rule:
     """dC/da_j = sum_k w_jk dC/dz_k, ``terms`` being (w_jk, dC/dz_k's node) pairs."""
 
     def rule(v: list[float]) -> float:
-        s = 0.0
+        s = 0 * v[terms[0][1]] if terms else 0.0  # 0.0, or an exact 0
         for w, dz in terms:
             s += w * v[dz]
         return s
@@ -390,8 +401,20 @@ def back_sum(terms: list[tuple[float, int]]) -> Rule:
     return rule
 
 
-def _activation(g: Callable[[float, float], float], z: int, p: float) -> Rule:
+def _activation(g: Callable[[float, float], float], z: int, p: float, exact: bool) -> Rule:
+    if exact:  # the table's 0.0 (a ReLU that is off) is exactly 0
+        return lambda v: _exactly(g(v[z], p))
     return lambda v: g(v[z], p)
+
+
+def _exactly(x: float) -> float:
+    """A Fraction (exact mode), typed as the number every rule returns."""
+    return cast(float, Fraction(x))
+
+
+def _as_written(x: float) -> Fraction:
+    """A number from a file as the decimal it was written as: 0.86 -> 43/50."""
+    return Fraction(repr(float(x)))
 
 
 def _softmax(z: int, zs: tuple[int, ...]) -> Rule:
