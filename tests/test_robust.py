@@ -264,6 +264,15 @@ def test_numpy_scalars_are_accepted_like_python_numbers() -> None:
     data["weights"] = {k: np.float32(0.25) for k in data["weights"]}
     data["samples"][0]["inputs"] = {k: np.int64(1) for k in data["samples"][0]["inputs"]}
     assert {p.value for p in cr.load(data).weights.values()} == {0.25}
+    # the trainer, mlp and the solution options take them too
+    net = cr.mlp([np.int64(2), 3, 1], seed=np.int64(0), learning_rate=np.float32(0.5))
+    X = np.linspace(-1.0, 1.0, 8).reshape(4, 2)
+    result = cr.train(net, X, X[:, :1], epochs=np.int64(2), batch_size=np.int32(2),
+                      learning_rate=np.float32(0.1), progress=False)
+    assert len(result.history) == 2
+    from chainrule.render.options import SolutionOptions
+
+    assert SolutionOptions(learning_rate=np.float32(0.5)).learning_rate == 0.5
 
 
 # -- clear messages -------------------------------------------------------------------------------

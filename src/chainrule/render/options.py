@@ -11,11 +11,11 @@ flags, the web page from its JSON, the notebook from its defaults.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chainrule.core import checks
 from chainrule.core.errors import UsageError
 from chainrule.explain.notation import NOTATIONS
 from chainrule.render.formats import FORMATS
@@ -86,11 +86,9 @@ class SolutionOptions:
                 f"{', '.join(FORMATS)}"
             )
         object.__setattr__(self, "weights", _weight_names(self.weights))
-        r = self.learning_rate
-        if r is not None and (
-            isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r <= 0
-        ):
-            raise UsageError(f"`learning_rate` must be a finite number > 0, got {r!r}")
+        if self.learning_rate is not None:
+            rate = checks.positive_number(self.learning_rate, "learning_rate")
+            object.__setattr__(self, "learning_rate", rate)
         if self.max_weights is not None:
             _whole("max_weights", self.max_weights, 1)
         if not isinstance(self.dependency, bool):

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from chainrule.core import checks
 from chainrule.core.engine import Plan
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network
@@ -273,11 +274,7 @@ def train(
     if learning_rate is None:
         r = net.learning_rate
     else:
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not (
-            math.isfinite(learning_rate) and learning_rate > 0
-        ):
-            raise UsageError(f"`learning_rate` must be a finite number > 0, got {learning_rate!r}")
-        r = float(learning_rate)
+        r = checks.positive_number(learning_rate, "learning_rate")
     if optimizer not in OPTIMIZERS:
         raise UsageError(
             f"`optimizer` {optimizer!r} is not an optimizer; valid optimizers are "

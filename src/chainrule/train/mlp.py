@@ -113,9 +113,7 @@ def mlp(
     output_entry = _activation(output, "output", output=True)
     if cost not in mathtable.COSTS:
         raise UsageError(f"`cost` must be one of {', '.join(mathtable.COSTS)}; got {cost!r}")
-    if not (isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool)
-            and math.isfinite(learning_rate) and learning_rate > 0):
-        raise UsageError(f"`learning_rate` must be a finite number > 0, got {learning_rate!r}")
+    learning_rate = checks.positive_number(learning_rate, "learning_rate")
     rng = np.random.default_rng(seed)
     arrays = []
     for layer in range(1, len(sizes)):
