@@ -90,8 +90,6 @@ def draw_command(network: str, output: str | None, values: str | None, step: int
 def plot_command() -> None:
     """Plot the cost: the loss landscape over one or two weights, or the cost per step.
 
-    Needs matplotlib: pip install 'chainrule[plot]'.
-
     \b
     Examples:
       chainrule plot landscape exercise-1 --weight "j -> k" --output land.png

@@ -1,8 +1,9 @@
 """Optional dependencies: imported where a feature needs them, with one message when missing.
 
-chainrule's base install is light (numpy, click, rich); sympy, latex2mathml, matplotlib,
-scikit-learn and torch come with extras and are imported only when used, through
-:func:`optional_import`, so that a missing one is a clear error that says what to install.
+The plain install brings every teaching feature (sympy, latex2mathml, matplotlib); scikit-learn
+(``chainrule[data]``), PyTorch (``chainrule[torch]``) and the web server (``chainrule[web]``)
+are extras. All of them are imported only where used, through :func:`optional_import`, so that
+``import chainrule`` stays light and a missing one is one clear error saying what to install.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from types import ModuleType
 from chainrule.core.errors import MissingDependencyError
 
 EXTRAS = {
-    "sympy": "explain",
-    "latex2mathml": "explain",
-    "matplotlib": "plot",
     "sklearn": "data",
     "torch": "torch",
+    "fastapi": "web",
+    "uvicorn": "web",
 }
-"""The pip extra of chainrule that installs each optional top-level package."""
+"""The pip extra of chainrule that installs each optional top-level package (the others come
+with the plain install: ``pip install chainrule``)."""
 
 PACKAGES = {"sklearn": "scikit-learn", "torch": "PyTorch"}
 """Names people know the packages by, where they differ from the import name."""
@@ -29,8 +30,8 @@ PACKAGES = {"sklearn": "scikit-learn", "torch": "PyTorch"}
 def optional_import(module: str, needed_for: str) -> ModuleType:
     """Import ``module`` (e.g. ``"matplotlib.pyplot"``), or raise MissingDependencyError.
 
-    ``needed_for`` says what needs it, for the message: ``"plots need matplotlib: pip install
-    'chainrule[plot]'"``.
+    ``needed_for`` says what needs it, for the message: ``"the iris data set comes with
+    scikit-learn: pip install 'chainrule[data]'"``.
     """
     top = module.split(".")[0]
     try:
@@ -38,7 +39,7 @@ def optional_import(module: str, needed_for: str) -> ModuleType:
     except ImportError:
         name = PACKAGES.get(top, top)
         extra = EXTRAS.get(top)
-        how = f"pip install 'chainrule[{extra}]'" if extra else f"pip install {name}"
+        how = f"pip install 'chainrule[{extra}]'" if extra else "pip install --upgrade chainrule"
         raise MissingDependencyError(f"{needed_for} {name}: {how}", package=top) from None
 
 

@@ -7,8 +7,8 @@ network's formula is built from the math table's sympy templates, and sympy diff
 
 A ReLU (or leaky ReLU) is piecewise. As in the handout ("as long as the output is greater than
 zero"), each one is taken on the piece it is on at the current weights, which the Trace says
-(its ``z``), so the closed form holds near the current weights. sympy is an optional extra
-(``pip install 'chainrule[explain]'``).
+(its ``z``), so the closed form holds near the current weights. sympy comes with the plain
+install.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ def figure(
     step: int = 1,
     **options: Unpack[Keywords],
 ) -> Any:
-    """The same drawing as :func:`svg`, on a matplotlib Figure (needs ``chainrule[plot]``)."""
+    """The same drawing as :func:`svg`, on a matplotlib Figure."""
     return to_figure(drawing(network_or_trace, values, step, **options))
 
 

@@ -1,7 +1,7 @@
 """Plots of the cost: the loss landscape over one or two weights with the descent, and the cost
 per step. Every number comes from the scalar engine (:func:`chainrule.solve`).
 
-Needs matplotlib (``pip install 'chainrule[plot]'``); it is imported only when a plot is made,
+matplotlib (part of the plain install) is imported only when a plot is made,
 with the Agg backend (no display needed).
 
 - :func:`landscape` / :func:`landscape_data`: C as a function of one weight (a curve, the current
