@@ -294,3 +294,15 @@ def test_train_divergence_with_an_optimizer_state_replays_exactly() -> None:
     values = [p.value for p in kept.weights.values()]
     assert all(math.isfinite(v) for v in values)
     assert all(abs(v) < 1e300 for v in values)
+
+
+@pytest.mark.parametrize("engine", ["array", "scalar"])
+def test_data_near_the_float_limit_trains_or_diverges_without_a_warning(engine: str) -> None:
+    import warnings
+
+    net = cr.mlp([2, 3, 2], hidden="tanh", output="identity", seed=1)
+    X = np.array([[1e308, -1e308], [1e308, 1e308], [-1e308, 5.0], [2.0, 1e308]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(cr.TrainingDivergedError):
+            cr.train(net, X, X, epochs=2, batch_size=2, progress=False, engine=engine)

@@ -179,8 +179,10 @@ def _prepare(structure: Structure, X: Any, Y: Any, dt: Any, what: str = "",
 
 def _all_finite(x: Array) -> bool:
     # one pass, no temporary: a NaN or infinity makes the sum non-finite (an overflowing sum of
-    # finite numbers is then checked element by element)
-    return bool(np.isfinite(x.sum())) or bool(np.isfinite(x).all())
+    # finite numbers is then checked element by element, without a warning)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = x.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(x).all())
 
 
 def _accuracy_count(out: Array, labels: Array) -> int:
