@@ -34,3 +34,29 @@ def test_the_stored_notebook_shows_its_outputs() -> None:
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert code and all(cell.outputs for cell in code)
     assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]
+
+
+def test_training_in_a_notebook_shows_a_bar_and_a_line_per_epoch(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import numpy as np, chainrule as cr\n"
+        "X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]] * 100)\n"
+        "Y = np.array([[0.0], [1.0], [1.0], [0.0]] * 100)\n"
+        "net = cr.mlp([2, 4, 1], hidden='tanh', output='sigmoid',\n"
+        "             cost='binary_cross_entropy', seed=0)\n"
+        "result = cr.train(net, X, Y, epochs=3, batch_size=4)\n"
+        "len(result.history)"
+    )]
+    client = nbclient.NotebookClient(
+        nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    outputs = nb.cells[0].outputs
+    assert not [o for o in outputs if o.output_type == "error"]
+    shown = "".join(
+        str(o.get("text", "")) + "".join(str(v) for v in o.get("data", {}).values())
+        for o in outputs
+    )
+    for epoch in (1, 2, 3):
+        assert f"epoch {epoch}/3" in shown, shown[:2000]
+    assert "3" in str(outputs[-1].get("data", {}).get("text/plain", ""))
