@@ -109,7 +109,6 @@ def test_ranges_are_used_and_checked() -> None:
     ("weights", "message"),
     [
         (["j -> q"], 'no weight "j -> q"'),
-        ([], "one or two weights"),
         (["i -> j", "j -> k", "i -> j"], "one or two weights"),
         (["j -> k", "j->k"], "given twice"),
     ],
@@ -234,3 +233,37 @@ def test_cli_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
                  ["plot", "cost", "--help"]):
         code, out, _ = run(args, capsys)
         assert code == 0 and "Examples:" in out and "chainrule " in out
+
+
+def test_one_weight_networks_need_no_weight_and_the_minimum_is_exact() -> None:
+    from chainrule.pictures.plot import landscape_data
+
+    # chain-1: C = (w - 1)^2, so the lowest point is exactly w = 1 (not the nearest grid point)
+    data = landscape_data("chain-1")
+    assert data.weights == ("j -> k",)
+    assert data.minimum[0] == pytest.approx(1.0, abs=1e-9)
+    assert data.valley is None
+    # exercise-1: C = (0.5 w - 1)^2, lowest at w = 2
+    assert landscape_data("exercise-1").minimum[0] == pytest.approx(2.0, abs=1e-9)
+
+
+def test_a_valley_is_called_a_valley() -> None:
+    from chainrule.pictures.plot import landscape_data
+
+    # exercise-2: C = 0 wherever 0.7 · w_ij · w_jk = 1, a curve, not a point
+    data = landscape_data("exercise-2")
+    assert data.weights == ("i -> j", "j -> k") and data.valley is not None
+    product = 0.7 * data.valley[:, 0] * data.valley[:, 1]
+    assert np.allclose(product, 1.0, atol=0.02)
+    # a bowl with one lowest point is not a valley
+    net = {"units": {"x": "input", "y": "identity"}, "weights": {"x -> y": 0.2},
+           "biases": {"y": 0.1}, "samples": [{"inputs": {"x": 1.0}, "targets": {"y": 1.0}},
+                                            {"inputs": {"x": -1.0}, "targets": {"y": 0.0}}]}
+    assert landscape_data(net, ["x -> y"], batch=True).valley is None
+
+
+def test_landscape_without_a_weight_on_a_bigger_network_names_its_weights() -> None:
+    from chainrule.pictures.plot import landscape_data
+
+    with pytest.raises(cr.UsageError, match="6 trainable weights"):
+        landscape_data("aima-21")

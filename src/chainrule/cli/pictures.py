@@ -100,8 +100,9 @@ def plot_command() -> None:
 
 @plot_command.command("landscape", context_settings=CONTEXT)
 @click.argument("network")
-@click.option("-w", "--weight", "weights", multiple=True, required=True, metavar='"A -> B"',
-              help="A weight to vary (give one for a curve, two for contours or a surface).")
+@click.option("-w", "--weight", "weights", multiple=True, metavar='"A -> B"',
+              help="A weight to vary (give one for a curve, two for contours or a surface); "
+              "without it, the network's weights when it has one or two.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="Write the plot here: .png, .svg or .pdf.")
 @click.option("-n", "--steps", type=click.IntRange(min=1), default=20, show_default=True,

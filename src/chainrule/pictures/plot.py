@@ -62,7 +62,9 @@ class Landscape:
     gradient : the engine's dC/dw of each plotted weight at the current point (step 1's).
     path : shape ``(steps + 1, n_weights)``: the weights before each step, then after the last.
     path_cost : C at each row of ``path`` (the step's cost; the last one evaluated after it).
-    minimum, minimum_cost : the lowest point of ``cost`` on the grid.
+    minimum, minimum_cost : the lowest point of ``cost``: with one weight found to full
+        precision between the grid's points (C(w) = (w - 2)^2 gives 2, not 1.996), with two
+        the lowest grid point.
     batch : whether C is the mean over all samples; ``samples`` how many samples C is over.
     """
 
@@ -83,6 +85,9 @@ class Landscape:
     samples: int
     sample: int
     cost_name: str
+    valley: FloatArray | None = None
+    """Two weights whose lowest cost is not one point but a valley (e.g. C = 0 wherever
+    w_ij · w_jk = 1/0.7): the valley's points, shape ``(n, 2)``; None for a single minimum."""
 
 
 def _weight_key(net: Network, name: str) -> WeightKey:
@@ -120,6 +125,79 @@ def _cost_at(net: Network, keys: Sequence[WeightKey], values: Sequence[float]) -
         return math.nan
 
 
+def _refine_minimum(
+    net: Network, keys: Sequence[WeightKey], grid: FloatArray, values: FloatArray, j: int
+) -> tuple[tuple[float], float]:
+    """The lowest point of C(w) between the grid points around index ``j`` (golden section)."""
+    lo = float(grid[max(j - 1, 0)])
+    hi = float(grid[min(j + 1, len(grid) - 1)])
+    best_w, best_c = float(grid[j]), float(values[j])
+    ratio = (math.sqrt(5.0) - 1.0) / 2.0
+    a, b = lo, hi
+    for _ in range(60):
+        c = b - ratio * (b - a)
+        d = a + ratio * (b - a)
+        fc, fd = _cost_at(net, keys, [c]), _cost_at(net, keys, [d])
+        if not (math.isfinite(fc) and math.isfinite(fd)):
+            break
+        if fc < best_c:
+            best_w, best_c = c, fc
+        if fd < best_c:
+            best_w, best_c = d, fd
+        if fc <= fd:
+            b = d
+        else:
+            a = c
+        if b - a <= 1e-12 * max(1.0, abs(a)):
+            break
+    return (best_w,), best_c
+
+
+def _valley(grid: tuple[FloatArray, ...], values: FloatArray) -> FloatArray | None:
+    """The valley's points when the lowest cost runs along a curve rather than sitting at one
+    point: most rows (or columns) of the grid come down to within 1% of the cost's range of
+    the lowest value. None for a single minimum."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    low, span = float(finite.min()), float(finite.max() - finite.min())
+    if span <= 0:
+        return None
+    with np.errstate(invalid="ignore"):
+        filled = np.where(np.isfinite(values), values, np.inf)
+    x, y = grid
+    row_min = filled.min(axis=1)  # for each w2 (row), the lowest C over w1
+    col_min = filled.min(axis=0)
+    near = 0.01 * span
+    rows = row_min <= low + near
+    cols = col_min <= low + near
+    # a row whose lowest point is at the grid's edge only grazes the valley: not drawn
+    inside_rows = rows & np.isin(np.argmin(filled, axis=1), [0, len(x) - 1], invert=True)
+    inside_cols = cols & np.isin(np.argmin(filled, axis=0), [0, len(y) - 1], invert=True)
+    if rows.mean() >= 0.4:
+        rows = inside_rows
+        lows = [_between(x, filled[i, :]) for i in np.flatnonzero(rows)]
+        return np.column_stack([lows, y[rows]])
+    if cols.mean() >= 0.4:
+        cols = inside_cols
+        lows = [_between(y, filled[:, j]) for j in np.flatnonzero(cols)]
+        return np.column_stack([x[cols], lows])
+    return None
+
+
+def _between(axis: FloatArray, costs: FloatArray) -> float:
+    """Where the lowest of ``costs`` along ``axis`` lies between grid points (a parabola
+    through the lowest point and its neighbours), so the valley is drawn smooth."""
+    j = int(np.argmin(costs))
+    if 0 < j < len(costs) - 1 and np.all(np.isfinite(costs[j - 1 : j + 2])):
+        left, mid, right = costs[j - 1], costs[j], costs[j + 1]
+        curve = left - 2.0 * mid + right
+        if curve > 0:
+            step = float(axis[j + 1] - axis[j])
+            return float(axis[j]) + 0.5 * step * float(left - right) / float(curve)
+    return float(axis[j])
+
+
 def _range(values: FloatArray) -> tuple[float, float]:
     lo, hi = float(values.min()), float(values.max())
     span = max(hi - lo, 0.5, 0.5 * max(abs(lo), abs(hi)))
@@ -144,7 +222,7 @@ def _check_range(r: Sequence[float], name: str) -> tuple[float, float]:
 
 def landscape_data(
     network: NetworkLike,
-    weights: Sequence[str],
+    weights: Sequence[str] = (),
     steps: int = 20,
     *,
     batch: bool = False,
@@ -158,6 +236,15 @@ def landscape_data(
     net = load(network)
     if isinstance(weights, str):
         weights = [weights]
+    if not weights:
+        trainable = [weight_name(k) for k, p in net.weights.items() if p.trainable]
+        if not 1 <= len(trainable) <= 2:
+            listing = ", ".join(f'"{w}"' for w in trainable) or "(none)"
+            raise UsageError(
+                f"give one or two weights to plot the cost over; this network has "
+                f"{len(trainable)} trainable weights: {listing}"
+            )
+        weights = trainable  # one or two: no need to name them
     if not 1 <= len(weights) <= 2:
         raise UsageError(f"give one or two weights to plot the cost over, got {len(weights)}")
     keys = [_weight_key(net, w) for w in weights]
@@ -213,15 +300,17 @@ def landscape_data(
                 bounds[axis], grown = (lo, hi + (hi - lo) * 0.5), True
         if not grown:
             break
+    valley = None
     if np.all(np.isnan(values)):
         minimum, minimum_cost = current, math.nan
     else:
         at = np.unravel_index(int(np.nanargmin(values)), values.shape)
         if len(keys) == 1:
-            minimum = (float(grid[0][at[0]]),)
+            minimum, minimum_cost = _refine_minimum(sliced, keys, grid[0], values, int(at[0]))
         else:
             minimum = (float(grid[0][at[1]]), float(grid[1][at[0]]))
-        minimum_cost = float(values[at])
+            minimum_cost = float(values[at])
+            valley = _valley(grid, values)
     labels = tuple("$" + HANDOUT.w(k[0], k[1], net.layer(k[1])).latex + "$" for k in keys)
     return Landscape(
         title=net.title or "network", weights=names, labels=labels, grid=grid, cost=values,
@@ -229,7 +318,7 @@ def landscape_data(
         path_cost=path_cost, minimum=minimum, minimum_cost=minimum_cost,
         learning_rate=sliced.learning_rate if learning_rate is None else float(learning_rate),
         batch=batch and len(net.samples) > 1, samples=len(sliced.samples), sample=sample,
-        cost_name=net.cost,
+        cost_name=net.cost, valley=valley,
     )
 
 
@@ -243,9 +332,19 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _fmt_lowest(data: Landscape) -> str:
+    """The lowest cost for a label: 0 when it is 0 but for rounding (3e-26, or 3e-7 on a grid
+    that only passes near a valley's floor)."""
+    finite = data.cost[np.isfinite(data.cost)]
+    span = float(finite.max() - finite.min()) if finite.size else 0.0
+    if abs(data.minimum_cost) <= 1e-5 * max(span, 1e-300):
+        return "0"
+    return _fmt(data.minimum_cost)
+
+
 def landscape(
     network: NetworkLike,
-    weights: Sequence[str],
+    weights: Sequence[str] = (),
     steps: int = 20,
     *,
     batch: bool = False,
@@ -261,7 +360,8 @@ def landscape(
     Parameters
     ----------
     network : a Network or anything :func:`chainrule.load` accepts.
-    weights : one or two weight names, e.g. ``["j -> k"]``; each must be trainable.
+    weights : one or two weight names, e.g. ``["j -> k"]``; each must be trainable. Empty:
+        the network's trainable weights, when it has one or two.
     steps : gradient-descent steps drawn (moving only these weights; the rest held fixed).
     batch : C is the mean over all samples; otherwise the cost of sample ``sample`` alone.
     sample : the sample used without ``batch`` (from 1).
@@ -322,7 +422,7 @@ def _curve_figure(plt: Any, data: Landscape) -> Any:
         ax.scatter([data.minimum[0]], [data.minimum_cost], s=160, marker="*", color=GREEN,
                    edgecolor=BLACK, linewidth=0.6, zorder=6, clip_on=False,
                    label=f"lowest on this range: {label} = {_fmt(data.minimum[0])}, "
-                         f"$C$ = {_fmt(data.minimum_cost)}")
+                         f"$C$ = {_fmt_lowest(data)}")
     finite = c[np.isfinite(c)]
     if finite.size:
         lo, hi = float(finite.min()), float(finite.max())
@@ -368,10 +468,15 @@ def _descent_2d(ax: Any, data: Landscape) -> None:
                     zorder=7)
         ax.plot([], [], color=VERMILLION, linewidth=2,
                 label=f"steepest descent $-\\nabla C$ = ({_fmt(-g1)}, {_fmt(-g2)})")
-    if math.isfinite(data.minimum_cost):
+    if data.valley is not None:
+        ax.plot(data.valley[:, 0], data.valley[:, 1], color=GREEN, linewidth=2.4, zorder=5,
+                linestyle=(0, (4, 2)),
+                label=f"lowest: a valley, $C$ = {_fmt_lowest(data)} all along it "
+                      "(no single best pair)")
+    elif math.isfinite(data.minimum_cost):
         ax.scatter([data.minimum[0]], [data.minimum[1]], s=170, marker="*", color=GREEN,
                    edgecolor=BLACK, linewidth=0.6, zorder=6, clip_on=False,
-                   label=f"lowest on this grid: $C$ = {_fmt(data.minimum_cost)}")
+                   label=f"lowest on this grid: $C$ = {_fmt_lowest(data)}")
 
 
 def _surface_figure(plt: Any, data: Landscape) -> Any:
@@ -397,7 +502,7 @@ def _surface_figure(plt: Any, data: Landscape) -> Any:
     if math.isfinite(data.minimum_cost):
         ax.scatter([data.minimum[0]], [data.minimum[1]], [data.minimum_cost], s=150, marker="*",
                    color=GREEN, edgecolor=BLACK, depthshade=False, zorder=11,
-                   label=f"lowest on this grid: $C$ = {_fmt(data.minimum_cost)}")
+                   label=f"lowest on this grid: $C$ = {_fmt_lowest(data)}")
     ax.set_zlim(floor, None)
     ax.set_xlabel(data.labels[0], fontsize=12)
     ax.set_ylabel(data.labels[1], fontsize=12)
