@@ -146,6 +146,10 @@ def test_errors_are_one_line_json_for_every_kind_of_bad_request(client: TestClie
     answer = client.post("/api/solve", content=b"{not json", headers={
         "content-type": "application/json"})
     assert answer.status_code == 422 and "not valid JSON" in answer.json()["error"]
+    deep = '{"network": {"title": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+    answer = client.post("/api/solve", content=deep, headers={
+        "content-type": "application/json"})
+    assert answer.status_code == 400 and "cannot be read as JSON" in answer.json()["error"]
     assert client.get("/api/nothing-here").json() == {"error": "Not Found"}
     unknown = client.get("/api/examples/nope")
     assert unknown.status_code == 404 and "built-ins are" in unknown.json()["error"]

@@ -258,7 +258,10 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error(exc.status_code, str(exc.detail), exc.headers)
+        detail = str(exc.detail)
+        if detail == "There was an error parsing the body":  # FastAPI's words for it
+            detail = "the request body cannot be read as JSON (is it nested too deeply?)"
+        return error(exc.status_code, detail, exc.headers)
 
     @app.exception_handler(_Timeout)
     async def timeout(_: Request, exc: _Timeout) -> JSONResponse:
