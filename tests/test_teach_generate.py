@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -148,3 +149,13 @@ def test_grade_a_csv_with_weights_and_a_bad_submission(tmp_path: Path, roster: P
     assert "da_dz.k" not in rows["alice"]
     assert rows["bob"]["score"] == ""
     assert "unreadable" in (out / "report.md").read_text()
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+def test_generate_pdf_sheets_reproducibly(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert main(["generate", "exercise-2", "--count", "1", "--pdf", "-o",
+                     str(tmp_path / name)]) == 0
+    first = (tmp_path / "a" / "v01" / "sheet.pdf").read_bytes()
+    again = (tmp_path / "b" / "v01" / "sheet.pdf").read_bytes()
+    assert first.startswith(b"%PDF") and first == again

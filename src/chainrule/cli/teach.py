@@ -112,12 +112,13 @@ def check_command(network: str, answers: str, fmt: str, rtol: float, decimals: i
 @click.option("--exact", is_flag=True,
               help="Also write key-exact.md: every answer as an exact decimal (identity, "
                    "ReLU, leaky ReLU; squared errors).")
+@click.option("--pdf", is_flag=True, help="Also compile sheet.pdf (needs pdflatex).")
 @click.option("--force", is_flag=True, help="Overwrite files in a folder that is not empty.")
 def generate_command(shape: str | None, output: str, roster: str | None, count: int | None,
                      seed: str, assignment: str, layers: str | None, activation: str,
                      output_activation: str | None, biases: bool, samples: int,
                      learning_rate: float | None, decimals: int, allow_dead: bool,
-                     exact: bool, force: bool) -> None:
+                     exact: bool, pdf: bool, force: bool) -> None:
     """Write a private exercise sheet, answers template and key for every student.
 
     SHAPE is a built-in example or a network file whose structure is kept (its numbers
@@ -132,6 +133,7 @@ def generate_command(shape: str | None, output: str, roster: str | None, count: 
       chainrule generate exercise-2 --students roster.csv --seed s3cret -o sheets/
       chainrule generate --layers 2,2,1 --activation relu --count 30 -o sheets/
       chainrule generate my-net.toml --count 5 --seed 7 --assignment "Week 3" -o week3/
+      chainrule generate exercise-2 --count 30 --pdf --exact -o sheets/
     """
     from chainrule.teach.generation import generate, read_roster
     from chainrule.teach.variants import Rules, layered_shape
@@ -155,7 +157,7 @@ def generate_command(shape: str | None, output: str, roster: str | None, count: 
     students = read_roster(roster) if roster else None
     made = generate(net, output, students=students, count=count, seed=seed,
                     assignment=assignment, rules=Rules(decimals=decimals, allow_dead=allow_dead),
-                    force=force, exact=exact)
+                    force=force, exact=exact, pdf=pdf)
     click.echo(f"{len(made)} variant(s) in {output}: variants.csv, class-key.md and a folder "
                "each (sheet.md, sheet.html, sheet.tex, answers.toml, key.md, network.toml)",
                err=True)

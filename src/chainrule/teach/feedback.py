@@ -46,18 +46,17 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
             ),
         )
     ]
-    notes = []
-    for t in result.tests:
-        if t.status == "right":
-            continue
-        notes.append(Paragraph((f"{t.symbol} ({t.name}), you wrote {t.given_text}:",)))
-        notes += [Paragraph((line,)) for line in t.explanation]
+    notes = [
+        Section(f"{t.symbol} ({t.name}): you wrote {t.given_text}",
+                tuple(Paragraph((line,)) for line in t.explanation), 3)
+        for t in result.tests if t.status != "right"
+    ]
     if notes:
         first = result.first_wrong
-        head = f"The first wrong step is {first.symbol}." if first else ""
-        sections.append(
-            Section("What went wrong", ((Paragraph((head,)),) if head else ()) + tuple(notes))
-        )
+        head = (f"The first wrong step is {first.symbol}." if first
+                else "Every answer is right or right given your earlier numbers.")
+        sections.append(Section("What went wrong", (Paragraph((head,)),)))
+        sections += notes
     elif result.tests:
         sections.append(Section("All right", (Paragraph(("Every answer is right.",)),)))
     else:

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +107,7 @@ def generate(
     rules: Rules | None = None,
     force: bool = False,
     exact: bool = False,
+    pdf: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> list[Variant]:
     """Write one folder per student (or ``count`` variants ``v01``, ``v02``, ...) under
@@ -132,6 +137,9 @@ def generate(
         why = unsupported(shape)
         if why:
             raise UsageError(f"`exact`: no exact answers for this network: {why}")
+    if pdf and shutil.which("pdflatex") is None:
+        raise UsageError("`pdf`: sheet.pdf needs pdflatex, which is not installed here; "
+                         "sheet.tex is written without it")
     check_output_folder(out, force)
     made = variants(shape, students, seed=seed, assignment=assignment, rules=rules)
     out.mkdir(exist_ok=True)
@@ -164,6 +172,8 @@ def generate(
             )
         for name, text in files.items():
             write_atomic(folder / name, text)
+        if pdf:
+            write_atomic(folder / "sheet.pdf", latex_pdf(files["sheet.tex"]))
         rows.append([v.student, v.code, v.folder, *(f"{v.folder}/{n}" for n in FILES)])
         keys.append((v.student, v.code, trace))
         if progress:
@@ -175,6 +185,26 @@ def generate(
     write_atomic(out / VARIANTS_CSV, buffer.getvalue())
     write_atomic(out / "class-key.md", markdown(class_key(keys, assignment=assignment)))
     return made
+
+
+def latex_pdf(tex: str) -> bytes:
+    """A LaTeX document compiled by pdflatex, in a fresh folder, with the date fixed
+    (SOURCE_DATE_EPOCH), so the same text gives the same PDF byte for byte."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "sheet.tex").write_text(tex, encoding="utf-8")
+        try:
+            done = subprocess.run(
+                ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "sheet.tex"],
+                cwd=tmp, env=env, capture_output=True, timeout=120, check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise UsageError(f"`pdf`: pdflatex did not run ({error})") from None
+        result = Path(tmp, "sheet.pdf")
+        if done.returncode != 0 or not result.is_file():
+            last = done.stdout.decode("utf-8", "replace").strip().splitlines()[-1:]
+            raise UsageError(f"`pdf`: pdflatex failed ({' '.join(last)})")
+        return result.read_bytes()
 
 
 def read_variants(sheets: str | Path) -> dict[str, tuple[str, Path]]:

@@ -32,13 +32,11 @@ def sheet(
     net = trace.network
     ex = Explainer(trace, 4, HANDOUT, dependency=False)
     given = ex.network_section()
-    blocks = [
-        Paragraph((f"Student: {student}. Variant code: {code}.",)),
-        Paragraph((
-            "Calculate the feed forward for this network, then differentiate, and calculate the "
-            "next weights. Use the numbers of your own variant below.",
-        )),
-    ]
+    intro = (
+        f"Student: {student}. Variant code: {code}.\n\n"
+        "Calculate the feed forward for this network, then differentiate, and calculate the "
+        "next weights. Use the numbers of your own variant below."
+    )
     tasks = [Paragraph((t,)) for t in TASKS]
     tasks.append(Paragraph((
         f"Round your answers to {answer_decimals} decimals. Write them in answers.toml (every "
@@ -48,10 +46,10 @@ def sheet(
     return Document(
         f"{assignment}: {net.title or 'backpropagation'}",
         (
-            Section("Your variant", tuple(blocks)),
             Section("The network", given.blocks),
             Section("Tasks", tuple(tasks)),
         ),
+        intro,
     )
 
 
