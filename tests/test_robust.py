@@ -572,3 +572,18 @@ def test_drawing_many_layers_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
         assert diagram.svg(chain(n)).startswith("<svg")
         counts.append(calls)
     assert counts[1] < 2.5 * counts[0]
+
+
+def test_answers_rosters_and_submissions_are_read_only_from_regular_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "answers.toml"
+    os.mkfifo(fifo)
+    code, _, err = run(["check", "exercise-2", str(fifo)], capsys)
+    one_line_error(code, err, "not a regular file")
+    from chainrule.teach.generation import read_roster
+
+    roster = tmp_path / "roster.csv"
+    os.mkfifo(roster)
+    with pytest.raises(cr.UsageError, match="not a regular file"):
+        read_roster(roster)

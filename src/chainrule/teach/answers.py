@@ -442,19 +442,21 @@ def read_file(path: str, network: Network) -> Answers:
     import sys
     from pathlib import Path
 
+    from chainrule.io.reading import Unreadable, read_text
+
     if path == "-":
         text, name = sys.stdin.read(), "<stdin>"
     else:
         p = Path(path)
         if p.is_dir():
             raise AnswersError(f"{path}: is a folder; give an answers file (.toml or .json)")
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        if not p.exists():
             raise AnswersError(f"{path}: no such answers file (make one with "
-                               "`chainrule answers-template NETWORK > answers.toml`)") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise AnswersError(f"{path}: cannot read the file ({error})") from None
+                               "`chainrule answers-template NETWORK > answers.toml`)")
+        try:  # a regular file of bounded size only (not /dev/zero or a pipe)
+            text = read_text(p)
+        except Unreadable as error:
+            raise AnswersError(f"{path}: {error.problem}") from None
         name = path
     fmt = "json" if name.lower().endswith(".json") else None
     return parse(read(text, name=name, fmt=fmt), network, source=name, text=text)

@@ -44,10 +44,12 @@ def read_roster(path: str | Path) -> list[str]:
     """Student ids from a CSV roster: the column ``student`` (or ``student_id``, ``id``,
     ``username``, ``email``), else the first column; one id a line."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read the roster ({error.strerror or error})") from None
+    from chainrule.io.reading import Unreadable, read_text
+
+    try:  # a regular file of bounded size only (not /dev/zero or a pipe)
+        text = read_text(p)
+    except Unreadable as error:
+        raise UsageError(f"{path}: {error.problem}") from None
     rows = list(csv.reader(io.StringIO(text)))
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:

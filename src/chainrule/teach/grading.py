@@ -134,10 +134,12 @@ def read_submissions(path: str | Path, students: Mapping[str, str]) -> dict[str,
         return out
     if not p.is_file():
         raise UsageError(f"{path}: no such folder or CSV file of submissions")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path}: cannot read the submissions ({error})") from None
+    from chainrule.io.reading import Unreadable, read_text
+
+    try:  # a regular file of bounded size only (not /dev/zero or a pipe)
+        text = read_text(p)
+    except Unreadable as error:
+        raise UsageError(f"{path}: {error.problem}") from None
     reader = csv.DictReader(io.StringIO(text))
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     reader.fieldnames = fields
