@@ -172,7 +172,7 @@ def test_every_latex_fragment_converts_to_mathml(name: str, notation: str) -> No
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("name", ["exercise-3", "aima-21"])
+@pytest.mark.parametrize("name", ["exercise-1", "exercise-2", "exercise-3", "aima-21", "chain-1"])
 def test_the_latex_document_compiles_with_pdflatex(name: str, tmp_path: Path) -> None:
     doc = explain(trace_of(name), notation="aima" if name == "aima-21" else "handout")
     (tmp_path / "solution.tex").write_text(latex_render.render(doc), encoding="utf-8")
@@ -185,6 +185,9 @@ def test_the_latex_document_compiles_with_pdflatex(name: str, tmp_path: Path) ->
     )
     assert done.returncode == 0, done.stdout[-3000:]
     assert (tmp_path / "solution.pdf").stat().st_size > 1000
+    # nothing sticks out into the margin
+    log = (tmp_path / "solution.log").read_text(encoding="latin-1")
+    assert "Overfull" not in log, log[log.index("Overfull") :][:300]
 
 
 def test_latex_escapes_text() -> None:

@@ -16,6 +16,7 @@ from chainrule.core.errors import UsageError
 from chainrule.core.network import Network, WeightKey, weight_name
 from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
 from chainrule.explain.description import paragraphs
+from chainrule.explain.description import prose as description_prose
 from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
 from chainrule.explain.notation import HANDOUT, Notation, Numbers, notation_named
 
@@ -166,7 +167,8 @@ class Explainer:
             if frozen:
                 row.append("yes" if p.trainable else "no (frozen)")
             if self.aliases:
-                row.append(self.aliases.get(k, ""))
+                alias = self.aliases.get(k, "")
+                row.append(description_prose(alias)[0] if alias else "")
             weights.append(tuple(row))
         weight_header: tuple[str, ...] = ("weight", "from -> to", "value")
         if frozen:

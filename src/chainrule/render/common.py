@@ -7,7 +7,7 @@ from collections.abc import Callable
 from chainrule.explain.document import Equation, Math, Prose
 
 LONG = 70
-"""An equation whose plain text is longer than this is set one form per line."""
+"""Forms are packed onto one line of an equation while their plain text stays this short."""
 
 
 def equation_latex(eq: Equation) -> str:
@@ -16,16 +16,22 @@ def equation_latex(eq: Equation) -> str:
 
 
 def equation_lines(eq: Equation) -> list[str]:
-    """The LaTeX lines of an equation for ``aligned``/``align*``: ``lhs &= f1``, ``&= f2``, ...
-
-    Short equations stay on one line.
+    """The LaTeX lines of an equation for ``aligned``/``align*``: ``lhs &= f1 = f2``,
+    ``&= f3``, ...: as many forms on a line as fit :data:`LONG` characters of plain text, so a
+    short equation stays on one line and a long one breaks at ``=`` signs, aligned on them.
     """
     if not eq.forms:
         return [eq.lhs.latex]
-    length = len(eq.lhs.text) + sum(len(f.text) + 3 for f in eq.forms)
-    if length <= LONG or len(eq.forms) == 1:
-        return [eq.lhs.latex + " &= " + " = ".join(f.latex for f in eq.forms)]
-    return [eq.lhs.latex + " &= " + eq.forms[0].latex, *(f"&= {f.latex}" for f in eq.forms[1:])]
+    rows: list[list[Math]] = [[]]
+    used = len(eq.lhs.text)
+    for form in eq.forms:
+        if rows[-1] and used + 3 + len(form.text) > LONG:
+            rows.append([])
+            used = len(eq.lhs.text)
+        rows[-1].append(form)
+        used += 3 + len(form.text)
+    lines = [" = ".join(f.latex for f in row) for row in rows]
+    return [eq.lhs.latex + " &= " + lines[0], *(f"&= {line}" for line in lines[1:])]
 
 
 def prose(parts: Prose, text: Callable[[str], str], math: Callable[[Math], str]) -> str:

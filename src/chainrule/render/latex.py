@@ -13,12 +13,15 @@ import re
 from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
 from chainrule.render.common import equation_lines, prose
 
-PREAMBLE = r"""\documentclass[11pt]{article}
+PREAMBLE = r"""\documentclass[11pt,fleqn]{article}
 \usepackage[margin=2cm]{geometry}
 \usepackage{amsmath}
 \usepackage{amssymb}
 \usepackage{longtable}
 \allowdisplaybreaks
+\setlength{\mathindent}{2em}
+\setlength{\LTleft}{2em}
+\setlength{\LTright}{\fill}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5\baselineskip}
 """
