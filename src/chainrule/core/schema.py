@@ -196,6 +196,10 @@ def _units(value: Any) -> list[Unit]:
 
 
 def _parameter(value: Any, key: str) -> Parameter:
+    if type(value) is float:  # the common case, without the abstract-class checks below
+        if not math.isfinite(value):
+            raise NetworkError(f"must be a finite number, got {value!r}", key=key)
+        return Parameter(value)
     if isinstance(value, Mapping):
         extra = [k for k in value if k not in ("value", "trainable")]
         if extra:
@@ -231,6 +235,8 @@ def _weights(value: Any, units: Sequence[Unit]) -> dict[WeightKey, Parameter]:
             raise NetworkError('a weight key is "FROM -> TO", e.g. "i -> j"', key=key)
         a, b = (p.strip() for p in parts)
         for n in (a, b):
+            if n in names:  # a unit's name, checked already
+                continue
             _check_name(n, key)
             if n not in names:
                 raise NetworkError(f"no unit named {quote(n)}; units are {listing}", key=key)
