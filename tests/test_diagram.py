@@ -305,3 +305,43 @@ def test_the_docs_pictures_are_current(name: str, values: str) -> None:
     `chainrule draw NAME --values VALUES -o docs/images/NAME-VALUES.svg`."""
     path = Path(__file__).resolve().parent.parent / "docs" / "images" / f"{name}-{values}.svg"
     assert path.read_text(encoding="utf-8") == diagram.svg(name, values=values)  # type: ignore[arg-type]
+
+
+def test_a_label_sits_on_its_own_edge_clear_of_crossings() -> None:
+    # a 2-3-1 network: the edges from the inputs to the hidden units cross in the middle; a
+    # label there would read as either edge's
+    import re
+
+    net = {
+        "units": {"x1": "input", "x2": "input", "h1": "relu", "h2": "relu", "h3": "relu",
+                  "o": "identity"},
+        "weights": {"x1 -> h1": 0.5, "x1 -> h2": -0.3, "x1 -> h3": 0.8, "x2 -> h1": 0.2,
+                    "x2 -> h2": 0.7, "x2 -> h3": -0.4, "h1 -> o": 0.6, "h2 -> o": -0.5,
+                    "h3 -> o": 0.9},
+        "samples": [{"inputs": {"x1": 1.0, "x2": 0.5}, "targets": {"o": 1.0}}],
+    }
+    from chainrule.pictures.diagram import svg
+
+    picture = svg(cr.solve(net), values="backward")
+    edges = [
+        tuple(map(float, m))
+        for m in re.findall(
+            r'class="edge" data-weight="[^"]*" d="M([\d.]+),([\d.]+) C[\d., ]+? ([\d.]+),([\d.]+)"',
+            picture,
+        )
+    ]
+    assert len(edges) == 9
+    labels = re.findall(r'class="edge-label" x="([\d.]+)" y="([\d.]+)"[^>]*>w = ', picture)
+    assert len(labels) == 9
+
+    def distance(px: float, py: float, e: tuple[float, ...]) -> float:
+        x0, y0, x1, y1 = e
+        dx, dy = x1 - x0, y1 - y0
+        t = max(0.0, min(1.0, ((px - x0) * dx + (py - y0) * dy) / (dx * dx + dy * dy)))
+        return float(((px - x0 - t * dx) ** 2 + (py - y0 - t * dy) ** 2) ** 0.5)
+
+    for x, y in labels:
+        centre = (float(x), float(y) + 4.0)  # between the label's two lines
+        near = sorted(distance(*centre, e) for e in edges)
+        assert near[0] < 12.0, "the label is on an edge"
+        assert near[1] > 10.0, f"the label at {centre} also sits on a second edge"

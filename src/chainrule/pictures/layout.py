@@ -157,6 +157,15 @@ def _place_column(nodes: list[_Node], desired: list[float], gap: float, dummy_ga
         node.y = o + t
 
 
+def _distance(point: tuple[float, float], p: tuple[float, float], q: tuple[float, float]) -> float:
+    """The distance from ``point`` to the segment p-q."""
+    (x, y), (x0, y0), (x1, y1) = point, p, q
+    dx, dy = x1 - x0, y1 - y0
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((x - x0) * dx + (y - y0) * dy) / length))
+    return float(((x - x0 - t * dx) ** 2 + (y - y0 - t * dy) ** 2) ** 0.5)
+
+
 def _place_edge_labels(
     st: Scene,
     curves: dict[WeightKey, Curve],
@@ -176,7 +185,11 @@ def _place_edge_labels(
     keys = sorted(curves, key=lambda k: len(polylines[k]))
     placed: list[Box] = []
     all_ok = True
-    fractions = [0.5 + s * d for d in (0.0, 0.06, 0.12, 0.18, 0.24, 0.3, 0.36) for s in (1, -1)]
+    fractions = [
+        0.5 + s * d
+        for d in (0.0, 0.04, 0.08, 0.12, 0.16, 0.2, 0.24, 0.28, 0.32, 0.36, 0.4)
+        for s in (1, -1)
+    ]
     for key in keys:
         pts = polylines[key]
         texts = lines[key]
@@ -192,11 +205,19 @@ def _place_edge_labels(
             if best is not None and (hard * 1000.0 > best[0] or hard and best[0] < 1000.0):
                 continue
             # Softly avoid sitting on other edges, so that each label reads as its own edge's.
-            soft = sum(
-                any(segment_hits_box(p, q, box) for p, q in zip(other, other[1:], strict=False))
-                for k, other in polylines.items()
-                if k != key and extents[k].overlaps(box)
-            ) if hard == 0 and len(curves) <= 150 else 0
+            soft = 0.0
+            if hard == 0 and len(curves) <= 150:
+                for k, other in polylines.items():
+                    if k == key or not extents[k].overlaps(box):
+                        continue
+                    segments = list(zip(other, other[1:], strict=False))
+                    if any(segment_hits_box(p, q, box) for p, q in segments):
+                        soft += 1.0
+                        # another edge through the label's middle: the label would sit on a
+                        # crossing and read as either edge's (the middle of a 2-3-1 network)
+                        near = min(_distance((x, y), p, q) for p, q in segments)
+                        if near < height / 2 + 2.0:
+                            soft += 20.0
             score = hard * 1000.0 + soft * 3.0 + i * 0.2
             if best is None or score < best[0]:
                 best = (score, box)
@@ -204,7 +225,7 @@ def _place_edge_labels(
                 break  # the later candidates can only score worse
         assert best is not None
         score, box = best
-        if score >= 1000.0:
+        if score >= 60.0:  # an overlap, or sitting on a crossing: ask for wider gaps
             all_ok = False
         placed.append(box)
         shapes.append(
