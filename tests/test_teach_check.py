@@ -215,3 +215,13 @@ def test_a_formula_never_reaches_eval() -> None:
     for bad in ("__import__('os').system('true')", "w.subs(w, 1)", "(lambda: 1)()", "q + w"):
         with pytest.raises(AnswersError, match="dC_dw_formula"):
             check(cr.load("chain-1"), {"dC_dw_formula": {"j -> k": bad}})
+
+
+def test_follows_is_not_credited_far_from_the_students_own_numbers() -> None:
+    """A one-decimal answer 0.1 where the student's own numbers give 0.016 is not 'follows'
+    (more than 1.5 tolerances = 0.077 away); where they give 0.05, it is."""
+    from chainrule.teach.marking import Tolerance, mark
+
+    tol = Tolerance()
+    assert mark(0.1, 0.3, 0.0161, 1, tol, inputs_right=False) == "wrong"
+    assert mark(0.1, 0.3, 0.05, 1, tol, inputs_right=False) == "follows"

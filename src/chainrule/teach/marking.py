@@ -18,6 +18,10 @@ NEAR = 3.0
 """A miss within this many tolerances, or within :data:`NEAR_RELATIVE` of the right value, is a
 near miss (status ``rounding``)."""
 NEAR_RELATIVE = 0.03
+FOLLOWS = 1.5
+"""A wrong answer ``follows`` when it is within this many tolerances of the value the student's
+own earlier (rounded) numbers give: a little more than one tolerance, for the rounding they carried
+along, and no more, so that a student who writes few decimals is not credited for a guess."""
 CLEARLY = 2.0
 """A mistake is named only when its number is more than this many tolerances from the right
 one (so it cannot be a rounding difference)."""
@@ -42,11 +46,11 @@ class Tolerance:
         return abs(given - target) <= self.of(target, written_decimals)
 
     def near(self, given: float, target: float, written_decimals: int,
-             relative: bool = True) -> bool:
-        """Within NEAR tolerances (or, with ``relative``, within NEAR_RELATIVE)."""
+             relative: bool = True, tolerances: float = NEAR) -> bool:
+        """Within ``tolerances`` tolerances (or, with ``relative``, within NEAR_RELATIVE)."""
         if not math.isfinite(target):
             return False
-        band = NEAR * self.of(target, written_decimals)
+        band = tolerances * self.of(target, written_decimals)
         if relative:
             band = max(band, NEAR_RELATIVE * abs(target))
         return abs(given - target) <= band
@@ -76,7 +80,7 @@ def mark(
     if inputs_right:
         if tolerance.matches(given, follow_on, decimals):
             return "right"  # computed correctly from the student's own rounded numbers
-    elif tolerance.near(given, follow_on, decimals, relative=False):
+    elif tolerance.near(given, follow_on, decimals, relative=False, tolerances=FOLLOWS):
         # right given the student's wrong earlier numbers (their rounding carried along)
         return "follows"
     if tolerance.near(given, expected, decimals):
