@@ -27,11 +27,10 @@ from chainrule.cli.train import train_command
 from chainrule.core.engine import check_steps
 from chainrule.core.errors import ChainruleError, DivergedError, spell_parameters
 from chainrule.core.network import Network
-from chainrule.core.schema import dumps_toml
 from chainrule.core.trace import Trace
 from chainrule.explain.diff import differentiate
 from chainrule.explain.solution import check_readable
-from chainrule.io.atomic import write_atomic
+from chainrule.io.atomic import check_outputs, write_atomic
 from chainrule.io.netfile import example_text, examples, load
 from chainrule.render.formats import FORMATS, format_for_path
 from chainrule.render.options import SolutionOptions
@@ -197,6 +196,7 @@ def solve(
         max_weights=max_weights,
         rounded=rounded,
     )
+    check_outputs({"--output": output, "--save-updated": save_updated}, {"NETWORK": network})
     net = load(network)
     check_steps(net, options.steps_to_run, max_steps)
     if exact:
@@ -222,8 +222,11 @@ def solve(
 
 
 def _save(path: str, trace: Trace, source: str) -> None:
+    """The network after the last step, in the format the file name says (.toml, .json, .npz)."""
+    from chainrule.io.netfile import save
+
     comment = f"{source} after {len(trace)} step(s) of chainrule solve (weights and biases updated)"
-    write_atomic(path, dumps_toml(updated_network(trace, source), comment=comment))
+    save(updated_network(trace, source), path, comment=comment)
 
 
 def updated_network(trace: Trace, source: str) -> Network:
@@ -336,9 +339,10 @@ cli.add_command(serve_command, "serve")
 def diff_command(expression: str, wrt: str | None, fmt: str | None, output: str | None) -> None:
     """Differentiate EXPRESSION step by step, naming each rule as the handout does.
 
-    EXPRESSION uses Python syntax with ^ for powers and the functions exp, log,
-    sigmoid, tanh and relu. An expression may start with a minus ("-x^2"); put
-    -- before one that looks like an option of diff ("--" "-f*x").
+    EXPRESSION uses Python syntax with ^ for powers and the functions exp, log (ln),
+    sqrt, sigmoid, tanh, relu (or max(0, u)), sin, cos and abs. It is never run as
+    code. An expression may start with a minus ("-x^2"); put -- before one that looks
+    like an option of diff: chainrule diff --wrt x -- "-f*x".
 
     \b
     Examples:
@@ -346,7 +350,9 @@ def diff_command(expression: str, wrt: str | None, fmt: str | None, output: str 
       chainrule diff "sigmoid(w*x)" --wrt w --format markdown
       chainrule diff "x^3 - 2*x" --format json
       chainrule diff "(a*w - y)^2" --wrt w -o steps.md
+      chainrule diff "max(0, w*x)" --wrt w --format latex -o relu.tex
     """
+    check_outputs({"--output": output})
     if fmt is None:
         guessed = format_for_path(output) if output else None
         fmt = guessed.name if guessed else "text"
@@ -357,7 +363,7 @@ def diff_command(expression: str, wrt: str | None, fmt: str | None, output: str 
 
 def _emit(text: str, output: str | None) -> None:
     """Write ``text`` to the file ``output`` (all at once), or to standard output."""
-    if output:
+    if output is not None:
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)

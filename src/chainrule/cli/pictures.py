@@ -18,11 +18,14 @@ DIAGRAM_TYPES = (".svg", ".png", ".pdf")
 PLOT_TYPES = (".png", ".svg", ".pdf")
 
 
-def _check_output(path: str, types: tuple[str, ...]) -> None:
+def _check_output(path: str, types: tuple[str, ...], network: str) -> None:
+    from chainrule.io.atomic import check_outputs
+
     suffix = Path(path).suffix.lower()
     if suffix not in types:
         raise UsageError(f"{path}: unknown picture type {suffix or '(none)'!r}; use a file name "
                          f"ending in {', '.join(types)}")
+    check_outputs({"--output": path}, {"NETWORK": network})
 
 
 @click.command("draw", context_settings=CONTEXT)
@@ -68,7 +71,7 @@ def draw_command(network: str, output: str | None, values: str | None, step: int
     from chainrule.pictures import diagram
 
     if output is not None:
-        _check_output(output, DIAGRAM_TYPES)
+        _check_output(output, DIAGRAM_TYPES, network)
     net = load(network)
     check_steps(net, step, max_steps, what="step")
     source = solve(net, step, learning_rate=learning_rate, max_steps=max_steps) if (
@@ -140,7 +143,7 @@ def landscape_command(network: str, weights: tuple[str, ...], output: str, steps
     """
     from chainrule.pictures import plot
 
-    _check_output(output, PLOT_TYPES)
+    _check_output(output, PLOT_TYPES, network)
     if len(weights) > 2:
         raise UsageError(f"give one or two --weight options, got {len(weights)}")
     if surface and len(weights) != 2:
@@ -174,6 +177,6 @@ def cost_command(network: str, output: str, steps: int, learning_rate: float | N
     """
     from chainrule.pictures import plot
 
-    _check_output(output, PLOT_TYPES)
+    _check_output(output, PLOT_TYPES, network)
     plot.save_figure(plot.cost(network, steps, learning_rate=learning_rate, log=log,
                                max_steps=max_steps), output)

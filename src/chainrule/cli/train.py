@@ -122,6 +122,9 @@ def train_command(network: str | None, data_source: str, target: str | None,
     if network is not None and (layers or output_activation or cost):
         raise click.UsageError(
             "give either a NETWORK file or --layers/--output-activation/--cost, not both")
+    from chainrule.io.atomic import check_outputs
+
+    check_outputs({"--output": output, "--plot": plot}, {"NETWORK": network, "--data": data_source})
     sizes = _parse_layers(layers) if layers else None
     data = load_data(data_source, target, **({"seed": seed} if data_source in GENERATED else {}))
     setup = prepare(data, load(network) if network is not None else None, sizes=sizes,

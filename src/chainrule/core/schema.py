@@ -113,6 +113,14 @@ def _optional_string(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
         raise NetworkError(f"must be a string, got {_kind(value)}", key=key)
+    if value is not None:
+        bad = next((c for c in value if "\ud800" <= c <= "\udfff"), None)
+        if bad is not None:
+            raise NetworkError(
+                f"holds U+{ord(bad):04X}, half of a surrogate pair, which is no character "
+                "(a broken \\u escape?); remove it",
+                key=key,
+            )
     return value
 
 
@@ -378,7 +386,7 @@ def dumps_toml(network: Network, *, comment: str | None = None) -> str:
 
     ``comment`` (one or more lines) goes at the top as ``#`` comments.
     """
-    lines: list[str] = [f"# {line}".rstrip() for line in (comment or "").splitlines()]
+    lines: list[str] = [f"# {_printable(line)}".rstrip() for line in (comment or "").splitlines()]
     if network.title is not None:
         lines.append(f"title = {_string(network.title)}")
     if network.description is not None:
@@ -407,13 +415,19 @@ def dumps_toml(network: Network, *, comment: str | None = None) -> str:
 
 
 def _string(text: str) -> str:
-    # JSON's escapes (\" \\ \n \uXXXX for control characters) are valid in TOML basic strings.
-    return json.dumps(text, ensure_ascii=False)
+    # JSON's escapes (\" \\ \n \uXXXX for control characters) are valid in TOML basic strings;
+    # TOML also forbids a raw DEL.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _printable(text: str) -> str:
+    """A comment line TOML accepts: control characters and DEL shown as \\uXXXX."""
+    return "".join(c if c == "\t" or 32 <= ord(c) != 127 else f"\\u{ord(c):04x}" for c in text)
 
 
 def _long_string(text: str) -> str:
     """A TOML multi-line string when the text has line breaks and nothing else to escape."""
-    if "\n" not in text or any(ord(c) < 32 and c != "\n" for c in text) or "\r" in text:
+    if "\n" not in text or any((ord(c) < 32 and c != "\n") or c == "\x7f" for c in text):
         return _string(text)
     body = text.replace("\\", "\\\\").replace('"""', '""\\"')
     if body.endswith('"'):

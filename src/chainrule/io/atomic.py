@@ -1,36 +1,169 @@
-"""Writing files all at once: a failure never leaves a half-written file."""
+"""Writing files all at once, and only the files a command is meant to write.
+
+:func:`write_atomic` writes a regular file through a temporary file beside it and a rename, so a
+failure never leaves a half-written file; it keeps an existing file's permissions (a new file
+gets the ones the umask gives), writes through a symbolic link to the file it points to, streams
+to a device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO), and refuses anything else with
+one line. :func:`check_outputs` refuses, before any work, an output that is also an input or
+another output of the same command.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from chainrule.core.errors import UsageError
 
+_STREAMS = (stat.S_ISCHR, stat.S_ISFIFO)
+
 
 def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` all at once: a temporary file beside it, then a
-    rename, so a failure never leaves a half-written file."""
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{target}: is a directory; give a file name to write")
-    folder = target.parent
-    if not folder.is_dir():
-        raise UsageError(f"{target}: the folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    """Write ``text`` (or bytes) to ``path`` all at once.
+
+    - a regular file (new or existing): a temporary file in the same folder, then a rename; an
+      existing file keeps its mode, a new one gets ``0o666 & ~umask`` (as ``open()`` gives);
+    - a symbolic link: the file it points to is written (the link stays a link);
+    - a character device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO): streamed to;
+    - anything else (a folder, a socket, a block device): UsageError, one line.
+
+    Raises UsageError for an empty path, a missing folder, or a file the system will not let
+    chainrule write (permission denied, a name too long, a read-only or full disk).
+    """
+    given = os.fspath(path)
+    if not given:
+        raise UsageError("the output file name is empty; give a file name to write")
+    # a lone surrogate is no character: written as its escape, never a crash
+    data = text.encode("utf-8", errors="backslashreplace") if isinstance(text, str) else text
+    target = Path(given)
     try:
-        if isinstance(text, bytes):
-            with os.fdopen(fd, "wb") as binary:
-                binary.write(text)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        # mkstemp makes the file private (0600); give it the permissions a plain open() would
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
+        info = target.stat()  # follows links
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        raise _unwritable(given, error) from None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{given}: is a directory; give a file name to write")
+        if any(test(info.st_mode) for test in _STREAMS):
+            _stream(given, data)
+            return
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(
+                f"{given}: is not a regular file, a device or a pipe; give a file name to write"
+            )
+    # write the file a link points to (also a dangling link: its target is created)
+    real = Path(os.path.realpath(given)) if target.is_symlink() else target
+    folder = real.parent
+    if not folder.is_dir():
+        raise UsageError(f"{given}: the folder {str(folder)!r} does not exist")
+    mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{real.name[:100]}.", suffix=".tmp")
+    except OSError as error:
+        raise _unwritable(given, error) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise _unwritable(given, error) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _stream(path: str, data: bytes) -> None:
+    try:
+        # append: for /dev/stdout redirected with >> this keeps what is there
+        with open(path, "ab") as handle:
+            handle.write(data)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise _unwritable(path, error) from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _unwritable(path: str, error: OSError) -> UsageError:
+    reasons = {
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ENAMETOOLONG: "the file name is too long",
+        errno.EROFS: "the disk is read-only",
+        errno.ENOSPC: "the disk is full",
+        errno.ENOTDIR: "a folder in the path is a file",
+        errno.ELOOP: "too many symbolic links",
+    }
+    reason = reasons.get(error.errno or 0, error.strerror or type(error).__name__)
+    shown = path if len(path) <= 80 else path[:77] + "..."
+    return UsageError(f"{shown}: cannot write it: {reason}")
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name the same file (through links; for files not yet there, the same
+    resolved path)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_outputs(
+    outputs: Mapping[str, str | os.PathLike[str] | None],
+    inputs: Mapping[str, str | os.PathLike[str] | None] | None = None,
+) -> None:
+    """Refuse, before any work, an output that is an input or another output, or that cannot
+    be written (a folder, a folder that does not exist, an empty name).
+
+    ``outputs`` and ``inputs`` map what names each file (an option such as ``--output``, or
+    ``NETWORK``) to its path; ``None`` or a built-in example's name that is no file is skipped.
+    Devices and pipes (``/dev/null``, ``/dev/stdout``) may be named more than once.
+
+    >>> check_outputs({"--output": "net.toml"}, {"NETWORK": "net.toml"})
+    Traceback (most recent call last):
+    ...
+    chainrule.core.errors.UsageError: --output net.toml is NETWORK, which this command reads; \
+write to another file
+    """
+    given_outputs = [(name, os.fspath(p)) for name, p in outputs.items() if p is not None]
+    given_inputs = [(name, os.fspath(p)) for name, p in (inputs or {}).items() if p]
+    for i, (name, path) in enumerate(given_outputs):
+        if not path:
+            raise UsageError(f"{name} is empty; give a file name to write")
+        if _is_stream(path):
+            continue
+        if os.path.isdir(path):
+            raise UsageError(f"{name} {path}: is a directory; give a file name to write")
+        folder = os.path.dirname(os.path.realpath(path))
+        if not os.path.isdir(folder):
+            raise UsageError(f"{name} {path}: the folder {folder!r} does not exist")
+        for other, source in given_inputs:
+            if (os.path.exists(source) or os.path.lexists(source)) and same_file(path, source):
+                raise UsageError(
+                    f"{name} {path} is {other}, which this command reads; write to another file"
+                )
+        for other, second in given_outputs[i + 1 :]:
+            if same_file(path, second):
+                raise UsageError(
+                    f"{name} {path} and {other} {second} are the same file; "
+                    "give each its own file"
+                )
+
+
+def _is_stream(path: str) -> bool:
+    try:
+        return any(test(os.stat(path).st_mode) for test in _STREAMS)
+    except OSError:
+        return False

@@ -352,3 +352,31 @@ def _json_line(text: str, path: Sequence[str | int]) -> int | None:
 
 # ---------------------------------------------------------------------------------------------
 # Writing
+
+NETWORK_SUFFIXES = (".toml", ".json", ".npz")
+"""The network file formats, by file-name suffix; anything else is written as TOML."""
+
+
+def dumps(network: Network, fmt: str = "toml", *, comment: str | None = None) -> str:
+    """The network as the text of a ``"toml"`` or ``"json"`` network file that :func:`load`
+    reads back to an equal Network (``comment`` goes into TOML only)."""
+    if fmt == "json":
+        return json.dumps(network.to_dict(), indent=2, allow_nan=False) + "\n"
+    from chainrule.core.schema import dumps_toml
+
+    return dumps_toml(network, comment=comment)
+
+
+def save(network: Network, path: str | os.PathLike[str], *, comment: str | None = None) -> None:
+    """Write ``network`` to ``path`` in the format its suffix names (``.json``, ``.npz``, else
+    TOML), all at once (:func:`chainrule.io.atomic.write_atomic`), so that :func:`load` reads
+    it back."""
+    from chainrule.io.atomic import write_atomic
+
+    suffix = Path(path).suffix.lower()
+    if suffix == ".npz":
+        from chainrule.io.npzfile import save_npz
+
+        save_npz(network, path)
+        return
+    write_atomic(path, dumps(network, "json" if suffix == ".json" else "toml", comment=comment))

@@ -7,15 +7,55 @@ equation, and pipe tables for the network, the update and the summary.
 
 from __future__ import annotations
 
+import re
+
 from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
 from chainrule.render.common import equation_lines, prose
 
 _ESCAPE = str.maketrans({c: "\\" + c for c in "\\`*_<|"})
+_CODE = re.compile(r"(`+)(.+?)\1", re.S)
+_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.S | re.M)
+_LINK = re.compile(r"\]\(\s*<?\s*([^\s)>]*)")
+_SAFE_LINK = re.compile(r"(https?://|mailto:|#|/|\.|[^:&%\\]*\Z)", re.I)
 
 
 def escape(text: str) -> str:
     """Plain text safe inside Markdown (no accidental emphasis, links, tables or HTML)."""
     return text.translate(_ESCAPE)
+
+
+def description(text: str) -> str:
+    """A description's Markdown, kept as written except that it cannot carry HTML or script.
+
+    ``<`` outside code is written ``&lt;`` (so ``<img onerror=...>`` and ``<iframe>`` show as
+    text, as the HTML and LaTeX renderers show them), and a link to anything but a web or mail
+    address or a relative path (``javascript:``, ``data:``) stays text. Code spans and fenced
+    blocks are kept.
+    """
+    out: list[str] = []
+    position = 0
+    for match in _code_spans(text):
+        out.append(_no_html(text[position : match[0]]))
+        out.append(text[match[0] : match[1]])
+        position = match[1]
+    out.append(_no_html(text[position:]))
+    return "".join(out)
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = [m.span() for m in _FENCE.finditer(text)]
+    for m in _CODE.finditer(text):
+        if not any(a <= m.start() < b for a, b in spans):
+            spans.append(m.span())
+    return sorted(spans)
+
+
+def _no_html(text: str) -> str:
+    def link(match: re.Match[str]) -> str:
+        safe = _SAFE_LINK.match(match.group(1))
+        return match.group(0) if safe else "]\\(" + match.group(0)[2:]
+
+    return _LINK.sub(link, text.replace("<", "&lt;"))
 
 
 def inline(m: Math) -> str:
@@ -70,11 +110,12 @@ def section(s: Section) -> str:
 
 
 def render(doc: Document) -> str:
-    """The Document as Markdown (the description is Markdown already and is kept as written)."""
+    """The Document as Markdown (the description is Markdown already and is kept as written,
+    without raw HTML: see :func:`description`)."""
     parts = [f"# {escape(doc.title)}"]
     if doc.intro:
         parts += [_prose(p) for p in doc.intro]
     elif doc.description:
-        parts.append(doc.description.strip())
+        parts.append(description(doc.description.strip()))
     parts += [section(s) for s in doc.sections]
     return "\n\n".join(parts) + "\n"
