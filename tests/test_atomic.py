@@ -92,7 +92,7 @@ def test_anything_else_is_refused_with_one_line(tmp_path: Path) -> None:
         write_atomic(tmp_path / "no" / "x.txt", "x")
     with pytest.raises(UsageError, match="empty"):
         write_atomic("", "x")
-    with pytest.raises(UsageError, match="too long"):
+    with pytest.raises(UsageError, match="name too long"):
         write_atomic(tmp_path / ("n" * 300 + ".txt"), "x")
 
 
@@ -106,7 +106,7 @@ def test_a_failure_leaves_the_old_file_and_no_temporary(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(UsageError, match="the disk is full"):
+    with pytest.raises(UsageError, match="No space left on device"):
         write_atomic(target, "new")
     assert target.read_text() == "old" and sorted(tmp_path.iterdir()) == [target]
 

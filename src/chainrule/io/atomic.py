@@ -10,7 +10,6 @@ another output of the same command.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import tempfile
@@ -97,16 +96,7 @@ def _umask() -> int:
 
 
 def _unwritable(path: str, error: OSError) -> UsageError:
-    reasons = {
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.ENAMETOOLONG: "the file name is too long",
-        errno.EROFS: "the disk is read-only",
-        errno.ENOSPC: "the disk is full",
-        errno.ENOTDIR: "a folder in the path is a file",
-        errno.ELOOP: "too many symbolic links",
-    }
-    reason = reasons.get(error.errno or 0, error.strerror or type(error).__name__)
+    reason = error.strerror or type(error).__name__
     shown = path if len(path) <= 80 else path[:77] + "..."
     return UsageError(f"{shown}: cannot write it: {reason}")
 
