@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from pathlib import Path
 
 import pytest
 import sympy
@@ -16,6 +17,19 @@ from chainrule.core.errors import UsageError
 from chainrule.explain.diff import RULES, differentiate, functions, parse
 
 EXPRESSIONS = [
+    ("sin(x)*cos(x)", "x"),
+    ("abs(x^2 - 1)", "x"),
+    ("max(0, 2*x - 1)^2", "x"),
+    ("sqrt(x^2)", "x"),
+    ("ln(sqrt(exp(x)))", "x"),
+    ("exp(log(x))", "x"),
+    ("-(x + 1)^2/(3 - x)", "x"),
+    ("(x + 1)^(3/2)", "x"),
+    ("(x + 1)^0.5", "x"),
+    ("a/(b*x)", "x"),
+    ("x/2/3", "x"),
+    ("2^(x^2)", "x"),
+    ("pi*x^2", "x"),
     ("(a*w - y)^2", "w"),
     ("x^2", "x"),
     ("x", "x"),
@@ -130,6 +144,11 @@ def _names(text: str) -> set[str]:
         "False",
         "Piecewise",
         "cosh",
+        "sin",
+        "cos",
+        "Abs",
+        "sign",
+        "pi",
     }
 
 
@@ -192,7 +211,10 @@ def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         lambda t: f"({t[0]} {t[1]} {t[2]})"
     )
     power = st.tuples(children, st.sampled_from(["2", "3", "-1"])).map(lambda t: f"({t[0]})^{t[1]}")
-    call = st.tuples(st.sampled_from(["exp", "sigmoid", "tanh", "log"]), children).map(
+    call = st.tuples(
+        st.sampled_from(["exp", "sigmoid", "tanh", "log", "sin", "cos", "sqrt", "relu", "abs"]),
+        children,
+    ).map(
         lambda t: f"{t[0]}({t[1]})"
     )
     return binary | power | call
@@ -216,7 +238,7 @@ def test_random_expressions_match_sympy(expression: str) -> None:
 def test_cli_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "(a*w - y)^2", "--wrt", "w", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"expression", "variable", "steps", "result"}
+    assert {"expression", "variable", "steps", "result"} <= set(data)
     assert data["expression"] == "(a*w - y)**2" and data["variable"] == "w"
     assert data["result"] == "2*a*(a*w - y)"
     for step in data["steps"]:
@@ -263,3 +285,88 @@ def test_bad_expressions_exit_2_with_one_line(
     assert captured.out == ""
     assert captured.err.count("\n") == 1 and captured.err.startswith("chainrule: ")
     assert message in captured.err
+
+
+# -- issue 9: what the user wrote, brackets kept, the handout's power rule, cases for ReLU ---------
+
+
+def text_of(expression: str, wrt: str = "x") -> str:
+    return str(differentiate(expression, wrt))
+
+
+def test_brackets_stay_in_the_middle_steps() -> None:
+    d = differentiate("(a+1)*x^2", "x")
+    assert d.steps[0].text_forms[0] == "(a + 1)·d/dx(x^2)"
+    d = differentiate("(4*x - 2)/(x + a)", "x")
+    assert d.steps[0].text_forms[0] == (
+        "(d/dx(4·x - 2)·(x + a) - (4·x - 2)·d/dx(x + a))/(x + a)^2"
+    )
+    for expression in ["(a+1)*x^2", "(4*x - 2)/(x + a)", "(x+1)^(a+1)", "c*(x - 1)/(2 - x)"]:
+        for step in differentiate(expression, "x").steps:
+            for form in step.text_forms:  # every middle form reads back to the right value
+                assert "d/d" in form or _numerically_equal(
+                    parse_any(form.replace("·", "*").replace("^", "**").replace("ln(", "log(")),
+                    parse_any(step.result),
+                ), (expression, form)
+
+
+@pytest.mark.parametrize(
+    "expression, note",
+    [
+        ("(x+1)^(a+1)", "u^(a + 1) -> (a + 1)·u^(a + 1 - 1) = (a + 1)·u^a"),
+        ("(x+1)^(3/2)", "u^(3/2) -> (3/2)·u^(3/2 - 1) = (3/2)·u^(1/2)"),
+        ("(x+1)^0.5", "u^0.5 -> 0.5·u^(0.5 - 1) = 0.5·u^(-0.5)"),
+    ],
+)
+def test_the_power_rule_note_keeps_precedence(expression: str, note: str) -> None:
+    assert note in differentiate(expression, "x").steps[0].note
+
+
+def test_the_power_rule_is_shown_as_the_handout_does() -> None:
+    (step,) = differentiate("x^3").steps
+    assert step.text_forms == ["3·x^(3 - 1)", "3·x^2"]
+    assert differentiate("x").steps[0].text_forms == ["1·x^(1 - 1)", "1·x^0", "1"]
+
+
+@pytest.mark.parametrize(
+    "expression, rules",
+    [
+        ("sqrt(x^2)", ["chain rule", "power rule"]),
+        ("ln(sqrt(exp(x)))", ["chain rule", "chain rule", "exponential rule"]),
+        ("exp(log(x))", ["chain rule", "logarithm rule"]),
+    ],
+)
+def test_what_the_user_wrote_is_differentiated(expression: str, rules: list[str]) -> None:
+    d = differentiate(expression, "x")
+    assert [s.rule for s in d.steps] == rules
+    assert d.steps[0].expression == expression.replace("^", "**").replace("ln(", "log(")
+    assert_matches_sympy(expression, "x")
+
+
+def test_relu_and_abs_derivatives_are_cases_in_text() -> None:
+    out = text_of("relu(x)")
+    assert "(1 if x > 0, else 0)" in out and "Piecewise" not in out
+    assert "(1 if w·x > 0, else 0)·x" in text_of("max(0, w*x)", "w")
+    assert "(1 if x > 0, -1 if x < 0)" in text_of("abs(x)")
+    assert "\\begin{cases}" in differentiate("relu(x)").steps[0].latex
+
+
+@pytest.mark.parametrize(
+    "expression, rule",
+    [("sin(x)", "sine rule"), ("cos(x)", "cosine rule"), ("abs(x)", "absolute value rule"),
+     ("max(0, x)", "relu rule"), ("max(x, 0)", "relu rule")],
+)
+def test_the_new_functions(expression: str, rule: str) -> None:
+    assert rule in [s.rule for s in differentiate(expression).steps]
+    assert_matches_sympy(expression, "x")
+
+
+def test_products_print_with_a_dot_as_solve_does() -> None:
+    out = text_of("(a*w - y)^2", "w")
+    assert "2·(a·w - y)·d/dw(a·w - y)" in out and "*" not in out
+
+
+def test_diff_writes_its_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "d.tex"
+    assert main(["diff", "max(0, w*x)", "--wrt", "w", "--format", "latex", "-o", str(target)]) == 0
+    assert target.read_text().startswith("\\documentclass")

@@ -1,16 +1,21 @@
 """Step-by-step differentiation, named as the handout names the rules.
 
-sympy parses the expression; the steps are chainrule's own. :func:`differentiate` walks the
-expression tree from the outside in and records every rule it applies (``chain rule``,
-``power rule``, ``sum rule``, ...), in the order a student would apply them, each with the
-piece it differentiates and that piece's derivative. The last result is simplified. Tests
-check every result against ``sympy.diff``.
+The expression is read by :mod:`chainrule.explain.expression` (Python's ``ast`` against a
+whitelist; nothing is ever evaluated) into chainrule's own tree, and differentiated as it was
+written: nothing is simplified before the rules are applied, so ``sqrt(x^2)`` is a square root
+and ``exp(log(x))`` an exponential. :func:`differentiate` walks the tree from the outside in
+and records every rule it applies (``chain rule``, ``power rule``, ``sum rule``, ...), in the
+order a student would apply them, each with the piece it differentiates, the rule's middle form
+and that piece's derivative. Only the last result is simplified (by sympy). Tests check every
+result against ``sympy.diff``.
 
 >>> d = differentiate("(a*w - y)^2", "w")
 >>> d.result
 '2*a*(a*w - y)'
 >>> [s.rule for s in d.steps]
 ['chain rule', 'sum rule', 'constant multiple rule', 'power rule', 'constant rule']
+>>> d.steps[0].text_forms
+['2·(a·w - y)·d/dw(a·w - y)', '2·(a·w - y)·a']
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from typing import Any
 from chainrule.core.display import shown
 from chainrule.core.errors import UsageError
 from chainrule.explain import expression as expression_module
-from chainrule.explain.expression import FUNCTIONS, functions
+from chainrule.explain import formula as f
+from chainrule.explain.expression import FUNCTIONS, Bin, Call, Neg, Node, Num, Pow, Var, functions
 
 __all__ = ["FUNCTIONS", "RULES", "Derivative", "DiffStep", "differentiate", "document", "functions"]
 
@@ -43,13 +49,18 @@ RULES = (
     "cosine rule",
     "absolute value rule",
 )
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _SIMPLIFY_OPS = 60
 
 
 @dataclass
 class DiffStep:
-    """One rule applied: d/dx ``expression`` = ``detail`` = ``result``."""
+    """One rule applied: d/dx ``expression`` = middle form(s) = ``result``.
+
+    ``expression`` and ``result`` are in Python/sympy syntax (sympy parses them); ``latex`` is
+    the whole line in LaTeX; ``text_forms`` and ``latex_forms`` are the forms after ``d/dx(...)
+    =``, the rule's middle form(s) first and the result last, as a student writes them.
+    """
 
     rule: str
     expression: str
@@ -57,9 +68,12 @@ class DiffStep:
     latex: str = ""
     detail: str = ""
     note: str = ""
+    text: str = ""
+    text_forms: list[str] = field(default_factory=list)
+    latex_forms: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, str]:
-        out = {
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "rule": self.rule,
             "expression": self.expression,
             "result": self.result,
@@ -67,6 +81,7 @@ class DiffStep:
         }
         if self.note:
             out["note"] = self.note
+        out["text"] = self.text
         return out
 
 
@@ -80,6 +95,8 @@ class Derivative:
     result: str = ""
     latex: str = ""
     expression_latex: str = ""
+    expression_text: str = ""
+    result_text: str = ""
 
     def _repr_markdown_(self) -> str:
         return shown(self, "markdown")
@@ -94,11 +111,9 @@ class Derivative:
             "variable": self.variable,
             "steps": [s.to_json() for s in self.steps],
             "result": self.result,
+            "result_latex": self.latex,
+            "result_text": self.result_text,
         }
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading: chainrule.explain.expression parses with ast against a whitelist; no text reaches sympy
 
 
 def _sympy() -> Any:
@@ -114,8 +129,7 @@ def parse(expression: str) -> Any:
     (``e`` and ``pi`` are the constants). Raises UsageError with one line for anything else.
     """
     sp = _sympy()
-    tree = expression_module.read(expression)
-    parsed = expression_module.to_sympy(tree)
+    parsed = expression_module.to_sympy(expression_module.read(expression))
     if parsed.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         shown = expression_module._shown(expression)
         raise UsageError(f"cannot read {shown}: it is undefined (a division by zero?)")
@@ -126,176 +140,246 @@ def parse(expression: str) -> Any:
 # The step engine
 
 
+def _has(n: Any, x: str) -> bool:
+    if isinstance(n, Var):
+        return n.name == x
+    return any(_has(c, x) for c in f._children(n))
+
+
+def _variables(n: Any) -> set[str]:
+    if isinstance(n, Var):
+        return set() if n.name in f.CONSTANTS else {n.name}
+    out: set[str] = set()
+    for c in f._children(n):
+        out |= _variables(c)
+    return out
+
+
+def _terms(n: Node) -> list[tuple[int, Node]]:
+    """A sum as written, flattened: ``a - b + c`` is ``[(1, a), (-1, b), (1, c)]``."""
+    if isinstance(n, Bin) and n.op in "+-":
+        return [*_terms(n.left), (1 if n.op == "+" else -1, n.right)]
+    return [(1, n)]
+
+
+def _factors(n: Node) -> list[Node]:
+    """A product as written, flattened (``a*b*c``); a bracketed product stays one factor."""
+    if isinstance(n, Bin) and n.op == "*":
+        return [*_factors(n.left), n.right]
+    return [n]
+
+
+def _product(factors: list[Any]) -> Any:
+    out = factors[0]
+    for factor in factors[1:]:
+        out = Bin("*", out, factor)
+    return out
+
+
+def _sum(terms: list[tuple[int, Any]]) -> Any:
+    sign, first = terms[0]
+    out: Any = Neg(first) if sign < 0 else first
+    for sign, term in terms[1:]:
+        out = Bin("+" if sign > 0 else "-", out, term)
+    return out
+
+
+_OUTER: dict[str, tuple[str, str]] = {
+    # function: (rule, how the rule reads, for the chain rule's note)
+    "exp": ("exponential rule", "exp(u) -> exp(u)"),
+    "log": ("logarithm rule", "log(u) -> 1/u"),
+    "sqrt": ("power rule", "sqrt(u) = u^(1/2) -> (1/2)·u^(-1/2) = 1/(2·sqrt(u))"),
+    "sigmoid": ("sigmoid rule", "sigmoid(u) -> sigmoid(u)·(1 - sigmoid(u))"),
+    "tanh": ("tanh rule", "tanh(u) -> 1 - tanh(u)^2"),
+    "relu": ("relu rule", "relu(u) = max(0, u) -> (1 if u > 0, else 0)"),
+    "sin": ("sine rule", "sin(u) -> cos(u)"),
+    "cos": ("cosine rule", "cos(u) -> -sin(u)"),
+    "abs": ("absolute value rule", "abs(u) -> (1 if u > 0, -1 if u < 0)"),
+}
+
+
 class _Walker:
-    def __init__(self, x: Any) -> None:
-        self.sp = _sympy()
+    def __init__(self, x: str) -> None:
         self.x = x
         self.steps: list[DiffStep] = []
-        custom = functions()
-        self.sigmoid, self.relu = custom["sigmoid"], custom["relu"]
 
-    # printing
-    def s(self, e: Any) -> str:
-        return str(self.sp.sstr(e))
+    def D(self, n: Any) -> f.D:  # noqa: N802 - d/dx, as written
+        return f.D(n, self.x)
 
-    def tex(self, e: Any) -> str:
-        return str(self.sp.latex(e))
-
-    def d_tex(self, e: Any) -> str:
-        return rf"\frac{{d}}{{d{self.tex(self.x)}}}\left({self.tex(e)}\right)"
-
-    def d_txt(self, e: Any) -> str:
-        return f"d/d{self.x}({self.s(e)})"
-
-    def open(self, rule: str, e: Any, detail_tex: str, detail: str, note: str = "") -> DiffStep:
-        step = DiffStep(rule, self.s(e), detail=detail, note=note)
-        step.latex = detail_tex
+    def open(self, rule: str, piece: Any, note: str = "") -> DiffStep:
+        step = DiffStep(rule, f.code(piece), note=note)
         self.steps.append(step)
         return step
 
-    def close(self, step: DiffStep, e: Any, result: Any) -> Any:
-        shown = self.sp.factor_terms(result)
-        step.result = self.s(shown)
-        middle = step.latex
-        step.latex = f"{self.d_tex(e)} = "
-        if middle and middle != self.tex(shown):
-            step.latex += f"{middle} = "
-        else:
-            step.detail = ""
-        step.latex += self.tex(shown)
+    def close(self, step: DiffStep, piece: Any, middle: list[Any], result: Any) -> Any:
+        result = f.tidy(result)
+        forms = [m for m in middle if f.text(m) != f.text(result)] + [result]
+        step.result = f.code(result)
+        step.text_forms = [f.text(m) for m in forms]
+        step.latex_forms = [f.latex(m) for m in forms]
+        step.detail = " = ".join(step.text_forms[:-1])
+        lhs_text, lhs_latex = f"d/d{self.x}({f.text(piece)})", f.latex(self.D(piece))
+        step.text = " = ".join([lhs_text, *step.text_forms])
+        step.latex = " = ".join([lhs_latex, *step.latex_forms])
         return result
 
-    def paren_tex(self, e: Any) -> str:
-        return rf"\left({self.tex(e)}\right)" if isinstance(e, self.sp.Add) else self.tex(e)
-
-    def paren(self, e: Any) -> str:
-        return f"({self.s(e)})" if isinstance(e, self.sp.Add) else self.s(e)
-
-    # the rules
-    def d(self, e: Any) -> Any:
-        sp, x = self.sp, self.x
-        if not e.has(x):
-            step = self.open("constant rule", e, "", "")
-            return self.close(step, e, sp.Integer(0))
-        if e == x:
-            step = self.open("power rule", e, rf"1 \cdot {self.tex(x)}^{{0}}", f"1*{x}**0")
-            return self.close(step, e, sp.Integer(1))
-        if isinstance(e, sp.Add):
-            terms = e.as_ordered_terms()
-            step = self.open(
-                "sum rule",
-                e,
-                " + ".join(self.d_tex(t) for t in terms),
-                " + ".join(self.d_txt(t) for t in terms),
+    # -- the rules, outside in ----------------------------------------------------------------
+    def d(self, n: Any) -> Any:
+        x = self.x
+        if not _has(n, x):
+            step = self.open("constant rule", n)
+            return self.close(step, n, [], Num("0"))
+        if isinstance(n, Var):  # x itself: x = x^1
+            step = self.open("power rule", n)
+            one = Num("1")
+            return self.close(
+                step,
+                n,
+                [Bin("*", one, Pow(n, Bin("-", one, one))), Bin("*", one, Pow(n, Num("0")))],
+                one,
             )
-            return self.close(step, e, sp.Add(*(self.d(t) for t in terms)))
-        if isinstance(e, sp.Mul):
-            return self.mul(e)
-        if isinstance(e, sp.Pow):
-            return self.pow(e)
-        return self.function(e)
+        if isinstance(n, Bin) and n.op in "+-":
+            return self.sum(n)
+        if isinstance(n, Neg):
+            step = self.open("constant multiple rule", n)
+            inner = self.d(n.arg)
+            return self.close(step, n, [Neg(self.D(n.arg))], Neg(inner))
+        if isinstance(n, Bin) and n.op == "*":
+            return self.product(n)
+        if isinstance(n, Bin):
+            return self.quotient(n)
+        if isinstance(n, Pow):
+            return self.power(n)
+        assert isinstance(n, Call)
+        return self.function(n)
 
-    def mul(self, e: Any) -> Any:
-        sp, x = self.sp, self.x
-        const = [f for f in e.args if not f.has(x)]
-        varying = [f for f in e.args if f.has(x)]
+    def sum(self, n: Bin) -> Any:
+        terms = _terms(n)
+        step = self.open("sum rule", n)
+        middle = _sum([(s, self.D(t)) for s, t in terms])
+        derivatives = [(s, self.d(t)) for s, t in terms]
+        return self.close(step, n, [middle], f.add(*derivatives))
+
+    def product(self, n: Bin) -> Any:
+        x = self.x
+        factors = _factors(n)
+        const = [g for g in factors if not _has(g, x)]
+        varying = [g for g in factors if _has(g, x)]
         if const:
-            c, rest = sp.Mul(*const), sp.Mul(*varying)
-            step = self.open(
-                "constant multiple rule",
-                e,
-                rf"{self.tex(c)} \cdot {self.d_tex(rest)}",
-                f"{self.s(c)} * {self.d_txt(rest)}",
-            )
-            return self.close(step, e, c * self.d(rest))
-        below = [f for f in varying if isinstance(f, sp.Pow) and f.exp.is_negative]
-        if below and len(below) < len(varying):
-            top = sp.Mul(*(f for f in varying if f not in below))
-            bottom = sp.Mul(*(1 / f for f in below))
-            tt, bt = self.tex(top), self.tex(bottom)
-            step = self.open(
-                "quotient rule",
-                e,
-                rf"\frac{{{self.d_tex(top)} \cdot {bt} - {tt} \cdot {self.d_tex(bottom)}}}"
-                rf"{{\left({bt}\right)^{{2}}}}",
-                f"({self.d_txt(top)} * {self.s(bottom)} - {self.s(top)} * {self.d_txt(bottom)})"
-                f" / ({self.s(bottom)})**2",
-            )
-            d_top = self.d(top)
-            d_bottom = self.d(bottom)
-            return self.close(step, e, (d_top * bottom - top * d_bottom) / bottom**2)
-        first, rest = varying[0], sp.Mul(*varying[1:])
-        step = self.open(
-            "product rule",
-            e,
-            rf"{self.d_tex(first)} \cdot {self.tex(rest)} + {self.tex(first)} \cdot "
-            rf"{self.d_tex(rest)}",
-            f"{self.d_txt(first)} * {self.s(rest)} + {self.s(first)} * {self.d_txt(rest)}",
-        )
+            c, rest = _product(const), _product(varying)
+            step = self.open("constant multiple rule", n)
+            inner = self.d(rest)
+            return self.close(step, n, [Bin("*", c, self.D(rest))], f.mul(c, inner))
+        first, rest = varying[0], _product(varying[1:])
+        step = self.open("product rule", n)
+        middle = Bin("+", Bin("*", self.D(first), rest), Bin("*", first, self.D(rest)))
         d_first = self.d(first)
         d_rest = self.d(rest)
-        return self.close(step, e, d_first * rest + first * d_rest)
-
-    def pow(self, e: Any) -> Any:
-        sp, x = self.sp, self.x
-        base, n = e.base, e.exp
-        if n.has(x):
-            # f^g = exp(g ln f), and c^g = exp(g ln c)
-            rewritten = sp.exp(n * sp.log(base), evaluate=False)
-            return self.function(rewritten, shown=e).subs(rewritten, e)
-        outer = sp.Mul(n, base ** (n - 1), evaluate=False)
-        if base == x:
-            step = self.open(
-                "power rule", e, self.tex(sp.Mul(n, x ** (n - 1), evaluate=False)), self.s(outer)
-            )
-            return self.close(step, e, outer)
-        return self.chain(
-            e, base, outer, "power rule", f"u^{self.s(n)} -> {self.s(n)}*u^{self.s(n - 1)}"
+        return self.close(
+            step, n, [middle], f.add((1, f.mul(d_first, rest)), (1, f.mul(first, d_rest)))
         )
 
-    def function(self, e: Any, shown: Any = None) -> Any:
-        sp = self.sp
-        shown = e if shown is None else shown
-        u = e.args[0]
-        if isinstance(e, sp.exp):
-            rule, outer, how = "exponential rule", e, "exp(u) -> exp(u)"
-        elif isinstance(e, sp.log):
-            rule, outer, how = "logarithm rule", 1 / u, "log(u) -> 1/u"
-        elif isinstance(e, sp.sin):
-            rule, outer, how = "sine rule", sp.cos(u), "sin(u) -> cos(u)"
-        elif isinstance(e, sp.cos):
-            rule, outer, how = "cosine rule", -sp.sin(u), "cos(u) -> -sin(u)"
-        elif isinstance(e, sp.Abs):
-            rule, outer, how = "absolute value rule", sp.sign(u), "abs(u) -> sign(u) (u != 0)"
-        elif isinstance(e, sp.tanh):
-            rule, outer, how = "tanh rule", 1 - sp.tanh(u) ** 2, "tanh(u) -> 1 - tanh(u)^2"
-        elif isinstance(e, self.sigmoid):
-            s = self.sigmoid(u)
-            rule, outer, how = (
-                "sigmoid rule",
-                s * (1 - s),
-                "sigmoid(u) -> sigmoid(u)*(1 - sigmoid(u))",
-            )
-        elif isinstance(e, self.relu):
-            rule = "relu rule"
-            outer = sp.Piecewise((1, u > 0), (0, True))
-            how = "relu(u) = max(0, u) -> 1 if u > 0, else 0"
-        else:
-            raise UsageError(f"no rule for {self.s(e)}; the functions are {', '.join(FUNCTIONS)}")
-        if u == self.x:
-            step = self.open(rule, shown, self.tex(outer), self.s(outer), how)
-            return self.close(step, shown, outer)
-        return self.chain(shown, u, outer, rule, how)
+    def quotient(self, n: Bin) -> Any:
+        top, bottom = n.left, n.right
+        if not _has(bottom, self.x):
+            if f.is_zero(bottom):
+                raise UsageError(f"{f.text(n)} divides by zero: it is undefined")
+            step = self.open("constant multiple rule", n)
+            inner = self.d(top)
+            return self.close(step, n, [Bin("/", self.D(top), bottom)], f.div(inner, bottom))
+        step = self.open("quotient rule", n)
+        middle = Bin(
+            "/",
+            Bin("-", Bin("*", self.D(top), bottom), Bin("*", top, self.D(bottom))),
+            Pow(bottom, Num("2")),
+        )
+        d_top = self.d(top)
+        d_bottom = self.d(bottom)
+        result = f.div(
+            f.add((1, f.mul(d_top, bottom)), (-1, f.mul(top, d_bottom))), f.power(bottom, Num("2"))
+        )
+        return self.close(step, n, [middle], result)
 
-    def chain(self, e: Any, inner: Any, outer: Any, outer_rule: str, how: str) -> Any:
+    def power(self, n: Pow) -> Any:
+        x = self.x
+        base, exponent = n.base, n.exp
+        if not _has(exponent, x):
+            # the power rule: u^n -> n·u^(n-1), the exponent worked out after
+            literal = Bin("*", exponent, Pow(base, Bin("-", exponent, Num("1"))))
+            worked = f.mul(exponent, f.power(base, f.add((1, exponent), (-1, Num("1")))))
+            if isinstance(base, Var):
+                step = self.open("power rule", n)
+                return self.close(step, n, [literal], worked)
+            u = Var("u")
+            how = (
+                f"{f.text(Pow(u, exponent))} -> "
+                f"{f.text(Bin('*', exponent, Pow(u, Bin('-', exponent, Num('1')))))}"
+                f" = {f.text(f.mul(exponent, f.power(u, f.add((1, exponent), (-1, Num('1'))))))}"
+            )
+            return self.chain(n, base, worked, "power rule", how)
+        if not _has(base, x):
+            # c^u -> c^u·ln(c), and e^u -> e^u
+            if isinstance(base, Var) and base.name == "e":
+                outer: Any = n
+                how = "e^u -> e^u"
+            else:
+                outer = Bin("*", n, Call("ln", base))
+                how = "c^u -> c^u·ln(c)"
+            if exponent == Var(x):
+                step = self.open("exponential rule", n, how)
+                return self.close(step, n, [], outer)
+            return self.chain(n, exponent, outer, "exponential rule", how)
+        # f^g = exp(g·ln(f)): the exponential rule, then the chain rule
+        rewritten = Bin("*", exponent, Call("ln", base))
         step = self.open(
             "chain rule",
-            e,
-            rf"{self.paren_tex(outer)} \cdot {self.d_tex(inner)}",
-            f"{self.paren(outer)} * {self.d_txt(inner)}",
-            f"outer function by the {outer_rule}: {how}, with u = {self.s(inner)}",
+            n,
+            f"{f.text(n)} = exp({f.text(rewritten)}); outer function by the exponential rule: "
+            f"exp(u) -> exp(u), with u = {f.text(rewritten)}",
         )
-        return self.close(step, e, outer * self.d(inner))
+        inner = self.d(rewritten)
+        return self.close(step, n, [Bin("*", n, self.D(rewritten))], f.mul(n, inner))
+
+    def function(self, n: Call) -> Any:
+        u = n.arg
+        kind = n.function
+        rule, how = _OUTER[kind]
+        if n.name == "ln":
+            how = how.replace("log", "ln")
+        if n.name == "max":
+            how = "max(0, u) -> (1 if u > 0, else 0)"
+        outer = self.outer(n)
+        if u == Var(self.x):
+            step = self.open(rule, n, how)
+            return self.close(step, n, [], outer)
+        return self.chain(n, u, outer, rule, how)
+
+    def outer(self, n: Call) -> Any:
+        """f'(u) for the function f of ``n`` and its argument u."""
+        u, kind = n.arg, n.function
+        if kind == "exp":
+            return n
+        if kind == "log":
+            return Bin("/", Num("1"), u)
+        if kind == "sqrt":
+            return Bin("/", Num("1"), Bin("*", Num("2"), n))
+        if kind == "sigmoid":
+            return Bin("*", n, Bin("-", Num("1"), n))
+        if kind == "tanh":
+            return Bin("-", Num("1"), Pow(n, Num("2")))
+        if kind == "relu":
+            return f.Cases(((Num("1"), (u, ">")), (Num("0"), None)))
+        if kind == "sin":
+            return Call("cos", u)
+        if kind == "cos":
+            return Neg(Call("sin", u))
+        return f.Cases(((Num("1"), (u, ">")), (Neg(Num("1")), (u, "<"))))
+
+    def chain(self, n: Any, inner: Any, outer: Any, outer_rule: str, how: str) -> Any:
+        note = f"outer function by the {outer_rule}: {how}, with u = {f.text(inner)}"
+        step = self.open("chain rule", n, note)
+        d_inner = self.d(inner)
+        return self.close(step, n, [Bin("*", outer, self.D(inner))], f.mul(outer, d_inner))
 
 
 def differentiate(expression: str, wrt: str | None = None) -> Derivative:
@@ -304,7 +388,7 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
     Parameters
     ----------
     expression : e.g. ``"(a*w - y)^2"``; ``^`` or ``**`` for powers; the functions exp, log
-        (natural), sigmoid, tanh, relu (and sqrt).
+        (natural; ln too), sqrt, sigmoid, tanh, relu (or max(0, u)), sin, cos and abs.
     wrt : the variable; may be left out when the expression has exactly one.
 
     Returns
@@ -319,77 +403,74 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
         for an expression that cannot be read, or a variable that is missing or ambiguous.
     """
     sp = _sympy()
-    expr = parse(expression)
-    variables = sorted(str(s) for s in expr.free_symbols)
+    tree = expression_module.read(expression)
+    shown = expression_module._shown(expression)
+    original = expression_module.to_sympy(tree)
+    if original.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise UsageError(f"cannot read {shown}: it is undefined (a division by zero?)")
+    variables = sorted(_variables(tree))
     if wrt is None:
         if not variables:
-            raise UsageError(f"{expression!r} has no variable to differentiate with respect to")
+            raise UsageError(f"{shown} has no variable to differentiate with respect to")
         if len(variables) > 1:
             raise UsageError(
-                f"{expression!r} has several variables ({', '.join(variables)}); "
-                "choose one with `wrt`"
+                f"{shown} has several variables ({', '.join(variables)}); choose one with `wrt`"
             )
         wrt = variables[0]
-    if not _NAME.fullmatch(wrt) or wrt in FUNCTIONS or wrt in ("e", "pi"):
-        raise UsageError(f"`wrt` {wrt!r} is not a variable name")
-    x = sp.Symbol(wrt, real=True)
-    walker = _Walker(x)
-    raw = walker.d(expr)
-    result = raw
-    if sp.count_ops(raw) <= _SIMPLIFY_OPS:
-        simpler = sp.simplify(raw)
-        kinds = {type(f) for f in raw.atoms(sp.Function)}
-        same_functions = {type(f) for f in simpler.atoms(sp.Function)} <= kinds
-        if same_functions and sp.count_ops(simpler) < sp.count_ops(raw):
+    if not isinstance(wrt, str) or not _NAME.fullmatch(wrt) or len(wrt) > 100:
+        raise UsageError(f"`wrt` {str(wrt)[:40]!r} is not a variable name")
+    if wrt in FUNCTIONS or wrt in f.CONSTANTS or wrt == "max":
+        raise UsageError(f"`wrt` {wrt!r} is not a variable name (it is a function or constant)")
+    walker = _Walker(wrt)
+    raw = walker.d(tree)
+    result = f.to_sympy(raw)
+    if sp.count_ops(result) <= _SIMPLIFY_OPS:
+        simpler = sp.simplify(result)
+        kinds = {type(g) for g in result.atoms(sp.Function)}
+        same_functions = {type(g) for g in simpler.atoms(sp.Function)} <= kinds
+        if same_functions and sp.count_ops(simpler) < sp.count_ops(result):
             result = simpler
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise UsageError(
-            f"cannot differentiate {expression_module._shown(expression)}: "
-            "its derivative is undefined"
-        )
+        raise UsageError(f"cannot differentiate {shown}: its derivative is undefined")
+    names = {g.name for g in f._walk(tree) if isinstance(g, Call)}
+    shown_result = f.from_sympy(result, "ln" if "ln" in names and "log" not in names else "log")
     return Derivative(
-        expression=walker.s(expr),
+        expression=f.code(tree),
         variable=wrt,
         steps=walker.steps,
-        result=walker.s(result),
-        latex=walker.tex(result),
-        expression_latex=walker.tex(expr),
+        result=str(sp.sstr(result)),
+        latex=f.latex(shown_result),
+        expression_latex=f.latex(tree),
+        expression_text=f.text(tree),
+        result_text=f.text(shown_result),
     )
 
 
 def document(d: Derivative) -> Any:
-    """The steps as a :class:`~chainrule.document.Document`, for the text/Markdown/LaTeX views."""
+    """The steps as a :class:`~chainrule.explain.document.Document`, for the text, Markdown and
+    LaTeX views."""
     from chainrule.explain.document import Document, Equation, Math, Paragraph, Section
 
     x = d.variable
     blocks: list[Any] = []
     for i, step in enumerate(d.steps, start=1):
-        lhs_tex, _, rest = step.latex.partition(" = ")
-        forms_tex = rest.split(" = ") if rest else []
-        lhs = Math(f"d/d{x} ({_caret(step.expression)})", lhs_tex)
-        texts = [_caret(step.detail)] if step.detail and len(forms_tex) > 1 else []
-        texts.append(_caret(step.result))
-        # one text per LaTeX form; the LaTeX split is safe because rules never print " = "
-        if len(texts) != len(forms_tex):
-            forms_tex = forms_tex[-len(texts) :] if len(forms_tex) > len(texts) else forms_tex
-            texts = texts[-len(forms_tex) :]
-        forms = tuple(Math(t, f) for t, f in zip(texts, forms_tex, strict=True))
+        lhs_text, lhs_latex = step.text.split(" = ", 1)[0], step.latex.split(" = ", 1)[0]
+        forms = tuple(
+            Math(t, tex) for t, tex in zip(step.text_forms, step.latex_forms, strict=True)
+        )
         note = (step.rule + (f"; {step.note}" if step.note else ""),)
-        blocks.append(Equation(lhs, forms, note, str(i)))
+        blocks.append(Equation(Math(lhs_text, lhs_latex), forms, note, str(i)))
+    x_tex = f.latex(Var(x))
     result = Equation(
         Math(
-            f"d/d{x} ({_caret(d.expression)})",
-            rf"\frac{{d}}{{d{x}}}\left({d.expression_latex}\right)",
+            f"d/d{x}({d.expression_text})",
+            rf"\frac{{d}}{{d{x_tex}}}\left({d.expression_latex}\right)",
         ),
-        (Math(_caret(d.result), d.latex),),
+        (Math(d.result_text, d.latex),),
         ("simplified",),
     )
     intro = Paragraph((f"Each rule in the order it is applied, outside in, with respect to {x}.",))
     return Document(
-        f"d/d{x} of {_caret(d.expression)}",
+        f"d/d{x} of {d.expression_text}",
         (Section("Steps", (intro, *blocks), 2), Section("Result", (result,), 2)),
     )
-
-
-def _caret(text: str) -> str:
-    return text.replace("**", "^")

@@ -82,7 +82,7 @@ class Var:
 class Neg:
     """``-arg``."""
 
-    arg: Node
+    arg: Any  # a Node (a derivative's tree may hold formula.D and formula.Cases)
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,16 @@ class Bin:
     """``left op right`` with ``op`` one of ``+ - * /``."""
 
     op: str
-    left: Node
-    right: Node
+    left: Any  # a Node (a derivative's tree may hold formula.D and formula.Cases)
+    right: Any  # a Node (a derivative's tree may hold formula.D and formula.Cases)
 
 
 @dataclass(frozen=True)
 class Pow:
     """``base^exp``."""
 
-    base: Node
-    exp: Node
+    base: Any  # a Node (a derivative's tree may hold formula.D and formula.Cases)
+    exp: Any  # a Node (a derivative's tree may hold formula.D and formula.Cases)
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class Call:
     """``name(arg)``: ``name`` as written (``ln``, ``max``); :attr:`function` is what it is."""
 
     name: str
-    arg: Node
+    arg: Any  # a Node (a derivative's tree may hold formula.D and formula.Cases)
 
     @property
     def function(self) -> str:
