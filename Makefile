@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench torch clean
+.PHONY: demo test lint bench torch clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The long fuzzing run (issue 10): counts by outcome; the bar is 0 for all but ok and rejected.
+MINUTES ?= 10
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python tools/fuzz.py --minutes $(MINUTES)
 
 # The PyTorch oracle and bridge (exactly this version: a CPU build lies on the CI disk).
 torch: | $(BIN)/python

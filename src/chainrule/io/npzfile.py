@@ -12,6 +12,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
@@ -183,7 +184,7 @@ def _read_arrays(data: bytes, name: str) -> dict[str, np.ndarray[Any, Any]]:
             except NetworkError:
                 raise
             except (ValueError, OSError, EOFError, zipfile.BadZipFile, TypeError,
-                    SyntaxError, KeyError) as error:
+                    SyntaxError, KeyError, zlib.error, NotImplementedError) as error:
                 raise NetworkError(f"the .npz file's {key!r} entry is damaged ({error})"[:300],
                                    source=name) from None
             arrays[key] = array

@@ -226,6 +226,9 @@ def load_csv(path: str | os.PathLike[str], target: str | Sequence[str] | None = 
     if len(rows) < 2:
         raise UsageError(f"{name}: needs a header row of column names and at least one data row")
     header = [c.strip() for c in rows[0]]
+    if not header or not all(header):
+        raise UsageError(f"{name}: line 1 must be a header row naming every column "
+                         f"(e.g. x1,x2,label); got {','.join(header)!r}")
     targets = [target] if isinstance(target, str) else list(target or [header[-1]])
     for t in targets:
         if t not in header:
