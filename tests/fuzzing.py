@@ -125,9 +125,8 @@ def mutated(draw: st.DrawFn, text: bytes) -> bytes:
 
 
 def _npz_bytes(seed: int) -> bytes:
-    from chainrule.io.npzfile import dumps_npz
-
     import chainrule as cr
+    from chainrule.io.npzfile import dumps_npz
 
     return dumps_npz(cr.load(random_network_dict(seed)))
 

@@ -24,7 +24,6 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
 from tests.fuzzing import ALL, OUTCOMES, Outcome, Trial, run_trial  # noqa: E402
 
 

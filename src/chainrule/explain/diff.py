@@ -131,8 +131,8 @@ def parse(expression: str) -> Any:
     sp = _sympy()
     parsed = expression_module.to_sympy(expression_module.read(expression))
     if parsed.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        shown = expression_module._shown(expression)
-        raise UsageError(f"cannot read {shown}: it is undefined (a division by zero?)")
+        quoted = expression_module._shown(expression)
+        raise UsageError(f"cannot read {quoted}: it is undefined (a division by zero?)")
     return parsed
 
 
@@ -404,17 +404,17 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
     """
     sp = _sympy()
     tree = expression_module.read(expression)
-    shown = expression_module._shown(expression)
+    quoted = expression_module._shown(expression)
     original = expression_module.to_sympy(tree)
     if original.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise UsageError(f"cannot read {shown}: it is undefined (a division by zero?)")
+        raise UsageError(f"cannot read {quoted}: it is undefined (a division by zero?)")
     variables = sorted(_variables(tree))
     if wrt is None:
         if not variables:
-            raise UsageError(f"{shown} has no variable to differentiate with respect to")
+            raise UsageError(f"{quoted} has no variable to differentiate with respect to")
         if len(variables) > 1:
             raise UsageError(
-                f"{shown} has several variables ({', '.join(variables)}); choose one with `wrt`"
+                f"{quoted} has several variables ({', '.join(variables)}); choose one with `wrt`"
             )
         wrt = variables[0]
     if not isinstance(wrt, str) or not _NAME.fullmatch(wrt) or len(wrt) > 100:
@@ -431,7 +431,7 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
         if same_functions and sp.count_ops(simpler) < sp.count_ops(result):
             result = simpler
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise UsageError(f"cannot differentiate {shown}: its derivative is undefined")
+        raise UsageError(f"cannot differentiate {quoted}: its derivative is undefined")
     names = {g.name for g in f._walk(tree) if isinstance(g, Call)}
     shown_result = f.from_sympy(result, "ln" if "ln" in names and "log" not in names else "log")
     return Derivative(
