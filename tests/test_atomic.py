@@ -239,3 +239,8 @@ def test_pictures_get_the_umasks_mode(net_file: Path, umask: None,
     assert main(["plot", "cost", "net.toml", "--steps", "3", "-o", "c.pdf"]) == 0
     assert mode(Path("d.png")) == 0o644 and mode(Path("c.pdf")) == 0o644
     one_line_exit_2(capsys, ["draw", "net.toml", "-o", "net.toml"], "unknown picture type")
+
+
+def test_weights_with_json_is_refused_not_ignored(capsys: pytest.CaptureFixture[str]) -> None:
+    one_line_exit_2(capsys, ["solve", "exercise-2", "--weights", "q -> z", "--format", "json"],
+                    "--weights chooses the weights a worked solution explains")

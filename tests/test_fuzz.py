@@ -22,7 +22,7 @@ _numbers = itertools.count()
 def test_fuzz_short_run(kind: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     root: Path = tmp_path_factory.mktemp(f"fuzz-{kind}")
 
-    @settings(max_examples=12, deadline=None, database=None,
+    @settings(max_examples=8, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(ALL[kind])
     def trial(t: Trial) -> None:

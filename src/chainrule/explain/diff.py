@@ -433,7 +433,11 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise UsageError(f"cannot differentiate {quoted}: its derivative is undefined")
     names = {g.name for g in f._walk(tree) if isinstance(g, Call)}
-    shown_result = f.from_sympy(result, "ln" if "ln" in names and "log" not in names else "log")
+    shown_result = f.from_sympy(
+        result,
+        "ln" if "ln" in names and "log" not in names else "log",
+        "max" if "max" in names and "relu" not in names else "relu",
+    )
     return Derivative(
         expression=f.code(tree),
         variable=wrt,

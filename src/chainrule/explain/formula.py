@@ -516,9 +516,10 @@ def _walk(n: Any) -> list[Any]:
     return out
 
 
-def from_sympy(e: Any, log: str = "log") -> Any:
+def from_sympy(e: Any, log: str = "log", relu: str = "relu") -> Any:
     """A tree printing a sympy result the way chainrule prints (``Raw`` for what it cannot);
-    ``log`` is the name the natural logarithm is printed with (``ln`` if the user wrote it)."""
+    ``log`` and ``relu`` are the names the natural logarithm and ReLU are printed with (``ln``
+    and ``max`` where the user wrote those)."""
     sp = sympy()
     custom = functions()
     if e.is_Integer:
@@ -536,7 +537,7 @@ def from_sympy(e: Any, log: str = "log") -> Any:
     if isinstance(e, sp.Add):
         terms = []
         for t in e.as_ordered_terms():
-            tree = from_sympy(t, log)
+            tree = from_sympy(t, log, relu)
             terms.append((-1, tree.arg) if isinstance(tree, Neg) else (1, tree))
         first_sign, first = terms[0]
         out: Any = Neg(first) if first_sign < 0 else first
@@ -546,21 +547,21 @@ def from_sympy(e: Any, log: str = "log") -> Any:
     if isinstance(e, sp.Mul):
         coefficient, rest = e.as_coeff_Mul()
         if coefficient.is_negative:
-            return Neg(from_sympy(-coefficient * rest, log))
+            return Neg(from_sympy(-coefficient * rest, log, relu))
         top, bottom = sp.fraction(e)
         if bottom != 1:
-            return Bin("/", from_sympy(top, log), from_sympy(bottom, log))
-        factors = [from_sympy(f, log) for f in e.as_ordered_factors()]
+            return Bin("/", from_sympy(top, log, relu), from_sympy(bottom, log, relu))
+        factors = [from_sympy(f, log, relu) for f in e.as_ordered_factors()]
         out = factors[0]
         for f in factors[1:]:
             out = Bin("*", out, f)
         return out
     if isinstance(e, sp.Pow):
         if e.exp == sp.Rational(1, 2):
-            return Call("sqrt", from_sympy(e.base, log))
+            return Call("sqrt", from_sympy(e.base, log, relu))
         if e.exp.is_negative:
-            return Bin("/", Num("1"), from_sympy(e.base ** (-e.exp), log))
-        return Pow(from_sympy(e.base, log), from_sympy(e.exp, log))
+            return Bin("/", Num("1"), from_sympy(e.base ** (-e.exp), log, relu))
+        return Pow(from_sympy(e.base, log, relu), from_sympy(e.exp, log, relu))
     names = {
         sp.exp: "exp",
         sp.log: log,
@@ -569,25 +570,25 @@ def from_sympy(e: Any, log: str = "log") -> Any:
         sp.cos: "cos",
         sp.Abs: "abs",
         custom["sigmoid"]: "sigmoid",
-        custom["relu"]: "relu",
+        custom["relu"]: relu,
     }
     if e.func in names:
-        return Call(names[e.func], from_sympy(e.args[0], log))
+        return Call(names[e.func], from_sympy(e.args[0], log, relu))
     if isinstance(e, sp.Piecewise):
         pieces: list[tuple[Any, tuple[Any, str] | None]] = []
         for value, condition in e.args:
             if condition == sp.true:
-                pieces.append((from_sympy(value, log), None))
+                pieces.append((from_sympy(value, log, relu), None))
             elif isinstance(condition, sp.StrictGreaterThan | sp.StrictLessThan) and (
                 condition.rhs == 0
             ):
-                lhs = from_sympy(condition.lhs, log)
-                pieces.append((from_sympy(value, log), (lhs, condition.rel_op)))
+                lhs = from_sympy(condition.lhs, log, relu)
+                pieces.append((from_sympy(value, log, relu), (lhs, condition.rel_op)))
             else:
                 return _raw(e)
         return Cases(tuple(pieces))
     if isinstance(e, sp.sign):
-        u = from_sympy(e.args[0], log)
+        u = from_sympy(e.args[0], log, relu)
         return Cases(((Num("1"), (u, ">")), (Neg(Num("1")), (u, "<")), (Num("0"), None)))
     return _raw(e)
 

@@ -86,6 +86,11 @@ class SolutionOptions:
                 f"{', '.join(FORMATS)}"
             )
         object.__setattr__(self, "weights", _weight_names(self.weights))
+        if self.weights and self.format == "json":
+            raise UsageError(
+                "`weights` chooses the weights a worked solution explains; the JSON always has "
+                "every weight: leave `weights` out, or choose another `format`"
+            )
         if self.learning_rate is not None:
             rate = checks.positive_number(self.learning_rate, "learning_rate")
             object.__setattr__(self, "learning_rate", rate)
