@@ -286,7 +286,7 @@ def csv_data(draw: st.DrawFn) -> Trial:
     if draw(st.booleans()):
         argv.append("--standardize")
     if draw(st.booleans()):
-        argv += ["--save", draw(PATHS)]
+        argv += ["--output", draw(PATHS)]
     return Trial("csv-data", argv, {"data.csv": text.encode()})
 
 
