@@ -21,7 +21,7 @@ _SAFE_LINK = re.compile(r"(https?://|mailto:|#|/|\.|[^:&%\\]*\Z)", re.I)
 
 def escape(text: str) -> str:
     """Plain text safe inside Markdown (no accidental emphasis, links, tables or HTML)."""
-    return text.translate(_ESCAPE)
+    return text.translate(_ESCAPE).replace("](", "]\\(")
 
 
 def description(text: str) -> str:
