@@ -18,6 +18,8 @@ from chainrule.explain.diff import RULES, differentiate, functions, parse
 
 EXPRESSIONS = [
     ("sin(x)*cos(x)", "x"),
+    ("abs((x + x))", "x"),
+    ("abs(x)^2", "x"),
     ("abs(x^2 - 1)", "x"),
     ("max(0, 2*x - 1)^2", "x"),
     ("sqrt(x^2)", "x"),

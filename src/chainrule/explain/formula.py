@@ -479,6 +479,8 @@ def to_sympy(n: Any) -> Any:
                 arg = to_sympy(condition[0])
                 when = arg > 0 if condition[1] == ">" else arg < 0
             pieces.append((to_sympy(value), when))
+        if all(condition is not None for _, condition in n.pieces):
+            pieces.append((sp.Integer(0), True))  # at the kink: 0, as sympy's sign(0)
         return sp.Piecewise(*pieces)
     if isinstance(n, Raw):
         raise TypeError("a Raw tree has no sympy form")  # pragma: no cover - never built so
