@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench torch clean fuzz
+.PHONY: demo test check lint bench torch clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# The contributor's loop: lint and every test but the slow ones (well under a minute on 2 cores).
+check: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks tools
