@@ -7,6 +7,8 @@ Library errors (AnswersError, NetworkError, UsageError) become one line and exit
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from chainrule.io.atomic import write_atomic
@@ -47,8 +49,16 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
 @click.command("check", context_settings=CONTEXT)
 @click.argument("network")
 @click.argument("answers", metavar="ANSWERS")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]),
-              default="text", show_default=True, help="Output format.")
+@click.option("-f", "--format", "fmt",
+              type=click.Choice(["text", "markdown", "html", "json", "gradescope", "prairielearn"]),
+              default="text", show_default=True,
+              help="Output format: gradescope and prairielearn write those autograders' results "
+                   "JSON.")
+@click.option("--reveal", type=click.Choice(["after_due_date", "after_published", "visible",
+                                             "hidden"]),
+              default="after_due_date", show_default=True,
+              help="With --format gradescope or prairielearn: when students see the right "
+                   "values (PrairieLearn: only visible shows them).")
 @click.option("--rtol", type=click.FloatRange(min=0.0), default=0.01, show_default=True,
               help="Relative tolerance: right when |yours - right| <= max(rtol |right|, "
                    "0.51 x 10^-d), d the decimals you wrote.")
@@ -56,14 +66,19 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
               help="Mark every number as if written to this many decimals.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the marking to this file instead of standard output.")
-def check_command(network: str, answers: str, fmt: str, rtol: float, decimals: int | None,
-                  output: str | None) -> int:
+def check_command(network: str, answers: str, fmt: str, reveal: str, rtol: float,
+                  decimals: int | None, output: str | None) -> int:
     """Mark the numbers in ANSWERS for NETWORK; name the mistake behind each wrong one.
 
     ANSWERS is an answers file (TOML or JSON; `chainrule answers-template` writes
     one), or - for standard input. Each number is right, wrong, right given your
     own earlier numbers (follows), or a near miss (check your rounding). Exit code
     0 when all are right, 3 when some are wrong, 2 for a bad answers file.
+
+    With --format gradescope (Gradescope's results.json) or prairielearn (its
+    external-grader results) it exits 0 whenever it wrote valid results, an
+    unreadable answers file included (score 0 and the reason; PrairieLearn:
+    gradable false); the right values are held back as --reveal says.
 
     \b
     Examples:
@@ -72,12 +87,20 @@ def check_command(network: str, answers: str, fmt: str, rtol: float, decimals: i
       chainrule check exercise-2 answers.toml --format json
       chainrule check my-net.toml answers.toml --rtol 0 --decimals 4
       chainrule check exercise-2 answers.toml --format html -o feedback.html
+      chainrule check network.toml answers.toml --format gradescope -o results.json
     """
     from chainrule.teach.answers import read_file
     from chainrule.teach.checking import check
     from chainrule.teach.feedback import render
 
     net = load(network)
+    if fmt in ("gradescope", "prairielearn"):
+        from chainrule.teach.results_formats import autograder_results
+
+        data = autograder_results(net, answers, fmt, rtol=rtol, decimals=decimals,
+                                  reveal=reveal)
+        _write(json.dumps(data, indent=2, allow_nan=False) + "\n", output)
+        return 0
     parsed = read_file(answers, net)
     result = check(net, parsed, rtol=rtol, decimals=decimals)
     _write(render(result, fmt), output)

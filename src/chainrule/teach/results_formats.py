@@ -1,0 +1,335 @@
+"""A check result in the shapes autograders read: Gradescope's ``results.json`` and
+PrairieLearn's external-grader results.
+
+Both are formats of the same :class:`~chainrule.teach.checking.CheckResult` that ``check
+--format json`` writes; nothing is marked again here. What a student sees at once says right or
+wrong and names the mistake; what gives the right values away (the right number, the worked
+derivation) is held back until ``reveal`` allows: on Gradescope it is one more test with that
+visibility (``after_due_date`` by default), on PrairieLearn (which has no such setting) it is
+left out unless ``reveal="visible"``.
+
+- Gradescope: https://gradescope-autograders.readthedocs.io/en/latest/specs/
+- PrairieLearn: https://prairielearn.readthedocs.io/en/latest/externalGrading/ (Grading results)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+from chainrule.core.errors import UsageError
+from chainrule.core.network import Network
+from chainrule.teach.checking import CheckResult, QuantityResult
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+"""Gradescope's visibility values (a test's and the whole result's)."""
+OUTPUT_FORMATS = ("text", "html", "simple_format", "md", "ansi")
+"""Gradescope's output_format values; chainrule writes ``text``."""
+FORMATS = ("gradescope", "prairielearn")
+PASSED = ("right", "follows")
+REVEALING_TEST = "Right values and derivations"
+
+
+def asked(network: Network) -> list[str]:
+    """The names of every quantity a student is asked for (the answers template's), in the
+    order they are computed."""
+    from chainrule.teach.quantities import Graph
+
+    return [n.name for n in Graph(network).nodes if n.name and n.kind != "input"]
+
+
+def with_unanswered(result: CheckResult, network: Network) -> CheckResult:
+    """``result`` with a test of status ``unanswered`` (score 0 of 1) for each asked quantity
+    it has no test for, so that a blank answers file scores 0 of the full mark.
+
+    A result that already lists its unanswered quantities is returned as it is.
+    """
+    if any(t.status == "unanswered" for t in result.tests):
+        return result
+    given = {t.name for t in result.tests}
+    missing = [name for name in asked(network) if name not in given]
+    if not missing:
+        return result
+    expected = _expected(network, result.step)
+    from chainrule.teach.quantities import Graph
+
+    graph = Graph(network)
+    from chainrule.teach.derivation import symbol
+
+    extra = tuple(
+        QuantityResult(
+            name=name,
+            symbol=symbol(graph, graph.by_name[name]),
+            status="unanswered",
+            score=0.0,
+            max_score=1.0,
+            expected=expected.get(name),
+            given=None,
+            given_text="",
+            follow_on=None,
+            output="Not answered.",
+            explanation=("Not answered.",),
+        )
+        for name in missing
+    )
+    order = {name: i for i, name in enumerate(asked(network))}
+    tests = sorted((*result.tests, *extra), key=lambda t: order.get(t.name, len(order)))
+    return replace(result, tests=tuple(tests))
+
+
+def _expected(network: Network, step: int) -> dict[str, float]:
+    from chainrule.core.engine import solve
+    from chainrule.teach.quantities import graph_of_step
+
+    s = solve(network, step).step(step)
+    graph = graph_of_step(network, s)
+    values = graph.expected(s)
+    return {n.name: values[n.index] for n in graph.nodes if n.name}
+
+
+def _n(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else round(x, 6)
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def verdict(test: QuantityResult) -> str:
+    """What a student may see at once: right or wrong, the mistake's name, no right value."""
+    if test.status == "right":
+        return "Right."
+    if test.status == "unanswered":
+        return "Not answered."
+    if test.status == "follows":
+        inputs = ", ".join(test.wrong_inputs) or "earlier answers"
+        return f"Wrong, but right given your {inputs}: full marks for this one."
+    head = "Close: check your rounding." if test.status == "rounding" else "Wrong."
+    names = [f"{d.title} ({d.mistake})" for d in test.mistakes]
+    if len(names) == 1:
+        head += f" It is what you get with {names[0]}."
+    elif names:
+        head += " It fits more than one mistake: " + "; ".join(names) + "."
+    elif test.status == "wrong":
+        head += " Cause not recognised."
+    return head
+
+
+def _revealing(test: QuantityResult) -> str:
+    """The test's full explanation: the right value and the right derivation."""
+    if test.status == "unanswered":
+        if test.expected is None:
+            return "Not answered."
+        from chainrule.explain.notation import Numbers
+
+        return f"Not answered; the right value is {Numbers(6)(test.expected)}."
+    return test.output or "Right."
+
+
+def _summary(result: CheckResult) -> str:
+    counts = {s: sum(t.status == s for t in result.tests)
+              for s in ("right", "follows", "rounding", "wrong", "unanswered")}
+    parts = [f"{counts['right']} right"]
+    if counts["follows"]:
+        parts.append(f"{counts['follows']} right given your earlier numbers")
+    if counts["rounding"]:
+        parts.append(f"{counts['rounding']} to check for rounding")
+    parts.append(f"{counts['wrong']} wrong")
+    if counts["unanswered"]:
+        parts.append(f"{counts['unanswered']} not answered")
+    return (f"{result.title}, step {result.step}: {_n(result.score)} of {_n(result.max_score)} "
+            f"marks ({', '.join(parts)}).")
+
+
+def _check_reveal(reveal: str) -> None:
+    if reveal not in VISIBILITIES:
+        raise UsageError(f"`reveal={reveal!r}`: give one of {', '.join(VISIBILITIES)}")
+
+
+def gradescope(result: CheckResult, *, reveal: str = "after_due_date") -> dict[str, Any]:
+    """Gradescope's autograder ``results.json`` for one student's marking.
+
+    Parameters
+    ----------
+    result : the marking (:func:`chainrule.check_answers`).
+    reveal : when students see the right values and derivations: one of ``visible``,
+        ``hidden``, ``after_due_date`` (default), ``after_published``. The verdicts (right,
+        wrong, the mistake's name) and the score are visible at once.
+
+    Returns
+    -------
+    dict with ``score``, ``output``, ``visibility``, ``stdout_visibility``, ``extra_data`` and
+    ``tests``: one per quantity, ``{name, score, max_score, status: "passed"|"failed", output,
+    output_format, tags, visibility, extra_data}``, ``extra_data`` holding chainrule's own
+    ``status``, ``expected``, ``given``, ``symbol`` and ``mistakes`` (ids); then, when some
+    answer is not right, a test of 0 points with the right values, of visibility ``reveal``.
+    """
+    _check_reveal(reveal)
+    tests: list[dict[str, Any]] = []
+    revealing: list[str] = []
+    for t in result.tests:
+        passed = t.status in PASSED and t.score >= t.max_score
+        tests.append({
+            "name": f"{t.name} ({t.symbol})" if t.symbol else t.name,
+            "score": _n(t.score),
+            "max_score": _n(t.max_score),
+            "status": "passed" if passed else "failed",
+            "output": verdict(t),
+            "output_format": "text",
+            "tags": list(t.tags),
+            "visibility": "visible",
+            "extra_data": {
+                "status": t.status,
+                "expected": _finite(t.expected),
+                "given": _finite(t.given),
+                "given_text": t.given_text,
+                "symbol": t.symbol,
+                "mistakes": list(t.tags),
+            },
+        })
+        if t.status != "right":
+            written = f"you wrote {t.given_text}" if t.given_text else "not answered"
+            revealing.append(f"{t.symbol} ({t.name}), {written}: {_revealing(t)}")
+    if revealing:
+        tests.append({
+            "name": REVEALING_TEST,
+            "score": 0,
+            "max_score": 0,
+            "status": "passed",
+            "output": "\n\n".join(revealing),
+            "output_format": "text",
+            "tags": [],
+            "visibility": reveal,
+            "extra_data": {},
+        })
+    summary = _summary(result)
+    if revealing and reveal != "visible":
+        summary += {"after_due_date": " The right values are shown after the due date.",
+                    "after_published": " The right values are shown when grades are published.",
+                    "hidden": ""}[reveal]
+    return {
+        "score": _n(result.score),
+        "output": summary,
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {"title": result.title, "step": result.step,
+                       "max_score": _n(result.max_score)},
+        "tests": tests,
+    }
+
+
+def gradescope_unreadable(reason: str, *, max_score: float = 0) -> dict[str, Any]:
+    """A valid ``results.json`` for a submission that could not be marked: score 0, and the
+    one-line reason as the visible output (Gradescope shows it; nothing "failed")."""
+    return {
+        "score": 0,
+        "output": reason,
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {"problem": reason},
+        "tests": [{
+            "name": "Answers file",
+            "score": 0,
+            "max_score": _n(max_score),
+            "status": "failed",
+            "output": reason,
+            "output_format": "text",
+            "tags": [],
+            "visibility": "visible",
+            "extra_data": {"status": "unreadable"},
+        }],
+    }
+
+
+def prairielearn(result: CheckResult, *, reveal: str = "after_due_date") -> dict[str, Any]:
+    """PrairieLearn's external-grader results for one student's marking.
+
+    Parameters
+    ----------
+    result : the marking.
+    reveal : PrairieLearn shows every result at once, so the right values and derivations are
+        in each test's ``output`` only with ``reveal="visible"``; otherwise ``output`` is the
+        verdict (as ``message`` is).
+
+    Returns
+    -------
+    dict ``{gradable: true, score (0..1), message, output, format_errors: [], tests: [{name,
+    description, points, max_points, message, output}]}``.
+    """
+    _check_reveal(reveal)
+    tests = []
+    for t in result.tests:
+        tests.append({
+            "name": t.name,
+            "description": t.symbol,
+            "points": _n(t.score),
+            "max_points": _n(t.max_score),
+            "message": verdict(t),
+            "output": _revealing(t) if reveal == "visible" else verdict(t),
+        })
+    score = result.score / result.max_score if result.max_score > 0 else 0.0
+    return {
+        "gradable": True,
+        "score": min(1.0, max(0.0, score)),
+        "message": _summary(result),
+        "output": "",
+        "format_errors": [],
+        "tests": tests,
+    }
+
+
+def prairielearn_unreadable(reason: str) -> dict[str, Any]:
+    """PrairieLearn's results for an answer that cannot be read: ``gradable: false`` (no
+    attempt used, no points lost) with the reason in ``format_errors``."""
+    return {"gradable": False, "score": 0.0, "message": reason, "output": "",
+            "format_errors": [reason], "tests": []}
+
+
+def results(result: CheckResult, fmt: str, *, reveal: str = "after_due_date") -> dict[str, Any]:
+    """``gradescope`` or ``prairielearn`` results of ``result``."""
+    if fmt == "gradescope":
+        return gradescope(result, reveal=reveal)
+    if fmt == "prairielearn":
+        return prairielearn(result, reveal=reveal)
+    raise UsageError(f"unknown results format {fmt!r}; valid are {', '.join(FORMATS)}")
+
+
+def unreadable(fmt: str, reason: str, *, max_score: float = 0) -> dict[str, Any]:
+    """The results of ``fmt`` for an answers file that could not be read."""
+    if fmt == "gradescope":
+        return gradescope_unreadable(reason, max_score=max_score)
+    if fmt == "prairielearn":
+        return prairielearn_unreadable(reason)
+    raise UsageError(f"unknown results format {fmt!r}; valid are {', '.join(FORMATS)}")
+
+
+
+def autograder_results(
+    network: Network,
+    answers_path: str,
+    fmt: str,
+    *,
+    rtol: float | None = None,
+    decimals: int | None = None,
+    reveal: str = "after_due_date",
+) -> dict[str, Any]:
+    """Read and mark the answers file at ``answers_path`` for ``network`` and give ``fmt``'s
+    results; an answers file that cannot be read gives valid results saying why (score 0,
+    PrairieLearn's ``gradable: false``), never an exception."""
+    from chainrule.core.errors import ChainruleError
+    from chainrule.teach.answers import read_file
+    from chainrule.teach.checking import check
+
+    _check_reveal(reveal)
+    try:
+        parsed = read_file(answers_path, network)
+    except ChainruleError as error:
+        return unreadable(fmt, str(error), max_score=len(asked(network)))
+    except (OSError, UnicodeDecodeError) as error:
+        return unreadable(fmt, f"{answers_path}: cannot be read ({error})",
+                          max_score=len(asked(network)))
+    result = with_unanswered(check(network, parsed, rtol=rtol, decimals=decimals), network)
+    return results(result, fmt, reveal=reveal)
