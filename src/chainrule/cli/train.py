@@ -83,13 +83,19 @@ def _parse_layers(text: str) -> list[int]:
               help="Draw the learning curves: .png, .svg or .pdf.")
 @click.option("--max-parameters", type=click.IntRange(min=1),
               help="Allow --layers with more weights and biases than the limit (10 million).")
+@click.option("--threads", type=click.IntRange(min=1), metavar="N",
+              help="BLAS threads for the matrix products (default: the trainer chooses per "
+                   "problem, never slower than one thread; the numbers do not depend on it).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also say how training ran: the engine and the threads chosen, and why.")
 def train_command(network: str | None, data_source: str, target: str | None,
                   layers: str | None, hidden: str, output_activation: str | None,
                   cost: str | None, epochs: int, batch_size: int, learning_rate: float | None,
                   optimizer: str, test_fraction: float, standardize: bool, seed: int,
                   dtype: str, output: str | None, plot: str | None, quiet: bool,
-                  max_parameters: int | None = None) -> None:
+                  max_parameters: int | None = None, threads: int | None = None,
+                  verbose: bool = False) -> None:
     """Train a network on data: mini-batch gradient descent, with a progress bar.
 
     NETWORK is a network file (any acyclic network, skip connections included) whose input
@@ -103,6 +109,7 @@ def train_command(network: str | None, data_source: str, target: str | None,
       chainrule train --data moons --layers 2,16,1 --output-activation sigmoid --plot cost.png
       chainrule train my-net.toml --data points.csv --target label --epochs 100
       chainrule train --data big.csv --layers 784,128,10 --dtype float32 -o model.npz
+      chainrule train --data digits --layers 64,32,10 --verbose --threads 1
     """
     if math.isnan(test_fraction):
         raise click.BadParameter("nan is not a number from 0 to 1 (0: no test split)",
@@ -135,7 +142,7 @@ def train_command(network: str | None, data_source: str, target: str | None,
         result = train(setup.network, setup.train.X, setup.Y_train, epochs=epochs,
                        batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
                        seed=seed, dtype=dtype, progress=_progress(quiet),
-                       validation=setup.validation)
+                       validation=setup.validation, threads=threads)
     except TrainingDivergedError as error:
         if output:
             setup.save(error.result.network, output)
@@ -143,6 +150,8 @@ def train_command(network: str | None, data_source: str, target: str | None,
                                 step=error.epoch) from None
         raise
     trained, history = result.network, result.history
+    if verbose:
+        click.echo(f"engine: {result.engine}; threads: {result.threads_reason}")
     click.echo(_summary("train", evaluate(trained, setup.train.X, setup.Y_train, dtype=dtype),
                         len(setup.Y_train)))
     if setup.validation is not None:

@@ -28,6 +28,15 @@ from chainrule.train.compile import Structure, compile_network, network_from_par
 from chainrule.train.kernel import Kernel
 from chainrule.train.optimizers import OPTIMIZERS, State
 from chainrule.train.progress import Progress, Reporter
+from chainrule.train.threads import (
+    WATCH,
+    Governor,
+    ThreadChoice,
+    applied,
+    check_threads,
+    initial,
+    probe,
+)
 
 Array = NDArray[Any]
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -58,12 +67,18 @@ class TrainResult:
         weights after the last complete update).
     engine : str
         ``"array"`` or ``"scalar"``: the path that trained.
+    threads : int
+        The BLAS threads the matrix products ran on (in the last epoch), and
+    threads_reason : str
+        why: what ``chainrule train --verbose`` shows (see :mod:`chainrule.train.threads`).
     """
 
     network: Network
     history: list[dict[str, Any]] = field(default_factory=list)
     stopped: str | None = None
     engine: str = "array"
+    threads: int = 1
+    threads_reason: str = ""
 
     @property
     def costs(self) -> list[float]:
@@ -213,6 +228,7 @@ def train(
     validation: tuple[Any, Any] | None = None,
     accuracy: bool | None = None,
     engine: str = "auto",
+    threads: int | str | None = None,
 ) -> TrainResult:
     """Train a network on data with mini-batch gradient descent.
 
@@ -243,6 +259,10 @@ def train(
         with binary cross entropy and 0/1 targets); None means yes where it applies.
     engine : ``"auto"`` (plain Python floats for tiny networks and batches, arrays otherwise),
         ``"scalar"`` or ``"array"``. Both give the same numbers.
+    threads : the BLAS threads of the matrix products: None or ``"auto"`` lets the trainer
+        choose per problem (one thread for small products; for large ones it times a batch
+        both ways, at the start of every epoch, and keeps the faster), a whole number asks for
+        that many. The numbers do not depend on it. ``result.threads`` says what was used.
 
     Returns
     -------
@@ -284,8 +304,9 @@ def train(
         )
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; valid engines are {', '.join(ENGINES)}")
+    requested_threads = check_threads(threads)
     dt = _dtype(dtype)
-    structure, initial = compile_network(net)
+    structure, initial_params = compile_network(net)
     data = _prepare(structure, X, Y, dt, check_x=False)
     test = _prepare(structure, validation[0], validation[1], dt, " (validation)") \
         if validation is not None else None
@@ -303,12 +324,22 @@ def train(
     rng = np.random.default_rng(seed)
     reporter = Reporter(progress, epochs, n)
     history: list[dict[str, Any]] = []
-    params = [p.astype(dt) for p in initial]
+    params = [p.astype(dt) for p in initial_params]
     stopped: str | None = None
+    choice: ThreadChoice | None
+    if scalar:
+        choice = ThreadChoice(1, "1: plain Python floats (the scalar engine), no matrix "
+                                 "products", limit=False)
+    else:
+        largest = max((batch_size * b.shape[0] * b.shape[1] for b in structure.blocks()),
+                      default=0)
+        choice = initial(requested_threads, largest, -(-n // batch_size))
+    probing = choice is None
+    used = ThreadChoice(1, "")
 
     def result(values: Sequence[Array]) -> TrainResult:
         return TrainResult(network_from_params(net, structure, values), history, stopped,
-                           "scalar" if scalar else "array")
+                           "scalar" if scalar else "array", used.threads, used.reason)
 
     runner: _ArrayRunner | _ScalarRunner
     if scalar and not _all_finite(data.x):  # (Python's max(z, 0) would hide a NaN)
@@ -324,9 +355,19 @@ def train(
             for epoch in range(1, epochs + 1):
                 order = rng.permutation(n) if shuffle else None
                 started = time.perf_counter()
+                if probing and isinstance(runner, _ArrayRunner):
+                    choice = probe(runner.probe_work(batch_size))
+                assert choice is not None
+                used = choice
                 start = _EpochStart(runner.checkpoint(), order)
                 try:
-                    cost, correct = runner.epoch(order, batch_size, labels, reporter)
+                    with applied(choice) as governor:
+                        if isinstance(runner, _ArrayRunner):
+                            cost, correct = runner.epoch(order, batch_size, labels, reporter,
+                                                         governor=governor)
+                        else:
+                            cost, correct = runner.epoch(order, batch_size, labels, reporter)
+                    used = governor.used()
                 except _NonFinite as bad:
                     if not _all_finite(data.x):
                         raise UsageError("X has a value that is not a finite number") from None
@@ -345,7 +386,8 @@ def train(
                 if labels is not None:
                     entry["accuracy"] = correct / n
                 if test is not None:
-                    entry.update(_evaluate(structure, runner.values(), test, accuracy, dt))
+                    with applied(choice):
+                        entry.update(_evaluate(structure, runner.values(), test, accuracy, dt))
                 history.append(entry)
                 reporter.epoch_done(entry)
                 previous = start
@@ -418,10 +460,26 @@ class _ArrayRunner:
     def values(self) -> list[Array]:
         return self.params
 
+    def probe_work(self, batch_size: int) -> Callable[[], object]:
+        """A batch's forward and backward pass (the first rows), changing no parameter: what
+        the thread probe times."""
+        m = min(batch_size, self.n_rows)
+        xb, yb = self.data.x[:m], self.data.y[:m]
+        sy = self.data.sum_y[:m] if self.data.sum_y is not None else None
+        kernel = self.kernel
+
+        def work() -> object:
+            kernel.forward(xb)
+            return kernel.backward(yb, sy)
+
+        return work
+
     def epoch(self, order: Array | None, batch_size: int, labels: Array | None,
-              reporter: Reporter, limit: int | None = None) -> tuple[float, int]:
+              reporter: Reporter, limit: int | None = None,
+              governor: Governor | None = None) -> tuple[float, int]:
         """One pass over the rows (or their first ``limit`` batches): (mean cost, correct)."""
         kernel, update, params, grads = self.kernel, self.update, self.params, self.kernel.grads
+        watch = governor.check if governor is not None and governor.watching else None
         x, y, sum_y = self.data.x, self.data.y, self.data.sum_y
         n = x.shape[0] if limit is None else min(x.shape[0], limit * batch_size)
         total = 0.0
@@ -460,6 +518,8 @@ class _ArrayRunner:
             total += cost
             self.step += 1
             self.state = update(self.step, grads, params, self.state)
+            if watch is not None and batches % WATCH == 0:
+                watch()
             if reporter.active and time.perf_counter() >= reporter.next_refresh:
                 accuracy = None
                 if predicted is not None and labels is not None:

@@ -1,0 +1,112 @@
+"""The trainer's BLAS threads: chosen per problem, asked for with `threads=`, never changing a
+number (the choice is timing; the tests check only what does not depend on the clock)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import chainrule as cr
+from chainrule.cli import cli
+from chainrule.core.errors import UsageError
+from chainrule.train import threads
+
+
+def _problem() -> tuple[cr.Network, np.ndarray, np.ndarray]:
+    # products of 64 x 300 x 48 multiply-adds: large enough that BLAS splits them on 2 threads
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((256, 300))
+    labels = rng.integers(0, 5, 256)
+    net = cr.mlp([300, 48, 5], hidden="tanh", output="softmax",
+                 cost="categorical_cross_entropy", seed=1)
+    return net, X, labels
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_the_numbers_do_not_depend_on_the_threads(optimizer: str) -> None:
+    net, X, labels = _problem()
+    runs = [cr.train(net, X, labels, epochs=2, batch_size=64, learning_rate=0.05, seed=0,
+                     optimizer=optimizer, progress=False, threads=t) for t in (1, 2, None)]
+    assert [r.threads for r in runs[:2]] == [1, 2]
+    base = _values(runs[0].network)
+    for other in runs[1:]:
+        got = _values(other.network)
+        np.testing.assert_allclose(got, base, rtol=0, atol=1e-12)
+        assert other.costs == pytest.approx(runs[0].costs, abs=1e-12)
+
+
+def test_small_products_run_on_one_thread_and_say_why() -> None:
+    X = np.random.default_rng(0).standard_normal((64, 4))
+    net = cr.mlp([4, 8, 2], output="softmax", cost="categorical_cross_entropy", seed=0)
+    result = cr.train(net, X, np.arange(64) % 2, batch_size=16, progress=False)
+    assert result.threads == 1 and "small" in result.threads_reason
+    tiny = cr.train(cr.mlp([2, 2, 1], seed=0), X[:, :2], X[:, :1] > 0, batch_size=1,
+                    progress=False)
+    assert tiny.engine == "scalar" and "scalar" in tiny.threads_reason
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "two", True])
+def test_bad_threads_is_a_usage_error(bad: object) -> None:
+    net, X, labels = _problem()
+    with pytest.raises(UsageError, match="`threads`"):
+        cr.train(net, X, labels, progress=False, threads=bad)  # type: ignore[arg-type]
+
+
+def test_the_probe_keeps_one_thread_unless_more_clearly_win(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+    monkeypatch.setattr(threads, "free_cores", lambda n: 2)
+    calls: list[int] = []
+    monkeypatch.setattr(threads, "limited", _recording(calls))
+    choice = threads.probe(lambda: None)  # no work: no clear win for 2 threads
+    assert choice.threads in (1, 2) and sorted(set(calls)) == [1, 2]
+    monkeypatch.setattr(threads, "free_cores", lambda n: 1)
+    busy = threads.probe(lambda: None)
+    assert busy.threads == 1 and "busy" in busy.reason
+
+
+def test_a_governor_falls_back_to_one_thread_when_batches_slow_down(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(threads, "limited", _recording(calls))
+    choice = threads.ThreadChoice(2, "2: probed", one_batch=1e-12)
+    with threads.Governor(choice) as governor:
+        governor.check()
+    assert calls == [2, 1]
+    assert governor.used().threads == 1 and "slower" in governor.used().reason
+    steady = threads.ThreadChoice(2, "2: probed", one_batch=1e6)
+    with threads.Governor(steady) as governor:
+        governor.check()
+    assert governor.used() == steady
+
+
+def test_initial_choice_without_a_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+    assert threads.initial(3, 10**9, 100).threads == 3
+    assert threads.initial(None, 1000, 100).limit is False
+    assert threads.initial(None, 10**9, 5).threads == 1
+    assert threads.initial(None, 10**9, 100) is None  # a probe decides
+
+
+def test_cli_threads_and_verbose() -> None:
+    result = CliRunner().invoke(cli, ["train", "--data", "xor", "--layers", "2,4,1", "--epochs",
+                                      "1", "--quiet", "--verbose", "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    assert "threads: 1 as asked" in result.output
+
+
+def _recording(calls: list[int]):  # type: ignore[no-untyped-def]
+    import contextlib
+
+    @contextlib.contextmanager
+    def limited(n: int):  # type: ignore[no-untyped-def]
+        calls.append(n)
+        yield
+
+    return limited
+
+
+def _values(net: cr.Network) -> np.ndarray:
+    return np.array([p.value for p in net.weights.values()]
+                    + [p.value for p in net.biases.values()])
