@@ -8,7 +8,14 @@
 
 from __future__ import annotations
 
-from chainrule.api import solve
+from chainrule.api import (
+    answer_names,
+    check_answers,
+    draw_variant,
+    render_feedback,
+    right_answers,
+    solve,
+)
 from chainrule.core.errors import (
     ChainruleError,
     DivergedError,
@@ -42,6 +49,9 @@ __all__ = [
     "UnknownExampleError",
     "UsageError",
     "__version__",
+    "answer_names",
+    "check_answers",
+    "draw_variant",
     "dumps_toml",
     "example_text",
     "examples",
@@ -50,6 +60,8 @@ __all__ = [
     "loads",
     "mlp",
     "predict",
+    "render_feedback",
+    "right_answers",
     "solve",
     "to_torch",
     "train",

@@ -1,12 +1,26 @@
 """The public functions that take a network in any form a user has it: a Network, a built-in
 example's name, a path to a ``.toml``/``.json`` file, or a dict shaped like the file. Paths become
-Networks here; the layers below take Networks only."""
+Networks here; the layers below take Networks only.
+
+The teaching functions (:func:`draw_variant`, :func:`check_answers`, :func:`render_feedback`,
+:func:`answer_names`, :func:`right_answers`) are the stable library API for courses
+(docs/api.md); they import :mod:`chainrule.teach` only when called, so ``import chainrule``
+stays light."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 from chainrule.core import engine
+from chainrule.core.errors import UsageError
+from chainrule.core.network import Network
 from chainrule.core.trace import Trace
 from chainrule.io.netfile import NetworkLike, load
+
+if TYPE_CHECKING:
+    from chainrule.teach.checking import CheckResult
 
 
 def solve(
@@ -55,3 +69,204 @@ def solve(
     return engine.solve(
         load(network), steps, learning_rate=learning_rate, max_steps=max_steps, rounded=rounded
     )
+
+
+# -- teaching: the stable library API (docs/api.md) ------------------------------------------
+
+
+def draw_variant(
+    shape: NetworkLike,
+    seed: int | str,
+    student: str = "",
+    *,
+    assignment: str = "Backpropagation",
+    decimals: int = 2,
+    allow_dead: bool = False,
+) -> Network:
+    """A student's own variant of ``shape``: its structure, fresh numbers.
+
+    The numbers come from a hash of ``seed``, ``assignment`` and ``student``, so the same three
+    always give the same variant (``chainrule generate`` draws its sheets this way), and the
+    variant is a good exercise: no dead ReLU (unless ``allow_dead``), no saturated sigmoid,
+    a != y, and every recognised mistake gives a number clearly apart from the right one.
+
+    Parameters
+    ----------
+    shape : a Network, or anything :func:`chainrule.load` accepts; its numbers are redrawn.
+    seed : the secret seed (PrairieLearn's ``data["variant_seed"]`` works as it is).
+    student : the student's id ('' for one shared variant per seed).
+    assignment : the assignment's name, part of the hash.
+    decimals : decimals of every drawn number, 1 to 6.
+    allow_dead : allow a ReLU with z < 0.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    UsageError
+        when no good variant of ``shape`` turns up (try ``allow_dead`` or other activations).
+
+    Examples
+    --------
+    >>> from chainrule import dumps_toml
+    >>> ada = dumps_toml(draw_variant("exercise-2", seed=7, student="ada"))
+    >>> ada == dumps_toml(draw_variant("exercise-2", seed=7, student="ada"))
+    True
+    >>> ada == dumps_toml(draw_variant("exercise-2", seed=7, student="alan"))
+    False
+    """
+    from chainrule.teach.variants import Rules, draw, variant_seed
+
+    _whole(decimals, "decimals", 1, 6)
+    if not isinstance(seed, (int, str)) or isinstance(seed, bool):
+        raise UsageError(f"`seed` must be a whole number or a string, got {seed!r}"[:120])
+    if not isinstance(student, str):
+        raise UsageError(f"`student` must be a string, got {student!r}"[:120])
+    rules = Rules(decimals=decimals, allow_dead=allow_dead)
+    return draw(load(shape), variant_seed(str(seed), assignment, student), rules)
+
+
+def answer_names(network: NetworkLike) -> list[str]:
+    """The name of every quantity a student can be asked for, in the order they are worked:
+    the answers file's names.
+
+    >>> answer_names("exercise-1")
+    ['z.k', 'a.k', 'dC_da.k', 'da_dz.k', 'dC_dz.k', 'C', 'dC_dw.j -> k', 'new_w.j -> k']
+    """
+    from chainrule.teach.results_formats import asked
+
+    return asked(load(network))
+
+
+def right_answers(
+    network: NetworkLike, *, decimals: int | None = None, step: int = 1
+) -> dict[str, float]:
+    """The answer key: every quantity's right value by its answers-file name, rounded to
+    ``decimals`` (None: full precision).
+
+    >>> right_answers("exercise-2", decimals=4)["dC_dw.j -> k"]
+    -0.7256
+    """
+    from chainrule.teach.results_formats import asked, expected_values
+
+    net = load(network)
+    _whole(step, "step", 1, 10_000)
+    values = expected_values(net, step)
+    names = asked(net)
+    if decimals is None:
+        return {n: values[n] for n in names}
+    _whole(decimals, "decimals", 0, 15)
+    return {n: round(values[n], decimals) for n in names}
+
+
+def check_answers(
+    network: NetworkLike,
+    answers: Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    asked: Sequence[str] | None = None,
+    rtol: float | None = None,
+    decimals: int | None = None,
+) -> CheckResult:
+    """Mark a student's answers for ``network`` as ``chainrule check`` does.
+
+    Parameters
+    ----------
+    network : a Network, or anything :func:`chainrule.load` accepts.
+    answers : a dict shaped like the answers file (``{"C": "0.3632", "a": {"j": 0.602},
+        "dC_dw": {"i -> j": "-0.5569"}}``; numbers as strings keep the decimals the student
+        wrote, which set the tolerance), or the path of an answers file (TOML or JSON).
+    asked : the names of the quantities asked for (:func:`answer_names`); each one not
+        answered is a test of status ``unanswered`` scoring 0 of 1. Default: every quantity.
+    rtol : relative tolerance (default 0.01).
+    decimals : mark every number as if written to this many decimals (default: as written).
+
+    Returns
+    -------
+    CheckResult
+        ``score``, ``max_score``, ``all_right`` and ``tests``: one QuantityResult per quantity,
+        with ``name``, ``symbol``, ``status`` (``right``, ``wrong``, ``follows``,
+        ``rounding``, ``unanswered``), ``score``, ``max_score``, ``expected``, ``given``,
+        ``tags`` (the recognised mistakes' ids) and ``output`` (the explanation).
+        ``to_json()`` is the ``chainrule check --format json`` object.
+
+    Raises
+    ------
+    AnswersError
+        for a name the network has no quantity of, or a value that is not a number.
+
+    Examples
+    --------
+    >>> result = check_answers("exercise-2", {"a": {"j": "0.602"}, "dC_da": {"k": "-0.6027"}},
+    ...                        asked=["a.j", "dC_da.k", "C"])
+    >>> [(t.name, t.status, t.tags) for t in result.tests]
+    [('a.j', 'right', []), ('dC_da.k', 'wrong', ['dropped-two']), ('C', 'unanswered', [])]
+    >>> result.score, result.max_score
+    (1.0, 3.0)
+    """
+    from chainrule.teach.answers import read_file
+    from chainrule.teach.checking import check
+    from chainrule.teach.results_formats import with_unanswered
+
+    net = load(network)
+    parsed = read_file(os.fspath(answers), net) if isinstance(answers, (str, os.PathLike)) \
+        else answers
+    return with_unanswered(check(net, parsed, rtol=rtol, decimals=decimals), net, asked)
+
+
+def _whole(value: object, name: str, lowest: int, highest: int) -> int:
+    from chainrule.core.checks import count
+
+    number = count(value, name, minimum=lowest)
+    if number > highest:
+        raise UsageError(f"`{name}` must be a whole number from {lowest} to {highest}, "
+                         f"got {number}")
+    return number
+
+
+FEEDBACK_FORMATS = ("text", "markdown", "html", "json", "gradescope", "prairielearn")
+
+
+def render_feedback(
+    result: CheckResult,
+    format: str = "text",  # noqa: A002 - the word every shell uses
+    *,
+    student: str | None = None,
+    reveal: str = "after_due_date",
+) -> str:
+    """A marking as a student reads it, or as an autograder takes it.
+
+    Parameters
+    ----------
+    result : a :func:`check_answers` result.
+    format : ``text``, ``markdown``, ``html`` (the feedback page), ``json`` (``check --format
+        json``), ``gradescope`` (Gradescope's results.json) or ``prairielearn`` (its
+        external-grader results).
+    student : a name for the heading (text, markdown, html).
+    reveal : gradescope and prairielearn only: when students see the right values
+        (``after_due_date``, ``after_published``, ``visible`` or ``hidden``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> result = check_answers("exercise-2", {"dC_da": {"k": "-0.6027"}}, asked=["dC_da.k"])
+    >>> import json
+    >>> json.loads(render_feedback(result, "gradescope"))["tests"][0]["status"]
+    'failed'
+    """
+    import json
+
+    from chainrule.teach.results_formats import FORMATS, results
+
+    if format in FORMATS:
+        return json.dumps(results(result, format, reveal=reveal), indent=2,
+                          allow_nan=False) + "\n"
+    if format not in FEEDBACK_FORMATS:
+        raise UsageError(f"`format={format!r}`: give one of {', '.join(FEEDBACK_FORMATS)}")
+    from chainrule.teach.feedback import render
+
+    return render(result, format, student=student)

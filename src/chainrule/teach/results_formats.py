@@ -15,6 +15,7 @@ left out unless ``reveal="visible"``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -39,16 +40,25 @@ def asked(network: Network) -> list[str]:
     return [n.name for n in Graph(network).nodes if n.name and n.kind != "input"]
 
 
-def with_unanswered(result: CheckResult, network: Network) -> CheckResult:
+def with_unanswered(
+    result: CheckResult, network: Network, names: Sequence[str] | None = None
+) -> CheckResult:
     """``result`` with a test of status ``unanswered`` (score 0 of 1) for each asked quantity
-    it has no test for, so that a blank answers file scores 0 of the full mark.
+    (``names``, default every quantity) it has no test for, so that a blank answers file scores
+    0 of the full mark.
 
     A result that already lists its unanswered quantities is returned as it is.
     """
     if any(t.status == "unanswered" for t in result.tests):
         return result
     given = {t.name for t in result.tests}
-    missing = [name for name in asked(network) if name not in given]
+    every = asked(network)
+    if names is not None:
+        unknown = [n for n in names if n not in every]
+        if unknown:
+            raise UsageError(f"`asked`: {unknown[0]!r} is not a quantity of this network; "
+                             f"valid names look like {', '.join(every[:3])}")
+    missing = [name for name in (every if names is None else names) if name not in given]
     if not missing:
         return result
     expected = _expected(network, result.step)
@@ -73,9 +83,14 @@ def with_unanswered(result: CheckResult, network: Network) -> CheckResult:
         )
         for name in missing
     )
-    order = {name: i for i, name in enumerate(asked(network))}
+    order = {name: i for i, name in enumerate(every)}
     tests = sorted((*result.tests, *extra), key=lambda t: order.get(t.name, len(order)))
     return replace(result, tests=tuple(tests))
+
+
+def expected_values(network: Network, step: int = 1) -> dict[str, float]:
+    """Every quantity's right value at full precision, by its answers-file name."""
+    return _expected(network, step)
 
 
 def _expected(network: Network, step: int) -> dict[str, float]:

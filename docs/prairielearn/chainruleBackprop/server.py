@@ -1,0 +1,69 @@
+"""A PrairieLearn question marked by chainrule.
+
+generate() draws this variant's network from PrairieLearn's variant seed and lists the
+quantities to ask for; grade() marks what the student typed with chainrule (the tolerance follows
+the decimals they wrote; a number that is wrong only because of an earlier wrong one gets full
+marks), names the mistake behind each wrong number, and sets PrairieLearn's scores.
+The course's Python needs chainrule installed (pip install chainrule).
+"""
+
+import re
+
+import chainrule as cr
+
+SHAPE = "exercise-2"  # a built-in, or the text of a network file: its numbers are redrawn
+ASKED = ("a.j", "a.k", "C", "dC_da.k", "dC_dw.i -> j", "dC_dw.j -> k",
+         "new_w.i -> j", "new_w.j -> k")
+DECIMALS = 4
+
+
+def key_of(name):
+    """A quantity's name as an HTML name PrairieLearn accepts: dC_dw.i -> j becomes
+    dC_dw_i_j."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
+
+
+def generate(data):
+    network = cr.draw_variant(SHAPE, seed=data["variant_seed"])
+    data["params"]["network"] = cr.dumps_toml(network)
+    data["params"]["title"] = network.title or "A small network"
+    data["params"]["structure"] = ", ".join(
+        f"{a} → {b}" for a, b in network.weights)
+    given = [{"label": f"w_{a}{b}", "value": p.value} for (a, b), p in network.weights.items()]
+    given += [{"label": f"b_{u}", "value": p.value} for u, p in network.biases.items()]
+    for sample in network.samples:
+        given += [{"label": f"x_{u}", "value": v} for u, v in sample.inputs.items()]
+        given += [{"label": f"y_{u}", "value": v} for u, v in sample.targets.items()]
+    given.append({"label": "r", "value": network.learning_rate})
+    data["params"]["given"] = given
+    data["params"]["decimals"] = DECIMALS
+    data["params"]["quantities"] = [{"key": key_of(n), "name": n, "label": n} for n in ASKED]
+    key = cr.right_answers(network, decimals=DECIMALS)
+    for name in ASKED:
+        data["correct_answers"][key_of(name)] = key[name]
+
+
+def grade(data):
+    network = cr.loads(data["params"]["network"])
+    answers = {}
+    for q in data["params"]["quantities"]:
+        # the raw text keeps the decimals the student wrote (0.60 has 2, 0.6 has 1)
+        text = str(data["raw_submitted_answers"].get(q["key"]) or "").strip()
+        if text and q["key"] not in data["format_errors"]:
+            table, _, unit = q["name"].partition(".")
+            if unit:
+                answers.setdefault(table, {})[unit] = text
+            else:
+                answers[table] = text
+    result = cr.check_answers(network, answers, asked=ASKED)
+    by_name = {t.name: t for t in result.tests}
+    total = 0.0
+    for q in data["params"]["quantities"]:
+        test = by_name[q["name"]]
+        score = test.score / test.max_score if test.max_score else 0.0
+        message = test.status if not test.tags else f"{test.status}: {', '.join(test.tags)}"
+        data["partial_scores"][q["key"]] = {"score": score, "weight": 1,
+                                            "feedback": message}
+        data["feedback"][q["key"]] = test.output
+        total += score
+    data["score"] = total / len(data["params"]["quantities"])

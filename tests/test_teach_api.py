@@ -1,0 +1,148 @@
+"""The stable teaching API (docs/api.md) and the PrairieLearn question example in docs/, run
+through generate() and grade() with PrairieLearn's data dict shapes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import chainrule as cr
+from chainrule.teach.variants import Rules, problems
+
+from .test_teach_formats import validate_gradescope, validate_prairielearn
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = ROOT / "docs" / "prairielearn" / "chainruleBackprop"
+
+
+def test_importing_chainrule_loads_no_teaching_module() -> None:
+    code = ("import sys, chainrule as cr; cr.check_answers; cr.draw_variant; "
+            "print(sorted(m for m in sys.modules if m.startswith('chainrule.teach')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_draw_variant_is_reproducible_private_and_a_good_exercise() -> None:
+    a = cr.draw_variant("exercise-2", 7, "ada")
+    assert cr.dumps_toml(a) == cr.dumps_toml(cr.draw_variant("exercise-2", 7, "ada"))
+    assert cr.dumps_toml(a) != cr.dumps_toml(cr.draw_variant("exercise-2", 7, "alan"))
+    assert cr.dumps_toml(a) != cr.dumps_toml(cr.draw_variant("exercise-2", "8", "ada"))
+    assert problems(a, Rules()) is None
+    assert set(a.weights) == set(cr.load("exercise-2").weights)
+    three = cr.draw_variant("exercise-2", 7, "ada", decimals=3)
+    assert any(round(p.value, 2) != p.value for p in three.weights.values())
+    with pytest.raises(cr.UsageError, match="decimals"):
+        cr.draw_variant("exercise-2", 7, decimals=9)
+    with pytest.raises(cr.UsageError, match="seed"):
+        cr.draw_variant("exercise-2", 1.5)  # type: ignore[arg-type]
+
+
+def test_check_answers_marks_as_check_does(tmp_path: Path) -> None:
+    net = cr.load("exercise-2")
+    key = cr.right_answers(net, decimals=4)
+    assert cr.answer_names(net) == list(key)
+    answers: dict[str, Any] = {"C": f"{key['C']:.4f}", "dC_da": {"k": "-0.6027"}}
+    result = cr.check_answers(net, answers)
+    statuses = {t.name: t.status for t in result.tests}
+    assert statuses["C"] == "right" and statuses["dC_da.k"] == "wrong"
+    assert statuses["a.j"] == "unanswered" and result.max_score == len(key)
+    assert result.score == 1
+    # from a file, and only what is asked
+    path = tmp_path / "answers.toml"
+    path.write_text('C = "0.3632"\n[dC_da]\nk = "-0.6027"\n', encoding="utf-8")
+    asked = cr.check_answers(net, path, asked=["C", "dC_da.k", "a.j"])
+    assert [(t.name, t.status) for t in asked.tests] == [
+        ("a.j", "unanswered"), ("dC_da.k", "wrong"), ("C", "right")]
+    with pytest.raises(cr.UsageError, match="not a quantity"):
+        cr.check_answers(net, {}, asked=["a.q"])
+
+
+def test_render_feedback_in_every_format() -> None:
+    result = cr.check_answers("exercise-2", {"dC_da": {"k": "-0.6027"}}, asked=["dC_da.k"])
+    assert "dropped" in cr.render_feedback(result)
+    assert "<html" in cr.render_feedback(result, "html").lower()
+    assert json.loads(cr.render_feedback(result, "json"))["max_score"] == 1
+    validate_gradescope(json.loads(cr.render_feedback(result, "gradescope")))
+    validate_prairielearn(json.loads(cr.render_feedback(result, "prairielearn")))
+    with pytest.raises(cr.UsageError, match="format"):
+        cr.render_feedback(result, "pdf")
+
+
+def load_server() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("pl_server", QUESTION / "server.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pl_generate(server: ModuleType, seed: int) -> dict[str, Any]:
+    # the keys PrairieLearn passes to generate()
+    data: dict[str, Any] = {"params": {}, "correct_answers": {}, "variant_seed": seed,
+                            "options": {}}
+    server.generate(data)
+    json.dumps(data)  # params and correct_answers must be JSON
+    return data
+
+
+def pl_grade(server: ModuleType, generated: dict[str, Any], raw: dict[str, str]) -> dict[str, Any]:
+    # the keys PrairieLearn passes to grade(); submitted_answers holds the parsed numbers
+    submitted: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for k, v in raw.items():
+        try:
+            submitted[k] = float(v)
+        except ValueError:
+            errors[k] = "Invalid format"
+    data = {"params": generated["params"], "correct_answers": generated["correct_answers"],
+            "submitted_answers": submitted, "raw_submitted_answers": raw,
+            "format_errors": errors, "partial_scores": {}, "score": 0, "feedback": {},
+            "variant_seed": generated["variant_seed"], "options": {}}
+    server.grade(data)
+    json.dumps(data)
+    assert 0 <= data["score"] <= 1
+    for part in data["partial_scores"].values():
+        assert set(part) >= {"score", "weight"} and 0 <= part["score"] <= 1
+    return data
+
+
+def test_the_prairielearn_example_question() -> None:
+    info = json.loads((QUESTION / "info.json").read_text(encoding="utf-8"))
+    assert info["type"] == "v3" and info["uuid"] and info["title"] and info["topic"]
+    html = (QUESTION / "question.html").read_text(encoding="utf-8")
+    assert 'answers-name="{{key}}"' in html and "{{#params.quantities}}" in html
+    for field in re.findall(r"\{\{params\.(\w+)\}\}", html):
+        assert field in pl_generate(load_server(), 1)["params"], field
+
+    server = load_server()
+    one, two = pl_generate(server, 11), pl_generate(server, 12)
+    assert one["params"]["network"] != two["params"]["network"]
+    assert one == pl_generate(server, 11)
+    keys = [q["key"] for q in one["params"]["quantities"]]
+    assert keys == list(one["correct_answers"]) and all(re.fullmatch(r"\w+", k) for k in keys)
+
+    right = {k: f"{v:.4f}" for k, v in one["correct_answers"].items()}
+    graded = pl_grade(server, one, right)
+    assert graded["score"] == 1
+
+    net = cr.loads(one["params"]["network"])
+    k = net.outputs[0]
+    dropped = dict(right)  # the 2 of 2(a - y) dropped: dC/da_k is half the right value
+    dropped[f"dC_da_{k}"] = f"{one['correct_answers'][f'dC_da_{k}'] / 2:.4f}"
+    graded = pl_grade(server, one, dropped)
+    assert graded["score"] == pytest.approx(7 / 8)
+    part = graded["partial_scores"][f"dC_da_{k}"]
+    assert part["score"] == 0 and "dropped-two" in part["feedback"]
+
+    blank = pl_grade(server, one, {})
+    assert blank["score"] == 0
+    assert all(p["score"] == 0 for p in blank["partial_scores"].values())
