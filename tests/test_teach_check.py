@@ -225,3 +225,71 @@ def test_follows_is_not_credited_far_from_the_students_own_numbers() -> None:
     tol = Tolerance()
     assert mark(0.1, 0.3, 0.0161, 1, tol, inputs_right=False) == "wrong"
     assert mark(0.1, 0.3, 0.05, 1, tol, inputs_right=False) == "follows"
+
+
+# -- the derivations: the worked solution's own lines ---------------------------------------
+
+
+def test_the_feedback_derivation_is_the_worked_solutions_line() -> None:
+    net = cr.load("exercise-2")
+    result = check(net, {"dC_da": {"j": -0.2}, "z": {"k": 0.7}})
+    by_name = {t.name: t for t in result.tests}
+    right = by_name["dC_da.j"].derivation
+    # the numbers: w_jk = 0.66 times dC/dz_k = -1.2054 (the engine's, to 4 decimals)
+    assert right == "dC/da_j = w_jk · dC/dz_k = 0.66 · (-1.2054) = -0.7955"
+    from chainrule.render import SolutionOptions, render_solution
+
+    solution = render_solution(cr.solve(net), SolutionOptions(format="text"))
+    assert right in solution
+    assert by_name["z.k"].derivation in solution
+
+
+def test_a_follows_line_is_worked_from_the_students_own_numbers() -> None:
+    net = cr.load("exercise-2")
+    result = check(net, {"z": {"k": 0.7}, "dC_da": {"k": -0.6}})
+    (follows,) = [t for t in result.tests if t.status == "follows"]
+    # a_k = relu(0.7) = 0.7 from the student's z_k, so 2(a_k - y_k) = 2(0.7 - 1) = -0.6
+    assert follows.output.endswith("dC/da_k = 2(a_k - y_k) = 2(0.7 - 1) = -0.6")
+
+
+def test_check_speaks_the_notation_asked_for(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    net = cr.load("aima-21")
+    values = right_values(net)
+    wrong = {k: (v + 1 if k.startswith(("z.", "dC_dz.")) else v) for k, v in values.items()}
+    result = check(net, _nest(wrong), notation="aima")
+    symbols = {t.name: t.symbol for t in result.tests}
+    assert all(symbols[k].startswith("in_") for k in symbols if k.startswith("z."))
+    assert all(symbols[k].startswith("Delta_") for k in symbols if k.startswith("dC_dz."))
+    assert not any("dC/dz" in t.output for t in result.tests)
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(_nest(wrong)))
+    assert main(["check", "aima-21", str(path), "--notation", "aima", "-f", "json"]) == 3
+    out = json.loads(capsys.readouterr().out)
+    assert any("Delta_" in t["derivation"] for t in out["tests"])
+
+
+def test_every_wrong_quantity_has_its_line_on_random_networks() -> None:
+    for seed in range(12):
+        net = cr.load(random_network_dict(seed))
+        values = {k: v for k, v in right_values(net).items() if math.isfinite(v)}
+        wrong = {k: v * 1.5 + 1 for k, v in values.items()}
+        for t in check(net, _nest(wrong)).tests:
+            if t.status == "wrong":
+                symbol = t.symbol.removeprefix(t.symbol.split(") ")[0] + ") ")
+                assert symbol in t.derivation, (seed, t.name, t.derivation)
+
+
+def test_the_feedback_page_typesets_each_derivation_as_the_solution_does() -> None:
+    from chainrule.render.html import render as html_of
+    from chainrule.teach.feedback import document, render
+
+    net = cr.load("exercise-2")
+    result = check(net, {"dC_da": {"j": -0.2}})
+    page = render(result, "html")
+    from chainrule.explain.derivation import derivation, equations
+
+    (line,) = [eq for eq in equations(derivation(cr.solve(net), unit="j"))
+               if eq.lhs.text == "dC/da_j"]
+    assert line in [b for s in document(result).sections for b in s.blocks]
+    assert "0.7955" in page and html_of(document(result)) == page

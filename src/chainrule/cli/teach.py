@@ -64,10 +64,13 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
                    "0.51 x 10^-d), d the decimals you wrote.")
 @click.option("--decimals", type=click.IntRange(0, 15),
               help="Mark every number as if written to this many decimals.")
+@click.option("--notation", type=click.Choice(["handout", "aima"]), default="handout",
+              show_default=True,
+              help="Symbols of the derivations, as in `chainrule solve --notation`.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the marking to this file instead of standard output.")
 def check_command(network: str, answers: str, fmt: str, reveal: str, rtol: float,
-                  decimals: int | None, output: str | None) -> int:
+                  decimals: int | None, notation: str, output: str | None) -> int:
     """Mark the numbers in ANSWERS for NETWORK; name the mistake behind each wrong one.
 
     ANSWERS is an answers file (TOML or JSON; `chainrule answers-template` writes
@@ -88,6 +91,7 @@ def check_command(network: str, answers: str, fmt: str, reveal: str, rtol: float
       chainrule check my-net.toml answers.toml --rtol 0 --decimals 4
       chainrule check exercise-2 answers.toml --format html -o feedback.html
       chainrule check network.toml answers.toml --format gradescope -o results.json
+      chainrule check aima-21 answers.toml --notation aima
     """
     from chainrule.teach.answers import read_file
     from chainrule.teach.checking import check
@@ -102,7 +106,7 @@ def check_command(network: str, answers: str, fmt: str, reveal: str, rtol: float
         _write(json.dumps(data, indent=2, allow_nan=False) + "\n", output)
         return 0
     parsed = read_file(answers, net)
-    result = check(net, parsed, rtol=rtol, decimals=decimals)
+    result = check(net, parsed, rtol=rtol, decimals=decimals, notation=notation)
     _write(render(result, fmt), output)
     return 0 if result.all_right else 3
 

@@ -7,6 +7,10 @@ whole solution. For a weight ``j -> k`` that is ``a_j`` (its first factor), ``k`
 back-propagation (the factors it reuses), the gradient by the chain rule and the update; for a
 unit, its feed-forward lines, the cost (at an output) and its back-propagation lines; for a bias
 ``b_k``, ``dC/dz_k``, the gradient and the update.
+
+:func:`line` finds one quantity's equation (check's feedback: the right derivation, or the one
+worked from a student's own numbers), so the feedback, the worked solution and the web page
+print the same line in the same notation.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chainrule.core.errors import UsageError
-from chainrule.core.network import WeightKey, weight_name
-from chainrule.core.trace import Trace
+from chainrule.core.network import Network, WeightKey, weight_name
+from chainrule.core.trace import Step, Trace
 from chainrule.explain.document import Block, Document, Equation, Math, Paragraph, Section
 from chainrule.explain.notation import Notation, notation_named
-from chainrule.explain.solution import explain, parse_weight_names
+from chainrule.explain.solution import Explainer, explain, parse_weight_names
 
 
 @dataclass(frozen=True)
@@ -152,3 +156,109 @@ def derivation(
 def equations(doc: Document) -> list[Equation]:
     """The document's equations, in order."""
     return [b for s in doc.sections for b in s.blocks if isinstance(b, Equation)]
+
+
+# -- one quantity's line: what check's feedback shows ------------------------------------------
+
+QUANTITY_KINDS = ("a", "z", "da_dz", "dC_da", "dC_dz", "C", "dC_dw", "dC_db", "new_w", "new_b")
+"""The quantities :func:`line` finds (per sample or, for ``C``, ``dC_dw`` and ``dC_db``, also as
+the batch's mean)."""
+
+
+def step_sections(
+    trace: Trace,
+    step: Step,
+    *,
+    decimals: int = 4,
+    notation: str | Notation = "handout",
+) -> list[Section]:
+    """The worked solution's sections of ``step`` (feed-forward to the update), built from the
+    numbers in ``step``: a step of ``trace`` or one with some numbers replaced (a student's, so
+    that check shows a line worked from the student's own numbers)."""
+    ex = Explainer(trace, decimals, notation_named(notation), dependency=False)
+    return ex.step_sections(step, list(trace.network.weights))
+
+
+def lhs_of(
+    network: Network,
+    kind: str,
+    *,
+    unit: str | None = None,
+    weight: WeightKey | None = None,
+    sample: int | None = None,
+    notation: str | Notation = "handout",
+) -> Math:
+    """The symbol the worked solution writes for one quantity: ``dC/da_k``, ``new w_jk^(L)``;
+    ``sample`` (from 0) with a batch: ``C_2``, ``dC_2/dw_jk^(L)``, ``dC_2/db_k`` for one sample's
+    cost and gradients."""
+    n = notation_named(notation)
+    many = len(network.samples) > 1 and sample is not None
+    c = n.C
+    if kind in ("dC_dw", "new_w") and weight is not None:
+        w = n.w(weight[0], weight[1], network.layer(weight[1]))
+        if kind == "new_w":
+            return Math(f"new {w.text}", rf"\text{{new }} {w.latex}")
+        if many:
+            si = (sample or 0) + 1
+            return Math(f"d{c.text}_{si}/d{w.text}",
+                        rf"\frac{{\partial {c.latex}_{{{si}}}}}{{\partial {w.latex}}}")
+        return n.d(c, w)
+    u = unit or ""
+    if kind == "new_b":
+        b = n.b(u)
+        return Math(f"new {b.text}", rf"\text{{new }} {b.latex}")
+    if kind == "dC_db":
+        b = n.b(u)
+        if many:
+            si = (sample or 0) + 1
+            return Math(f"d{c.text}_{si}/d{b.text}",
+                        rf"\frac{{\partial {c.latex}_{{{si}}}}}{{\partial {b.latex}}}")
+        return n.d(c, b)
+    if kind == "C":
+        if many:
+            si = (sample or 0) + 1
+            return Math(f"{c.text}_{si}", f"{c.latex}_{{{si}}}")
+        return c
+    symbols = {
+        "a": lambda: n.a(u), "z": lambda: n.z(u), "da_dz": lambda: n.d(n.a(u), n.z(u)),
+        "dC_da": lambda: n.d(c, n.a(u)), "dC_dz": lambda: n.dC_dz(u),
+    }
+    if kind not in symbols:
+        raise UsageError(f"no quantity {kind!r}; quantities are {', '.join(QUANTITY_KINDS)}")
+    return symbols[kind]()
+
+
+def line(
+    sections: list[Section],
+    network: Network,
+    kind: str,
+    *,
+    unit: str | None = None,
+    weight: WeightKey | None = None,
+    sample: int | None = None,
+    notation: str | Notation = "handout",
+) -> Equation | None:
+    """The equation of ``sections`` (from :func:`step_sections`) for one quantity, as the worked
+    solution prints it; ``sample`` (from 0) picks one sample's line in a batch, None the batch's
+    mean (``C``, ``dC_dw``, ``dC_db``). One sample's bias gradient, which the solution leaves as
+    ``dC/dz``, is written ``dC_2/db_k = dC/dz_k = value`` from that sample's line."""
+    many = len(network.samples) > 1
+    if kind == "dC_db" and many and sample is not None:
+        dz = line(sections, network, "dC_dz", unit=unit, sample=sample, notation=notation)
+        if dz is None:
+            return None
+        lhs = lhs_of(network, kind, unit=unit, sample=sample, notation=notation)
+        return Equation(lhs, (dz.lhs, dz.forms[-1]), (f"sample {sample + 1}",))
+    wanted = lhs_of(network, kind, unit=unit, weight=weight, sample=sample, notation=notation)
+    per_sample = kind in ("a", "z", "da_dz", "dC_da", "dC_dz")
+    for section in sections:
+        current = 0
+        for block in section.blocks:
+            if isinstance(block, Paragraph) and many:
+                words = "".join(p if isinstance(p, str) else p.text for p in block.parts)
+                if words.startswith("Sample ") and words.endswith(":"):
+                    current = int(words[7:-1]) - 1
+            elif isinstance(block, Equation) and block.lhs.text == wanted.text:
+                if not per_sample or not many or current == (sample or 0):
+                    return block
+    return None

@@ -137,6 +137,12 @@ def equation_text(eq: Equation, width: int = 10_000) -> Text:
     return text
 
 
+def equation_line(eq: Equation) -> str:
+    """The equation on one plain line, ``lhs = form = ... = result``, without its label and
+    note: a derivation inside a sentence (check's feedback)."""
+    return equation_text(Equation(eq.lhs, eq.forms)).plain.strip()
+
+
 def wrap(text: str, width: int, indent: str = INDENT) -> list[str]:
     """Prose wrapped at words to ``width``, every line indented."""
     return _wrap(text, width, indent, indent) or [indent]

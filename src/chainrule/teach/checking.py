@@ -14,9 +14,10 @@ from typing import Any
 from chainrule.core.engine import solve
 from chainrule.core.network import Network
 from chainrule.core.trace import Step, Trace
-from chainrule.explain.notation import Numbers
+from chainrule.explain.document import Block, Equation, Paragraph
+from chainrule.explain.notation import Notation, Numbers
 from chainrule.teach.answers import Answers, Written, parse
-from chainrule.teach.derivation import derivation, symbol
+from chainrule.teach.lines import Lines
 from chainrule.teach.marking import Tolerance, mark, score_of
 from chainrule.teach.mistakes import Diagnoser, Diagnosis
 from chainrule.teach.quantities import Graph, graph_of_step, replay
@@ -29,7 +30,7 @@ class QuantityResult:
     name: str
     """The quantity's name in the answers file: ``dC_da.k``."""
     symbol: str
-    """Its symbol in the handout's notation: ``dC/da_k``."""
+    """Its symbol in the worked solution's notation: ``dC/da_k`` (the handout's, by default)."""
     status: str
     """``right``, ``wrong``, ``follows`` or ``rounding``."""
     score: float
@@ -47,6 +48,9 @@ class QuantityResult:
     """Symbols of the student's wrong earlier answers this one was computed from."""
     explanation: tuple[str, ...] = ()
     """``output`` as separate sentences: the verdict, each mistake, the right derivation."""
+    blocks: tuple[Block, ...] = ()
+    """``explanation`` as a document's blocks, each derivation an Equation (typeset by the
+    renderers as in the worked solution)."""
 
     @property
     def tags(self) -> list[str]:
@@ -116,24 +120,27 @@ def _number(x: float) -> float | int:
 class Checker:
     """Checks answers for one network (build once, check many students: ``grade`` does)."""
 
-    def __init__(self, network: Network, tolerance: Tolerance | None = None) -> None:
+    def __init__(self, network: Network, tolerance: Tolerance | None = None,
+                 notation: str | Notation = "handout") -> None:
         self.network = network
         self.tolerance = tolerance or Tolerance()
-        self._steps: dict[int, tuple[Step, Graph, list[float], Diagnoser]] = {}
+        self.notation = notation
+        self._steps: dict[int, tuple[Lines, Graph, list[float], Diagnoser]] = {}
         self._trace: Trace | None = None
 
-    def _step(self, number: int) -> tuple[Step, Graph, list[float], Diagnoser]:
+    def _step(self, number: int) -> tuple[Lines, Graph, list[float], Diagnoser]:
         if number not in self._steps:
             if self._trace is None or len(self._trace) < number:
                 self._trace = solve(self.network, number)
-            step = self._trace.step(number)
+            step: Step = self._trace.step(number)
             graph = graph_of_step(self.network, step)
-            self._steps[number] = (step, graph, graph.expected(step), Diagnoser(graph))
+            lines = Lines(self._trace, step, graph, self.notation)
+            self._steps[number] = (lines, graph, graph.expected(step), Diagnoser(graph))
         return self._steps[number]
 
     def check(self, answers: Answers | Mapping[str, Any]) -> CheckResult:
         answers = parse(answers, self.network) if not isinstance(answers, Answers) else answers
-        _, graph, expected, diagnoser = self._step(answers.step)
+        worked, graph, expected, diagnoser = self._step(answers.step)
         tol = self.tolerance
         by_node: dict[int, Written] = {}
         for name, written in answers.values.items():
@@ -156,13 +163,28 @@ class Checker:
                 if status == "rounding" and any(d.mistake != "rounded-too-early" for d in found):
                     status = "wrong"
             statuses[i] = status
-            inputs = tuple(symbol(graph, graph.nodes[g]) for g in wrong_inputs)
-            right = derivation(graph, node, expected) if status != "right" else ""
-            lines = _explanation(status, t, w.decimals, found, inputs, right,
-                                 graph, i, base[1])
+            inputs = tuple(worked.symbol(graph.nodes[g]) for g in wrong_inputs)
+            shown: Equation | None = None
+            right = ""
+            if status == "follows":
+                # the line worked from the student's own numbers, its result computed from them
+                values = list(base[1])
+                values[i] = f
+                shown = worked.worked_from(node, values, max(4, w.decimals + 1))
+            elif status != "right":
+                shown = worked.right(node)
+                right = worked.text(node, shown)
+            blocks = _explanation(status, t, w.decimals, found, inputs, shown)
+            sentences: list[str] = []
+            for b in blocks:  # plain text: a derivation joins the sentence introducing it
+                if isinstance(b, str):
+                    sentences.append(b)
+                else:
+                    sentences[-1] += " " + worked.text(node, b)
+            lines = tuple(sentences)
             tests.append(QuantityResult(
                 name=node.name or "",
-                symbol=symbol(graph, node),
+                symbol=worked.symbol(node),
                 status=status,
                 score=score_of(status),
                 max_score=1.0,
@@ -175,6 +197,9 @@ class Checker:
                 derivation=right,
                 wrong_inputs=inputs,
                 explanation=lines,
+                blocks=tuple(
+                    b if isinstance(b, Equation) else Paragraph((b,)) for b in blocks
+                ),
             ))
         for name, formula in answers.formulas.items():
             tests.append(self._formula(graph, name, formula, answers.source))
@@ -208,37 +233,38 @@ def _explanation(
     decimals: int,
     mistakes: list[Diagnosis],
     wrong_inputs: tuple[str, ...],
-    right: str,
-    graph: Graph,
-    index: int,
-    used: list[float],
-) -> tuple[str, ...]:
-    """The verdict, each recognised mistake with the right way, and the right derivation."""
+    shown: Equation | None,
+) -> list[str | Equation]:
+    """The verdict, each recognised mistake with the right way, and the derivation: sentences,
+    each derivation an Equation after the sentence that introduces it (ending in ``:``)."""
     if status == "right":
-        return ("right",)
+        return ["right"]
     exp = Numbers(max(4, decimals + 1))(expected)
+    out: list[str | Equation] = []
     if status == "follows":
-        yours = derivation(graph, graph.nodes[index], used, max(4, decimals + 1))
-        return (
+        out.append(
             f"Wrong (the right value is {exp}), but right given your "
-            f"{', '.join(wrong_inputs)}: {yours}",
+            f"{', '.join(wrong_inputs)}:"
         )
-    head = (
-        f"Close to {exp}: check your rounding." if status == "rounding" and not mistakes
-        else f"Wrong: the right value is {exp}."
-    )
-    lines = [head]
-    if len(mistakes) > 1:
-        lines.append("Your number fits more than one mistake:")
-    for d in mistakes:
-        lines.append(
-            f"It is what you get with {d.title} ({d.mistake}): {d.detail}. "
-            f"The right way: {d.right_way}."
+    else:
+        out.append(
+            f"Close to {exp}: check your rounding." if status == "rounding" and not mistakes
+            else f"Wrong: the right value is {exp}."
         )
-    if not mistakes and status == "wrong":
-        lines.append("Wrong, cause not recognised.")
-    lines.append(f"The right derivation: {right}")
-    return tuple(lines)
+        if len(mistakes) > 1:
+            out.append("Your number fits more than one mistake:")
+        for d in mistakes:
+            out.append(
+                f"It is what you get with {d.title} ({d.mistake}): {d.detail}. "
+                f"The right way: {d.right_way}."
+            )
+        if not mistakes and status == "wrong":
+            out.append("Wrong, cause not recognised.")
+        if shown is not None:
+            out.append("The right derivation:")
+    if shown is not None:
+        out.append(shown)
+    return out
 
 
 def check(
@@ -247,6 +273,7 @@ def check(
     *,
     rtol: float | None = None,
     decimals: int | None = None,
+    notation: str | Notation = "handout",
 ) -> CheckResult:
     """Mark ``answers`` (an answers dict shaped like the file, or parsed Answers) for ``network``.
 
@@ -257,6 +284,8 @@ def check(
         numbers may be floats, ints or numeric strings (their decimals set the tolerance).
     rtol : relative tolerance (default 0.01).
     decimals : mark every number as if written to this many decimals (default: as written).
+    notation : the symbols of the feedback's derivations: ``"handout"`` (default) or ``"aima"``,
+        as the worked solution takes them.
 
     Returns
     -------
@@ -277,4 +306,4 @@ def check(
     from chainrule.teach.marking import RTOL
 
     tolerance = Tolerance(RTOL if rtol is None else rtol, decimals)
-    return Checker(network, tolerance).check(answers)
+    return Checker(network, tolerance, notation).check(answers)

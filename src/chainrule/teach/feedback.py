@@ -48,7 +48,7 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
     ]
     notes = [
         Section(f"{t.symbol} ({t.name}): you wrote {t.given_text}",
-                tuple(Paragraph((line,)) for line in t.explanation), 3)
+                t.blocks or tuple(Paragraph((line,)) for line in t.explanation), 3)
         for t in result.tests if t.status != "right"
     ]
     if notes:

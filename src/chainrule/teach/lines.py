@@ -1,0 +1,135 @@
+"""Check's derivation lines: the worked solution's own equations, for a step's quantities.
+
+The right derivation of a quantity is the line the worked solution prints for it
+(:func:`chainrule.explain.derivation.line`), in the notation asked for; a line worked from a
+student's own earlier numbers is the same line built from a copy of the step with the
+student's numbers put in (:func:`step_with`). So check's feedback, ``chainrule solve`` and the
+web page say the same thing in the same symbols.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+from chainrule.core.trace import Layout, Step, Trace
+from chainrule.explain.derivation import lhs_of, line, step_sections
+from chainrule.explain.document import Equation, Math, Section
+from chainrule.explain.notation import Notation, notation_named
+from chainrule.teach.quantities import UNIT_KINDS, Graph, Node
+
+_KIND = {"input": "a", "C_sample": "C", "gw": "dC_dw", "gb": "dC_db"}
+"""The graph's node kinds that the worked solution names differently."""
+
+
+def _where(graph: Graph, node: Node) -> tuple[str, int | None]:
+    """The worked solution's kind for ``node`` and its sample (None: the batch's)."""
+    kind = _KIND.get(node.kind, node.kind)
+    per_sample = node.kind in ("input", "C_sample", "gw", "gb", *UNIT_KINDS)
+    return kind, (node.sample if per_sample and graph.n_samples > 1 else None)
+
+
+def step_with(step: Step, graph: Graph, values: Sequence[float]) -> Step:
+    """``step`` with every node's number replaced by ``values[node.index]``."""
+    lay = step.layout
+    units: list[dict[str, list[float | None]]] = [
+        {"z": list(s.z), "a": list(s.a), "da_dz": list(s.da_dz), "dC_da": list(s.dC_da),
+         "dC_dz": list(s.dC_dz)}
+        for s in step.samples
+    ]
+    sample_grads = [(list(s.weight_gradients), list(s.bias_gradients)) for s in step.samples]
+    costs = [s.cost for s in step.samples]
+    whole: dict[str, list[float]] = {
+        "dC_dw": list(step.weight_gradients), "dC_db": list(step.bias_gradients),
+        "new_w": list(step.weights_after), "new_b": list(step.biases_after),
+    }
+    cost = step.cost
+    for node in graph.nodes:
+        v = float(values[node.index])
+        kind = node.kind
+        if kind in ("input", *UNIT_KINDS):
+            column = units[node.sample]["a" if kind == "input" else kind]
+            i = lay.index[node.unit or ""]
+            if column[i] is not None and not math.isnan(v):
+                column[i] = v
+        elif kind == "C_sample":
+            costs[node.sample] = v
+        elif kind == "C":
+            cost = v
+        elif kind in ("gw", "gb"):
+            sample_grads[node.sample][0 if kind == "gw" else 1][_position(lay, node)] = v
+        else:
+            whole[kind][_position(lay, node)] = v
+
+    def floats(column: list[float | None]) -> list[float]:
+        return [math.nan if x is None else x for x in column]
+
+    samples = [
+        replace(s, z=floats(u["z"]), a=floats(u["a"]), da_dz=u["da_dz"],
+                dC_da=floats(u["dC_da"]), dC_dz=floats(u["dC_dz"]), cost=c,
+                weight_gradients=g[0], bias_gradients=g[1])
+        for s, u, g, c in zip(step.samples, units, sample_grads, costs, strict=True)
+    ]
+    return replace(step, samples=samples, cost=cost, weight_gradients=whole["dC_dw"],
+                   bias_gradients=whole["dC_db"], weights_after=whole["new_w"],
+                   biases_after=whole["new_b"])
+
+
+def _position(lay: Layout, node: Node) -> int:
+    if node.key is not None:
+        return lay.weight_index[node.key]
+    return lay.bias_units.index(node.unit or "")
+
+
+class Lines:
+    """The lines of one step of ``trace`` in one notation (built once; check reuses them)."""
+
+    def __init__(self, trace: Trace, step: Step, graph: Graph,
+                 notation: str | Notation = "handout") -> None:
+        self.trace = trace
+        self.step = step
+        self.graph = graph
+        self.notation = notation_named(notation)
+        self._right: dict[int, list[Section]] = {}
+
+    def symbol(self, node: Node) -> str:
+        """The quantity's symbol as the worked solution writes it: ``dC/da_k``; one sample's
+        number in a batch is prefixed ``(sample 2)``."""
+        return self._prefix(node) + self._lhs(node).text
+
+    def _lhs(self, node: Node) -> Math:
+        kind, sample = _where(self.graph, node)
+        return lhs_of(self.trace.network, kind, unit=node.unit, weight=node.key, sample=sample,
+                      notation=self.notation)
+
+    def _prefix(self, node: Node) -> str:
+        per_unit = node.kind in ("input", *UNIT_KINDS)
+        return f"(sample {node.sample + 1}) " if per_unit and self.graph.n_samples > 1 else ""
+
+    def _find(self, sections: list[Section], node: Node) -> Equation:
+        kind, sample = _where(self.graph, node)
+        found = line(sections, self.trace.network, kind, unit=node.unit, weight=node.key,
+                     sample=sample, notation=self.notation)
+        if found is None:  # a number the worked solution has no line of its own for
+            raise LookupError(f"no line for {self.symbol(node)}")
+        return found
+
+    def right(self, node: Node, decimals: int = 4) -> Equation:
+        """The worked solution's line for ``node``, with the engine's numbers."""
+        if decimals not in self._right:
+            self._right[decimals] = step_sections(self.trace, self.step, decimals=decimals,
+                                                  notation=self.notation)
+        return self._find(self._right[decimals], node)
+
+    def worked_from(self, node: Node, values: Sequence[float], decimals: int = 4) -> Equation:
+        """The same line worked from ``values`` (a student's numbers, by node)."""
+        sections = step_sections(self.trace, step_with(self.step, self.graph, values),
+                                 decimals=decimals, notation=self.notation)
+        return self._find(sections, node)
+
+    def text(self, node: Node, eq: Equation) -> str:
+        """The line as one sentence's worth of text: ``dC/da_k = 2(a_k - y_k) = ... = -1.2054``."""
+        from chainrule.render.text import equation_line
+
+        return self._prefix(node) + equation_line(eq)
