@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from chainrule.core.trace import Layout, Step, Trace
 from chainrule.explain.derivation import lhs_of, line, step_sections
-from chainrule.explain.document import Equation, Math, Section
+from chainrule.explain.document import Equation, Section
 from chainrule.explain.notation import Notation, notation_named
 from chainrule.teach.quantities import UNIT_KINDS, Graph, Node
 
@@ -28,6 +28,20 @@ def _where(graph: Graph, node: Node) -> tuple[str, int | None]:
     kind = _KIND.get(node.kind, node.kind)
     per_sample = node.kind in ("input", "C_sample", "gw", "gb", *UNIT_KINDS)
     return kind, (node.sample if per_sample and graph.n_samples > 1 else None)
+
+
+def symbol(graph: Graph, node: Node, notation: str | Notation = "handout") -> str:
+    """The quantity's symbol as the worked solution writes it: ``dC/da_k``; one sample's
+    number in a batch is prefixed ``(sample 2)``."""
+    kind, sample = _where(graph, node)
+    lhs = lhs_of(graph.network, kind, unit=node.unit, weight=node.key, sample=sample,
+                 notation=notation)
+    return _prefix(graph, node) + lhs.text
+
+
+def _prefix(graph: Graph, node: Node) -> str:
+    per_unit = node.kind in ("input", *UNIT_KINDS)
+    return f"(sample {node.sample + 1}) " if per_unit and graph.n_samples > 1 else ""
 
 
 def step_with(step: Step, graph: Graph, values: Sequence[float]) -> Step:
@@ -94,18 +108,8 @@ class Lines:
         self._right: dict[int, list[Section]] = {}
 
     def symbol(self, node: Node) -> str:
-        """The quantity's symbol as the worked solution writes it: ``dC/da_k``; one sample's
-        number in a batch is prefixed ``(sample 2)``."""
-        return self._prefix(node) + self._lhs(node).text
-
-    def _lhs(self, node: Node) -> Math:
-        kind, sample = _where(self.graph, node)
-        return lhs_of(self.trace.network, kind, unit=node.unit, weight=node.key, sample=sample,
-                      notation=self.notation)
-
-    def _prefix(self, node: Node) -> str:
-        per_unit = node.kind in ("input", *UNIT_KINDS)
-        return f"(sample {node.sample + 1}) " if per_unit and self.graph.n_samples > 1 else ""
+        """:func:`symbol` in this notation."""
+        return symbol(self.graph, node, self.notation)
 
     def _find(self, sections: list[Section], node: Node) -> Equation:
         kind, sample = _where(self.graph, node)
@@ -132,4 +136,4 @@ class Lines:
         """The line as one sentence's worth of text: ``dC/da_k = 2(a_k - y_k) = ... = -1.2054``."""
         from chainrule.render.text import equation_line
 
-        return self._prefix(node) + equation_line(eq)
+        return _prefix(self.graph, node) + equation_line(eq)

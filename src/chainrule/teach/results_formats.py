@@ -65,7 +65,7 @@ def with_unanswered(
     from chainrule.teach.quantities import Graph
 
     graph = Graph(network)
-    from chainrule.teach.derivation import symbol
+    from chainrule.teach.lines import symbol
 
     extra = tuple(
         QuantityResult(
