@@ -5,8 +5,8 @@ test_web_schema.py and the page in test_web_page.py."""
 from __future__ import annotations
 
 import json
+import os
 import socket
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import chainrule as cr  # noqa: E402
 from chainrule.cli.main import main  # noqa: E402
 from chainrule.explain.derivation import derivation, equations  # noqa: E402
 from chainrule.pictures.diagram import svg  # noqa: E402
-from chainrule.web import limits, work  # noqa: E402
+from chainrule.web import limits  # noqa: E402
 from chainrule.web.app import create_app  # noqa: E402
 
 EXAMPLES = sorted(cr.examples())
@@ -149,7 +149,18 @@ def test_errors_are_one_line_json_for_every_kind_of_bad_request(client: TestClie
     deep = '{"network": {"title": ' + "[" * 100_000 + "]" * 100_000 + "}}"
     answer = client.post("/api/solve", content=deep, headers={
         "content-type": "application/json"})
-    assert answer.status_code == 400 and "cannot be read as JSON" in answer.json()["error"]
+    assert answer.status_code == 400 and "nested too deeply" in answer.json()["error"]
+    for body, words in (
+        (b'{"network": {"title": "\xff\xfe"}}', "not UTF-8 text (byte 23"),
+        (b"{\"network\": {\"title\": " + b"9" * 4301 + b"}}",
+         "number in the request body is too long"),
+        (b"{\"network\": {\"title\": " + b"9" * 4300 + b"}}", "title: must be a string"),
+    ):
+        answer = client.post("/api/solve", content=body,
+                             headers={"content-type": "application/json"})
+        assert answer.status_code == 400 and words in answer.json()["error"], answer.text
+        assert "nested" not in answer.json()["error"]
+        assert len(answer.json()["error"]) <= 400
     assert client.get("/api/nothing-here").json() == {"error": "Not Found"}
     unknown = client.get("/api/examples/nope")
     assert unknown.status_code == 404 and "built-ins are" in unknown.json()["error"]
@@ -290,24 +301,66 @@ def test_examples_are_listed_and_served_as_json_and_toml(client: TestClient) -> 
     assert one["toml"] == cr.example_text("exercise-3")
 
 
-def test_a_slow_request_times_out_without_holding_up_the_others(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    release = threading.Event()
-    real = work.solution
-
-    def slow(*args: Any) -> str:
-        release.wait(10)
-        return real(*args)
-
-    monkeypatch.setattr(work, "solution", slow)
-    with TestClient(create_app(timeout_s=0.2, workers=2)) as quick:
-        answer = quick.post("/api/solve", json={"network": example("exercise-1")})
+def test_a_slow_request_is_stopped_at_its_deadline_and_its_worker_killed() -> None:
+    net = example("aima-21")
+    slow = {"network": net, "weights": list(net["weights"])[:2], "steps": 20}  # ~1 s of work
+    with TestClient(create_app(timeout_s=0.3, workers=1)) as quick:
+        pool = quick.app.state.pool()[0]  # type: ignore[attr-defined]
+        before = set(pool.pids())
+        answer = quick.post("/api/landscape", json=slow)
         assert answer.status_code == 503
-        assert "longer than this server allows (0.2 s)" in answer.json()["error"]
+        assert "longer than this server allows (0.3 s) and was stopped" in answer.json()["error"]
+        assert pool.killed == 1
+        for pid in before - set(pool.pids()):  # the worker that ran it is gone, not running on
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
         other = quick.post("/api/step", json={"network": example("exercise-1")})
         assert other.status_code == 200
-        release.set()
+
+
+def test_the_work_size_is_checked_before_the_work(client: TestClient) -> None:
+    n = 60
+    units = {"i": "input", **{f"h{k}": "sigmoid" for k in range(n)}}
+    wide = {"units": units, "weights": {f"i -> h{k}": 0.1 for k in range(n)},
+            "samples": [{"inputs": {"i": 1}, "targets": {f"h{k}": 0 for k in range(n)}}] * 200}
+    started = time.monotonic()
+    answer = client.post("/api/solve", json={"network": wide, "steps": 10_000})
+    assert answer.status_code == 400, answer.text
+    most = limits.MAX_SHOWN // (200 * (5 * (n + 1) + n) + 3 * n)
+    assert answer.json()["error"].startswith(
+        "steps: 10000 steps of a network of 60 weights, 61 units and 200 samples is more work "
+        f"than this server does at once (at most {most} steps of this network)")
+    answer = client.post("/api/step", json={"network": wide, "steps": most})
+    assert answer.status_code == 200  # the page's Step writes out only the next step
+    units = {"i": "input", **{f"h{k}": "sigmoid" for k in range(200)}}
+    big = {"units": units, "weights": {f"i -> h{k}": 0.1 for k in range(200)},
+           "samples": [{"inputs": {"i": 1}, "targets": {f"h{k}": 0 for k in range(200)}}]}
+    answer = client.post("/api/landscape", json={"network": big, "weights": ["i -> h0",
+                                                                             "i -> h1"]})
+    assert answer.status_code == 400 and "landscape over 2 weights" in answer.json()["error"]
+    assert time.monotonic() - started < 5
+
+
+def test_pool_kills_a_task_at_its_deadline_and_bounds_memory() -> None:
+    from chainrule.web.pool import Done, Failed, Pool, Timeout
+
+    pool = Pool(1, memory_mb=64)
+    try:
+        assert pool.call(5, sum, [1, 2, 3]) == Done(6)
+        (pid,) = pool.pids()
+        started = time.monotonic()
+        with pytest.raises(Timeout):
+            pool.call(0.2, time.sleep, 30)
+        assert time.monotonic() - started < 2
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        assert pool.call(5, sum, [4]) == Done(4)  # a fresh worker
+        answer = pool.call(10, bytearray, 4_000_000_000)  # 4 GB: over its memory allowance
+        assert isinstance(answer, Failed) and answer.status == 503
+        assert "more memory than this server allows" in answer.message
+        assert pool.call(5, sum, [5]) == Done(5)
+    finally:
+        pool.close()
 
 
 def test_the_openapi_schema_and_the_page_are_served(client: TestClient) -> None:
@@ -316,7 +369,30 @@ def test_the_openapi_schema_and_the_page_are_served(client: TestClient) -> None:
             "/api/landscape", "/api/parse", "/api/toml"} <= set(schema["paths"])
     page = client.get("/")
     assert page.status_code == 200 and "<html" in page.text.lower()
-    assert "default-src 'self'" in page.headers["content-security-policy"]
+    for answer in (page, client.get("/static/app.js"), client.get("/api/examples")):
+        policy = answer.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "form-action 'self'" in policy
+        assert "base-uri 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_only_requests_to_this_servers_address_are_answered() -> None:
+    from chainrule.web.app import host_allowed
+
+    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as local:
+        assert local.get("/api/examples").status_code == 200
+        for host in ("localhost:8000", "[::1]:8000", "127.0.0.1:8000"):
+            assert local.get("/api/examples", headers={"host": host}).status_code == 200
+        for host in ("evil.example:8000", "127.0.0.1:9999", "localhost", "127.0.0.1.evil:8000",
+                     "", "[::1", "localhost:80x"):
+            answer = local.get("/api/examples", headers={"host": host})
+            assert answer.status_code == 421, host
+            assert "is not this server's address" in answer.json()["error"]
+    assert host_allowed("192.168.1.5:8000", ("192.168.1.5", 8000))
+    assert not host_allowed("localhost:8000", ("192.168.1.5", 8000))
+    assert host_allowed("example.org", ("127.0.0.1", 80), ["example.org"])
+    assert host_allowed("[::1]:8000", ("::1", 8000))
+    assert not host_allowed(None, ("127.0.0.1", 80))
 
 
 def test_serve_says_when_the_port_is_taken(capsys: pytest.CaptureFixture[str]) -> None:
@@ -326,6 +402,23 @@ def test_serve_says_when_the_port_is_taken(capsys: pytest.CaptureFixture[str]) -
     assert code == 2
     assert err == (f"chainrule: port {port} on 127.0.0.1 is already in use (another server?); "
                    "choose another with --port\n")
+
+
+def test_serve_listens_with_tcp_nodelay() -> None:
+    from chainrule.cli.serve import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        # asyncio sets TCP_NODELAY on a connection whose socket says it is TCP by number, and
+        # Linux passes the listening socket's option on to the connections it accepts
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        with socket.create_connection(sock.getsockname()):
+            accepted, _ = sock.accept()
+            with accepted:
+                assert accepted.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
 
 
 def test_serve_names_the_web_extra_when_it_is_missing(
@@ -402,6 +495,22 @@ def test_chainrule_serve_serves_until_interrupted(tmp_path: Path) -> None:
         assert [e["name"] for e in listed["examples"]] == EXAMPLES
         with urllib.request.urlopen(url, timeout=5) as page:
             assert "chainrule" in page.read().decode()
+        # Every connection has TCP_NODELAY: an answer does not wait ~40 ms for a delayed ACK.
+        import http.client
+        import statistics
+
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        body = json.dumps({"network": example("exercise-2"), "steps": 1, "view": "backward"})
+        times = []
+        for _ in range(15):
+            started = time.perf_counter()
+            connection.request("POST", "/api/step", body, {"content-type": "application/json"})
+            answer = connection.getresponse()
+            assert answer.status == 200 and answer.read()
+            times.append(time.perf_counter() - started)
+        connection.close()
+        assert statistics.median(times) < 0.030, times
         server.send_signal(signal.SIGINT)  # Ctrl-C: the normal way to stop it
         assert server.wait(15) == 0
         assert server.stderr.read().strip() == "chainrule serve: stopped"

@@ -160,8 +160,9 @@ def test_a_shared_link_opens_the_same_state(
     steps_taken(page, 7)
     page.click("#forward")
     choose_weight(page, "i -> j")
+    expect(page.locator("html[data-link=saved]")).to_be_attached()
     link = page.url
-    assert "#v=1&state=" in link
+    assert "#v=2&s=" in link
     seen = {sel: page.locator(sel).inner_html() for sel in
             ("#status", "#diagram", "#derivation", "#cost-curve")}
     inputs = page.locator("#parameters input").evaluate_all("els => els.map(e => e.value)")
@@ -182,6 +183,38 @@ def test_a_shared_link_opens_the_same_state(
     after = cr.solve(net, 7).final.to_dict()
     weights = [str(v) for v in after["weights"].values()]
     assert all(w in inputs for w in weights), (weights, inputs)
+
+
+def test_a_hostile_link_is_refused_or_shown_as_text(
+    page: Page, server_url: str, errors: list[str]
+) -> None:
+    import base64
+
+    def v1(state: dict[str, Any]) -> str:
+        text = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+        return f"{server_url}#v=1&state={text}"
+
+    net = cr.load("exercise-2").to_dict()
+    net["title"] = '<img src=x onerror="document.title=1"><meta http-equiv=refresh content=0>'
+    old = {"version": 1, "start": net, "network": net, "steps": 2, "view": "forward",
+           "costs": ['<img src=x onerror="document.title=2">', 1], "selected": None,
+           "landscape": [], "notation": "handout", "example": None}
+    page.goto(v1(old))  # an old link still opens: its costs are recomputed, not read
+    steps_taken(page, 2)
+    expect(page.locator("#title")).to_contain_text("<img src=x")  # as text
+    assert page.locator("img, meta[http-equiv]").count() == 0
+    costs = [str(c) for c in cr.solve(net, 2).costs]
+    titles = page.locator("#cost-curve title").evaluate_all("els => els.map(e => e.textContent)")
+    assert titles == [f"step {i + 1}: C = {c}" for i, c in enumerate(costs)]
+    for bad, words in (({**old, "selected": {"kind": "weight", "name": "<b>"}}, "selected"),
+                       ({**old, "steps": -1}, "steps"), ({**old, "view": "x"}, "view"),
+                       ({**old, "landscape": ["<svg onload=alert(1)>"]}, "landscape")):
+        page.goto("about:blank")
+        page.goto(v1(bad))
+        expect(page.locator("#error")).to_contain_text(f"this link's state is not valid: {words}")
+        expect(page.locator("#title")).to_contain_text("Exercise 2")  # the page still works
+    assert page.locator("img, meta[http-equiv]").count() == 0
+    assert page.evaluate("document.title").startswith("chainrule")
 
 
 def test_a_bad_file_shows_the_clis_one_line_error(

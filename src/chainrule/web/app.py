@@ -5,17 +5,22 @@ CONTRACT.md ("The web API"): ``POST /api/solve`` answers exactly ``chainrule sol
 json``; bad input answers 4xx ``{"error": "<the CLI's one-line message>"}``; a body over 1 MB
 answers 413; ``GET /openapi.json`` is the schema.
 
-The work of a request runs in a thread pool and is given :data:`~chainrule.web.limits.TIMEOUT_S`
-seconds: a slow request is answered 503 and never holds up the others (the event loop only
-parses and answers).
+Staying up: the work of a request runs in a worker process (:mod:`chainrule.web.pool`) and is
+given :data:`~chainrule.web.limits.TIMEOUT_S` seconds from its arrival; past that it answers 503
+and its worker is killed, so the work stops. At most ``workers`` requests run at once and
+:data:`~chainrule.web.limits.QUEUE` more wait; beyond that a request answers 429 at once. The
+event loop only checks, parses and answers. Only requests whose Host header names the address
+the server listens on are answered (421 otherwise: no DNS rebinding).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import ipaddress
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chainrule import __version__
 from chainrule.core.errors import ChainruleError, UnknownExampleError
 from chainrule.web import limits, work
+from chainrule.web.pool import Crashed, Done, Failed, Pool, Timeout
 
 STATIC = Path(__file__).resolve().parent / "static"
 T = TypeVar("T")
@@ -129,8 +135,11 @@ class LandscapeRequest(_Request):
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Error, "description": "bad input: the CLI's one-line message"},
     413: {"model": Error, "description": "the request body is over 1 MB"},
+    421: {"model": Error, "description": "the Host header does not name this server"},
     422: {"model": Error, "description": "the request does not have the documented shape"},
-    503: {"model": Error, "description": "the work took longer than this server allows"},
+    429: {"model": Error, "description": "too many requests are waiting; try again shortly"},
+    503: {"model": Error, "description": "the work took longer (or more memory) than this "
+                                         "server allows"},
 }
 
 
@@ -148,9 +157,25 @@ class _Timeout(Exception):
     pass
 
 
+class _Busy(Exception):
+    pass
+
+
+class _Failed(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+MAX_MESSAGE = 400
+
+
 def one_line(message: str) -> str:
-    """The message on one line, as the CLI prints it."""
-    return " ".join(message.split())
+    """The message on one line, as the CLI prints it (a long value in it shortened)."""
+    text = " ".join(message.split())
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE - 1] + "…"
+    return text
 
 
 def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -186,6 +211,87 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _host_and_port(value: str) -> tuple[str, int | None] | None:
+    """A Host header's name (lower case, IPv6 without brackets) and port; None if malformed."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            return None
+        name, rest = value[1:end], value[end + 1:]
+    else:
+        name, _, port_text = value.partition(":")
+        rest = ":" + port_text if _ else ""
+    if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+        return None
+    return name.rstrip("."), int(rest[1:]) if rest else None
+
+
+def _is_loopback(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return name == "localhost"
+
+
+def host_allowed(header: str | None, server: tuple[str, int] | None,
+                 extra: Iterable[str] = ()) -> bool:
+    """Whether a request's Host header names the address it came in on (``server``: the
+    connection's local address), as a browser sends it: the address itself (or, on a loopback
+    address, ``localhost``), with its port unless it is 80. ``extra`` names more host names."""
+    if header is None or server is None:
+        return False
+    parsed = _host_and_port(header)
+    if parsed is None:
+        return False
+    name, port = parsed
+    address, server_port = server
+    address = address.lower().strip("[]")
+    if (port or 80) != server_port:
+        return False
+    if name == address or name in extra:
+        return True
+    return _is_loopback(address) and name in LOOPBACK_NAMES
+
+
+class HostCheck:
+    """Answers 421 to a request whose Host header does not name this server (DNS rebinding: a
+    page elsewhere whose name was pointed at 127.0.0.1 sends its own name), and adds the
+    security headers to every answer."""
+
+    def __init__(self, app: ASGIApp, extra_hosts: Iterable[str] = ()) -> None:
+        self.app = app
+        self.extra = frozenset(h.lower() for h in extra_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        host = headers.get(b"host")
+        server = scope.get("server")
+        if not host_allowed(host.decode("latin-1") if host is not None else None,
+                            tuple(server) if server else None, self.extra):
+            shown = host.decode("latin-1")[:100] if host is not None else "(none)"
+            answer = error(421, f"Host {shown!r} is not this server's address; open the page "
+                                "at the address `chainrule serve` printed")
+            await answer(scope, receive, send)
+            return
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                    if k.lower().encode() not in names]
+            await send(message)
+
+        await self.app(scope, receive, secured)
+
+
 def _too_large_message(limit: int) -> str:
     return f"the request body is over this server's limit of {limit // 1_000_000} MB"
 
@@ -213,21 +319,51 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts[:3]) or "the request is not valid"
 
 
-def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = None) -> FastAPI:
-    """The web app (an ASGI application). ``timeout_s`` bounds the work of one request."""
-    size = workers or min(4, os.cpu_count() or 1)
-    pools: list[ThreadPoolExecutor] = []  # made on first use, shut down with the app
+def _body_error(exc: BaseException | None) -> str:
+    """What is wrong with a request body that could not be read as JSON."""
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"the request body is not UTF-8 text (byte {exc.start}: "
+                f"{exc.object[exc.start:exc.start + 1]!r}); send JSON in UTF-8")
+    if isinstance(exc, RecursionError):
+        return "the request body is nested too deeply to read (arrays or objects within each other)"
+    if isinstance(exc, ValueError) and "digits" in str(exc):
+        return (f"a number in the request body is too long to read ({exc}); numbers in a network "
+                "are at most a few dozen digits")
+    if exc is not None:
+        return f"the request body cannot be read as JSON ({type(exc).__name__}: {exc})"
+    return "the request body cannot be read as JSON"
 
-    def pool() -> ThreadPoolExecutor:
-        if not pools:
-            pools.append(ThreadPoolExecutor(max_workers=size, thread_name_prefix="chainrule-web"))
-        return pools[0]
+
+def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = None,
+               queue: int = limits.QUEUE, memory_mb: int = limits.WORKER_MEMORY_MB,
+               allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """The web app (an ASGI application). ``timeout_s`` bounds each request from its arrival
+    (its worker process is killed past it); ``workers`` processes work at once and ``queue``
+    requests more may wait (429 beyond); each worker may grow by ``memory_mb`` before it is
+    replaced. ``allowed_hosts``: host names answered besides the server's own address."""
+    size = workers or max(2, min(4, os.cpu_count() or 1))
+    made: dict[str, Any] = {}  # the pool and its threads: made on first use, closed with the app
+    made_lock = threading.Lock()
+    pending = [0]
+
+    def workers_pool() -> tuple[Pool, ThreadPoolExecutor]:
+        with made_lock:
+            if not made:
+                made["pool"] = Pool(size, memory_mb=memory_mb)
+                made["threads"] = ThreadPoolExecutor(max_workers=size,
+                                                     thread_name_prefix="chainrule-web")
+            return made["pool"], made["threads"]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        pool, _threads = workers_pool()
+        await asyncio.get_running_loop().run_in_executor(None, pool.start)
         yield
-        while pools:
-            pools.pop().shutdown(wait=False, cancel_futures=True)
+        with made_lock:
+            if made:
+                made["threads"].shutdown(wait=False, cancel_futures=True)
+                made["pool"].close()
+                made.clear()
 
     app = FastAPI(
         title="chainrule",
@@ -239,14 +375,41 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
         redoc_url=None,
     )
     app.add_middleware(BodyLimit)
+    app.add_middleware(HostCheck, extra_hosts=list(allowed_hosts))
+    app.state.pool = workers_pool  # for tests: app.state.pool()[0] is the Pool
+
+    def release(_: object) -> None:
+        with made_lock:
+            pending[0] -= 1
+
+    def call(deadline: float, fn: Callable[..., T], args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> Done | Failed:
+        left = deadline - time.monotonic()
+        if left <= 0:  # it waited in the queue for all of its time
+            raise Timeout
+        return workers_pool()[0].call(left, fn, *args, **kwargs)
 
     async def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(pool(), functools.partial(fn, *args, **kwargs))
+        """``fn(*args, **kwargs)`` in a worker process, within the deadline."""
+        deadline = time.monotonic() + timeout_s
+        _, threads = workers_pool()
+        with made_lock:
+            if pending[0] >= size + queue:
+                raise _Busy
+            pending[0] += 1
+        future = threads.submit(call, deadline, fn, args, kwargs)
+        future.add_done_callback(release)
         try:
-            return await asyncio.wait_for(future, timeout_s)
-        except TimeoutError:
+            answer = await asyncio.wrap_future(future)
+        except Timeout:
             raise _Timeout from None
+        except Crashed:
+            raise _Failed(503, "the work of this request stopped before it was done (it needed "
+                               "more memory than this server allows?); ask for fewer steps or a "
+                               "smaller network") from None
+        if isinstance(answer, Failed):
+            raise _Failed(answer.status, answer.message)
+        return answer.value  # type: ignore[no-any-return]
 
     @app.exception_handler(ChainruleError)
     async def library_error(_: Request, exc: ChainruleError) -> JSONResponse:
@@ -260,13 +423,22 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = str(exc.detail)
         if detail == "There was an error parsing the body":  # FastAPI's words for it
-            detail = "the request body cannot be read as JSON (is it nested too deeply?)"
+            detail = _body_error(exc.__cause__)
         return error(exc.status_code, detail, exc.headers)
 
     @app.exception_handler(_Timeout)
     async def timeout(_: Request, exc: _Timeout) -> JSONResponse:
-        return error(503, f"the request took longer than this server allows ({timeout_s:g} s); "
-                          "ask for fewer steps or a smaller network")
+        return error(503, f"the request took longer than this server allows ({timeout_s:g} s) "
+                          "and was stopped; ask for fewer steps or a smaller network")
+
+    @app.exception_handler(_Busy)
+    async def busy(_: Request, exc: _Busy) -> JSONResponse:
+        return error(429, f"this server is busy ({size} requests at work and {queue} waiting); "
+                          "try again in a moment", {"Retry-After": "1"})
+
+    @app.exception_handler(_Failed)
+    async def failed(_: Request, exc: _Failed) -> JSONResponse:
+        return error(exc.status, str(exc))
 
     @app.exception_handler(Exception)
     async def bug(_: Request, exc: Exception) -> JSONResponse:
@@ -364,9 +536,15 @@ MEDIA = {
     "json": "application/json",
 }
 
-PAGE_HEADERS = {
-    # Everything is served from here: no CDN, no inline scripts.
+SECURITY_HEADERS = {
+    # Everything is served from here: no CDN, no inline scripts, no forms sent elsewhere, and
+    # no other site may frame the page.
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; frame-src 'self' blob:; object-src 'none'; base-uri 'none'",
+    "img-src 'self' data: blob:; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
+PAGE_HEADERS = SECURITY_HEADERS  # the page's (every answer gets them: see HostCheck)

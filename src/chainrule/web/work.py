@@ -49,7 +49,9 @@ def solution(data: Mapping[str, Any], options: Mapping[str, Any]) -> str:
 
     chosen = SolutionOptions.from_mapping({k: v for k, v in options.items() if v is not None})
     limits.check_steps(chosen.steps_to_run)
-    return render_solution(solution_trace(_load(data), chosen), chosen)
+    net = _load(data)
+    limits.check_work(net, chosen.steps_to_run, shown=True)
+    return render_solution(solution_trace(net, chosen), chosen)
 
 
 def examples_list() -> list[dict[str, str]]:
@@ -92,6 +94,7 @@ def diagram(data: Mapping[str, Any], values: str | None, step: int = 1, sample: 
     if values is None:
         return svg(net, decimals=decimals)
     limits.check_steps(step)
+    limits.check_work(net, step)
     return svg(solve(net, step), values, step, sample=sample, decimals=decimals)  # type: ignore[arg-type]
 
 
@@ -112,6 +115,7 @@ def advance(data: Mapping[str, Any], steps: int, view: str, sample: int = 1,
         raise UsageError(f"view: unknown view {view!r}; valid views are {', '.join(VIEWS)}")
     net = _load(data)
     costs: list[float] = []
+    limits.check_work(net, steps + 1)
     if steps:
         limits.check_steps(steps)
         run = solve(net, steps)
@@ -149,7 +153,9 @@ def derivation(data: Mapping[str, Any], *, unit: str | None = None, weight: str 
     from chainrule.render.text import render as text
 
     limits.check_steps(step)
-    trace = _continued(solve(_load(data), step), taken)
+    net = _load(data)
+    limits.check_work(net, step)
+    trace = _continued(solve(net, step), taken)
     q = quantity(trace, unit=unit, weight=weight, bias=bias)
     doc = derive(trace, unit=unit, weight=weight, bias=bias, step=step, decimals=decimals,
                  notation=notation)
@@ -202,7 +208,7 @@ def landscape(data: Mapping[str, Any], weights: Sequence[str], steps: int = 20,
     from chainrule.pictures.plot import landscape as plot
 
     net = _load(data)
-    limits.check_landscape_steps(steps)
+    limits.check_landscape(net, len(weights), steps, batch)
     with _PYPLOT:  # pyplot's figure list is global: one figure at a time
         return figure_bytes(plot(net, list(weights), steps, batch=batch), "svg").decode("utf-8")
 

@@ -4,7 +4,12 @@
 // engine here: this file only moves JSON between the server and the page.
 "use strict";
 
-const STATE_VERSION = 1; // the share link's format; bump it when the state's shape changes
+// The share link's format; bump it when the state's shape changes (older links still open).
+// Version 2 holds the state, not the history: the network as loaded or edited and the steps
+// taken since (the network now and every cost are recomputed by the server), deflated.
+const STATE_VERSION = 2;
+const MAX_LINK_STEPS = 200_000; // a link asks for at most this many steps to be recomputed
+const MAX_STATE_BYTES = 1_500_000; // a link's state, inflated (the server takes 1 MB bodies)
 
 const state = {
   start: null,      // the network as loaded or last edited (Reset returns here)
@@ -16,10 +21,55 @@ const state = {
   landscape: [],    // the weights of the landscape shown
   notation: "handout",
   example: null,
+  projector: false,
 };
 let current = null; // the last /api/step answer (the next step's numbers and the diagram)
 
 const $ = (id) => document.getElementById(id);
+
+// Data goes into the page as text (textContent, attributes), never as markup. The only markup
+// is what the server renders from the library (the diagram, the math, the landscape, the
+// feedback), parsed apart from the page and cleaned of anything active before it is shown.
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function svgEl(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  node.append(...children);
+  return node;
+}
+
+function muted(text) {
+  return el("p", {class: "muted"}, text);
+}
+
+const ACTIVE = "script, iframe, object, embed, meta, base, link, form, foreignObject";
+
+function showMarkup(box, markup, type = "text/html") {
+  const doc = new DOMParser().parseFromString(markup, type);
+  if (doc.querySelector("parsererror")) throw new Error("the server's answer could not be shown");
+  const root = type === "text/html" ? doc.body : doc.documentElement;
+  for (const node of root.querySelectorAll(ACTIVE)) node.remove();
+  for (const node of [root, ...root.querySelectorAll("*")]) {
+    for (const attribute of [...node.attributes]) {
+      const v = attribute.value;
+      if (/^on/i.test(attribute.name) || /^\s*javascript:/i.test(v) ||
+          (/^\s*data:/i.test(v) && !/^\s*data:image\/(png|jpeg|gif);/i.test(v))) {
+        node.removeAttribute(attribute.name);
+      }
+    }
+  }
+  const nodes = type === "text/html" ? [...root.childNodes] : [root];
+  box.replaceChildren(...nodes.map((n) => document.importNode(n, true)));
+}
 
 // --- talking to the server --------------------------------------------------------------------
 
@@ -99,8 +149,8 @@ async function begin(network, example = null) {
   state.landscape = [];
   state.example = example;
   state.view = "weights";
-  $("derivation").innerHTML = '<p class="muted">Nothing chosen yet.</p>';
-  $("landscape").innerHTML = "";
+  $("derivation").replaceChildren(muted("Nothing chosen yet."));
+  $("landscape").replaceChildren();
   await show(0);
   await blankSheet();
 }
@@ -133,7 +183,7 @@ function drawStatus() {
 
 function drawDiagram(svgText) {
   const box = $("diagram");
-  box.innerHTML = svgText;
+  showMarkup(box, svgText, "image/svg+xml");
   const svg = box.querySelector("svg");
   if (!svg) return;
   svg.setAttribute("aria-label", `the network diagram: ${state.view} values`);
@@ -190,7 +240,7 @@ async function derive(selected, scroll = true) {
   const answer = await api("/api/derivation", body);
   state.selected = selected;
   const panel = $("derivation");
-  panel.innerHTML = answer.html;
+  showMarkup(panel, answer.html);
   const full = document.createElement("p");
   full.className = "full";
   full.dataset.values = JSON.stringify(answer.values);
@@ -218,7 +268,7 @@ function drawCosts() {
   const box = $("cost-curve");
   const costs = state.costs;
   if (!costs.length) {
-    box.innerHTML = '<p class="muted">Press Step or Run N: each step\'s cost is drawn here.</p>';
+    box.replaceChildren(muted("Press Step or Run N: each step's cost is drawn here."));
     return;
   }
   const W = 600, H = 200, L = 64, R = 12, T = 12, B = 34;
@@ -227,22 +277,27 @@ function drawCosts() {
   const y = (c) => T + (hi === lo ? 0 : ((hi - c) * (H - T - B)) / (hi - lo));
   const points = costs.map((c, i) => `${x(i).toFixed(1)},${y(c).toFixed(1)}`).join(" ");
   const last = costs[costs.length - 1];
-  box.innerHTML =
-    `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="cost per step: ${costs.length} steps, ` +
-    `last ${last}" font-family="DejaVu Sans, sans-serif" font-size="13">` +
-    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#999"/>` +
-    `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#999"/>` +
-    `<text x="${L - 6}" y="${T + 10}" text-anchor="end">${fmt(hi)}</text>` +
-    `<text x="${L - 6}" y="${H - B}" text-anchor="end">${fmt(lo)}</text>` +
-    `<text x="${L}" y="${H - 10}">step 1</text>` +
-    (costs.length > 1
-      ? `<text x="${W - R}" y="${H - 10}" text-anchor="end">step ${costs.length}</text>` : "") +
-    `<polyline points="${points}" fill="none" stroke="#0072B2" stroke-width="2.5"/>` +
-    (costs.length < 60 ? costs.map((c, i) =>
-      `<circle cx="${x(i).toFixed(1)}" cy="${y(c).toFixed(1)}" r="3.5" fill="#0072B2">` +
-      `<title>step ${i + 1}: C = ${c}</title></circle>`).join("") : "") +
-    `<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle" fill="#555">` +
-    `C of step ${costs.length}: ${fmt(last)}</text></svg>`;
+  const text = (attributes, words) => svgEl("text", attributes, words);
+  const picture = svgEl("svg", {viewBox: `0 0 ${W} ${H}`, role: "img",
+    "aria-label": `cost per step: ${costs.length} steps, last ${fmt(last)}`,
+    "font-family": "DejaVu Sans, sans-serif", "font-size": 13},
+  svgEl("line", {x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#999"}),
+  svgEl("line", {x1: L, y1: T, x2: L, y2: H - B, stroke: "#999"}),
+  text({x: L - 6, y: T + 10, "text-anchor": "end"}, fmt(hi)),
+  text({x: L - 6, y: H - B, "text-anchor": "end"}, fmt(lo)),
+  text({x: L, y: H - 10}, "step 1"),
+  svgEl("polyline", {points, fill: "none", stroke: "#0072B2", "stroke-width": 2.5}),
+  text({x: (L + W - R) / 2, y: H - 10, "text-anchor": "middle", fill: "#555"},
+    `C of step ${costs.length}: ${fmt(last)}`));
+  if (costs.length > 1) {
+    picture.append(text({x: W - R, y: H - 10, "text-anchor": "end"}, `step ${costs.length}`));
+  }
+  if (costs.length < 60) {
+    costs.forEach((c, i) => picture.append(svgEl("circle",
+      {cx: x(i).toFixed(1), cy: y(c).toFixed(1), r: 3.5, fill: "#0072B2"},
+      svgEl("title", {}, `step ${i + 1}: C = ${c}`))));
+  }
+  box.replaceChildren(picture);
 }
 
 function fmt(x) {
@@ -258,18 +313,26 @@ function value(entry) {
 
 function drawParameters() {
   const net = state.network;
-  const rows = [];
-  const section = (title) => rows.push(`<tr><th colspan="3">${escapeHtml(title)}</th></tr>`);
+  const table = el("table");
+  const section = (title) => table.append(el("tr", {}, el("th", {colspan: "3"}, title)));
   const row = (kind, name, label, number, path, derivable) => {
     const id = "p-" + path.map((p) => String(p).replace(/[^A-Za-z0-9_]/g, "_")).join("-");
-    rows.push(
-      `<tr data-kind="${kind}" data-name="${escapeHtml(name)}">` +
-      `<td class="name"><label for="${id}">${escapeHtml(label)}</label></td>` +
-      `<td><input id="${id}" type="text" inputmode="decimal" spellcheck="false" ` +
-      `data-path='${escapeHtml(JSON.stringify(path))}' value="${escapeHtml(String(number))}"></td>` +
-      `<td>${derivable ? `<button type="button" data-derive-kind="${kind}" ` +
-        `data-derive-name="${escapeHtml(name)}" aria-label="derivation of ${escapeHtml(label)}"` +
-        ` title="show its derivation">∂</button>` : ""}</td></tr>`);
+    const input = el("input", {id, type: "text", inputmode: "decimal", spellcheck: "false"});
+    input.dataset.path = JSON.stringify(path);
+    input.value = String(number);
+    const cell = el("td");
+    if (derivable) {
+      const button = el("button", {type: "button", title: "show its derivation",
+        "aria-label": `derivation of ${label}`}, "∂");
+      button.dataset.deriveKind = kind;
+      button.dataset.deriveName = name;
+      cell.append(button);
+    }
+    const tr = el("tr", {}, el("td", {class: "name"}, el("label", {for: id}, label)),
+      el("td", {}, input), cell);
+    tr.dataset.kind = kind;
+    tr.dataset.name = name;
+    table.append(tr);
   };
   section("Learning rate");
   row("rate", "r", "r", net.learning_rate ?? 0.1, ["learning_rate"], false);
@@ -293,13 +356,8 @@ function drawParameters() {
       row("target", name, `target ${name}`, y, ["samples", i, "targets", name], false);
     }
   });
-  $("parameters").innerHTML = `<table>${rows.join("")}</table>`;
+  $("parameters").replaceChildren(table);
   markSelected();
-}
-
-function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) =>
-    ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
 }
 
 async function edit(input) {
@@ -325,21 +383,21 @@ async function edit(input) {
 function fillLandscapeChoices() {
   const names = Object.entries(state.network.weights)
     .filter(([, e]) => !(typeof e === "object" && e.trainable === false)).map(([n]) => n);
-  const options = (none) => (none ? ['<option value="">(none)</option>'] : [])
-    .concat(names.map((n) => `<option>${escapeHtml(n)}</option>`)).join("");
-  $("land-1").innerHTML = options(false);
-  $("land-2").innerHTML = options(true);
+  const options = (none) => (none ? [el("option", {value: ""}, "(none)")] : [])
+    .concat(names.map((n) => el("option", {value: n}, n)));
+  $("land-1").replaceChildren(...options(false));
+  $("land-2").replaceChildren(...options(true));
 }
 
 async function drawLandscape() {
   const weights = [$("land-1").value, $("land-2").value].filter((w) => w);
   if (!weights.length) return;
-  $("landscape").innerHTML = '<p class="muted">Drawing the landscape…</p>';
+  $("landscape").replaceChildren(muted("Drawing the landscape…"));
   const svg = await api("/api/landscape", {network: state.network, weights, steps: 20}, "text");
   state.landscape = weights;
-  $("landscape").innerHTML = svg +
-    '<p class="muted">The cost with every other parameter held at its value now; the dots ' +
-    "are the next 20 descent steps of these weights alone.</p>";
+  showMarkup($("landscape"), svg, "image/svg+xml");
+  $("landscape").append(muted("The cost with every other parameter held at its value now; " +
+    "the dots are the next 20 descent steps of these weights alone."));
   const picture = $("landscape").querySelector("svg");
   if (picture) {
     picture.setAttribute("role", "img");
@@ -359,7 +417,7 @@ async function checkAnswers() {
   const answer = await api("/api/check",
     {network: state.network, answers: $("answers").value, name: "your answers"});
   const box = $("check-result");
-  box.innerHTML = answer.html;
+  showMarkup(box, answer.html);
   const score = document.createElement("p");
   score.className = "score";
   score.textContent = `Score ${answer.score} of ${answer.max_score}` +
@@ -397,52 +455,170 @@ async function download(kind) {
 
 // --- the share link: the URL's fragment holds the exact state --------------------------------
 
-function encode(object) {
-  const bytes = new TextEncoder().encode(JSON.stringify(object));
+function toBase64url(bytes) {
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function decode(text) {
+function fromBase64url(text) {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+async function deflate(text) {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function inflate(bytes) {
+  // Read at most MAX_STATE_BYTES: a link is not allowed to inflate into a memory bomb.
+  const reader = new Blob([bytes]).stream()
+    .pipeThrough(new DecompressionStream("deflate-raw")).getReader();
+  const parts = [];
+  let total = 0;
+  for (;;) {
+    const {done, value} = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > MAX_STATE_BYTES) {
+      await reader.cancel();
+      throw new Error("this link's state is larger than the page opens");
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) { all.set(part, at); at += part.length; }
+  return new TextDecoder("utf-8", {fatal: true}).decode(all);
 }
 
 function shared() {
-  return {
-    version: STATE_VERSION, start: state.start, network: state.network, steps: state.steps,
-    costs: state.costs, view: state.view, selected: state.selected,
-    landscape: state.landscape, notation: state.notation, example: state.example,
-  };
+  const saved = {version: STATE_VERSION, start: state.start, steps: state.steps};
+  // Only what differs from a fresh page: the link stays short.
+  if (state.view !== "weights") saved.view = state.view;
+  if (state.selected) saved.selected = state.selected;
+  if (state.landscape.length) saved.landscape = state.landscape;
+  if (state.notation !== "handout") saved.notation = state.notation;
+  if (state.example) saved.example = state.example;
+  if (state.projector) saved.projector = true;
+  return saved;
 }
 
-function saveToUrl() {
-  history.replaceState(null, "", `#v=${STATE_VERSION}&state=${encode(shared())}`);
+let saving = 0; // the newest save wins (deflating is asynchronous)
+
+async function saveToUrl(push = false) {
+  const mine = ++saving;
+  document.documentElement.dataset.link = "saving";
+  const hash = `#v=${STATE_VERSION}&s=${toBase64url(await deflate(JSON.stringify(shared())))}`;
+  if (mine !== saving) return;
+  if (hash !== location.hash) {
+    if (push) history.pushState(null, "", hash);
+    else history.replaceState(null, "", hash);
+  }
+  document.documentElement.dataset.link = "saved"; // the address bar holds the state now
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}( -> [A-Za-z][A-Za-z0-9_]{0,63})?$/;
+
+function checked(saved) {
+  // Every value of a link is checked here (the network by the server's loader) before use.
+  const fail = (key, what) => {
+    throw new Error(`this link's state is not valid: ${key} ${what}; the page shows an ` +
+      "example instead");
+  };
+  const isObject = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
+  if (!isObject(saved)) fail("state", "is not an object");
+  if (!isObject(saved.start)) fail("start", "is not a network");
+  const steps = saved.steps ?? 0;
+  if (!Number.isInteger(steps) || steps < 0 || steps > MAX_LINK_STEPS) {
+    fail("steps", `must be a whole number from 0 to ${MAX_LINK_STEPS}`);
+  }
+  const view = saved.view ?? "weights";
+  if (!["weights", "forward", "backward"].includes(view)) {
+    fail("view", "must be weights, forward or backward");
+  }
+  const notation = saved.notation ?? "handout";
+  if (!["handout", "aima"].includes(notation)) fail("notation", "must be handout or aima");
+  let selected = saved.selected ?? null;
+  if (selected !== null && !(isObject(selected) &&
+      ["unit", "weight", "bias"].includes(selected.kind) &&
+      typeof selected.name === "string" && NAME.test(selected.name))) {
+    fail("selected", "must name a unit, weight or bias");
+  }
+  if (selected) selected = {kind: selected.kind, name: selected.name};
+  const landscape = saved.landscape ?? [];
+  if (!Array.isArray(landscape) || landscape.length > 2 ||
+      !landscape.every((w) => typeof w === "string" && NAME.test(w))) {
+    fail("landscape", "must be one or two weight names");
+  }
+  const example = saved.example ?? null;
+  if (example !== null && !(typeof example === "string" && /^[a-z0-9-]{1,64}$/.test(example))) {
+    fail("example", "must be an example's name");
+  }
+  const projector = saved.projector ?? false;
+  if (typeof projector !== "boolean") fail("projector", "must be true or false");
+  return {start: saved.start, steps, view, notation, selected, landscape, example, projector};
+}
+
+async function readLink(params) {
+  const version = Number(params.get("v"));
+  if (version === 2 && params.has("s")) {
+    let saved;
+    try {
+      saved = JSON.parse(await inflate(fromBase64url(params.get("s"))));
+    } catch (e) {
+      throw new Error(e.message.startsWith("this link") ? e.message
+        : "this link's state cannot be read (was it cut short when copied?)");
+    }
+    if (saved.version !== 2) throw new Error("this link's state is not valid: version");
+    return checked(saved);
+  }
+  if (version === 1 && params.has("state")) { // the first links: plain JSON, with the history
+    let saved;
+    try {
+      const bytes = fromBase64url(params.get("state"));
+      if (bytes.length > MAX_STATE_BYTES) throw new Error("too large");
+      saved = JSON.parse(new TextDecoder("utf-8", {fatal: true}).decode(bytes));
+    } catch (e) {
+      throw new Error("this link's state cannot be read (was it cut short when copied?)");
+    }
+    return checked(saved);
+  }
+  throw new Error(`this link was made by a page of state version ${params.get("v")}; this ` +
+    `page reads versions 1 and ${STATE_VERSION}`);
 }
 
 async function restoreFromUrl() {
   const params = new URLSearchParams(location.hash.slice(1));
-  if (!params.has("state")) return false;
+  if (!params.has("v")) return false;
   let saved;
   try {
-    saved = decode(params.get("state"));
+    saved = await readLink(params);
   } catch (e) {
-    throw new Error("this link's state cannot be read (was it cut short when copied?)");
+    history.replaceState(null, "", location.pathname);
+    throw e;
   }
-  if (saved.version !== STATE_VERSION) {
-    throw new Error(`this link was made by a page of state version ${saved.version}; this ` +
-      `page reads version ${STATE_VERSION}`);
-  }
+  await api("/api/toml", {network: saved.start}, "text"); // the server's loader checks it
   Object.assign(state, {
-    start: saved.start, network: saved.network, steps: saved.steps, costs: saved.costs,
-    view: saved.view, selected: saved.selected, landscape: saved.landscape || [],
-    notation: saved.notation || "handout", example: saved.example,
+    start: saved.start, network: saved.start, steps: 0, costs: [], view: saved.view,
+    selected: saved.selected, landscape: saved.landscape, notation: saved.notation,
+    example: saved.example,
   });
+  setProjector(saved.projector);
   $("notation").value = state.notation;
   if (state.example) $("example").value = state.example;
   fillLandscapeChoices();
+  let left = saved.steps;
+  while (left > 0) { // recompute the run, a server's worth of steps at a time
+    const chunk = Math.min(left, 10_000);
+    const answer = await api("/api/step", {network: state.network, steps: chunk, view: "weights",
+      taken: state.steps});
+    state.network = answer.network;
+    state.steps += chunk;
+    state.costs = state.costs.concat(answer.costs);
+    left -= chunk;
+  }
   await show(0);
   if (!$("answers").value) await blankSheet();
   if (state.landscape.length) {
@@ -451,6 +627,12 @@ async function restoreFromUrl() {
     await drawLandscape();
   }
   return true;
+}
+
+function setProjector(on) {
+  state.projector = on;
+  document.body.classList.toggle("projector", on);
+  $("projector").setAttribute("aria-pressed", String(on));
 }
 
 async function share() {
@@ -471,11 +653,12 @@ async function loadFile(text, name) {
   await begin(answer.network, null);
 }
 
+let failed = "";
+
 async function init() {
   const listing = await api("/api/examples");
-  $("example").innerHTML = listing.examples.map((e) =>
-    `<option value="${escapeHtml(e.name)}">${escapeHtml(e.name)}: ${escapeHtml(e.title)}` +
-    "</option>").join("");
+  $("example").replaceChildren(...listing.examples.map((e) =>
+    el("option", {value: e.name}, `${e.name}: ${e.title}`)));
   $("example").value = listing.examples.some((e) => e.name === "exercise-2")
     ? "exercise-2" : listing.examples[0].name;
   const on = (id, work) => $(id).addEventListener("click", () => busy(work));
@@ -515,8 +698,8 @@ async function init() {
     saveToUrl();
   }));
   $("projector").addEventListener("click", () => {
-    const on = document.body.classList.toggle("projector");
-    $("projector").setAttribute("aria-pressed", String(on));
+    setProjector(!state.projector);
+    saveToUrl();
   });
   for (const button of document.querySelectorAll("[data-download]")) {
     button.addEventListener("click", () => busy(() => download(button.dataset.download)));
@@ -536,10 +719,19 @@ async function init() {
     if (button) { e.preventDefault(); $(button).click(); }
   });
   window.addEventListener("hashchange", () => busy(restoreFromUrl));
-  if (!(await restoreFromUrl())) {
+  let restored = false;
+  try {
+    restored = await restoreFromUrl();
+  } catch (e) {
+    failed = e.message; // shown once the page has its example
+  }
+  if (!restored) {
     const name = $("example").value;
     await begin((await api(`/api/examples/${encodeURIComponent(name)}`)).network, name);
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => busy(init));
+document.addEventListener("DOMContentLoaded", () => busy(async () => {
+  await init();
+  if (failed) showError(failed);
+}));
