@@ -65,8 +65,8 @@ def test_solve_exact(capsys: pytest.CaptureFixture[str]) -> None:
 def test_generate_exact_keys(tmp_path: Path) -> None:
     out = tmp_path / "s"
     assert main(["generate", "exercise-2", "--count", "2", "--exact", "-o", str(out)]) == 0
-    key = (out / "v01" / "key-exact.md").read_text()
-    values = exact_steps(cr.load(out / "v01" / "network.toml"))[0]
+    key = (out / "instructor" / "keys" / "v01-exact.md").read_text()
+    values = exact_steps(cr.load(out / "sheets" / "v01" / "network.toml"))[0]
     assert decimal(values["new_w.i -> j"]) in key
     assert main(["generate", "aima-21", "--count", "1", "--exact", "-o",
                  str(tmp_path / "t")]) == 2

@@ -49,31 +49,111 @@ def generate(tmp_path: Path, roster: Path, name: str = "sheets", *extra: str) ->
 
 def test_generate_writes_the_contract_folders(tmp_path: Path, roster: Path) -> None:
     out = generate(tmp_path, roster)
-    rows = list(csv.DictReader((out / "variants.csv").read_text().splitlines()))
+    assert sorted(p.name for p in out.iterdir()) == ["instructor", "sheets"]
+    rows = list(csv.DictReader((out / "instructor" / "variants.csv").read_text().splitlines()))
     assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
     for row in rows:
-        folder = out / row["student"]
-        for name in ("network.toml", "sheet.md", "sheet.html", "answers.toml", "key.md"):
-            assert (folder / name).is_file(), name
+        folder = out / "sheets" / row["student"]
+        assert row["folder"] == f"sheets/{row['student']}"
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "answers.toml", "network.toml", "sheet.html", "sheet.md", "sheet.tex"]
         net = cr.load(folder / "network.toml")  # solvable by chainrule solve
         assert [u.name for u in net.units] == ["i", "j", "k"]
         assert row["variant"] in (folder / "sheet.md").read_text()
         assert row["variant"] == variant_code("s3cret", "Backpropagation", row["student"])
         assert tomllib.loads((folder / "answers.toml").read_text())["step"] == 1
-        assert "## Step 1" in (folder / "key.md").read_text() or "Step 1" in (
-            folder / "key.md").read_text()
-    assert "class key" in (out / "class-key.md").read_text()
+        key = out / row["key_md"]
+        assert key == out / "instructor" / "keys" / f"{row['student']}.md"
+        assert "Step 1" in key.read_text()
+        assert (key.with_suffix(".html")).read_text().startswith("<!DOCTYPE html>")
+    assert "class key" in (out / "instructor" / "class-key.md").read_text()
+    assert not (out / "instructor" / "secret.txt").exists()  # the secret was given
     # different students, different numbers
-    nets = [cr.load(out / r["student"] / "network.toml") for r in rows]
+    nets = [cr.load(out / r["folder"] / "network.toml") for r in rows]
     assert len({tuple(p.value for p in n.weights.values()) for n in nets}) == 3
+
+
+def test_no_file_under_sheets_reveals_an_answer(tmp_path: Path, roster: Path) -> None:
+    out = generate(tmp_path, roster)
+    for row in csv.DictReader((out / "instructor" / "variants.csv").read_text().splitlines()):
+        net = cr.load(out / row["folder"] / "network.toml")
+        step = cr.solve(net).step(1)
+        graph = graph_of_step(net, step)
+        expected = graph.expected(step)
+        given = {p.value for p in net.weights.values()} | {
+            v for s in net.samples for v in (*s.inputs.values(), *s.targets.values())}
+        answers = {f"{expected[n.index]:.4f}" for n in graph.nodes
+                   if n.name and n.kind != "input" and expected[n.index] not in given
+                   and abs(expected[n.index]) not in (0.0, 1.0)}
+        assert len(answers) > 8
+        for file in (out / row["folder"]).iterdir():
+            text = file.read_text()
+            shown = {a for a in answers if a in text or a.rstrip("0") in text.split()}
+            assert not shown, (file.name, shown)
+            assert "chainrule check" not in text  # the self-check hint is opt-in
+
+
+def test_the_self_check_hint_is_opt_in(tmp_path: Path, roster: Path) -> None:
+    out = generate(tmp_path, roster, "p", "--self-check")
+    assert "chainrule check network.toml answers.toml" in (
+        out / "sheets" / "alice" / "sheet.md").read_text()
 
 
 def test_generate_is_reproducible_byte_for_byte(tmp_path: Path, roster: Path) -> None:
     a, b = generate(tmp_path, roster, "a"), generate(tmp_path, roster, "b")
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    assert len(files) == 3 * 6 + 2
+    assert len(files) == 3 * 5 + 3 * 2 + 3
     for f in files:
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def test_without_a_secret_one_is_drawn_and_kept(tmp_path: Path, roster: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHAINRULE_SECRET", raising=False)
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["generate", "exercise-2", "--students", str(roster), "-o", str(a)]) == 0
+    err = capsys.readouterr().err
+    secret_file = a / "instructor" / "secret.txt"
+    assert str(secret_file) in err and "drew a random" in err
+    secret = secret_file.read_text().strip()
+    assert len(secret) >= 32 and secret != "0"
+    assert secret_file.stat().st_mode & 0o077 == 0
+    assert secret not in "".join(p.read_text() for p in (a / "sheets").rglob("*.*"))
+    # given back from the file (out of shell history), the same sheets, with no warning
+    assert main(["generate", "exercise-2", "--students", str(roster), "--secret-file",
+                 str(secret_file), "-o", str(b)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    for f in (a / "sheets").rglob("*"):
+        if f.is_file():
+            assert f.read_bytes() == (b / f.relative_to(a)).read_bytes()
+    # and from the environment
+    monkeypatch.setenv("CHAINRULE_SECRET", secret)
+    assert main(["generate", "exercise-2", "--students", str(roster), "-o",
+                 str(tmp_path / "c")]) == 0
+    assert not (tmp_path / "c" / "instructor" / "secret.txt").exists()
+    assert (tmp_path / "c" / "instructor" / "variants.csv").read_bytes() == (
+        a / "instructor" / "variants.csv").read_bytes()
+
+
+def test_a_short_secret_gets_a_warning(tmp_path: Path, roster: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    generate(tmp_path, roster)
+    assert "warning: --seed: the secret is short" in capsys.readouterr().err
+    assert main(["generate", "exercise-2", "--count", "1", "--seed", "x",
+                 "--secret-file", str(roster), "-o", str(tmp_path / "z")]) == 2
+
+
+def test_the_variant_code_comes_from_a_stretched_keyed_hash() -> None:
+    import hashlib
+    import hmac
+
+    key = hashlib.pbkdf2_hmac("sha256", b"s3cret", b"chainrule variants", 100_000)
+    mac = hmac.new(key, b"chainrule\0variant\0A\0alice", hashlib.sha256).digest()
+    assert variant_seed("s3cret", "A", "alice") == int.from_bytes(mac[:8], "big")
+    # a guess of the secret costs the stretching: the plain hash of old does not give the code
+    plain = hashlib.sha256(b"chainrule variant\0s3cret\0A\0alice").digest()
+    assert variant_seed("s3cret", "A", "alice") != int.from_bytes(plain[:8], "big")
 
 
 def test_variants_are_private_to_the_secret() -> None:
@@ -85,10 +165,10 @@ def test_variants_are_private_to_the_secret() -> None:
 def test_nothing_is_overwritten_without_force(tmp_path: Path, roster: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     out = generate(tmp_path, roster)
-    before = (out / "variants.csv").read_bytes()
+    before = (out / "instructor" / "variants.csv").read_bytes()
     code = main(["generate", "exercise-2", "--count", "2", "-o", str(out)])
     assert code == 2 and "not empty" in capsys.readouterr().err
-    assert (out / "variants.csv").read_bytes() == before
+    assert (out / "instructor" / "variants.csv").read_bytes() == before
     assert main(["generate", "exercise-2", "--count", "2", "-o", str(out), "--force"]) == 0
 
 
@@ -96,7 +176,7 @@ def test_generate_from_layers_and_count(tmp_path: Path) -> None:
     out = tmp_path / "s"
     assert main(["generate", "--layers", "2,2,1", "--activation", "sigmoid", "--biases",
                  "--learning-rate", "1", "--count", "3", "-o", str(out)]) == 0
-    net = cr.load(out / "v01" / "network.toml")
+    net = cr.load(out / "sheets" / "v01" / "network.toml")
     assert len(net.weights) == 6 and len(net.biases) == 3
     assert net.unit["j1"].activation == "sigmoid"
 
@@ -112,8 +192,8 @@ def test_grade_a_folder_of_submissions(tmp_path: Path, roster: Path) -> None:
     sheets = generate(tmp_path, roster)
     subs = tmp_path / "subs"
     subs.mkdir()
-    (subs / "alice.toml").write_text(right_sheet(sheets / "alice" / "network.toml"))
-    (subs / "bob.toml").write_text(right_sheet(sheets / "bob" / "network.toml",
+    (subs / "alice.toml").write_text(right_sheet(sheets / "sheets" / "alice" / "network.toml"))
+    (subs / "bob.toml").write_text(right_sheet(sheets / "sheets" / "bob" / "network.toml",
                                                change={"dC_da.k": 0.5}))
     out = tmp_path / "grades"
     assert main(["grade", str(sheets), str(subs), "-o", str(out)]) == 0
@@ -135,7 +215,7 @@ def test_grade_a_folder_of_submissions(tmp_path: Path, roster: Path) -> None:
 def test_grade_a_csv_with_weights_and_a_bad_submission(tmp_path: Path, roster: Path) -> None:
     sheets = generate(tmp_path, roster)
     lines = ["student_id,variant,quantity,answer"]
-    alice = tomllib.loads(right_sheet(sheets / "alice" / "network.toml"))
+    alice = tomllib.loads(right_sheet(sheets / "sheets" / "alice" / "network.toml"))
     for w, value in alice["new_w"].items():
         lines.append(f"alice,,new_w.{w},{value}")
     lines.append("bob,,a.q,1")  # not a quantity: bob's submission is unreadable
@@ -155,7 +235,7 @@ def test_grade_a_csv_with_weights_and_a_bad_submission(tmp_path: Path, roster: P
 def test_generate_pdf_sheets_reproducibly(tmp_path: Path) -> None:
     for name in ("a", "b"):
         assert main(["generate", "exercise-2", "--count", "1", "--pdf", "-o",
-                     str(tmp_path / name)]) == 0
-    first = (tmp_path / "a" / "v01" / "sheet.pdf").read_bytes()
-    again = (tmp_path / "b" / "v01" / "sheet.pdf").read_bytes()
+                     str(tmp_path / name), "--seed", "a long enough secret for tests"]) == 0
+    first = (tmp_path / "a" / "sheets" / "v01" / "sheet.pdf").read_bytes()
+    again = (tmp_path / "b" / "sheets" / "v01" / "sheet.pdf").read_bytes()
     assert first.startswith(b"%PDF") and first == again

@@ -66,8 +66,8 @@ def cli() -> None:
       chainrule train --data digits --layers 64,32,10 --epochs 20
       chainrule answers-template exercise-2 > answers.toml   then fill it in
       chainrule check exercise-2 answers.toml   mark it, name each mistake
-      chainrule generate exercise-2 --count 30 --seed s3cret -o sheets/
-      chainrule grade sheets/ submissions/ -o grades/
+      chainrule generate exercise-2 --count 30 -o week3/   sheets/ + instructor/
+      chainrule grade week3/ submissions/ -o grades/
       chainrule serve --open               the web page: step, click a weight for its math
     """
 

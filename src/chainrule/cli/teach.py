@@ -8,10 +8,11 @@ Library errors (AnswersError, NetworkError, UsageError) become one line and exit
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
-from chainrule.io.atomic import write_atomic
+from chainrule.io.atomic import check_outputs, write_atomic
 from chainrule.io.netfile import load
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -43,6 +44,7 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
     """
     from chainrule.teach.answers import template
 
+    check_outputs({"--output": output}, {"NETWORK": network})
     _write(template(load(network), step=step), output)
 
 
@@ -97,6 +99,7 @@ def check_command(network: str, answers: str, fmt: str, reveal: str, rtol: float
     from chainrule.teach.checking import check
     from chainrule.teach.feedback import render
 
+    check_outputs({"--output": output}, {"NETWORK": network, "ANSWERS": answers})
     net = load(network)
     if fmt in ("gradescope", "prairielearn"):
         from chainrule.teach.results_formats import autograder_results
@@ -116,11 +119,21 @@ def check_command(network: str, answers: str, fmt: str, reveal: str, rtol: float
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="The folder to write (new or empty, unless --force).")
 @click.option("--students", "roster", type=click.Path(dir_okay=False),
-              help="A CSV roster: one variant per student (column student, or the first).")
+              help="A CSV roster: one variant per student (column student, or the first; an "
+                   "LMS gradebook export works too).")
+@click.option("--id-column", metavar="COLUMN",
+              help="The roster's column of student ids (default: student, student_id, id, "
+                   "username or email; a Canvas export's ID).")
 @click.option("--count", type=click.IntRange(1, 10_000), help="Or: this many variants v01, v02...")
-@click.option("--seed", default="0", show_default=True,
-              help="The secret seed: with the assignment and the student id it fixes each "
-                   "variant. Keep it secret and the variants stay private.")
+@click.option("--seed", metavar="SECRET",
+              help="The secret: with the assignment and the student id it fixes each variant. "
+                   "Keep it secret and the variants stay private. Default: "
+                   "$CHAINRULE_SECRET, else a random one, kept in DIR/instructor/secret.txt.")
+@click.option("--secret-file", type=click.Path(dir_okay=False),
+              help="Read the secret from this file (keeps it out of shell history).")
+@click.option("--self-check", is_flag=True,
+              help="Tell students on the sheet to check their answers with chainrule check "
+                   "(practice sheets; leave it out for graded work).")
 @click.option("--assignment", default="Backpropagation", show_default=True,
               help="The assignment's name (part of the hash, and the sheets' title).")
 @click.option("--layers", metavar="N,N,...",
@@ -141,28 +154,43 @@ def check_command(network: str, answers: str, fmt: str, reveal: str, rtol: float
                    "ReLU, leaky ReLU; squared errors).")
 @click.option("--pdf", is_flag=True, help="Also compile sheet.pdf (needs pdflatex).")
 @click.option("--force", is_flag=True, help="Overwrite files in a folder that is not empty.")
-def generate_command(shape: str | None, output: str, roster: str | None, count: int | None,
-                     seed: str, assignment: str, layers: str | None, activation: str,
+def generate_command(shape: str | None, output: str, roster: str | None,
+                     id_column: str | None, count: int | None, seed: str | None,
+                     secret_file: str | None, self_check: bool, assignment: str,
+                     layers: str | None, activation: str,
                      output_activation: str | None, biases: bool, samples: int,
                      learning_rate: float | None, decimals: int, allow_dead: bool,
                      exact: bool, pdf: bool, force: bool) -> None:
     """Write a private exercise sheet, answers template and key for every student.
 
     SHAPE is a built-in example or a network file whose structure is kept (its numbers
-    are redrawn), or use --layers. Each variant's numbers come from a hash of the
-    secret --seed, the --assignment and the student id, so the same command writes
-    the same files, byte for byte. Every variant is a good exercise: no dead ReLU
-    (unless --allow-dead), no saturated sigmoid, a != y, and every catalogued
-    mistake gives a number clearly apart from the right one.
+    are redrawn), or use --layers. Students get DIR/sheets/<id>/ (the sheet, the
+    network, the answers template: nothing that reveals an answer); the instructor
+    keeps DIR/instructor/ (variants.csv, the class key, each worked key). Each
+    variant's numbers come from a keyed hash of the --assignment and the student id
+    under the secret, so the same secret writes the same files, byte for byte.
+    Without a secret a random one is drawn and kept in DIR/instructor/secret.txt.
+    Every variant is a good exercise: no dead ReLU (unless --allow-dead), no
+    saturated sigmoid, a != y, and every catalogued mistake gives a number clearly
+    apart from the right one.
 
     \b
     Examples:
-      chainrule generate exercise-2 --students roster.csv --seed s3cret -o sheets/
+      chainrule generate exercise-2 --students roster.csv -o week3/
+      chainrule generate exercise-2 --students roster.csv --secret-file secret.txt -o week3/
       chainrule generate --layers 2,2,1 --activation relu --count 30 -o sheets/
-      chainrule generate my-net.toml --count 5 --seed 7 --assignment "Week 3" -o week3/
+      chainrule generate exercise-2 --students canvas.csv --id-column "SIS Login ID" -o w3/
       chainrule generate exercise-2 --count 30 --pdf --exact -o sheets/
+      chainrule generate exercise-1 --count 5 --self-check -o practice/
     """
-    from chainrule.teach.generation import generate, read_roster
+    from chainrule.teach.generation import check_not_inside, generate, read_roster
+    from chainrule.teach.secret import (
+        SECRET_VARIABLE,
+        check_secret,
+        read_secret_file,
+        secret_from_environment,
+        weakness,
+    )
     from chainrule.teach.variants import Rules, layered_shape
 
     if (shape is None) == (layers is None):
@@ -181,13 +209,32 @@ def generate_command(shape: str | None, output: str, roster: str | None, count: 
                             learning_rate=learning_rate or 0.1)
     else:
         net = load(shape or "")
-    students = read_roster(roster) if roster else None
-    made = generate(net, output, students=students, count=count, seed=seed,
+    if seed is not None and secret_file is not None:
+        raise click.UsageError("give the secret by --seed or by --secret-file, not both")
+    if id_column is not None and roster is None:
+        raise click.UsageError("--id-column names a column of the --students roster")
+    check_not_inside(Path(output), {"SHAPE": shape, "--students": roster,
+                                    "--secret-file": secret_file})
+    if secret_file is not None:
+        secret: str | None = read_secret_file(secret_file)
+        where = secret_file
+    elif seed is not None:
+        secret, where = check_secret(seed, "--seed"), "--seed"
+    else:
+        secret, where = secret_from_environment(), SECRET_VARIABLE
+    if secret is not None and (warning := weakness(secret)):
+        click.echo(f"chainrule generate: warning: {where}: {warning}", err=True)
+    students = read_roster(roster, id_column) if roster else None
+    made = generate(net, output, students=students, count=count, seed=secret,
                     assignment=assignment, rules=Rules(decimals=decimals, allow_dead=allow_dead),
-                    force=force, exact=exact, pdf=pdf)
-    click.echo(f"{len(made)} variant(s) in {output}: variants.csv, class-key.md and a folder "
-               "each (sheet.md, sheet.html, sheet.tex, answers.toml, key.md, network.toml)",
-               err=True)
+                    force=force, exact=exact, pdf=pdf, self_check=self_check)
+    if secret is None:
+        click.echo(f"chainrule generate: no secret given: drew a random one and kept it in "
+                   f"{Path(output) / 'instructor' / 'secret.txt'}; keep that file private, and "
+                   "give it back with --secret-file to write the same sheets again", err=True)
+    click.echo(f"{len(made)} variant(s) in {output}: sheets/<id>/ for the students (sheet.md, "
+               "sheet.html, sheet.tex, answers.toml, network.toml); instructor/ for you "
+               "(variants.csv, class-key.md, keys/)", err=True)
 
 
 @click.command("grade", context_settings=CONTEXT)
@@ -211,11 +258,14 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
 
     \b
     Examples:
-      chainrule grade sheets/ submissions/ -o grades/
-      chainrule grade sheets/ answers.csv -o grades/ --config grading.toml
+      chainrule grade week3/ submissions/ -o grades/
+      chainrule grade week3/ answers.csv -o grades/ --config grading.toml
     """
+    from chainrule.teach.generation import check_not_inside
     from chainrule.teach.grading import GradingConfig, grade, write
 
+    check_not_inside(Path(output), {"GENERATED": sheets, "SUBMISSIONS": submissions,
+                                    "--config": config})
     settings = GradingConfig.read(config) if config else GradingConfig()
     grades = grade(sheets, submissions, config=settings)
     write(grades, output, force=force)

@@ -78,6 +78,53 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
         raise
 
 
+def inside(root: str | os.PathLike[str], relative: str) -> Path:
+    """``root/relative`` when it stays inside ``root``: each name a plain name (no ``..``, no
+    separator leading out, no absolute path) and no existing part of it a symbolic link or
+    anything but a folder (the last part: a regular file or nothing). Raises UsageError.
+
+    >>> inside("grades", "../x.json")
+    Traceback (most recent call last):
+    ...
+    chainrule.core.errors.UsageError: ../x.json: would be written outside grades; refused
+    """
+    base = Path(root)
+    parts = Path(relative).parts
+    if (not parts or Path(relative).is_absolute() or any(p in ("", ".", "..") for p in parts)
+            or "\\" in relative or "\0" in relative):
+        raise UsageError(f"{relative}: would be written outside {root}; refused")
+    path = base
+    for i, name in enumerate(parts):
+        path = path / name
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise _unwritable(str(path), error) from None
+        last = i == len(parts) - 1
+        if stat.S_ISLNK(info.st_mode) or not (
+            stat.S_ISREG(info.st_mode) if last else stat.S_ISDIR(info.st_mode)
+        ):
+            raise UsageError(f"{path}: is a link or not a plain {'file' if last else 'folder'}; "
+                             f"chainrule writes only plain files inside {root}")
+    return path
+
+
+def write_under(root: str | os.PathLike[str], relative: str, text: str | bytes) -> Path:
+    """:func:`write_atomic` of ``root/relative``, making its folders, never outside ``root``
+    (see :func:`inside`): what a command that writes a folder of files uses."""
+    path = inside(root, relative)
+    folder = path.parent
+    if not folder.is_dir():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _unwritable(str(folder), error) from None
+    write_atomic(path, text)
+    return path
+
+
 def _stream(path: str, data: bytes) -> None:
     try:
         # append: for /dev/stdout redirected with >> this keeps what is there

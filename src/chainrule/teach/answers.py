@@ -361,15 +361,16 @@ def describe(graph: Graph, name: str) -> str:
     return f"new b_{u} = b_{u} - r · dC/db_{u} (r = {graph.r:g})"
 
 
-def template(network: Network, *, step: int = 1) -> str:
-    """The answers file to fill in for ``network``: every quantity, each with a comment."""
+def template(network: Network, *, step: int = 1, self_check: bool = True) -> str:
+    """The answers file to fill in for ``network``: every quantity, each with a comment (and,
+    with ``self_check``, how to check it with ``chainrule check``)."""
     graph = Graph(network)
     title = network.title or "this network"
     lines = [
         f"# Answers for {json.dumps(title)}, step {step}.",
         "# Write each number between the quotes (or replace the quotes by it), rounded as you",
         "# worked it (e.g. 0.3973); leave out or leave empty any you did not calculate.",
-        "# Then: chainrule check NETWORK answers.toml",
+        *(["# Then: chainrule check NETWORK answers.toml"] if self_check else []),
         f"step = {step}",
         f'C = ""  # {describe(graph, "C")}',
     ]

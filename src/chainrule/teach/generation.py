@@ -1,13 +1,16 @@
-"""``chainrule generate``: one folder per student (or variant) with the sheet, the answers
-template, the key and the network, plus ``variants.csv`` and a class key. The same seed and
-roster give the same files, byte for byte."""
+"""``chainrule generate``: what students get apart from what only the instructor keeps.
+
+``DIR/sheets/<id>/`` holds each student's network.toml, sheet.md, sheet.html, sheet.tex (and
+sheet.pdf), and the answers template: nothing that reveals an answer. ``DIR/instructor/`` holds
+variants.csv, the class key and each variant's worked solution (``keys/<id>.md``), and the
+secret when one was drawn. The same secret and roster give the same files, byte for byte.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -19,20 +22,29 @@ from chainrule.core.engine import solve
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
 from chainrule.core.schema import dumps_toml
-from chainrule.io.atomic import write_atomic
+from chainrule.io.atomic import write_under
+from chainrule.io.csvfile import csv_text
 from chainrule.teach.answers import template
+from chainrule.teach.secret import check_secret, new_secret, write_secret
 from chainrule.teach.sheets import class_key, sheet
+from chainrule.teach.students import check_id
 from chainrule.teach.variants import Rules, draw, variant_code, variant_seed
 
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]*\Z")
 ROSTER_COLUMNS = ("student", "student_id", "id", "username", "email")
-FILES = ("network.toml", "sheet.md", "sheet.html", "sheet.tex", "answers.toml", "key.md")
+CANVAS_ID_COLUMN = "id"
+"""The id column of a Canvas gradebook export (recognised by its ``SIS User ID`` column)."""
+SHEET_FILES = ("network.toml", "sheet.md", "sheet.html", "sheet.tex", "answers.toml")
+FILES = (*SHEET_FILES, "key.md")
+"""The files of each variant, named in variants.csv (the key in the instructor's folder)."""
+SHEETS, INSTRUCTOR, KEYS = "sheets", "instructor", "keys"
 VARIANTS_CSV = "variants.csv"
+LMS_NOT_STUDENTS = ("points possible", "muted", "read only")
+"""First cells of the rows an LMS gradebook export puts under its header that are no student."""
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One student's variant: who, its code, its folder and its network."""
+    """One student's variant: who, its code, its folder (under ``sheets/``) and its network."""
 
     student: str
     code: str
@@ -40,9 +52,16 @@ class Variant:
     network: Network
 
 
-def read_roster(path: str | Path) -> list[str]:
-    """Student ids from a CSV roster: the column ``student`` (or ``student_id``, ``id``,
-    ``username``, ``email``), else the first column; one id a line."""
+def read_roster(path: str | Path, id_column: str | None = None) -> list[str]:
+    """Student ids from a CSV roster, one student a row.
+
+    The ids are the column ``id_column`` when given (any case); else, for a Canvas gradebook
+    export (it has ``SIS User ID``), its ``ID``; else the column ``student`` (or ``student_id``,
+    ``id``, ``username``, ``email``), else the first column of a file without a header. Rows an
+    LMS export adds under the header (Canvas's ``Points Possible``) are skipped. Each id is
+    checked (:func:`chainrule.teach.students.check_id`); ids that differ only in case are
+    refused (they would share a folder on macOS and Windows).
+    """
     p = Path(path)
     from chainrule.io.reading import Unreadable, read_text
 
@@ -50,24 +69,38 @@ def read_roster(path: str | Path) -> list[str]:
         text = read_text(p)
     except Unreadable as error:
         raise UsageError(f"{path}: {error.problem}") from None
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), start=1)
+            if any(c.strip() for c in r)]
     if not rows:
         raise UsageError(f"{path}: the roster is empty; give one student id a line")
-    header = [c.strip().lower() for c in rows[0]]
-    column = next((header.index(c) for c in ROSTER_COLUMNS if c in header), None)
+    header = [c.strip().lower() for c in rows[0][1]]
+    if id_column is not None:
+        if id_column.strip().lower() not in header:
+            raise UsageError(f"{path}: no column {id_column!r}; the columns are "
+                             f"{', '.join(c.strip() for c in rows[0][1])}")
+        column: int | None = header.index(id_column.strip().lower())
+    elif "sis user id" in header and CANVAS_ID_COLUMN in header:
+        column = header.index(CANVAS_ID_COLUMN)
+    else:
+        column = next((header.index(c) for c in ROSTER_COLUMNS if c in header), None)
     body = rows[1:] if column is not None else rows
     column = column or 0
-    students = []
-    for number, row in enumerate(body, start=2 if body is not rows else 1):
+    students: list[str] = []
+    seen: dict[str, str] = {}
+    for number, row in body:
+        first = row[0].strip().lower() if row else ""
+        if first in LMS_NOT_STUDENTS:
+            continue
         sid = row[column].strip() if column < len(row) else ""
-        if not ID_PATTERN.match(sid):
-            raise UsageError(f"{path}: line {number}: {sid!r} is not a student id a folder can "
-                             "be named by (letters, digits, _ . @ -)")
+        check_id(sid, f"{path}: line {number}")
+        if sid.casefold() in seen:
+            twice = seen[sid.casefold()]
+            same = "listed twice" if twice == sid else f"listed twice ({twice!r} and {sid!r})"
+            raise UsageError(f"{path}: line {number}: student {sid!r} is {same}")
+        seen[sid.casefold()] = sid
         students.append(sid)
-    if len(set(students)) != len(students):
-        twice = sorted({s for s in students if students.count(s) > 1})
-        raise UsageError(f"{path}: student {twice[0]!r} is listed twice")
+    if not students:
+        raise UsageError(f"{path}: the roster has a header but no students")
     return students
 
 
@@ -89,6 +122,8 @@ def variants(
 
 def check_output_folder(output: Path, force: bool) -> None:
     """An output folder must be new or empty, unless ``force``."""
+    if output.is_symlink():
+        raise UsageError(f"{output}: is a symbolic link; give a plain folder to write into")
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output}: is a file; give a folder to write into")
     if output.is_dir() and any(output.iterdir()) and not force:
@@ -98,24 +133,43 @@ def check_output_folder(output: Path, force: bool) -> None:
         raise UsageError(f"{output}: the folder {str(output.parent)!r} does not exist")
 
 
+def check_not_inside(output: Path, inputs: dict[str, str | Path | None]) -> None:
+    """Refuse an output folder that is an input, or holds one, or lies inside an input folder
+    (writing there would overwrite what the command reads, or be read by its next run)."""
+    out = Path(os.path.realpath(output))
+    for name, given in inputs.items():
+        if given is None or not os.path.exists(given):
+            continue
+        source = Path(os.path.realpath(given))
+        if source == out or out in source.parents or (source.is_dir() and source in out.parents):
+            raise UsageError(f"--output {output}: {name} {given} is there, which this command "
+                             "reads; write to another folder")
+
+
 def generate(
     shape: Network,
     output: str | Path,
     *,
     students: Sequence[str] | None = None,
     count: int | None = None,
-    seed: str = "0",
+    seed: str | None = None,
     assignment: str = "Backpropagation",
     rules: Rules | None = None,
     force: bool = False,
     exact: bool = False,
     pdf: bool = False,
+    self_check: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> list[Variant]:
-    """Write one folder per student (or ``count`` variants ``v01``, ``v02``, ...) under
-    ``output``: network.toml, sheet.md, sheet.html, sheet.tex, answers.toml and key.md (with
-    ``exact``, key-exact.md too: every answer as an exact decimal); and ``variants.csv`` and
-    ``class-key.md`` beside them.
+    """Write each student's sheet (or ``count`` variants ``v01``, ``v02``, ...) under
+    ``output/sheets/<id>/``: network.toml, sheet.md, sheet.html, sheet.tex (sheet.pdf with
+    ``pdf``) and answers.toml; and under ``output/instructor/``: variants.csv, class-key.md and
+    .html, ``keys/<id>.md`` and ``.html`` (with ``exact``, ``keys/<id>-exact.md`` too: every
+    answer as an exact decimal).
+
+    ``seed`` is the instructor's secret; None draws a random one and keeps it in
+    ``instructor/secret.txt``. ``self_check`` adds to each sheet how to check it with
+    ``chainrule check`` (for practice; not for graded work).
 
     Raises UsageError for a folder that is not empty (without ``force``) or no students.
     """
@@ -133,6 +187,10 @@ def generate(
         students = [f"v{i:0{width}d}" for i in range(1, count + 1)]
     if not students:
         raise UsageError("no students to generate sheets for")
+    for sid in students:
+        check_id(sid, "students")
+    drawn = seed is None
+    secret = new_secret() if seed is None else check_secret(seed, "`seed`")
     if exact:
         from chainrule.teach.exact import unsupported
 
@@ -143,15 +201,17 @@ def generate(
         raise UsageError("`pdf`: sheet.pdf needs pdflatex, which is not installed here; "
                          "sheet.tex is written without it")
     check_output_folder(out, force)
-    made = variants(shape, students, seed=seed, assignment=assignment, rules=rules)
+    made = variants(shape, students, seed=secret, assignment=assignment, rules=rules)
     out.mkdir(exist_ok=True)
+    if drawn:
+        (out / INSTRUCTOR).mkdir(exist_ok=True)
+        write_secret(out / INSTRUCTOR, secret)
     rows = []
     keys = []
     for v in made:
-        folder = out / v.folder
-        folder.mkdir(exist_ok=True)
         trace = solve(v.network)
-        doc = sheet(trace, assignment=assignment, student=v.student, code=v.code)
+        doc = sheet(trace, assignment=assignment, student=v.student, code=v.code,
+                    self_check=self_check)
         files = {
             "network.toml": dumps_toml(
                 v.network, comment=f"{assignment}, variant {v.code} for {v.student}"
@@ -159,33 +219,38 @@ def generate(
             "sheet.md": markdown(doc),
             "sheet.html": html(doc, diagram_svg(v.network)),
             "sheet.tex": latex(doc),
-            "answers.toml": template(v.network),
-            "key.md": solution("markdown", trace, {"decimals": 4, "dependency": False}),
+            "answers.toml": template(v.network, self_check=self_check),
         }
+        folder = f"{SHEETS}/{v.folder}"
+        for name, text in files.items():
+            write_under(out, f"{folder}/{name}", text)
+        if pdf:
+            write_under(out, f"{folder}/sheet.pdf", latex_pdf(files["sheet.tex"]))
+        key = f"{INSTRUCTOR}/{KEYS}/{v.folder}"
+        write_under(out, f"{key}.md", solution("markdown", trace, {"decimals": 4,
+                                                                    "dependency": False}))
+        write_under(out, f"{key}.html", solution("html", trace, {"decimals": 4,
+                                                                  "dependency": False}))
         if exact:
             from chainrule.teach.exact import exact_steps, table
 
             rows_exact = table(exact_steps(v.network)[0])
-            files["key-exact.md"] = (
+            write_under(out, f"{key}-exact.md", (
                 f"# {assignment}: exact answers for {v.student} (variant {v.code})\n\n"
                 "Every number of the network read as the decimal it is written as; "
                 "every answer exact.\n\n| quantity | exact value |\n|:---|---:|\n"
                 + "".join(f"| {n} | {t} |\n" for n, t in rows_exact)
-            )
-        for name, text in files.items():
-            write_atomic(folder / name, text)
-        if pdf:
-            write_atomic(folder / "sheet.pdf", latex_pdf(files["sheet.tex"]))
-        rows.append([v.student, v.code, v.folder, *(f"{v.folder}/{n}" for n in FILES)])
+            ))
+        rows.append([v.student, v.code, folder, *(f"{folder}/{n}" for n in SHEET_FILES),
+                     f"{key}.md"])
         keys.append((v.student, v.code, trace))
         if progress:
-            progress(f"{v.folder}: variant {v.code}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "variant", "folder", *(n.replace(".", "_") for n in FILES)])
-    writer.writerows(rows)
-    write_atomic(out / VARIANTS_CSV, buffer.getvalue())
-    write_atomic(out / "class-key.md", markdown(class_key(keys, assignment=assignment)))
+            progress(f"{folder}: variant {v.code}")
+    header = ["student", "variant", "folder", *(n.replace(".", "_") for n in FILES)]
+    write_under(out, f"{INSTRUCTOR}/{VARIANTS_CSV}", csv_text(header, rows))
+    key_doc = class_key(keys, assignment=assignment)
+    write_under(out, f"{INSTRUCTOR}/class-key.md", markdown(key_doc))
+    write_under(out, f"{INSTRUCTOR}/class-key.html", html(key_doc))
     return made
 
 
@@ -209,15 +274,43 @@ def latex_pdf(tex: str) -> bytes:
         return result.read_bytes()
 
 
-def read_variants(sheets: str | Path) -> dict[str, tuple[str, Path]]:
-    """``variants.csv`` of a generated folder: student -> (variant code, network file)."""
-    folder = Path(sheets)
-    path = folder / VARIANTS_CSV
-    if not path.is_file():
-        raise UsageError(f"{folder}: no {VARIANTS_CSV} here; give the folder `chainrule "
-                         "generate` wrote")
-    out = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            out[row["student"]] = (row["variant"], folder / row["folder"] / "network.toml")
+def layout_root(generated: str | Path) -> tuple[Path, Path]:
+    """(the folder paths in variants.csv are relative to, variants.csv) of ``generate``'s
+    folder: ``DIR/instructor/variants.csv``, or the older flat ``DIR/variants.csv``; the
+    ``instructor`` folder itself is accepted too."""
+    folder = Path(generated)
+    if (folder / INSTRUCTOR / VARIANTS_CSV).is_file():
+        return folder, folder / INSTRUCTOR / VARIANTS_CSV
+    if (folder / VARIANTS_CSV).is_file():
+        if folder.name == INSTRUCTOR and (folder.parent / SHEETS).is_dir():
+            return folder.parent, folder / VARIANTS_CSV
+        return folder, folder / VARIANTS_CSV
+    raise UsageError(f"{folder}: no {INSTRUCTOR}/{VARIANTS_CSV} here; give the folder "
+                     "`chainrule generate` wrote")
+
+
+def read_variants(generated: str | Path) -> dict[str, tuple[str, Path]]:
+    """``variants.csv`` of a generated folder (either layout): student -> (variant code,
+    network file). Every student id is checked, and every folder must lie inside."""
+    from chainrule.io.reading import Unreadable, read_text
+
+    base, path = layout_root(generated)
+    try:
+        text = read_text(path)
+    except Unreadable as error:
+        raise UsageError(f"{path}: {error.problem}") from None
+    out: dict[str, tuple[str, Path]] = {}
+    reader = csv.DictReader(io.StringIO(text))
+    if not {"student", "variant", "folder"} <= set(reader.fieldnames or ()):
+        raise UsageError(f"{path}: needs the columns student, variant and folder")
+    for number, row in enumerate(reader, start=2):
+        where = f"{path}: line {number}"
+        sid = check_id((row["student"] or "").strip(), where)
+        folder = (row["folder"] or "").strip()
+        parts = Path(folder).parts
+        if not parts or Path(folder).is_absolute() or ".." in parts or "\\" in folder:
+            raise UsageError(f"{where}: folder {folder!r} is not a folder inside {base}")
+        if sid in out:
+            raise UsageError(f"{where}: student {sid!r} is listed twice")
+        out[sid] = ((row["variant"] or "").strip(), base / folder / "network.toml")
     return out

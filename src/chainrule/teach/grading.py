@@ -24,6 +24,7 @@ from chainrule.teach.generation import check_output_folder, read_variants
 from chainrule.teach.marking import RTOL, Tolerance
 from chainrule.teach.mistakes import CATALOGUE
 from chainrule.teach.quantities import Graph
+from chainrule.teach.students import check_id
 
 
 @dataclass(frozen=True)
@@ -243,34 +244,36 @@ def grade(
 
 def write(grades: ClassGrades, output: str | Path, *, force: bool = False) -> None:
     """grades.csv, <student>.json and .html, report.md and report.html into ``output``."""
-    from chainrule.io.atomic import write_atomic
+    from chainrule.io.atomic import write_under
+    from chainrule.io.csvfile import csv_text
     from chainrule.teach.feedback import render
 
     out = Path(output)
     check_output_folder(out, force)
+    for g in grades.students:  # every name a file is written by, checked before any is
+        check_id(g.student, "grade")
     out.mkdir(exist_ok=True)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "variant", "score", "max_score", *grades.quantities])
+    rows: list[list[object]] = []
     for g in grades.students:
         if g.result is None:
-            writer.writerow([g.student, g.variant, "", _n(g.max_score) if g.max_score else "",
-                             *([""] * len(grades.quantities))])
+            rows.append([g.student, g.variant, "", _n(g.max_score) if g.max_score else "",
+                         *([""] * len(grades.quantities))])
             continue
-        writer.writerow([g.student, g.variant, _n(g.score), _n(g.max_score),
-                         *(_cell(g.per_quantity.get(q)) for q in grades.quantities)])
-    write_atomic(out / "grades.csv", buffer.getvalue())
+        rows.append([g.student, g.variant, _n(g.score), _n(g.max_score),
+                     *(_cell(g.per_quantity.get(q)) for q in grades.quantities)])
+    header = ["student", "variant", "score", "max_score", *grades.quantities]
+    write_under(out, "grades.csv", csv_text(header, rows))
     for g in grades.students:
-        write_atomic(out / f"{g.student}.json",
-                     json.dumps(g.to_json(), indent=2, allow_nan=False) + "\n")
+        write_under(out, f"{g.student}.json",
+                    json.dumps(g.to_json(), indent=2, allow_nan=False) + "\n")
         if g.result is not None:
-            write_atomic(out / f"{g.student}.html", render(g.result, "html", student=g.student))
+            write_under(out, f"{g.student}.html", render(g.result, "html", student=g.student))
     doc = report(grades)
     from chainrule.render.html import render as html
     from chainrule.render.markdown import render as markdown
 
-    write_atomic(out / "report.md", markdown(doc))
-    write_atomic(out / "report.html", html(doc))
+    write_under(out, "report.md", markdown(doc))
+    write_under(out, "report.html", html(doc))
 
 
 def _cell(x: float | None) -> str | float | int:

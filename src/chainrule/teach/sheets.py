@@ -27,8 +27,10 @@ def sheet(
     student: str,
     code: str,
     answer_decimals: int = 4,
+    self_check: bool = False,
 ) -> Document:
-    """The exercise sheet of one variant: the network's numbers and the tasks."""
+    """The exercise sheet of one variant: the network's numbers and the tasks; with
+    ``self_check``, how to check the answers with ``chainrule check`` (for practice)."""
     net = trace.network
     ex = Explainer(trace, 4, HANDOUT, dependency=False)
     given = ex.network_section()
@@ -38,10 +40,13 @@ def sheet(
         "next weights. Use the numbers of your own variant below."
     )
     tasks = [Paragraph((t,)) for t in TASKS]
+    hand_in = (
+        "and check them with: chainrule check network.toml answers.toml" if self_check
+        else "and hand that file in"
+    )
     tasks.append(Paragraph((
         f"Round your answers to {answer_decimals} decimals. Write them in answers.toml (every "
-        "quantity is listed there, commented) and check them with: chainrule check "
-        "network.toml answers.toml",
+        f"quantity is listed there, commented) {hand_in}.",
     )))
     return Document(
         f"{assignment}: {net.title or 'backpropagation'}",

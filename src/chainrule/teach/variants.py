@@ -1,6 +1,7 @@
 """Per-student variants of an exercise: private, reproducible, and good to work by hand.
 
-The numbers of a student's variant come from a hash of (secret seed, assignment, student id):
+The numbers of a student's variant come from a keyed hash of (assignment, student id) under
+the instructor's secret (:mod:`chainrule.teach.secret`):
 no table of seeds needs keeping, and without the secret a student cannot derive another's
 numbers. A draw is a good exercise or it is redrawn, deterministically: values with a fixed
 number of decimals, no ReLU left dead (unless allowed), no z within rounding of 0 at a ReLU, no
@@ -10,7 +11,6 @@ the right one, so ``check`` can tell them apart.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 import string
@@ -23,6 +23,7 @@ from chainrule.core.network import Network, Parameter, Sample, Unit
 from chainrule.teach.marking import Tolerance
 from chainrule.teach.mistakes import sites
 from chainrule.teach.quantities import graph_of_step, replay
+from chainrule.teach.secret import digest
 
 ANSWER_DECIMALS = 4
 """The decimals a sheet asks for (the distinctness check assumes answers written so)."""
@@ -31,15 +32,15 @@ CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c n
 
 
 def variant_seed(secret: str, assignment: str, student: str) -> int:
-    """The seed of a student's variant: a hash of the secret, the assignment and the student."""
-    digest = hashlib.sha256(f"chainrule variant\0{secret}\0{assignment}\0{student}".encode())
-    return int.from_bytes(digest.digest()[:8], "big")
+    """The seed of a student's variant: HMAC-SHA256 of the assignment and the student under the
+    stretched secret (:mod:`chainrule.teach.secret`)."""
+    return int.from_bytes(digest(secret, "variant", assignment, student)[:8], "big")
 
 
 def variant_code(secret: str, assignment: str, student: str) -> str:
-    """A short code printed on the sheet (``K7Q-2MD``): names the variant, reveals no numbers."""
-    digest = hashlib.sha256(f"chainrule code\0{secret}\0{assignment}\0{student}".encode()).digest()
-    n = int.from_bytes(digest[:8], "big")
+    """A short code printed on the sheet (``K7Q-2MD``): names the variant, reveals no numbers,
+    and (the secret stretched) makes testing guesses of the secret slow."""
+    n = int.from_bytes(digest(secret, "code", assignment, student)[:8], "big")
     chars = []
     for _ in range(6):
         n, r = divmod(n, len(CODE_ALPHABET))
