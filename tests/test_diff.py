@@ -372,3 +372,15 @@ def test_diff_writes_its_output_file(tmp_path: Path) -> None:
     target = tmp_path / "d.tex"
     assert main(["diff", "max(0, w*x)", "--wrt", "w", "--format", "latex", "-o", str(target)]) == 0
     assert target.read_text().startswith("\\documentclass")
+
+
+@pytest.mark.parametrize("text, rewritten, result", [
+    ("1/x", "x^(-1)", "-1/x**2"), ("3/x^2", "3·x^(-2)", "-6/x**3"),
+    ("1/(x+1)", "(x + 1)^(-1)", "-1/(x + 1)**2"),
+])
+def test_a_reciprocal_is_worked_the_handouts_way(text: str, rewritten: str, result: str) -> None:
+    """1/x = x^(-1), then the power rule: the handout never teaches the quotient rule."""
+    d = differentiate(text)
+    assert "quotient rule" not in [s.rule for s in d.steps]
+    assert d.steps[0].rule == "power rule" and f"d/dx({rewritten})" in d.steps[0].text
+    assert sympy.simplify(sympy.sympify(d.result) - sympy.sympify(result)) == 0

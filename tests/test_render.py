@@ -432,3 +432,21 @@ def test_cli_formats(tmp_path: Path) -> None:
     assert "\\begin{document}" in (tmp_path / "a.tex").read_text()
     assert main(["solve", "exercise-1", "--format", "html", "-o", str(tmp_path / "a.html")]) == 0
     assert (tmp_path / "a.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_a_latex_equation_never_breaks_across_pages() -> None:
+    """Inside one equation (its continuation lines, its note below) the rows end ``\\\\*``, so
+    a page breaks only between equations; each continuation starts ``&=``, under the first."""
+    text = latex_render.render(explain(trace_of("aima-21"), notation="aima"))
+    rows = text.split("\\begin{align*}\n")[1:]
+    continued = 0
+    for body in rows:
+        lines = body.split("\\end{align*}")[0].split("\n")
+        for before, line in zip(lines, lines[1:], strict=False):
+            if line.startswith(("&=", "\\intertext")):
+                continued += 1
+                assert before.endswith("\\\\*"), (before, line)
+            elif line:
+                assert before.endswith((" \\\\", "}}}")), (before, line)
+                assert "&=" in line or "&" not in line
+    assert continued > 10

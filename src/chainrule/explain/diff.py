@@ -287,6 +287,8 @@ class _Walker:
             step = self.open("constant multiple rule", n)
             inner = self.d(top)
             return self.close(step, n, [Bin("/", self.D(top), bottom)], f.div(inner, bottom))
+        if not _has(top, self.x):
+            return self.reciprocal(n)
         step = self.open("quotient rule", n)
         middle = Bin(
             "/",
@@ -299,6 +301,25 @@ class _Walker:
             f.add((1, f.mul(d_top, bottom)), (-1, f.mul(top, d_bottom))), f.power(bottom, Num("2"))
         )
         return self.close(step, n, [middle], result)
+
+    def reciprocal(self, n: Bin) -> Any:
+        """c/u as the handout works it: 1/u = u^(-1) (1/x^2 = x^(-2)), then the power rule; it
+        never teaches the quotient rule."""
+        top, bottom = n.left, n.right
+        if isinstance(bottom, Pow) and isinstance(bottom.exp, Num):
+            power, identity = Pow(bottom.base, Neg(bottom.exp)), "1/u^n = u^(-n)"
+        else:
+            power, identity = Pow(bottom, Neg(Num("1"))), "1/u = u^(-1)"
+        rewritten = power if f.text(top) == "1" else Bin("*", top, power)
+        note = f"{f.text(n)} = {f.text(rewritten)}, as {identity}"
+        step = self.open("power rule", n, note)
+        if rewritten is power and isinstance(power.base, Var):
+            # one line: d/dx(1/x) = d/dx(x^(-1)) = -1·x^(-1 - 1) = -x^(-2)
+            e, base = power.exp, power.base
+            literal = Bin("*", e, Pow(base, Bin("-", e, Num("1"))))
+            worked = f.mul(e, f.power(base, f.add((1, e), (-1, Num("1")))))
+            return self.close(step, n, [self.D(rewritten), literal], worked)
+        return self.close(step, n, [self.D(rewritten)], self.d(rewritten))
 
     def power(self, n: Pow) -> Any:
         x = self.x

@@ -1,9 +1,9 @@
 """The worked solution as a standalone LaTeX document (compiles with ``pdflatex``).
 
 Only packages from Debian's ``texlive-latex-base`` are used: amsmath and amssymb, geometry and
-longtable. Each run of equations is one ``align*`` (long chains one form per line, numbered lines
-tagged, short notes beside their equation and long ones below it in small italics); tables are
-``longtable``s.
+longtable. Each run of equations is one ``align*`` aligned on the ``=`` signs (long chains broken
+at ``=``, numbered lines tagged, short notes beside their equation and long ones below it in small
+italics); a page may break between two equations, never inside one. Tables are ``longtable``s.
 """
 
 from __future__ import annotations
@@ -95,7 +95,9 @@ def _rows(eq: Equation) -> tuple[str, bool]:
             lines.append(rf"\intertext{{{note}}}")
         else:
             lines[-1] += rf" \qquad {note}"
-    return " \\\\\n".join(lines), below
+    # ``\\*``: no page break inside one equation (its continuation lines and its note below);
+    # between equations the page may break (``\allowdisplaybreaks``)
+    return " \\\\*\n".join(lines), below
 
 
 def equations(eqs: list[Equation]) -> str:
