@@ -108,7 +108,7 @@ def _n(x: float) -> float | int:
 
 
 def _finite(x: float | None) -> float | None:
-    return x if x is not None and math.isfinite(x) else None
+    return round(x, 12) if x is not None and math.isfinite(x) else None
 
 
 def verdict(test: QuantityResult) -> str:

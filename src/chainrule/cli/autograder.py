@@ -1,0 +1,66 @@
+"""``chainrule autograder gradescope``: write a Gradescope autograder for a generated class.
+
+A thin shell over :mod:`chainrule.teach.autograder`."""
+
+from __future__ import annotations
+
+import click
+
+from chainrule.io.atomic import write_atomic
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group("autograder", context_settings=CONTEXT)
+def autograder_group() -> None:
+    """Write an autograder that marks each student's answers against their own variant.
+
+    \b
+    Examples:
+      chainrule autograder gradescope week3/ --output autograder.zip
+    """
+
+
+@autograder_group.command("gradescope", context_settings=CONTEXT)
+@click.argument("generated", type=click.Path(file_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The zip to write (upload it as the assignment's autograder).")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="A CSV with the columns student and email and/or sid: how Gradescope "
+                   "knows each student (default: ids that are emails match as emails, every "
+                   "id as Gradescope's student id).")
+@click.option("--reveal", type=click.Choice(["after_due_date", "after_published", "visible",
+                                             "hidden"]),
+              default="after_due_date", show_default=True,
+              help="When students see the right values and derivations.")
+@click.option("--rtol", type=click.FloatRange(min=0.0), help="Relative tolerance (default 0.01).")
+@click.option("--decimals", type=click.IntRange(0, 15),
+              help="Mark every number as if written to this many decimals.")
+@click.option("--wheel", type=click.Path(dir_okay=False),
+              help="A chainrule wheel to bundle (pip wheel --no-deps . makes one); default: "
+                   "one made from the chainrule that runs this command.")
+def gradescope_command(generated: str, output: str, roster: str | None, reveal: str,
+                       rtol: float | None, decimals: int | None, wheel: str | None) -> None:
+    """Write a Gradescope autograder zip for the class GENERATED.
+
+    GENERATED is the folder `chainrule generate` wrote. The zip holds setup.sh
+    (installs Python 3.11+ when the image has none, and chainrule from the bundled
+    wheel), run_autograder, and every student's variant (no answers). On Gradescope
+    it finds the student's variant from their email or student id, marks the
+    answers.toml they upload, and writes results/results.json: a score per quantity,
+    the mistake's name at once, the right values after the due date (--reveal). A
+    student not on the roster, or no answers file, gets a results file saying so.
+
+    \b
+    Examples:
+      chainrule generate exercise-2 --students roster.csv --seed s3cret -o week3/
+      chainrule autograder gradescope week3/ --output autograder.zip
+      chainrule autograder gradescope week3/ -o autograder.zip --roster gradescope.csv
+    """
+    from chainrule.teach.autograder import build_gradescope
+
+    data = build_gradescope(generated, roster=roster, rtol=rtol, decimals=decimals,
+                            reveal=reveal, wheel=wheel)
+    write_atomic(output, data)
+    click.echo(f"{output}: upload it as the autograder of a Gradescope programming assignment; "
+               "students upload their answers.toml", err=True)

@@ -1,0 +1,219 @@
+"""`chainrule autograder gradescope`: the zip, and its run_autograder run end to end against a
+simulated /autograder tree (the root comes from CHAINRULE_AUTOGRADER_ROOT)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import chainrule as cr
+from chainrule.cli.main import main
+from chainrule.teach.answers import dumps
+from chainrule.teach.autograder import run_gradescope
+
+from .test_teach_formats import validate_gradescope
+
+ROSTER = "student\nada@uni.edu\nS1002\n"
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated class of two, and its autograder zip."""
+    root = tmp_path_factory.mktemp("course")
+    (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    assert main(["generate", "exercise-2", "--students", str(root / "roster.csv"), "--seed",
+                 "s3cret-s3cret", "-o", str(root / "gen")]) == 0
+    assert main(["autograder", "gradescope", str(root / "gen"), "--output",
+                 str(root / "autograder.zip")]) == 0
+    return root
+
+
+def variant_of(course: Path, student: str) -> cr.Network:
+    from chainrule.teach.generation import read_variants
+
+    return cr.load(read_variants(course / "gen")[student][1])
+
+
+def autograder_tree(course: Path, tmp_path: Path, users: list[dict[str, Any]] | None,
+                    files: dict[str, str]) -> Path:
+    """/autograder as Gradescope lays it out: source/ (the zip), submission/, the metadata."""
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    with zipfile.ZipFile(course / "autograder.zip") as archive:
+        archive.extractall(root / "source")
+    for name, text in files.items():
+        (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "submission" / name).write_text(text, encoding="utf-8")
+    if users is not None:
+        metadata = {"id": 1, "created_at": "2026-12-03T14:22:32.365935-07:00",
+                    "assignment": {"due_date": "2026-12-10T23:00:00.000000-07:00",
+                                   "title": "Week 3", "total_points": "15.0"},
+                    "submission_method": "upload", "users": users,
+                    "previous_submissions": []}
+        (root / "submission_metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    return root
+
+
+def results_of(root: Path) -> dict[str, Any]:
+    data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    validate_gradescope(data)
+    return data
+
+
+def right_file(net: cr.Network) -> str:
+    return dumps({k: f"{v:.4f}" for k, v in cr.right_answers(net, decimals=4).items()})
+
+
+def test_the_zip_holds_what_gradescope_needs_and_no_answers(course: Path) -> None:
+    with zipfile.ZipFile(course / "autograder.zip") as archive:
+        names = archive.namelist()
+        modes = {i.filename: i.external_attr >> 16 for i in archive.infolist()}
+        wheel = next(n for n in names if n.endswith(".whl"))
+        assert "setup.sh" in names and "run_autograder" in names  # at the root of the zip
+        assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+        assert wheel == f"chainrule-{cr.__version__}-py3-none-any.whl"
+        text = b"".join(archive.read(n) for n in names if not n.endswith(".whl"))
+    assert b"dC_dw" not in text and b"key" not in text.lower()  # no answers, no keys
+    assert b"s3cret" not in text  # nor the secret
+    # the same class gives the same bytes
+    again = course / "again.zip"
+    assert main(["autograder", "gradescope", str(course / "gen"), "-o", str(again)]) == 0
+    assert again.read_bytes() == (course / "autograder.zip").read_bytes()
+
+
+def test_run_autograder_marks_the_students_own_variant(course: Path, tmp_path: Path) -> None:
+    net = variant_of(course, "S1002")
+    root = autograder_tree(course, tmp_path, [{"email": "x@uni.edu", "id": 9, "name": "Bo",
+                                               "sid": "s1002"}], {"answers.toml": right_file(net)})
+    env = {**os.environ, "CHAINRULE_AUTOGRADER_ROOT": str(root),
+           "CHAINRULE_PYTHON": sys.executable}
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    data = results_of(root)
+    assert data["score"] == 15 and data["extra_data"]["student"] == "S1002"
+    assert all(t["status"] == "passed" for t in data["tests"])
+
+
+def test_another_students_numbers_score_low(course: Path, tmp_path: Path) -> None:
+    other = variant_of(course, "ada@uni.edu")
+    root = autograder_tree(course, tmp_path, [{"email": "bo@uni.edu", "sid": "S1002"}],
+                           {"work/answers.toml": right_file(other), "notes.txt": "hi"})
+    data = run_gradescope(root)
+    assert data == results_of(root)
+    assert data["score"] < 8 and data["output"].startswith("work/answers.toml")
+
+
+def test_an_email_id_matches_the_email(course: Path, tmp_path: Path) -> None:
+    root = autograder_tree(course, tmp_path, [{"email": "Ada@Uni.edu", "sid": ""}],
+                           {"answers.toml": right_file(variant_of(course, "ada@uni.edu"))})
+    assert run_gradescope(root)["score"] == 15
+
+
+@pytest.mark.parametrize(("users", "files", "says"), [
+    ([{"email": "eve@uni.edu", "sid": "S9"}], {"answers.toml": "C = 1\n"},
+     "eve@uni.edu, sid S9) is not on this assignment's roster"),
+    ([], {"answers.toml": "C = 1\n"}, "(no user) is not on"),
+    (None, {"answers.toml": "C = 1\n"}, "no submission_metadata.json"),
+    ([{"sid": "S1002"}], {}, "No answers file"),
+    ([{"sid": "S1002"}], {"a.toml": "C = 1\n", "b.json": "{}"}, "Several answers files"),
+    ([{"sid": "S1002"}], {"answers.toml": "C = [\n"}, "not valid TOML"),
+    ([{"sid": "S1002"}], {"answers.toml": "[a]\nq = 1\n"}, "q"),
+])
+def test_what_cannot_be_marked_gets_results_that_say_why(
+    course: Path, tmp_path: Path, users: list[dict[str, Any]] | None, files: dict[str, str],
+    says: str,
+) -> None:
+    root = autograder_tree(course, tmp_path, users, files)
+    data = run_gradescope(root)
+    assert data == results_of(root)
+    assert data["score"] == 0 and says in data["output"], data["output"]
+    assert data["tests"][0]["visibility"] == "visible"
+
+
+def test_a_roster_maps_ids_to_gradescope(course: Path, tmp_path: Path) -> None:
+    mapping = course / "gradescope.csv"
+    mapping.write_text("student,email,sid\nada@uni.edu,ada.l@college.edu,\n"
+                       "S1002,bo@college.edu,77\n", encoding="utf-8")
+    zipped = tmp_path / "ag.zip"
+    assert main(["autograder", "gradescope", str(course / "gen"), "-o", str(zipped),
+                 "--roster", str(mapping), "--reveal", "visible"]) == 0
+    mapped = tmp_path / "mapped"
+    mapped.mkdir()
+    shutil.copy(zipped, mapped / "autograder.zip")
+    root = autograder_tree(mapped, tmp_path, [{"email": "BO@college.edu", "sid": "nope"}],
+                           {"answers.toml": 'C = "0.1"\n'})
+    data = run_gradescope(root)
+    assert data["extra_data"]["student"] == "S1002"
+    assert {t["visibility"] for t in data["tests"]} == {"visible"}
+
+
+def test_a_roster_missing_a_student_is_refused(
+    course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mapping = tmp_path / "partial.csv"
+    mapping.write_text("student,email\nada@uni.edu,ada@uni.edu\n", encoding="utf-8")
+    code = main(["autograder", "gradescope", str(course / "gen"), "-o",
+                 str(tmp_path / "x.zip"), "--roster", str(mapping)])
+    err = capsys.readouterr().err
+    assert code == 2 and "'S1002'" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.zip").exists()
+    code = main(["autograder", "gradescope", str(tmp_path), "-o", str(tmp_path / "x.zip")])
+    assert code == 2 and not (tmp_path / "x.zip").exists()
+
+
+def test_run_autograder_without_chainrule_still_writes_results(
+    course: Path, tmp_path: Path
+) -> None:
+    root = autograder_tree(course, tmp_path, [{"sid": "S1002"}], {"answers.toml": "C = 1\n"})
+    env = {**os.environ, "CHAINRULE_AUTOGRADER_ROOT": str(root), "CHAINRULE_PYTHON": "false"}
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0
+    data = results_of(root)
+    assert data["score"] == 0 and "setup.sh" in data["output"]
+
+
+def test_setup_sh_is_valid_bash(course: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(course / "autograder.zip") as archive:
+        archive.extractall(tmp_path)
+    for script in ("setup.sh", "run_autograder"):
+        subprocess.run(["bash", "-n", str(tmp_path / script)], check=True)
+
+
+@pytest.mark.slow
+def test_setup_sh_installs_chainrule_from_the_bundled_wheel_then_it_grades(
+    course: Path, tmp_path: Path
+) -> None:
+    """setup.sh end to end, offline: a venv of this Python, chainrule from the bundled wheel
+    (its dependencies, which Gradescope takes from PyPI, from this environment's packages)."""
+    import sysconfig
+
+    net = variant_of(course, "S1002")
+    root = autograder_tree(course, tmp_path, [{"sid": "S1002"}], {"answers.toml":
+                                                                  right_file(net)})
+    deps = sysconfig.get_paths()["purelib"]
+    env = {**os.environ, "CHAINRULE_AUTOGRADER_ROOT": str(root), "PIP_NO_INDEX": "1",
+           "PIP_NO_DEPS": "1", "PYTHONPATH": deps,
+           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    env.pop("CHAINRULE_PYTHON", None)
+    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "installed" in done.stdout
+    venv_python = root / "chainrule-venv" / "bin" / "python"
+    where = subprocess.run([str(venv_python), "-c", "import chainrule; print(chainrule.__file__)"],
+                           env=env, capture_output=True, text=True, check=True).stdout
+    assert str(root / "chainrule-venv") in where
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert results_of(root)["score"] == 15
