@@ -148,8 +148,14 @@ def cli() -> None:
 @click.option(
     "--exact",
     is_flag=True,
-    help="Every quantity as an exact decimal (rational arithmetic; identity, ReLU and leaky "
-    "ReLU units with squared errors), as text or json.",
+    help="Every quantity exactly: a decimal in full, or p/q where it does not end (rational "
+    "arithmetic; identity, ReLU and leaky ReLU units with squared errors), as text or json.",
+)
+@click.option(
+    "--max-digits",
+    type=click.IntRange(min=1),
+    help="With --exact: allow exact numbers longer than the limit (20,000 digits; the digits "
+    "grow about threefold per step).",
 )
 def solve(
     network: str,
@@ -166,6 +172,7 @@ def solve(
     max_weights: int | None = None,
     notation: str = "handout",
     exact: bool = False,
+    max_digits: int | None = None,
 ) -> None:
     """Work NETWORK through STEPS steps of backpropagation and show every number.
 
@@ -203,7 +210,9 @@ def solve(
     if exact:
         from chainrule.teach.exact import render as render_exact
 
-        _emit(render_exact(net, options.steps_to_run, fmt), output)
+        if options.learning_rate is not None:
+            net = net.with_parameters(learning_rate=options.learning_rate)
+        _emit(render_exact(net, options.steps_to_run, fmt, max_digits=max_digits), output)
         return
     if fmt != "json":
         check_readable(net, max_weights)

@@ -8,8 +8,11 @@ costs and gradients and updates every trainable parameter: ``w_new = w_old - r d
 
 Plain Python floats on purpose: for the small networks people work by hand this is several
 times faster than NumPy (no per-call array overhead), and every number lands in the Trace.
-:class:`Plan` is the one scalar backprop: :func:`solve` records its passes, and the trainer
-runs it for tiny networks (:mod:`chainrule.train.loop`). Every formula comes from
+:class:`Plan` is the compiled float fast path of the step graph
+(:mod:`chainrule.core.stepgraph`, to which a test pins it on random networks): :func:`solve`
+records its passes, and the trainer runs it for tiny networks (:mod:`chainrule.train.loop`).
+Worked by hand (``solve(..., rounded=4)``), a step is a rounded replay of the step graph
+itself. Every formula comes from
 :mod:`chainrule.core.mathtable`, softmax and the output pairs (softmax with categorical cross
 entropy, sigmoid with binary cross entropy) included; no operation here raises
 ``OverflowError``: a number too large becomes infinite, and that is divergence.
@@ -19,28 +22,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from chainrule.core import checks, limits, mathtable
+from chainrule.core import checks, limits, mathtable, stepgraph
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network
 from chainrule.core.trace import Layout, SampleTrace, Step, Trace
-
-
-def hand_rounding(decimals: int) -> Callable[[float], float]:
-    """Round as a student does: half up, on the number as printed (0.12345 -> 0.1235)."""
-    quantum = Decimal(1).scaleb(-decimals)
-
-    def rounded(x: float) -> float:
-        if not math.isfinite(x):
-            return x
-        # 12 significant digits first: 0.564 + 0.5 · 0.1135 is 0.62075 by hand, but
-        # 0.62074999999999991 in binary floating point
-        exact = Decimal(f"{x:.12g}")
-        return float(exact.quantize(quantum, rounding=ROUND_HALF_UP)) + 0.0
-
-    return rounded
 
 
 class Pass(NamedTuple):
@@ -200,110 +187,14 @@ class Plan:
         bias_gradients = [dC_dz[u] for u in self.bias_units]
         return Pass(z, a, da_dz, dC_da, dC_dz, cost, weight_gradients, bias_gradients)
 
-    def backprop_by_hand(
-        self,
-        x: Sequence[float],
-        y: Sequence[float],
-        w: Sequence[float],
-        b: Sequence[float],
-        q: Callable[[float], float],
-    ) -> Pass:
-        """:meth:`backprop` as a student works it by hand: every number a worked solution
-        prints is rounded with ``q``, and each line is computed from the rounded numbers
-        before it (``w``, ``b`` are already rounded)."""
-        n = self.n
-        z = [0.0] * n
-        a = [0.0] * n
-        da_dz: list[float | None] = [None] * n
-        dC_da = [0.0] * n
-        dC_dz = [0.0] * n
-        activations = self.layout.activations
-
-        def slope(i: int, g: Callable[[float, float, float], float], p: float) -> float:
-            # as the line prints it: the sigmoid's slope a (1 - a) from the printed a
-            if activations[i] == "sigmoid":
-                return q(a[i] * (1.0 - a[i]))
-            return q(g(z[i], a[i], p))
-
-        for j, i in self.input_slots:
-            a[i] = q(x[j])
-        for i, incoming, bi, g, p in self.forward_steps:
-            s = sum(a[src] * w[wi] for src, wi in incoming) + (b[bi] if bi >= 0 else 0.0)
-            z[i] = q(s)
-            if g is not None:
-                a[i] = q(g(z[i], p))
-        outs = self.outputs
-        layer = self.layer
-        if layer is not None:
-            assert layer.layer_value is not None
-            values = layer.layer_value([z[k] for k in outs])
-            for j, k in self.output_slots:
-                a[k] = q(values[j])
-        pair = self.pair
-        if pair is not None:
-            z_out = [z[k] for k in outs]
-            a_out = [a[k] for k in outs]
-            cost = q(pair.cost_from_z(z_out, y))
-            d_a = pair.dC_da(z_out, a_out, y)
-            d_z = pair.dC_dz(a_out, y)
-            for j, k in self.output_slots:
-                dC_da[k] = q(d_a[j])
-                dC_dz[k] = q(d_z[j])
-            if layer is None:
-                for k, dg, p in self.output_slopes:
-                    da_dz[k] = slope(k, dg, p)
-        else:
-            term, cost_slope = self.cost.term, self.cost.slope
-            n_out = len(outs)
-            cost = q(sum(term(a[k], y[j], n_out) for j, k in self.output_slots))
-            for j, k in self.output_slots:
-                dC_da[k] = q(cost_slope(a[k], y[j], n_out))
-            if layer is not None:
-                assert layer.layer_backward is not None
-                dz_out = layer.layer_backward([a[k] for k in outs], [dC_da[k] for k in outs])
-                for j, k in self.output_slots:
-                    dC_dz[k] = q(dz_out[j])
-            else:
-                for k, dg, p in self.output_slopes:
-                    g_ = slope(k, dg, p)
-                    da_dz[k] = g_
-                    dC_dz[k] = q(g_ * dC_da[k])
-        for j, outgoing, dg, p in self.backward_steps:
-            dC_da[j] = q(sum(w[wi] * dC_dz[dst] for dst, wi in outgoing))
-            g_ = slope(j, dg, p)
-            da_dz[j] = g_
-            dC_dz[j] = q(g_ * dC_da[j])
-        # each gradient as its line prints it: a · g'(z) · dC/da (a · dC/dz through a softmax)
-        weight_gradients = []
-        for s_, d in self.weight_ends:
-            slope_d = da_dz[d]
-            product = a[s_] * dC_dz[d] if slope_d is None else a[s_] * slope_d * dC_da[d]
-            weight_gradients.append(q(product))
-        bias_gradients = [dC_dz[u] for u in self.bias_units]
-        return Pass(z, a, da_dz, dC_da, dC_dz, cost, weight_gradients, bias_gradients)
-
     def batch(
         self,
         xs: Sequence[Sequence[float]],
         ys: Sequence[Sequence[float]],
         w: Sequence[float],
         b: Sequence[float],
-        q: Callable[[float], float] | None = None,
     ) -> BatchPass:
-        """Every sample's pass, and the mean cost and mean gradients over them (worked by hand,
-        every printed number rounded with ``q``, when ``q`` is given)."""
-        if q is not None:
-            passes = [self.backprop_by_hand(x, y, w, b, q) for x, y in zip(xs, ys, strict=True)]
-            if len(passes) == 1:
-                only = passes[0]
-                return BatchPass(passes, only.cost, only.weight_gradients, only.bias_gradients)
-            m = len(passes)
-            return BatchPass(
-                passes,
-                q(sum(p.cost for p in passes) / m),
-                [q(sum(c) / m) for c in zip(*(p.weight_gradients for p in passes), strict=True)],
-                [q(sum(c) / m) for c in zip(*(p.bias_gradients for p in passes), strict=True)],
-            )
+        """Every sample's pass, and the mean cost and mean gradients over them."""
         if len(xs) == 1:
             only = self.backprop(xs[0], ys[0], w, b)
             return BatchPass([only], only.cost, only.weight_gradients, only.bias_gradients)
@@ -396,7 +287,8 @@ def solve(
         raise UsageError(
             f"`rounded` must be a whole number of decimals from 0 to 15, got {rounded!r}"
         )
-    q = hand_rounding(rounded) if rounded is not None else None
+    if rounded is not None:
+        return _solve_by_hand(net, steps, rounded)
     plan = Plan(net)
     lay = plan.layout
     r = net.learning_rate
@@ -406,17 +298,13 @@ def solve(
     targets = [dict(s.targets) for s in net.samples]
     xs = [[s.inputs[n] for n in net.inputs] for s in net.samples]
     ys = [[s.targets[n] for n in net.outputs] for s in net.samples]
-    if q is not None:
-        w, b = [q(v) for v in w], [q(v) for v in b]
     recorded: list[Step] = []
     for number in range(1, steps + 1):
-        result = plan.batch(xs, ys, w, b, q)
+        result = plan.batch(xs, ys, w, b)
         if not math.isfinite(result.cost):
             # the weights of the last finite cost are before the update that led here
             raise _diverged(net, recorded[:-1], number, f"the cost became {result.cost}")
         new_w, new_b = plan.update(w, b, result.weight_gradients, result.bias_gradients, r)
-        if q is not None:
-            new_w, new_b = [q(v) for v in new_w], [q(v) for v in new_b]
         if not all(map(math.isfinite, new_w)) or not all(map(math.isfinite, new_b)):
             raise _diverged(net, recorded, number, "a weight became infinite or NaN in the update")
         passes = [
@@ -428,7 +316,46 @@ def solve(
                  result.bias_gradients, w, b, new_w, new_b)
         )
         w, b = new_w, new_b
-    return Trace(net, recorded, rounded)
+    return Trace(net, recorded)
+
+
+def _solve_by_hand(net: Network, steps: int, decimals: int) -> Trace:
+    """:func:`solve` as a student works it by hand: the step graph replayed with every number
+    rounded half up to ``decimals`` as it is printed, each line computed from the printed
+    numbers before it by the formula the line prints (:func:`chainrule.core.stepgraph.replay`).
+    The inputs, targets, weights, biases and learning rate are rounded too: the numbers a
+    student starts from are the ones printed."""
+    q = stepgraph.hand_rounding(decimals)
+    graph = stepgraph.Graph(net)  # built once: each step replays it at the new weights
+    lay = Layout(net)
+    names = lay.unit_names
+    w = [q(p.value) for p in net.weights.values()]
+    b = [q(p.value) for p in net.biases.values()]
+    inputs = [{k: q(v) for k, v in s.inputs.items()} for s in net.samples]
+    targets = [{k: q(v) for k, v in s.targets.items()} for s in net.samples]
+    cost_node = graph.at("C", -1, None)
+    gw_nodes = [graph.at("dC_dw", -1, k) for k in net.weights]
+    gb_nodes = [graph.at("dC_db", -1, u) for u in net.biases]
+    recorded: list[Step] = []
+    for number in range(1, steps + 1):
+        v, _ = stepgraph.replay(graph, rounding=decimals, parameters=(w, b))
+        cost = v[cost_node]
+        if not math.isfinite(cost):
+            raise _diverged(net, recorded[:-1], number, f"the cost became {cost}")
+        new_w = [v[i] for i in graph.new_weights]
+        new_b = [v[i] for i in graph.new_biases]
+        if not all(map(math.isfinite, new_w)) or not all(map(math.isfinite, new_b)):
+            raise _diverged(net, recorded, number, "a weight became infinite or NaN in the update")
+        passes = [
+            SampleTrace(lay, inputs[s], targets[s], *graph.sample_values(v, s, names))
+            for s in range(len(net.samples))
+        ]
+        recorded.append(
+            Step(lay, number, passes, cost, [v[i] for i in gw_nodes], [v[i] for i in gb_nodes],
+                 w, b, new_w, new_b)
+        )
+        w, b = new_w, new_b
+    return Trace(net, recorded, decimals)
 
 
 def numbers_per_step(net: Network) -> int:

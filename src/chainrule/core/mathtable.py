@@ -66,6 +66,10 @@ class Activation:
     backward_formula: str = ""
     """dC/dz of a unit of a whole-layer activation, a template over $a, $dC_da (the unit's)."""
     backward_latex: str = ""
+    slope_by_hand: Callable[[float, float, float], float] | None = None
+    """The slope as its formula is worked by hand from the printed z and a, where that differs
+    from ``slope`` (the sigmoid's ``a (1 - a)``, which ``slope`` computes as ``a^2 e^-z`` for
+    z >= 0 to keep its digits): what a rounded replay (``--rounded``) uses."""
 
 
 def _exp(x: float) -> float:
@@ -207,6 +211,7 @@ ACTIVATIONS: dict[str, Activation] = {
             sympy="1/(1 + exp(-($z)))",
             slope_formula="$a (1 - $a)",
             slope_latex=r"$a\,(1 - $a)",
+            slope_by_hand=lambda z, a, p: a * (1.0 - a),
         ),
         Activation(
             "tanh",

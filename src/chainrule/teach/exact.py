@@ -2,107 +2,150 @@
 
 With identity, ReLU and leaky-ReLU units and a squared-error cost, every quantity of a step is
 made of +, -, x and / by whole numbers of the numbers in the file. Read as the decimals they are
-written as (0.86 is 43/50, not the nearest double), the quantity graph replayed with Python's
-:class:`~fractions.Fraction` gives each answer exactly: 0.915687632, not 0.9156876320000001.
-Sigmoid, tanh and softmax (e^z) and the cross entropies (ln a) are irrational: :func:`unsupported`
-says so.
+written as (0.86 is 43/50, not the nearest double), the step graph replayed with Python's
+:class:`~fractions.Fraction` (:func:`chainrule.core.stepgraph.replay`) gives each answer
+exactly: 0.915687632, not 0.9156876320000001. Sigmoid, tanh and softmax (e^z) and the cross
+entropies (ln a) are irrational: :func:`unsupported` says so.
+
+Each value is printed exactly (:func:`decimal`): a decimal that ends is written in full, any
+other value as the fraction ``p/q`` in lowest terms (1/3, never 0.333...). The digits grow with
+every step (about threefold for a chain of two weights), so the work is bounded before it
+starts: :func:`check_digits` estimates the digits of the longest number and refuses beyond
+:data:`MAX_DIGITS` (``max_digits=``, ``--max-digits``).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from chainrule.core import mathtable
+from chainrule.core import checks
 from chainrule.core.errors import UsageError
-from chainrule.core.network import Network, WeightKey
-from chainrule.teach.quantities import Graph, replay
+from chainrule.core.network import Network
+from chainrule.core.stepgraph import (
+    Graph,
+    as_written,
+    exact_digits,
+    exact_unsupported,
+    replay,
+    weight_depth,
+)
 
-DIGITS = 30
-"""Significant digits shown of a value whose decimal expansion does not end (1/3)."""
+MAX_DIGITS = 20_000
+"""The default most digits (numerator and denominator together) of the longest exact value:
+``max_digits=`` / ``--max-digits`` raises it."""
 
 
 def unsupported(network: Network) -> str | None:
     """Why ``network`` has no exact answers (one phrase), or None."""
-    for unit in network.units:
-        if not unit.is_input and not unit.function.exact:
-            return (f"unit {unit.name} is {unit.activation}, whose value is irrational (exact "
-                    "answers need identity, relu or leaky_relu units)")
-    if not mathtable.COSTS[network.cost].exact:
-        return (f"the cost {network.cost} takes a logarithm (exact answers need "
-                "squared_error, half_squared_error or mean_squared_error)")
-    return None
+    return exact_unsupported(network)
 
 
-def as_written(x: float) -> Fraction:
-    """A number read from a file as the decimal it was written as: 0.86 -> 43/50."""
-    return Fraction(repr(float(x)))
+def check_digits(network: Network, steps: int, max_digits: int | None = None) -> None:
+    """Refuse, before any work, ``steps`` exact steps whose numbers would run past
+    ``max_digits`` digits (default :data:`MAX_DIGITS`), naming the parameter that raises it."""
+    limit = MAX_DIGITS if max_digits is None else checks.count(max_digits, "max_digits")
+    estimate = exact_digits(network, steps)
+    if estimate <= limit:
+        return
+    fits = 0
+    while fits < steps and exact_digits(network, fits + 1) <= limit:
+        fits += 1
+    shown = f"about {estimate:,}" if estimate < 10**9 else "over a billion"
+    raise UsageError(
+        f"`exact`: {steps} step(s) of exact numbers would take {shown} digits each (the digits "
+        f"grow about {2 * weight_depth(network) - 1}-fold per step), over the limit of {limit:,}; "
+        f"ask for at most {fits} step(s), or raise the limit with `max_digits={estimate}` "
+        "(slow: the time grows with the square of the digits)"
+    )
 
 
-def exact_steps(network: Network, steps: int = 1) -> list[dict[str, Fraction]]:
+def exact_steps(
+    network: Network, steps: int = 1, *, max_digits: int | None = None
+) -> list[dict[str, Fraction]]:
     """Every quantity of every step, by its answers-file name, as an exact Fraction.
 
-    Raises UsageError (naming the unit or cost) where the network has no exact answers.
+    Raises UsageError (naming the unit or cost) where the network has no exact answers, and
+    (before any work) where the numbers would run past ``max_digits`` digits.
     """
     why = unsupported(network)
     if why:
         raise UsageError(f"`exact`: no exact answers for this network: {why}")
-    weights: dict[WeightKey, Any] = {k: as_written(p.value) for k, p in network.weights.items()}
-    biases: dict[str, Any] = {k: as_written(p.value) for k, p in network.biases.items()}
+    steps = checks.count(steps, "steps")
+    check_digits(network, steps, max_digits)
+    graph = Graph(network)  # built once: each step replays it at the new weights
+    weights: list[Any] = [as_written(p.value) for p in network.weights.values()]
+    biases: list[Any] = [as_written(p.value) for p in network.biases.values()]
+    named = [n for n in graph.nodes if n.name and n.kind != "input"]
     out = []
     for _ in range(steps):
-        graph = Graph(network, weights, biases, exact=True)
-        computed, _ = replay(graph)
-        values = {n.name: Fraction(computed[n.index]) for n in graph.nodes
-                  if n.name and n.kind != "input"}
-        out.append(values)
-        weights = {k: Fraction(computed[graph.at("new_w", -1, k)]) for k in network.weights}
-        biases = {u: Fraction(computed[graph.at("new_b", -1, u)]) for u in network.biases}
+        computed, _ = replay(graph, number=Fraction, parameters=(weights, biases))
+        out.append({n.name or "": Fraction(computed[n.index]) for n in named})
+        weights = [computed[i] for i in graph.new_weights]
+        biases = [computed[i] for i in graph.new_biases]
     return out
 
 
 def decimal(x: Fraction) -> str:
-    """The exact decimal of ``x`` when it ends (0.915687632), else :data:`DIGITS` significant
-    digits followed by ``...``."""
+    """``x`` exactly: its decimal in full when it ends (0.915687632, 12.5, -3), else the
+    fraction ``p/q`` in lowest terms (1/3, -7/30)."""
     d = x.denominator
+    twos = fives = 0
     while d % 2 == 0:
         d //= 2
+        twos += 1
     while d % 5 == 0:
         d //= 5
-    with localcontext() as ctx:
-        ctx.prec = 400
-        value = Decimal(x.numerator) / Decimal(x.denominator)
-        if d == 1:
-            text = format(value.normalize(), "f")
-            return "0" if text in ("-0", "") else text
-        ctx.prec = DIGITS
-        return format(+value, "f") + "..."
+        fives += 1
+    sign = "-" if x < 0 else ""
+    if d != 1:
+        return f"{sign}{_digits(abs(x.numerator))}/{_digits(x.denominator)}"
+    places = max(twos, fives)
+    scaled = abs(x.numerator) * (10**places // x.denominator)  # exact: the denominator divides
+    digits = _digits(scaled).rjust(places + 1, "0")
+    whole, frac = digits[: len(digits) - places], digits[len(digits) - places:].rstrip("0")
+    return f"{sign}{whole}.{frac}" if frac else f"{sign}{whole}"
+
+
+_CHUNK = 4000
+"""Digits converted at once (Python refuses ``str`` of an int over 4,300 digits by default)."""
+
+
+def _digits(n: int) -> str:
+    """The decimal digits of ``n`` >= 0, however many (split in halves, each converted)."""
+    if n < 10**_CHUNK:
+        return str(n)
+    half = max(_CHUNK, (n.bit_length() * 3 // 10) // 2)
+    high, low = divmod(n, 10**half)
+    return _digits(high) + _digits(low).rjust(half, "0")
 
 
 def table(values: dict[str, Fraction]) -> list[tuple[str, str]]:
-    """(name, exact decimal) rows."""
+    """(name, exact value) rows."""
     return [(name, decimal(v)) for name, v in values.items()]
 
 
-def render(network: Network, steps: int = 1, fmt: str = "text") -> str:
-    """``chainrule solve --exact``: every quantity of every step as an exact decimal, as text
-    (one table per step) or JSON (``{"title", "exact": true, "steps": [{"step", "values"}]}``,
-    each value a string so that no digit is lost)."""
+def render(
+    network: Network, steps: int = 1, fmt: str = "text", *, max_digits: int | None = None
+) -> str:
+    """``chainrule solve --exact``: every quantity of every step exactly, as text (one table
+    per step) or JSON (``{"title", "exact": true, "steps": [{"step", "values"}]}``, each value a
+    string: a decimal in full where it ends, else ``p/q``; ``"form"`` says so)."""
     import json
 
-    values = exact_steps(network, steps)
+    values = exact_steps(network, steps, max_digits=max_digits)
     if fmt == "json":
         data = {
             "title": network.title,
             "exact": True,
+            "form": "a decimal in full where it ends, else the fraction p/q in lowest terms",
             "steps": [{"step": i, "values": dict(table(v))} for i, v in enumerate(values, 1)],
         }
         return json.dumps(data, indent=2) + "\n"
     if fmt != "text":
         raise UsageError(f"`exact` writes text or json, not {fmt}")
     lines = [f"{network.title or 'Network'}: exact values (every number read as the decimal "
-             "written in the file)"]
+             "written in the file; a decimal in full where it ends, else p/q)"]
     for i, v in enumerate(values, 1):
         rows = table(v)
         width = max(len(n) for n, _ in rows)

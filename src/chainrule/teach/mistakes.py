@@ -103,7 +103,7 @@ def sites(graph: Graph) -> list[Site]:
     out: list[Site] = []
     cost = graph.cost
     n_out = len(net.outputs)
-    r = graph.r
+    r = graph.rate  # the learning rate's leaf
 
     def add(mistake: str, node: int, rule: Rule, detail: str) -> None:
         out.append(Site(mistake, node, rule, detail))
@@ -113,7 +113,7 @@ def sites(graph: Graph) -> list[Site]:
         if kind == "dC_da" and u in net.outputs and not graph.softmax:
             a = graph.at("a", s, u)
             z = graph.at("z", s, u)
-            y = float(net.samples[s].targets[u])
+            y = graph.at("y", s, u)
             slope = cost.slope
             if net.cost in ("squared_error", "mean_squared_error"):
                 add("dropped-two", i, _scaled(slope, a, y, n_out, 0.5),
@@ -123,8 +123,11 @@ def sites(graph: Graph) -> list[Site]:
             add("z-for-a", i, _scaled(slope, z, y, n_out, 1.0),
                 f"dC/da_{u} computed with z_{u} in place of a_{u}")
         elif kind == "dC_da" and u is not None and u not in net.outputs:
-            terms = [(graph.w[k], graph.at("dC_dz", s, k[1])) for k in net.weights if k[0] == u]
-            add("missing-inner-derivative", i, back_sum([(1.0, d) for _, d in terms]),
+            terms: list[tuple[int | None, int]] = [
+                (graph.at("w", -1, k), graph.at("dC_dz", s, k[1])) for k in net.weights
+                if k[0] == u
+            ]
+            add("missing-inner-derivative", i, back_sum([(None, d) for _, d in terms]),
                 f"dC/da_{u} = sum of dC/dz_k without the weights w_{u}k")
             if len(terms) > 1:
                 for key, (w, d) in zip([k for k in net.weights if k[0] == u], terms, strict=True):
@@ -162,10 +165,11 @@ def sites(graph: Graph) -> list[Site]:
             incoming = [k for k in net.weights if k[1] == u]
             if any(not net.unit[k[0]].is_input for k in incoming):
                 pairs = [
-                    (graph.at("a" if net.unit[k[0]].is_input else "z", s, k[0]), graph.w[k])
+                    (graph.at("a" if net.unit[k[0]].is_input else "z", s, k[0]),
+                     graph.at("w", -1, k))
                     for k in incoming
                 ]
-                add("z-for-a", i, weighted_sum(pairs, graph.b.get(u)),
+                add("z-for-a", i, weighted_sum(pairs, graph.index.get(("b", -1, u))),
                     f"z_{u} computed from the z of the units before it instead of their a")
         elif kind == "gw" and node.key is not None:
             src, dst = node.key
@@ -196,13 +200,12 @@ def sites(graph: Graph) -> list[Site]:
             )
             if not trainable:
                 continue
-            old = graph.w[node.key] if node.key else graph.b[u or ""]
-            g = node.deps[0]
-            add("sign", i, _step(old, -r, g),
+            g, old = node.deps[0], node.deps[1]
+            add("sign", i, _step(old, r, g, -1.0),
                 f"new {name} = {name} + r · dC/d{name} (the update added instead of subtracted)")
-            add("learning-rate", i, _step(old, 1.0, g),
+            add("learning-rate", i, _step(old, None, g),
                 f"new {name} = {name} - dC/d{name}, the learning rate r left out")
-            add("learning-rate", i, _step(old, r * r, g),
+            add("learning-rate", i, _step(old, r, g, power=2),
                 f"new {name} = {name} - r · r · dC/d{name}, r applied twice")
     return out
 
@@ -215,14 +218,16 @@ def _y_minus_a(cost: str, u: str) -> str:
     return f"-dC/da_{u}"
 
 
-def _scaled(slope: Callable[[float, float, int], float], a: int, y: float, k: int, f: float
+def _scaled(slope: Callable[[float, float, int], float], a: int, y: int, k: int, f: float
             ) -> Rule:
-    return lambda v: f * slope(v[a], y, k)
+    return lambda v: f * slope(v[a], v[y], k)
 
 
-def _step(old: float, r: float, g: int) -> Rule:
-    """w_new = w_old - r dC/dw, with a wrong r."""
-    return lambda v: old - r * v[g]
+def _step(old: int, r: int | None, g: int, sign: float = 1.0, power: int = 1) -> Rule:
+    """w_new = w_old - r dC/dw, with a wrong r: -r (``sign`` -1), none, or r^``power``."""
+    if r is None:
+        return lambda v: v[old] - v[g]
+    return lambda v: v[old] - sign * v[r] ** power * v[g]
 
 
 def _slope_at_value(fn: mathtable.Activation, a: int) -> Rule:
@@ -248,15 +253,15 @@ def _total(parts: tuple[int, ...]) -> Rule:
     return lambda v: sum(v[i] for i in parts)
 
 
-def _early(graph: Graph, terms: list[tuple[tuple[str, str], int]], a_u: int, r: float) -> Rule:
+def _early(graph: Graph, terms: list[tuple[tuple[str, str], int]], a_u: int, r: int) -> Rule:
     """dC/da_j = sum_k (w_jk - r a_j dC/dz_k) dC/dz_k: each weight already updated."""
     net = graph.network
-    weights = [(graph.w[k], d, net.weights[k].trainable) for k, d in terms]
+    weights = [(graph.at("w", -1, k), d, net.weights[k].trainable) for k, d in terms]
 
     def rule(v: list[float]) -> float:
         s = 0.0
         for w, d, trainable in weights:
-            new = w - r * v[a_u] * v[d] if trainable else w
+            new = v[w] - v[r] * v[a_u] * v[d] if trainable else v[w]
             s += new * v[d]
         return s
 
