@@ -17,7 +17,7 @@ from chainrule.core.trace import Layout, Step, Trace
 from chainrule.explain.derivation import lhs_of, line, step_sections
 from chainrule.explain.document import Equation, Section
 from chainrule.explain.notation import Notation, notation_named
-from chainrule.teach.quantities import UNIT_KINDS, Graph, Node
+from chainrule.teach.quantities import LEAF_KINDS, UNIT_KINDS, Graph, Node
 
 _KIND = {"input": "a", "C_sample": "C", "gw": "dC_dw", "gb": "dC_db"}
 """The graph's node kinds that the worked solution names differently."""
@@ -67,6 +67,8 @@ def step_with(step: Step, graph: Graph, values: Sequence[float]) -> Step:
             i = lay.index[node.unit or ""]
             if column[i] is not None and not math.isnan(v):
                 column[i] = v
+        elif kind in LEAF_KINDS:  # the numbers the step starts from are the step's own
+            continue
         elif kind == "C_sample":
             costs[node.sample] = v
         elif kind == "C":
