@@ -525,9 +525,10 @@ def weight_depth(network: Network) -> int:
     return max((depth[k] for k in network.outputs), default=1)
 
 
-def exact_digits(network: Network, steps: int) -> int:
-    """An estimate, before any work, of the digits of the longest exact number after ``steps``
-    steps (numerator and denominator together).
+def exact_digit_growth(network: Network) -> tuple[int, int, int]:
+    """How the digits of exact numbers grow, estimated before any work: ``(start, growth,
+    extra)``, the digits of the longest parameter in the file, and per step
+    ``digits -> growth · digits + extra``.
 
     Each step's new weights are polynomials in the old ones, of degree ``2 depth - 1`` (the
     output's a is a product of ``depth`` weights, dC/da another, the gradient leaves out one),
@@ -544,12 +545,18 @@ def exact_digits(network: Network, steps: int) -> int:
         v for s in network.samples for v in (*s.inputs.values(), *s.targets.values())]
     data += [u.parameter for u in network.units if u.parameter is not None]
     depth = weight_depth(network)
-    growth = 2 * depth - 1
     extra = depth * max(map(digits, data), default=1) + len(str(len(network.samples))) + 2
-    d = max(map(digits, leaves), default=1)
+    return max(map(digits, leaves), default=1), 2 * depth - 1, extra
+
+
+def exact_digits(network: Network, steps: int, limit: int | None = None) -> int:
+    """The estimated digits (numerator and denominator together) of the longest exact number
+    after ``steps`` steps (:func:`exact_digit_growth`); once past ``limit`` (if given) it stops
+    there and returns that step's estimate."""
+    d, growth, extra = exact_digit_growth(network)
     for _ in range(steps):
         d = growth * d + extra
-        if d > 10**9:  # far past any limit; stop before the estimate itself grows large
+        if limit is not None and d > limit:
             break
     return d
 

@@ -25,10 +25,10 @@ from chainrule.core.network import Network
 from chainrule.core.stepgraph import (
     Graph,
     as_written,
+    exact_digit_growth,
     exact_digits,
     exact_unsupported,
     replay,
-    weight_depth,
 )
 
 MAX_DIGITS = 20_000
@@ -45,17 +45,22 @@ def check_digits(network: Network, steps: int, max_digits: int | None = None) ->
     """Refuse, before any work, ``steps`` exact steps whose numbers would run past
     ``max_digits`` digits (default :data:`MAX_DIGITS`), naming the parameter that raises it."""
     limit = MAX_DIGITS if max_digits is None else checks.count(max_digits, "max_digits")
-    estimate = exact_digits(network, steps)
-    if estimate <= limit:
-        return
+    d, growth, extra = exact_digit_growth(network)
     fits = 0
-    while fits < steps and exact_digits(network, fits + 1) <= limit:
+    while fits < steps:
+        d = growth * d + extra
+        if d > limit:
+            break
         fits += 1
-    shown = f"about {estimate:,}" if estimate < 10**9 else "over a billion"
+    if fits == steps:
+        return
+    estimate = exact_digits(network, steps, 10**12)
+    shown = f"about {estimate:,}" if estimate <= 10**12 else "over a trillion"
+    grows = f"about {growth}-fold" if growth > 1 else f"by about {extra}"
     raise UsageError(
-        f"`exact`: {steps} step(s) of exact numbers would take {shown} digits each (the digits "
-        f"grow about {2 * weight_depth(network) - 1}-fold per step), over the limit of {limit:,}; "
-        f"ask for at most {fits} step(s), or raise the limit with `max_digits={estimate}` "
+        f"`exact`: {steps:,} step(s) of exact numbers would take {shown} digits each (the "
+        f"digits grow {grows} per step), over the limit of {limit:,}; ask for at most "
+        f"{fits:,} step(s), or raise the limit with `max_digits={min(estimate, 10**12)}` "
         "(slow: the time grows with the square of the digits)"
     )
 
