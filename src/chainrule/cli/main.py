@@ -10,9 +10,9 @@ import errno
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from chainrule import __version__
 from chainrule.cli.autograder import autograder_group
@@ -25,23 +25,19 @@ from chainrule.cli.teach import (
     grade_command,
 )
 from chainrule.cli.train import train_command
-from chainrule.core.engine import check_steps
 from chainrule.core.errors import ChainruleError, DivergedError, spell_parameters
-from chainrule.core.network import Network
-from chainrule.core.trace import Trace
-from chainrule.explain.diff import differentiate
-from chainrule.explain.solution import check_readable
 from chainrule.io.atomic import check_outputs, write_atomic
-from chainrule.io.netfile import example_text, examples, load
 from chainrule.render.formats import FORMATS, format_for_path
-from chainrule.render.options import SolutionOptions
-from chainrule.render.output import (
-    render_derivative,
-    render_solution,
-    solution_document,
-    solution_trace,
-)
-from chainrule.render.text import print_document
+
+# Everything a command needs beyond click is imported inside it, so that `chainrule --help`
+# and each command load only what they use (NumPy, the engine, the renderers, sympy for the
+# few closed forms that need it); tests/test_layers.py checks what `import chainrule.cli` loads.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from chainrule.core.network import Network
+    from chainrule.core.trace import Trace
+    from chainrule.render.options import SolutionOptions
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 FLAGS = {"sizes": "--layers", "output": "--output-activation"}
@@ -190,6 +186,13 @@ def solve(
       chainrule solve aima-21 --notation aima --format html -o aima.html
       chainrule solve exercise-2 --exact   exact decimals: 0.915687632
     """
+    from chainrule.core.engine import check_steps
+    from chainrule.core.trace import Trace
+    from chainrule.explain.solution import check_readable
+    from chainrule.io.netfile import load
+    from chainrule.render.options import SolutionOptions
+    from chainrule.render.output import render_solution, solution_trace
+
     if fmt is None:
         guessed = format_for_path(output) if output else None
         fmt = guessed.name if guessed else "text"
@@ -258,27 +261,31 @@ class _StdoutClosed(Exception):
     """The reader of standard output went away (e.g. `| head`)."""
 
 
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise _StdoutClosed
-
-
 def _print_text_solution(trace: Trace, options: SolutionOptions) -> None:
+    from chainrule.render.output import solution_document
+    from chainrule.render.text import print_document
+
     print_document(solution_document(trace, options), text_console())
 
 
 def text_console() -> Console:
     """A Console for standard output: the terminal's width and colours on a terminal; piped,
     plain text at $COLUMNS columns, or 80."""
-    console = _Console(highlight=False, emoji=False)
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise _StdoutClosed
+
+    console: Any = _Console(highlight=False, emoji=False)
     if not console.is_terminal:
         columns = os.environ.get("COLUMNS", "")
         width = int(columns) if columns.isdigit() and int(columns) >= 40 else 80
         console = _Console(highlight=False, emoji=False, width=width, no_color=True)
-    return console
+    return console  # type: ignore[no-any-return]
 
 
 @cli.group(invoke_without_command=True, context_settings=CONTEXT)
@@ -293,6 +300,8 @@ def examples_command(ctx: click.Context) -> None:
       chainrule examples show aima-21 > my-net.toml
     """
     if ctx.invoked_subcommand is None:
+        from chainrule.io.netfile import examples
+
         listing = examples()
         width = max(map(len, listing))
         for name, title in listing.items():
@@ -316,6 +325,8 @@ def examples_show(name: str, output: str | None) -> None:
       chainrule examples show aima-21 > my-net.toml
       chainrule examples show exercise-3 -o my-net.toml
     """
+    from chainrule.io.netfile import example_text
+
     _emit(example_text(name), output)
 
 
@@ -363,6 +374,9 @@ def diff_command(expression: str, wrt: str | None, fmt: str | None, output: str 
       chainrule diff "(a*w - y)^2" --wrt w -o steps.md
       chainrule diff "max(0, w*x)" --wrt w --format latex -o relu.tex
     """
+    from chainrule.explain.diff import differentiate
+    from chainrule.render.output import render_derivative
+
     check_outputs({"--output": output})
     if fmt is None:
         guessed = format_for_path(output) if output else None

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from chainrule.io.atomic import check_outputs, write_atomic
-from chainrule.io.netfile import load
+
+if TYPE_CHECKING:
+    from chainrule.core.network import Network
+
+
+def load(network: str) -> Network:
+    """The network file or example (the engine loads when a command runs, not at start-up)."""
+    from chainrule.io.netfile import load as load_network
+
+    return load_network(network)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -11,19 +11,14 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
-from chainrule.core import mathtable
 from chainrule.core.errors import DivergedError, UsageError
-from chainrule.core.optional import optional_import
-from chainrule.io.netfile import load
-from chainrule.pictures.curves import plot_history
-from chainrule.pictures.matplotlib_backend import NEEDED_FOR, check_picture_path
-from chainrule.train.data import load_data
-from chainrule.train.loop import TrainingDivergedError, evaluate, train
-from chainrule.train.progress import EpochLines, Progress
-from chainrule.train.recipe import check_model_path, prepare
+
+if TYPE_CHECKING:  # the trainer, NumPy and matplotlib load when the command runs
+    from chainrule.train.progress import Progress
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 GENERATED = ("xor", "circles", "moons", "spiral")
@@ -111,6 +106,15 @@ def train_command(network: str | None, data_source: str, target: str | None,
       chainrule train --data big.csv --layers 784,128,10 --dtype float32 -o model.npz
       chainrule train --data digits --layers 64,32,10 --verbose --threads 1
     """
+    from chainrule.core import mathtable
+    from chainrule.core.optional import optional_import
+    from chainrule.io.netfile import load
+    from chainrule.pictures.curves import plot_history
+    from chainrule.pictures.matplotlib_backend import NEEDED_FOR, check_picture_path
+    from chainrule.train.data import load_data
+    from chainrule.train.loop import TrainingDivergedError, evaluate, train
+    from chainrule.train.recipe import check_model_path, prepare
+
     if math.isnan(test_fraction):
         raise click.BadParameter("nan is not a number from 0 to 1 (0: no test split)",
                                  param_hint="'--test-fraction'")
@@ -179,6 +183,8 @@ def _check_path(check: Callable[[str], object], path: str, hint: str) -> None:
 def _progress(quiet: bool) -> bool | Progress:
     """A bar on a terminal (one line per epoch stays); one line per epoch on standard error
     when it is a file or a pipe; nothing with --quiet."""
+    from chainrule.train.progress import EpochLines
+
     if quiet:
         return False
     if sys.stderr.isatty():

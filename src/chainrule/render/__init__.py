@@ -8,14 +8,34 @@ formats, :class:`~chainrule.render.options.SolutionOptions` the options of a wor
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainrule.core.errors import UsageError
-from chainrule.core.trace import Trace
 from chainrule.render.formats import DOCUMENT_FORMATS, FORMATS, OutputFormat, output_format
-from chainrule.render.options import SolutionOptions
-from chainrule.render.output import render_derivative, render_solution
+
+if TYPE_CHECKING:
+    from chainrule.core.trace import Trace
+    from chainrule.render.options import SolutionOptions
+    from chainrule.render.output import render_derivative, render_solution
+
+# loaded when first used: `chainrule.render.formats` (the CLI's --format choices) loads no
+# renderer, engine or NumPy
+_WHERE = {
+    "SolutionOptions": "chainrule.render.options",
+    "render_derivative": "chainrule.render.output",
+    "render_solution": "chainrule.render.output",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'chainrule.render' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "DOCUMENT_FORMATS",
@@ -40,5 +60,8 @@ def solution(fmt: str, trace: Trace, options: Mapping[str, Any] | None = None) -
         raise UsageError(
             f"unknown format {fmt!r}; valid formats are {', '.join(DOCUMENT_FORMATS)}"
         )
+    from chainrule.render.options import SolutionOptions
+    from chainrule.render.output import render_solution
+
     opts = {k: v for k, v in (options or {}).items() if v is not None}
     return render_solution(trace, SolutionOptions.from_mapping({**opts, "format": fmt}))

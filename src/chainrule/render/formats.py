@@ -11,10 +11,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainrule.core.errors import UsageError
-from chainrule.explain.document import Document
-from chainrule.render import html, latex, markdown, text
+
+if TYPE_CHECKING:
+    from chainrule.explain.document import Document
+
+# Each renderer is imported when first used: the table itself (what the CLI's --format
+# choices read at start-up) loads none of them.
 
 
 @dataclass(frozen=True)
@@ -42,15 +47,27 @@ class OutputFormat:
 
 
 def _text(doc: Document, diagram: str | None = None) -> str:
+    from chainrule.render import text
+
     return text.render(doc)
 
 
 def _markdown(doc: Document, diagram: str | None = None) -> str:
+    from chainrule.render import markdown
+
     return markdown.render(doc)
 
 
 def _latex(doc: Document, diagram: str | None = None) -> str:
+    from chainrule.render import latex
+
     return latex.render(doc)
+
+
+def _html(doc: Document, diagram: str | None = None) -> str:
+    from chainrule.render import html
+
+    return html.render(doc, diagram)
 
 
 FORMATS: dict[str, OutputFormat] = {
@@ -59,7 +76,7 @@ FORMATS: dict[str, OutputFormat] = {
         OutputFormat("text", ".txt", "text/plain", _text, "a worked solution for a terminal"),
         OutputFormat("markdown", ".md", "text/markdown", _markdown, "Markdown with $$ math"),
         OutputFormat("latex", ".tex", "application/x-latex", _latex, "a LaTeX document"),
-        OutputFormat("html", ".html", "text/html", html.render, "one self-contained page"),
+        OutputFormat("html", ".html", "text/html", _html, "one self-contained page"),
         OutputFormat("json", ".json", "application/json", None, "every number, full precision"),
     )
 }

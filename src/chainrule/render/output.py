@@ -11,19 +11,19 @@ True
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainrule.core.engine import solve
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
 from chainrule.core.trace import Trace
-from chainrule.explain.diff import Derivative
-from chainrule.explain.diff import document as derivative_document
 from chainrule.explain.document import Document
 from chainrule.explain.solution import explain
-from chainrule.pictures import diagram
 from chainrule.render.formats import output_format, render_document
 from chainrule.render.options import SolutionOptions
+
+if TYPE_CHECKING:
+    from chainrule.explain.diff import Derivative
 
 
 def solution_trace(
@@ -67,6 +67,8 @@ def diagram_svg(subject: Network | Trace, step: int = 1, decimals: int = 4) -> s
     """The network diagram as SVG: a Trace with step ``step``'s backward pass (dC/dz on the
     units, dC/dw on the edges), a Network with its weights; numbers with the solution's
     ``decimals``."""
+    from chainrule.pictures import diagram
+
     if isinstance(subject, Trace):
         return diagram.svg(subject, values="backward", step=step, decimals=decimals)
     return diagram.svg(subject, decimals=decimals)
@@ -107,4 +109,6 @@ def render_derivative(derivative: Derivative, format: str = "text", *,
     fmt = output_format(format)
     if fmt.document is None:
         return json.dumps(derivative.to_json(), indent=indent) + "\n"
+    from chainrule.explain.diff import document as derivative_document
+
     return render_document(derivative_document(derivative), fmt)

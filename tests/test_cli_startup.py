@@ -1,0 +1,42 @@
+"""The command line starts at once: `import chainrule.cli` (what `chainrule --help` runs) loads
+no heavy library; each command imports what it uses when it runs. No timing here (that is
+benchmarks/bench_cli.py): only what is loaded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("sympy", "mpmath", "matplotlib", "torch", "sklearn", "numpy", "rich", "latex2mathml")
+
+
+def _loaded(code: str) -> list[str]:
+    probe = (f"import sys\n{code}\n"
+             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True)
+    return eval(out.stdout.strip())  # a list of names printed by the probe above
+
+
+def test_import_chainrule_cli_loads_no_heavy_library() -> None:
+    assert _loaded("import chainrule.cli") == []
+
+
+def test_help_loads_no_heavy_library() -> None:
+    code = ("from chainrule.cli.main import main\n"
+            "import contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    assert main(['--help']) == 0\n"
+            "    assert main(['train', '--help']) == 0\n"
+            "    assert main(['grade', '--help']) == 0")
+    assert _loaded(code) == []
+
+
+def test_solving_exercise_2_needs_no_sympy_in_any_format() -> None:
+    for fmt in ("text", "markdown", "latex", "html", "json"):
+        code = ("from chainrule.cli.main import main\n"
+                "import contextlib, io\n"
+                "with contextlib.redirect_stdout(io.StringIO()):\n"
+                f"    assert main(['solve', 'exercise-2', '--format', '{fmt}']) == 0")
+        loaded = _loaded(code)
+        assert "sympy" not in loaded and "matplotlib" not in loaded and "torch" not in loaded
