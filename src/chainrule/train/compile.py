@@ -99,14 +99,51 @@ _COMPILED: weakref.WeakKeyDictionary[Network, tuple[Structure, list[Array]]] = (
 )
 
 
+# Networks made from plain lists of values (the scalar trainer's result) whose arrays are made
+# only if they are asked for.
+_PENDING: weakref.WeakKeyDictionary[
+    Network, tuple[Structure, Sequence[float], Sequence[float]]
+] = weakref.WeakKeyDictionary()
+
+
 def compile_network(network: Network) -> tuple[Structure, list[Array]]:
     """The network's array structure and its parameters (one float64 array per block, then
     one per biased group). Cached per Network object; the arrays must not be modified."""
     cached = _COMPILED.get(network)
     if cached is None:
-        cached = _compile(network)
+        pending = _PENDING.pop(network, None)
+        cached = _compile(network) if pending is None else (
+            pending[0], _params_from_values(*pending))
         _COMPILED[network] = cached
     return cached
+
+
+def _params_from_values(structure: Structure, weights: Sequence[float],
+                        biases: Sequence[float]) -> list[Array]:
+    w = np.array(weights, dtype=np.float64)
+    b = np.array(biases, dtype=np.float64)
+    out: list[Array] = []
+    for blk in structure.blocks():
+        p = np.zeros(blk.shape)
+        p[blk.rows, blk.cols] = w[blk.index]
+        out.append(p)
+    for g in structure.biased_groups():
+        assert g.bias_cols is not None and g.bias_index is not None
+        bias = np.zeros(g.size)
+        bias[g.bias_cols] = b[g.bias_index]
+        out.append(bias)
+    return out
+
+
+def network_from_values(net: Network, structure: Structure, weights: Sequence[float],
+                        biases: Sequence[float]) -> Network:
+    """A copy of ``net`` holding ``weights`` and ``biases`` (plain floats in the network's
+    order); its arrays are made when it is first compiled."""
+    new = replace(net, weights=ParameterTable.like(net.weights, structure.weight_keys,
+                                                   list(weights)),
+                  biases=ParameterTable.like(net.biases, structure.bias_units, list(biases)))
+    _PENDING[new] = (structure, list(weights), list(biases))
+    return new
 
 
 def _levels(net: Network) -> dict[str, int]:

@@ -9,10 +9,12 @@ engine's loops, lean). Both give the same numbers.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -24,10 +26,17 @@ from chainrule.core.engine import Plan
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network
 from chainrule.io.netfile import NetworkLike, load
-from chainrule.train.compile import Structure, compile_network, network_from_params, unmasked
+from chainrule.train.compile import (
+    Structure,
+    compile_network,
+    network_from_params,
+    network_from_values,
+    unmasked,
+)
 from chainrule.train.kernel import Kernel
 from chainrule.train.optimizers import OPTIMIZERS, State
 from chainrule.train.progress import Progress, Reporter
+from chainrule.train.straight import compiled as straight_line
 from chainrule.train.threads import (
     WATCH,
     Governor,
@@ -193,6 +202,8 @@ def _prepare(structure: Structure, X: Any, Y: Any, dt: Any, what: str = "",
 
 
 def _all_finite(x: Array) -> bool:
+    if x.size <= 4096:
+        return bool(np.isfinite(x).all())
     # one pass, no temporary: a NaN or infinity makes the sum non-finite (an overflowing sum of
     # finite numbers is then checked element by element, without a warning)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -321,7 +332,7 @@ def train(
     )
     if scalar and (optimizer != "sgd" or dt is not np.float64):
         raise UsageError("the scalar engine does plain sgd in float64 only; use engine='array'")
-    rng = np.random.default_rng(seed)
+    rng: np.random.Generator | None = None  # made when a shuffle needs it (not for one row)
     reporter = Reporter(progress, epochs, n)
     history: list[dict[str, Any]] = []
     params = [p.astype(dt) for p in initial_params]
@@ -337,8 +348,8 @@ def train(
     probing = choice is None
     used = ThreadChoice(1, "")
 
-    def result(values: Sequence[Array]) -> TrainResult:
-        return TrainResult(network_from_params(net, structure, values), history, stopped,
+    def result() -> TrainResult:
+        return TrainResult(runner.trained(net), history, stopped,
                            "scalar" if scalar else "array", used.threads, used.reason)
 
     runner: _ArrayRunner | _ScalarRunner
@@ -350,10 +361,16 @@ def train(
         runner = _ArrayRunner(structure, params, r, optimizer, dt, batch_size, data)
     try:
         # overflow is caught as a non-finite cost (TrainingDivergedError), not warned about
-        with reporter, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        quiet_numpy = contextlib.nullcontext() if scalar else np.errstate(
+            over="ignore", invalid="ignore", divide="ignore")
+        with reporter, quiet_numpy:
             previous: _EpochStart | None = None
             for epoch in range(1, epochs + 1):
-                order = rng.permutation(n) if shuffle else None
+                order = None
+                if shuffle and n > 1:
+                    if rng is None:
+                        rng = np.random.default_rng(seed)
+                    order = rng.permutation(n)
                 started = time.perf_counter()
                 if probing and isinstance(runner, _ArrayRunner):
                     choice = probe(runner.probe_work(batch_size))
@@ -371,12 +388,12 @@ def train(
                 except _NonFinite as bad:
                     if not _all_finite(data.x):
                         raise UsageError("X has a value that is not a finite number") from None
-                    final = _before_the_blow_up(runner, bad.batch, start, previous, batch_size)
+                    _before_the_blow_up(runner, bad.batch, start, previous, batch_size)
                     raise TrainingDivergedError(
                         f"the cost became {bad.cost} in epoch {epoch} (batch {bad.batch}): the "
                         f"steps overshoot, so the learning rate r = {r:g} is probably too "
                         f"large; try a smaller one (e.g. `learning_rate={r / 10:g}`)",
-                        epoch=epoch, result=result(final),
+                        epoch=epoch, result=result(),
                     ) from None
                 seconds = time.perf_counter() - started
                 entry: dict[str, Any] = {
@@ -393,7 +410,7 @@ def train(
                 previous = start
     except KeyboardInterrupt:
         stopped = "interrupted"
-    return result(runner.values())
+    return result()
 
 
 class _NonFinite(Exception):
@@ -418,7 +435,7 @@ class _EpochStart(NamedTuple):
 
 
 def _before_the_blow_up(runner: _ArrayRunner | _ScalarRunner, batch: int, current: _EpochStart,
-                        previous: _EpochStart | None, batch_size: int) -> list[Array]:
+                        previous: _EpochStart | None, batch_size: int) -> None:
     """The parameters before the update that made batch ``batch``'s cost non-finite: the last
     ones whose cost was finite. Found by replaying from the start of this epoch (or of the one
     before, when the first batch failed), which costs nothing while training goes well."""
@@ -431,7 +448,6 @@ def _before_the_blow_up(runner: _ArrayRunner | _ScalarRunner, batch: int, curren
     runner.restore(start.checkpoint)
     if keep:
         runner.epoch(start.order, batch_size, None, Reporter(False, 1, runner.n_rows), keep)
-    return runner.values()
 
 
 class _ArrayRunner:
@@ -459,6 +475,9 @@ class _ArrayRunner:
 
     def values(self) -> list[Array]:
         return self.params
+
+    def trained(self, net: Network) -> Network:
+        return network_from_params(net, self.kernel.s, self.params)
 
     def probe_work(self, batch_size: int) -> Callable[[], object]:
         """A batch's forward and backward pass (the first rows), changing no parameter: what
@@ -637,12 +656,22 @@ def gradients(network: NetworkLike, X: Any, Y: Any, dtype: str = "float64"
 # The scalar path: plain Python floats for tiny networks, through the scalar engine's plan
 
 
+_PLANS: weakref.WeakKeyDictionary[Structure, Plan] = weakref.WeakKeyDictionary()
+"""The scalar engine's plan of each compiled structure (a trained network shares its
+structure with the one it came from), so a one-step ``train()`` call does not rebuild it."""
+
+
 class _ScalarRunner:
     def __init__(self, net: Network, structure: Structure, params: list[Array], r: float,
                  data: _Data) -> None:
         self.structure = structure
         self.template = params
-        self.plan = Plan(net)
+        self.net = net
+        plan = _PLANS.get(structure)
+        if plan is None:
+            plan = _PLANS[structure] = Plan(net)
+        self.plan = plan
+        self.straight = straight_line(net, structure)
         self.r = r
         self.w = [p.value for p in net.weights.values()]
         self.b = [p.value for p in net.biases.values()]
@@ -651,10 +680,13 @@ class _ScalarRunner:
         self.n_rows = len(self.xs)
 
     def checkpoint(self) -> _Checkpoint:
-        return _Checkpoint([np.array(self.w), np.array(self.b)])
+        return _Checkpoint([list(self.w), list(self.b)])  # type: ignore[list-item]
 
     def restore(self, checkpoint: _Checkpoint) -> None:
-        self.w, self.b = (p.tolist() for p in checkpoint.params)
+        self.w, self.b = (list(p) for p in checkpoint.params)
+
+    def trained(self, net: Network) -> Network:
+        return network_from_values(net, self.structure, self.w, self.b)
 
     def values(self) -> list[Array]:
         out = [p.copy() for p in self.template]
@@ -672,13 +704,22 @@ class _ScalarRunner:
               reporter: Reporter, limit: int | None = None) -> tuple[float, int]:
         """One pass over the rows (or their first ``limit`` batches): (mean cost, correct)."""
         plan, r = self.plan, self.r
-        backprop, batch_pass, update = plan.backprop, plan.batch, plan.update
-        outs = plan.outputs
-        n_out = len(outs)
         xs, ys = self.xs, self.ys
         n = len(xs) if limit is None else min(len(xs), limit * batch_size)
         rows = order.tolist() if order is not None else range(len(xs))
         lab = labels.tolist() if labels is not None else None
+        if batch_size == 1 and self.straight is not None:
+            # one sample per step: the network's own straight-line epoch (same numbers)
+            report = reporter.batch_done if reporter.active else None
+            w, b, total, correct, steps, bad = self.straight(xs, ys, rows, n, self.w, self.b,
+                                                             r, lab, report)
+            self.w, self.b = w, b
+            if bad is not None:
+                raise _NonFinite(bad, steps)
+            return total / steps, correct
+        backprop, batch_pass, update = plan.backprop, plan.batch, plan.update
+        outs = plan.outputs
+        n_out = len(outs)
         total = 0.0
         correct = 0
         batches = 0
