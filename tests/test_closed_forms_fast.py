@@ -66,7 +66,7 @@ def _network(seed: int) -> dict[str, Any]:
             "cost": rng.choice(SQUARED), "learning_rate": 0.1}
 
 
-@pytest.mark.parametrize("seed", range(120))
+@pytest.mark.parametrize("seed", range(80))
 def test_polynomial_closed_forms_equal_sympy(seed: int) -> None:
     import sympy  # noqa: F401  (the reference)
 

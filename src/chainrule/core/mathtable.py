@@ -437,7 +437,7 @@ class OutputPair:
     forward_array: Callable[[Array, Array], tuple[Array, Array | None]]
     """``(z, buffer) -> (a, aux)``: the activations of rows of z and what the cost needs again
     (softmax: each row's ``ln sum_j e^(z_j)``; sigmoid: None). ``buffer`` is scratch of z's
-    shape."""
+    shape, which ``a`` may be (valid until the next call)."""
     cost_sum_array: Callable[[Array, Array, Array | None, Array | None], float]
     """``(z, y, aux, sum_y) -> the sum of the rows' costs``; ``sum_y`` is each row's sum of
     targets, or None where every row's is 1."""
@@ -485,7 +485,7 @@ def _softmax_lse_array(z: Array, e: Array) -> tuple[Array, Array | None]:
     np.subtract(z, m, out=e)
     np.exp(e, out=e)
     total = np.add.reduce(e, axis=1, keepdims=True)
-    a: Array = e / total
+    a: Array = np.divide(e, total, out=e)  # (the activations in the scratch buffer: no copy)
     lse = np.log(total, out=total)
     lse += m
     return a, lse

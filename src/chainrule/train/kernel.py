@@ -92,7 +92,9 @@ class Kernel:
         self.z = [np.empty((capacity, g.size), dtype) for g in groups]
         self.a: list[Array] = [self.z[0]] * len(groups)
         self.dA = [np.empty((capacity, g.size), dtype) for g in groups]
-        self.grads = [np.empty_like(p) for p in params]
+        self.grad_flat, self.grads = flat_buffers(params, dtype)
+        """Every gradient array is a view into one buffer, so an optimizer can update them all
+        in one pass (``grad_flat``)."""
         self.grad_blocks: list[list[tuple[Block, Array, Array]]] = []
         git = iter(self.grads[:n_blocks])
         for g, ws in zip(groups, self.weights, strict=True):
@@ -224,6 +226,17 @@ class Kernel:
         for gr, mask in self.masked:
             gr *= mask
         return cost
+
+
+def flat_buffers(like: Sequence[Array], dtype: Any) -> tuple[Array, list[Array]]:
+    """One uninitialised buffer and views into it shaped like each array of ``like``."""
+    flat = np.empty(sum(p.size for p in like), dtype)
+    views = []
+    start = 0
+    for p in like:
+        views.append(flat[start:start + p.size].reshape(p.shape))
+        start += p.size
+    return flat, views
 
 
 def _apply(segments: Segments, z: Array) -> Array:

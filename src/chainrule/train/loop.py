@@ -33,7 +33,7 @@ from chainrule.train.compile import (
     network_from_values,
     unmasked,
 )
-from chainrule.train.kernel import Kernel
+from chainrule.train.kernel import Kernel, flat_buffers
 from chainrule.train.optimizers import OPTIMIZERS, State
 from chainrule.train.progress import Progress, Reporter
 from chainrule.train.straight import compiled as straight_line
@@ -335,7 +335,10 @@ def train(
     rng: np.random.Generator | None = None  # made when a shuffle needs it (not for one row)
     reporter = Reporter(progress, epochs, n)
     history: list[dict[str, Any]] = []
-    params = [p.astype(dt) for p in initial_params]
+    # the parameters as views into one buffer: an optimizer updates them in one pass
+    flat, params = flat_buffers(initial_params, dt)
+    for p, initial_value in zip(params, initial_params, strict=True):
+        p[...] = initial_value
     stopped: str | None = None
     choice: ThreadChoice | None
     if scalar:
@@ -358,7 +361,7 @@ def train(
     if scalar:
         runner = _ScalarRunner(net, structure, params, r, data)
     else:
-        runner = _ArrayRunner(structure, params, r, optimizer, dt, batch_size, data)
+        runner = _ArrayRunner(structure, params, flat, r, optimizer, dt, batch_size, data)
     try:
         # overflow is caught as a non-finite cost (TrainingDivergedError), not warned about
         quiet_numpy = contextlib.nullcontext() if scalar else np.errstate(
@@ -451,12 +454,15 @@ def _before_the_blow_up(runner: _ArrayRunner | _ScalarRunner, batch: int, curren
 
 
 class _ArrayRunner:
-    def __init__(self, structure: Structure, params: list[Array], r: float, optimizer: str,
-                 dt: Any, batch_size: int, data: _Data) -> None:
+    def __init__(self, structure: Structure, params: list[Array], flat: Array, r: float,
+                 optimizer: str, dt: Any, batch_size: int, data: _Data) -> None:
         self.kernel = Kernel(structure, params, batch_size, dt)
         self.params = params
+        # the optimizers work element by element: all parameters as one array, one pass
+        self.flat = [flat]
+        self.flat_grads = [self.kernel.grad_flat]
         self.init, self.update = OPTIMIZERS[optimizer](r)
-        self.state = self.init(params)
+        self.state = self.init(self.flat)
         self.step = 0
         self.data = data
         self.xbuf = np.empty((batch_size, data.x.shape[1]), dt)
@@ -465,11 +471,10 @@ class _ArrayRunner:
         self.n_rows = data.x.shape[0]
 
     def checkpoint(self) -> _Checkpoint:
-        return _Checkpoint([p.copy() for p in self.params], copy.deepcopy(self.state), self.step)
+        return _Checkpoint([self.flat[0].copy()], copy.deepcopy(self.state), self.step)
 
     def restore(self, checkpoint: _Checkpoint) -> None:
-        for p, saved in zip(self.params, checkpoint.params, strict=True):
-            np.copyto(p, saved)
+        np.copyto(self.flat[0], checkpoint.params[0])
         self.state = copy.deepcopy(checkpoint.state)
         self.step = checkpoint.step
 
@@ -497,7 +502,7 @@ class _ArrayRunner:
               reporter: Reporter, limit: int | None = None,
               governor: Governor | None = None) -> tuple[float, int]:
         """One pass over the rows (or their first ``limit`` batches): (mean cost, correct)."""
-        kernel, update, params, grads = self.kernel, self.update, self.params, self.kernel.grads
+        kernel, update, params, grads = self.kernel, self.update, self.flat, self.flat_grads
         watch = governor.check if governor is not None and governor.watching else None
         x, y, sum_y = self.data.x, self.data.y, self.data.sum_y
         n = x.shape[0] if limit is None else min(x.shape[0], limit * batch_size)
