@@ -95,6 +95,13 @@ class CheckRequest(_Request):
     network: NetworkJson
     answers: Annotated[str, Field(description="an answers file's text (TOML or JSON)")]
     name: Annotated[str, Field(max_length=200, description="its name, for messages")] = "answers"
+    taken: Annotated[int, Field(ge=0, le=10_000_000, description="steps the page took before "
+                                "this network (the sheet's step counts them)")] = 0
+
+
+class TemplateRequest(NetworkRequest):
+    taken: Annotated[int, Field(ge=0, le=10_000_000, description="steps the page took before "
+                                "this network (the sheet is numbered after them)")] = 0
 
 
 class StepRequest(_Request):
@@ -501,15 +508,15 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
         return Response(await run(work.toml, body.network), media_type="application/toml")
 
     @app.post("/api/answers-template", responses=_text("application/toml", "an answers file"))
-    async def answers_template(body: NetworkRequest) -> Response:
+    async def answers_template(body: TemplateRequest) -> Response:
         """The answers file to fill in for the network's next step."""
-        text = await run(work.answers_template, body.network)
+        text = await run(work.answers_template, body.network, body.taken)
         return Response(text, media_type="application/toml")
 
     @app.post("/api/check", responses=ERRORS)
     async def check(body: CheckRequest) -> dict[str, Any]:
         """A student's answers marked as ``chainrule check`` marks them."""
-        return await run(work.check, body.network, body.answers, body.name)
+        return await run(work.check, body.network, body.answers, body.name, body.taken)
 
     @app.get("/api/examples")
     async def examples() -> dict[str, list[dict[str, str]]]:

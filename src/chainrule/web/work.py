@@ -216,21 +216,40 @@ def landscape(data: Mapping[str, Any], weights: Sequence[str], steps: int = 20,
 _PYPLOT = threading.Lock()
 
 
-def answers_template(data: Mapping[str, Any]) -> str:
-    """The answers file to fill in for the network's next step (``chainrule answers-template``)."""
+def answers_template(data: Mapping[str, Any], taken: int = 0) -> str:
+    """The answers file to fill in for the network's next step (``chainrule answers-template``),
+    numbered as the page counts steps (``taken`` steps before this network)."""
     from chainrule.teach.answers import template
 
-    return template(_load(data))
+    return template(_load(data), step=taken + 1)
 
 
-def check(data: Mapping[str, Any], text: str, name: str = "answers") -> dict[str, Any]:
+def check(data: Mapping[str, Any], text: str, name: str = "answers",
+          taken: int = 0) -> dict[str, Any]:
     """A student's answers file (TOML or JSON text) marked as ``chainrule check`` marks it: the
-    ``check --format json`` object, and the feedback as HTML (MathML)."""
+    ``check --format json`` object, and the feedback as HTML (MathML). ``taken``: the steps the
+    page took before this network (the sheet's ``step`` counts them)."""
     from chainrule.render.html import fragment
     from chainrule.teach.answers import parse, read
     from chainrule.teach.checking import check as mark
     from chainrule.teach.feedback import document
 
     net = _load(data)
-    result = mark(net, parse(read(text, name=name), net, source=name, text=text))
-    return {**result.to_json(), "all_right": result.all_right, "html": fragment(document(result))}
+    given = read(text, name=name)
+    if taken:  # the sheet numbers steps as the page does: step taken + 1 is this network's 1st
+        step = given.get("step", 1)
+        if isinstance(step, int) and not isinstance(step, bool):
+            if step <= taken:
+                raise UsageError(
+                    f"{name}: step = {step}: this sheet is for step {step}, and the page is at "
+                    f"step {taken + 1} now; press Blank sheet for a sheet of step {taken + 1}")
+            given = {**given, "step": step - taken}
+    result = mark(net, parse(given, net, source=name, text=text))
+    if result.step > 1:
+        limits.check_work(net, result.step)
+    answer = result.to_json()
+    html = fragment(document(result))
+    if taken:
+        answer["step"] = result.step + taken
+        html = html.replace(f"<h2>Step {result.step}: ", f"<h2>Step {result.step + taken}: ", 1)
+    return {**answer, "all_right": result.all_right, "html": html}

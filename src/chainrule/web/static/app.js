@@ -91,24 +91,35 @@ async function api(path, body, as = "json") {
   return as === "json" ? answer.json() : answer.text();
 }
 
-function showError(message) {
-  const bar = $("error");
+function showError(message, where = "error") {
+  const bar = $(where) || $("error");
   bar.textContent = message;
   bar.hidden = !message;
+}
+
+function clearErrors() {
+  for (const bar of document.querySelectorAll("#error, .panel-error")) {
+    bar.textContent = "";
+    bar.hidden = true;
+  }
+  for (const input of document.querySelectorAll("[aria-invalid=true]")) {
+    input.removeAttribute("aria-invalid");
+  }
 }
 
 // One action at a time, in the order asked: a click while the server is still answering the
 // last one waits for it (so a quick Edit-then-Run never runs the old network).
 let queue = Promise.resolve();
 
-function busy(work) {
+function busy(work, where = "error") {
+  // where: the id of the error line next to what the action is about (the top bar by default)
   queue = queue.then(async () => {
     document.body.classList.add("busy");
     try {
-      showError("");
+      clearErrors();
       await work();
     } catch (e) {
-      showError(e.message);
+      showError(e.message, where);
     } finally {
       document.body.classList.remove("busy");
     }
@@ -116,11 +127,37 @@ function busy(work) {
   return queue;
 }
 
+// --- numbers as the handout writes them: 4 decimals, no float noise -------------------------
+
+const DECIMALS = 4;
+
+function fmt4(x) {
+  // As the worked solution writes numbers (chainrule.explain.notation.Numbers(4)).
+  if (typeof x !== "number" || !Number.isFinite(x)) return String(x);
+  if (x !== 0 && Math.abs(x) < 0.5 * 10 ** -DECIMALS) {
+    const [mantissa, exponent] = x.toExponential(DECIMALS - 1).split("e");
+    const power = Number(exponent);
+    return `${mantissa}e${power < 0 ? "-" : "+"}${String(Math.abs(power)).padStart(2, "0")}`;
+  }
+  const text = x.toFixed(DECIMALS).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  return text === "-0" ? "0" : text;
+}
+
+function words(name) {
+  // A weight's name as it is read out: "x1 -> u3" is "weight from x1 to u3".
+  const [from, to] = name.split(" -> ");
+  return to === undefined ? name : `from ${from} to ${to}`;
+}
+
+function arrows(text) {
+  return text.replace(/ -> /g, " → ");
+}
+
 // --- the state and the page ------------------------------------------------------------------
 
-async function show(steps = 0) {
-  const answer = await api("/api/step",
-    {network: state.network, steps, view: state.view, taken: state.steps});
+async function show(steps = 0, push = false) {
+  const answer = await api("/api/step", {network: state.network, steps, view: state.view,
+    taken: state.steps, decimals: DECIMALS});
   if (steps) {
     state.network = answer.network;
     state.steps += steps;
@@ -131,9 +168,39 @@ async function show(steps = 0) {
   drawStatus();
   drawCosts();
   drawParameters();
-  saveToUrl();
-  if (state.selected) await derive(state.selected, false);
+  saveToUrl(push);
+  if (state.selected) await derive(state.selected);
+  refreshPanels();
 }
+
+// The panels that follow the run (the landscape, the answers sheet, the check result) are
+// brought up to date after each step or edit, the newest state winning, without holding up
+// the next step.
+let refreshing = null;
+let refreshAgain = false;
+
+function refreshPanels() {
+  $("check-result").replaceChildren();
+  if (refreshing) { refreshAgain = true; return; }
+  refreshing = (async () => {
+    do {
+      refreshAgain = false;
+      try {
+        await refreshSheet();
+        if (state.landscape.length) await drawLandscape(state.landscape);
+      } catch (e) {
+        showError(e.message, "landscape-error");
+      }
+    } while (refreshAgain);
+    refreshing = null;
+  })();
+}
+
+function settled() {
+  // For tests and Play: resolves once the page and its panels are up to date.
+  return queue.then(() => refreshing).then(() => (refreshing ? settled() : undefined));
+}
+window.chainruleSettled = settled;
 
 function restart(network) {
   state.start = network;
@@ -151,8 +218,8 @@ async function begin(network, example = null) {
   state.view = "weights";
   $("derivation").replaceChildren(muted("Nothing chosen yet."));
   $("landscape").replaceChildren();
-  await show(0);
-  await blankSheet();
+  sheetFor = null;
+  await show(0, true);
 }
 
 const VIEW_WORDS = {
@@ -177,7 +244,9 @@ function drawStatus() {
     status.append(node);
   };
   add(`Steps taken: `); add(String(state.steps), true);
-  add(` · cost of step ${next}: C = `); add(String(current.cost), true);
+  add(` · cost of step ${next}: C = `); add(fmt4(current.cost), true);
+  status.lastChild.title = `C = ${current.cost} (full precision)`;
+  status.lastChild.dataset.full = String(current.cost);
   add(` · showing ${what}`);
 }
 
@@ -195,11 +264,12 @@ function drawDiagram(svgText) {
     hit.removeAttribute("stroke-dasharray");
     edge.parentNode.insertBefore(hit, edge);
     edge.style.pointerEvents = "none";
-    makeChoosable(hit, "weight", edge.dataset.weight, `weight ${edge.dataset.weight}`);
+    makeChoosable(hit, "weight", edge.dataset.weight, `weight ${words(edge.dataset.weight)}`);
   }
   for (const unit of svg.querySelectorAll("circle.unit[data-unit]")) {
     makeChoosable(unit, "unit", unit.dataset.unit, `unit ${unit.dataset.unit}`);
   }
+  for (const label of svg.querySelectorAll("text")) label.setAttribute("aria-hidden", "true");
   markSelected();
 }
 
@@ -209,7 +279,7 @@ function makeChoosable(node, kind, name, label) {
   node.setAttribute("aria-label", `${label}: show its derivation`);
   node.dataset.kind = kind;
   node.dataset.name = name;
-  const choose = () => busy(() => derive({kind, name}));
+  const choose = () => busy(() => derive({kind, name}), "derivation-error");
   node.addEventListener("click", choose);
   node.addEventListener("keydown", (e) => {
     if (e.key === "Enter" || e.key === " ") { e.preventDefault(); choose(); }
@@ -234,21 +304,93 @@ function markSelected() {
   if (row) row.classList.add("selected");
 }
 
-async function derive(selected, scroll = true) {
+async function derive(selected) {
+  // No scrolling: the page stays where it is (the derivation is beside the diagram, or below
+  // it on a phone, with a link to it under the diagram).
   const body = {network: state.network, notation: state.notation, taken: state.steps,
     [selected.kind]: selected.name};
   const answer = await api("/api/derivation", body);
   state.selected = selected;
   const panel = $("derivation");
   showMarkup(panel, answer.html);
+  tidyMath(panel);
   const full = document.createElement("p");
   full.className = "full";
   full.dataset.values = JSON.stringify(answer.values);
   full.textContent = fullPrecision(answer);
   panel.append(full);
+  const jump = $("to-derivation");
+  jump.textContent = `Derivation of ${selected.kind} ${arrows(selected.name)} ↓`;
+  jump.hidden = false;
   markSelected();
   saveToUrl();
-  if (scroll) $("derivation-panel").scrollIntoView({block: "nearest"});
+}
+
+// The worked solution's lines, made to fit: each line breaks before its "=" signs when the
+// panel is narrow (each side of an "=" is its own piece of math, wrapped like words), the
+// title's symbols become math, and arrows read as arrows.
+const MATHML = "http://www.w3.org/1998/Math/MathML";
+
+function tidyMath(panel) {
+  for (const rhs of panel.querySelectorAll(".rhs")) {
+    const math = rhs.querySelector("math");
+    const row = math && math.firstElementChild;
+    if (!row || row.localName !== "mrow") continue;
+    const pieces = [];
+    let piece = null;
+    for (const node of [...row.childNodes]) {
+      if (node.localName === "mo" && node.textContent.trim() === "=" || !piece) {
+        piece = document.createElementNS(MATHML, "mrow");
+        pieces.push(piece);
+      }
+      piece.append(node);
+    }
+    const forms = el("span", {class: "forms"});
+    for (const p of pieces) {
+      const m = document.createElementNS(MATHML, "math");
+      m.setAttribute("display", "inline");
+      m.append(p);
+      forms.append(m);
+    }
+    rhs.replaceChildren(forms);
+  }
+  const title = panel.querySelector(".chainrule h1");
+  if (title) titleAsMath(title);
+  const walker = document.createTreeWalker(panel, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.data.includes(" -> ")) node.data = arrows(node.data);
+  }
+}
+
+function titleAsMath(title) {
+  // "The weight w_(x1,u3)^(L-1) (x1 -> u3)", "w_ij^(L-1)", "b_k^(L)": symbols as math.
+  const symbol = /\b([A-Za-z])_(\([^()]*\)|[A-Za-z0-9]+)(?:\^\(([^()]*)\))?/g;
+  const text = title.textContent;
+  const parts = [];
+  let at = 0;
+  for (const m of text.matchAll(symbol)) {
+    parts.push(text.slice(at, m.index));
+    const mi = (t) => {
+      const node = document.createElementNS(MATHML, "mi");
+      node.textContent = t;
+      return node;
+    };
+    const sub = m[2].replace(/^\(|\)$/g, "");
+    const node = document.createElementNS(MATHML, m[3] ? "msubsup" : "msub");
+    node.append(mi(m[1]), mi(sub));
+    if (m[3]) node.append(mi(`(${m[3]})`));
+    const math = document.createElementNS(MATHML, "math");
+    math.append(node);
+    parts.push(math);
+    at = m.index + m[0].length;
+  }
+  parts.push(text.slice(at));
+  title.replaceChildren(...parts.map((p) => (typeof p === "string" ? arrows(p) : p)));
+  // read as words: "The weight w i j (L-1), from i to j"
+  title.setAttribute("aria-label", text
+    .replace(symbol, (_, base, sub, sup) =>
+      `${base} ${sub.replace(/[(),]/g, " ").trim()}${sup ? ` (${sup})` : ""}`)
+    .replace(/\(([A-Za-z0-9_]+) -> ([A-Za-z0-9_]+)\)/g, ", from $1 to $2"));
 }
 
 function fullPrecision(answer) {
@@ -295,14 +437,13 @@ function drawCosts() {
   if (costs.length < 60) {
     costs.forEach((c, i) => picture.append(svgEl("circle",
       {cx: x(i).toFixed(1), cy: y(c).toFixed(1), r: 3.5, fill: "#0072B2"},
-      svgEl("title", {}, `step ${i + 1}: C = ${c}`))));
+      svgEl("title", {}, `step ${i + 1}: C = ${fmt4(c)}`))));
   }
   box.replaceChildren(picture);
 }
 
 function fmt(x) {
-  // Axis labels only (the numbers themselves are shown as the server sent them).
-  return Math.abs(x) >= 1e-3 || x === 0 ? String(+x.toPrecision(4)) : x.toExponential(2);
+  return Math.abs(x) >= 1e-4 || x === 0 ? fmt4(x) : x.toExponential(2);
 }
 
 // --- the values, editable --------------------------------------------------------------------
@@ -317,19 +458,26 @@ function drawParameters() {
   const section = (title) => table.append(el("tr", {}, el("th", {colspan: "3"}, title)));
   const row = (kind, name, label, number, path, derivable) => {
     const id = "p-" + path.map((p) => String(p).replace(/[^A-Za-z0-9_]/g, "_")).join("-");
-    const input = el("input", {id, type: "text", inputmode: "decimal", spellcheck: "false"});
+    const input = el("input", {id, type: "text", inputmode: "decimal", spellcheck: "false",
+      title: `${label} = ${number}`, "aria-describedby": `${id}-error`});
     input.dataset.path = JSON.stringify(path);
-    input.value = String(number);
+    input.dataset.full = String(number);
+    input.value = fmt4(number); // the whole number while it is edited
     const cell = el("td");
     if (derivable) {
       const button = el("button", {type: "button", title: "show its derivation",
-        "aria-label": `derivation of ${label}`}, "∂");
+        "aria-label": `derivation of ${kind === "weight" ? "weight " + words(name) : label}`},
+      "∂");
       button.dataset.deriveKind = kind;
       button.dataset.deriveName = name;
       cell.append(button);
     }
-    const tr = el("tr", {}, el("td", {class: "name"}, el("label", {for: id}, label)),
-      el("td", {}, input), cell);
+    const problem = el("span", {id: `${id}-error`, class: "panel-error field-error",
+      role: "alert"});
+    problem.hidden = true;
+    const tr = el("tr", {}, el("td", {class: "name"}, el("label", {for: id,
+      "aria-label": kind === "weight" ? `weight ${words(name)}` : label}, arrows(label))),
+    el("td", {}, input, problem), cell);
     tr.dataset.kind = kind;
     tr.dataset.name = name;
     table.append(tr);
@@ -363,6 +511,7 @@ function drawParameters() {
 async function edit(input) {
   const path = JSON.parse(input.dataset.path);
   const text = input.value.trim();
+  if (text === input.dataset.full || text === fmt4(Number(input.dataset.full))) return;
   const number = Number(text);
   // Not a number: sent as it is, so the server's loader says what is wrong, as for a file.
   const given = text !== "" && Number.isFinite(number) ? number : text;
@@ -372,10 +521,24 @@ async function edit(input) {
   const last = path[path.length - 1];
   if (parent[last] !== null && typeof parent[last] === "object") parent[last].value = given;
   else parent[last] = given;
-  await api("/api/toml", {network}, "text"); // checked by the server's loader before it is kept
+  try {
+    await api("/api/toml", {network}, "text"); // checked by the server's loader before it is kept
+  } catch (e) {
+    // Shown at its field, and rolled back: the run goes on with the value it had.
+    input.value = fmt4(Number(input.dataset.full));
+    input.setAttribute("aria-invalid", "true");
+    const problem = $(`${input.id}-error`);
+    if (problem) {
+      problem.textContent = `${text}: ${e.message}`;
+      problem.hidden = false;
+      return;
+    }
+    throw e;
+  }
   restart(network);
-  await show(0);
-  document.getElementById(input.id)?.focus();
+  await show(0, true);
+  const again = document.getElementById(input.id);
+  if (again && document.activeElement === document.body) again.focus();
 }
 
 // --- the loss landscape ----------------------------------------------------------------------
@@ -389,13 +552,19 @@ function fillLandscapeChoices() {
   $("land-2").replaceChildren(...options(true));
 }
 
-async function drawLandscape() {
-  const weights = [$("land-1").value, $("land-2").value].filter((w) => w);
+async function drawLandscape(chosen = null) {
+  const weights = chosen || [$("land-1").value, $("land-2").value].filter((w) => w);
   if (!weights.length) return;
-  $("landscape").replaceChildren(muted("Drawing the landscape…"));
-  const svg = await api("/api/landscape", {network: state.network, weights, steps: 20}, "text");
+  const box = $("landscape");
+  box.setAttribute("aria-busy", "true");
+  if (!box.querySelector("svg")) box.replaceChildren(muted("Drawing the landscape…"));
+  const network = state.network;
+  const svg = await api("/api/landscape", {network, weights, steps: 20}, "text");
+  box.removeAttribute("aria-busy");
+  if (network !== state.network && chosen) return; // a newer state is being drawn
   state.landscape = weights;
-  showMarkup($("landscape"), svg, "image/svg+xml");
+  box.dataset.steps = String(state.steps);
+  showMarkup(box, svg, "image/svg+xml");
   $("landscape").append(muted("The cost with every other parameter held at its value now; " +
     "the dots are the next 20 descent steps of these weights alone."));
   const picture = $("landscape").querySelector("svg");
@@ -408,21 +577,63 @@ async function drawLandscape() {
 
 // --- checking a student's answers (the library's `chainrule check`) ---------------------------
 
+let sheetFor = null; // the network the sheet was written for
+let sheetBlank = ""; // the sheet as it was handed out (untouched if it is still this)
+
 async function blankSheet() {
-  $("answers").value = await api("/api/answers-template", {network: state.network}, "text");
+  const network = state.network;
+  const text = await api("/api/answers-template", {network, taken: state.steps}, "text");
+  if (network !== state.network) return;
+  $("answers").value = sheetBlank = text;
+  sheetFor = network;
+  $("sheet-note").hidden = true;
   $("check-result").replaceChildren();
 }
 
+async function refreshSheet() {
+  // An untouched sheet follows the run; one being filled in is kept, with a note that says so.
+  if (sheetFor === state.network) return;
+  if (!$("answers").value || $("answers").value === sheetBlank) {
+    await blankSheet();
+    return;
+  }
+  const note = $("sheet-note");
+  note.textContent = `The page is at step ${state.steps + 1} now; your sheet is kept as you ` +
+    `wrote it (its step line says which step it marks). Blank sheet starts one for step ` +
+    `${state.steps + 1}.`;
+  note.hidden = false;
+}
+
 async function checkAnswers() {
-  const answer = await api("/api/check",
-    {network: state.network, answers: $("answers").value, name: "your answers"});
   const box = $("check-result");
+  box.replaceChildren(); // an old result never stays beside a new sheet
+  const answer = await api("/api/check",
+    {network: state.network, answers: $("answers").value, name: "your answers",
+      taken: state.steps});
   showMarkup(box, answer.html);
+  phrases(box, answer);
   const score = document.createElement("p");
   score.className = "score";
   score.textContent = `Score ${answer.score} of ${answer.max_score}` +
     (answer.all_right && answer.tests.length ? ": all right" : "");
   box.prepend(score);
+}
+
+function phrases(box, answer) {
+  // The marking table names each mistake by its phrase ("the 2 of 2(a - y) dropped"), not by
+  // its id; the id stays in a tooltip.
+  const titles = new Map();
+  for (const test of answer.tests || []) {
+    for (const m of test.mistakes || []) titles.set(m.id, m.title);
+  }
+  for (const cell of box.querySelectorAll("td")) {
+    const text = cell.textContent;
+    const id = [...titles.keys()].find((k) => text.includes(k));
+    if (id) {
+      cell.textContent = text.replace(id, titles.get(id)).replace(/^WRONG:/, "wrong:");
+      cell.title = `mistake id: ${id}`;
+    }
+  }
 }
 
 // --- downloads -------------------------------------------------------------------------------
@@ -619,13 +830,11 @@ async function restoreFromUrl() {
     state.costs = state.costs.concat(answer.costs);
     left -= chunk;
   }
-  await show(0);
-  if (!$("answers").value) await blankSheet();
   if (state.landscape.length) {
     $("land-1").value = state.landscape[0];
     $("land-2").value = state.landscape[1] || "";
-    await drawLandscape();
   }
+  await show(0);
   return true;
 }
 
@@ -676,16 +885,25 @@ async function init() {
     await show(n);
   });
   on("reset", async () => {
+    // Back (the browser's) undoes it: the state before is one entry back in the history.
     restart(state.start);
-    await show(0);
+    await show(0, true);
+    $("status").append(" · reset (Back undoes it)");
   });
-  on("draw-landscape", drawLandscape);
-  on("blank-sheet", blankSheet);
-  on("check", checkAnswers);
+  const near = (id, where, work) => $(id).addEventListener("click", () => busy(work, where));
+  near("draw-landscape", "landscape-error", () => drawLandscape());
+  near("blank-sheet", "check-error", blankSheet);
+  near("check", "check-error", checkAnswers);
   on("share", share);
-  on("load-paste", async () => {
+  $("load-paste").addEventListener("click", () => busy(async () => {
     await loadFile($("paste").value, "pasted network");
     $("paste-box").open = false;
+  }, "paste-error"));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && $("paste-box").open) {
+      $("paste-box").open = false;
+      $("paste-box").querySelector("summary").focus();
+    }
   });
   $("upload").addEventListener("change", () => busy(async () => {
     const file = $("upload").files[0];
@@ -694,9 +912,12 @@ async function init() {
   }));
   $("notation").addEventListener("change", () => busy(async () => {
     state.notation = $("notation").value;
-    if (state.selected) await derive(state.selected, false);
+    if (state.selected) await derive(state.selected);
     saveToUrl();
-  }));
+  }, "derivation-error"));
+  $("to-derivation").addEventListener("click", () => {
+    $("derivation-panel").scrollIntoView({block: "start"}); // asked for: the user's own scroll
+  });
   $("projector").addEventListener("click", () => {
     setProjector(!state.projector);
     saveToUrl();
@@ -707,10 +928,20 @@ async function init() {
   $("parameters").addEventListener("change", (e) => {
     if (e.target.matches("input[data-path]")) busy(() => edit(e.target));
   });
+  $("parameters").addEventListener("focusin", (e) => {
+    if (e.target.matches("input[data-path]") && e.target.value === fmt4(
+      Number(e.target.dataset.full))) e.target.value = e.target.dataset.full;
+  });
+  $("parameters").addEventListener("focusout", (e) => {
+    if (e.target.matches("input[data-path]") && e.target.value === e.target.dataset.full) {
+      e.target.value = fmt4(Number(e.target.dataset.full));
+    }
+  });
   $("parameters").addEventListener("click", (e) => {
     const button = e.target.closest("button[data-derive-kind]");
     if (button) {
-      busy(() => derive({kind: button.dataset.deriveKind, name: button.dataset.deriveName}));
+      busy(() => derive({kind: button.dataset.deriveKind, name: button.dataset.deriveName}),
+        "derivation-error");
     }
   });
   document.addEventListener("keydown", (e) => {
