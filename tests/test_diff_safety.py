@@ -208,3 +208,54 @@ def test_the_tree_is_chainrules_own() -> None:
         ),
         expression.Call("ln", expression.Var("x")),
     )
+
+
+# Issue 16: hostile expressions that hung, ran out of memory or crashed, each answered in one
+# line (or a result) within the budget.
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("e^e^e^e^e^e^e^e*x", "powers nested 7 deep"),
+    ("x^pi^pi^pi^pi^pi^pi", "powers nested"),
+    ("exp(exp(exp(exp(x))))", "powers nested 4 deep"),
+    ("+".join(["x"] * 250), "operations in a row"),
+    ("1e-999999999999999999*x", "too small"),
+    ("2e400*x", "too large"),
+    ("1" * 5000 + "*x", "characters long"),
+])
+def test_hostile_expressions_are_refused_in_one_line(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        expression.read(text)
+
+
+def test_a_sum_to_a_large_power_is_differentiated_not_multiplied_out() -> None:
+    import time
+
+    start = time.perf_counter()
+    d = differentiate("(x+y+z+w+v)^1000", "x")
+    assert d.result == "1000*(v + w + x + y + z)**999"
+    assert time.perf_counter() - start < 5
+    assert differentiate("+".join(["x"] * 100), "x").result == "100"
+
+
+def test_work_over_the_budget_is_stopped_with_one_line() -> None:
+    import time
+
+    from chainrule.explain.budget import OverBudget, bounded
+
+    start = time.perf_counter()
+    with pytest.raises(OverBudget, match="took longer than 0.5 s"):
+        bounded(time.sleep, 30, what="sleeping", seconds=0.5)
+    assert time.perf_counter() - start < 3
+    with pytest.raises(OverBudget, match="memory"):
+        bounded(bytearray, 1 << 31, what="allocating", memory=1 << 28)
+    with pytest.raises(ValueError, match="invalid literal"):
+        bounded(int, "x", what="reading")  # the worker's own errors come back as they were
+    assert bounded(sum, [1, 2, 3], what="adding") == 6
+
+
+def test_diff_of_a_hostile_expression_on_the_command_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for text in ("e^e^e^e^e^e^e^e*x", "x^pi^pi^pi^pi^pi^pi", "1e-999999999999999999*x"):
+        assert main(["diff", text, "--wrt", "x"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "internal error" not in err

@@ -149,3 +149,37 @@ def test_outputs_that_are_inputs_are_refused(tmp_path: Path,
     assert main(["generate", str(net), "--count", "1", "-o", str(tmp_path), "--force",
                  *SECRET]) == 2
     assert "which this command reads" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[a]\nj = " + "9" * 5000 + "\n", "too many digits"),
+    ("[a]\nj = 1e-999999999999999999\n", "too small"),
+    ('[a]\nj = "1e-999999999999999999"\n', "too small"),
+    ("[a]\nj = 1e308\n", "too large"),
+    ("[a]\nj = 0.1234567890123456789012345678901\n", "digits"),
+    ('{"a": {"j": ' + "9" * 5000 + "}}", "too many digits"),
+    ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "not an answers file"),
+])
+def test_huge_and_tiny_numbers_in_answers_are_refused_in_one_line(
+        tmp_path: Path, text: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / ("a.json" if text.startswith("{") else "a.toml")
+    path.write_text(text)
+    assert main(["check", "exercise-2", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "internal error" not in err
+
+
+def test_a_hostile_formula_answer_is_marked_wrong_within_the_budget(tmp_path: Path) -> None:
+    import json
+    import time
+
+    path = tmp_path / "a.toml"
+    path.write_text('[dC_dw_formula]\n"i -> j" = "(w+w_jk+w+w_ij)^1000"\n')
+    out = tmp_path / "r.json"
+    start = time.perf_counter()
+    assert main(["check", "exercise-2", str(path), "--format", "json", "-o", str(out)]) == 3
+    assert time.perf_counter() - start < 5 + 2  # the 3 s budget, and room for a busy machine
+    test = next(t for t in json.loads(out.read_text())["tests"] if "formula" in t["name"])
+    assert test["status"] == "wrong" and "took longer" in test["output"]
+    path.write_text('[dC_dw_formula]\n"i -> j" = "e^e^e^e^e^e^e^e*w"\n')
+    assert main(["check", "exercise-2", str(path)]) == 2

@@ -50,6 +50,8 @@ RULES = (
     "absolute value rule",
 )
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_SIMPLIFY_POWER = 12
+"""A sum raised to a whole power above this is not simplified (it would be multiplied out)."""
 _SIMPLIFY_OPS = 60
 
 
@@ -406,6 +408,9 @@ class _Walker:
 def differentiate(expression: str, wrt: str | None = None) -> Derivative:
     """Differentiate ``expression`` with respect to ``wrt``, recording every rule applied.
 
+    The expression is read under bounds (:mod:`chainrule.explain.expression`) and the symbolic
+    work runs under a time and memory budget (:mod:`chainrule.explain.budget`).
+
     Parameters
     ----------
     expression : e.g. ``"(a*w - y)^2"``; ``^`` or ``**`` for powers; the functions exp, log
@@ -421,8 +426,26 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
     Raises
     ------
     UsageError
-        for an expression that cannot be read, or a variable that is missing or ambiguous.
+        for an expression that cannot be read, or a variable that is missing or ambiguous,
+        or work over the budget.
     """
+    from chainrule.explain.budget import bounded
+
+    expression_module.read(expression)  # refused here, before any worker, when it can be
+    _sympy()  # imported once, here, not in every worker
+    quoted = expression_module._shown(expression)
+    return bounded(_differentiate, expression, wrt, what=f"differentiating {quoted}")
+
+
+def _big_powers_of_sums(e: Any) -> bool:
+    """Whether ``e`` holds a sum to a large whole power (``(x + y)^999``), which sympy's
+    simplify would multiply out (for minutes)."""
+    sp = _sympy()
+    return any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > _SIMPLIFY_POWER
+               for p in e.atoms(sp.Pow))
+
+
+def _differentiate(expression: str, wrt: str | None = None) -> Derivative:
     sp = _sympy()
     tree = expression_module.read(expression)
     quoted = expression_module._shown(expression)
@@ -445,7 +468,7 @@ def differentiate(expression: str, wrt: str | None = None) -> Derivative:
     walker = _Walker(wrt)
     raw = walker.d(tree)
     result = f.to_sympy(raw)
-    if sp.count_ops(result) <= _SIMPLIFY_OPS:
+    if sp.count_ops(result) <= _SIMPLIFY_OPS and not _big_powers_of_sums(result):
         simpler = sp.simplify(result)
         kinds = {type(g) for g in result.atoms(sp.Function)}
         same_functions = {type(g) for g in simpler.atoms(sp.Function)} <= kinds

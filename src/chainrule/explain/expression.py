@@ -41,6 +41,13 @@ MAX_EXPONENT = 1000
 """The largest numeric exponent, in absolute value (x^1000 is allowed, x^1001 is not)."""
 MAX_CONSTANT_DIGITS = 50
 """Digits of a power of numbers (``2^150`` has 46 digits), so nothing huge is ever computed."""
+MAX_TOWER = 3
+"""Powers nested in exponents (``e^e^e`` is 3; ``exp(u)`` counts as a power)."""
+MAX_CHAIN = 120
+"""Operations nested in one another (a sum of 121 terms is 120 ``+`` in a row)."""
+MAX_MAGNITUDE = 100
+"""Numbers are written between 10^-100 and 10^100 (or are 0)."""
+_SCIENTIFIC = re.compile(r"(?<![A-Za-z_\d.])(\d+\.?\d*|\.\d+)[eE]([+-]?\d+)")
 
 FUNCTIONS = ("exp", "log", "ln", "sqrt", "sigmoid", "tanh", "relu", "sin", "cos", "abs")
 """Functions of one argument an expression may use (``ln`` is ``log``, the natural logarithm).
@@ -156,6 +163,14 @@ def read(expression: str) -> Node:
         raise UsageError(
             f"cannot read {shown}: brackets nested {deepest} deep; the limit is {MAX_DEPTH}"
         )
+    for m in _SCIENTIFIC.finditer(text):
+        mantissa, exponent = m.group(1), m.group(2)
+        if any(c in "123456789" for c in mantissa) and (
+            len(exponent.lstrip("+-")) > 4 or abs(int(exponent)) > MAX_MAGNITUDE
+        ):
+            raise UsageError(f"cannot read {shown}: the number {_shown(m.group(0))[1:-1]} is "
+                             f"too {'small' if exponent.startswith('-') else 'large'}; write "
+                             f"numbers from 10^-{MAX_MAGNITUDE} to 10^{MAX_MAGNITUDE}")
     # '^' is the power, as in the handout; there are no strings in which it could stand
     source = text.replace("^", "**")
     try:
@@ -166,7 +181,39 @@ def read(expression: str) -> Node:
         else:
             reason = "check the operators and brackets"
         raise UsageError(f"cannot read {shown}: not a valid expression; {reason}") from None
-    return _Reader(shown).node(tree.body, 0)
+    if _depth(tree.body) > MAX_CHAIN:
+        raise UsageError(f"cannot read {shown}: more than {MAX_CHAIN} operations in a row; "
+                         "split it into pieces")
+    node = _Reader(shown).node(tree.body, 0)
+    height = _tower(node)
+    if height > MAX_TOWER:
+        raise UsageError(f"cannot read {shown}: powers nested {height} deep (a^b^c^...); the "
+                         f"limit is {MAX_TOWER}")
+    return node
+
+
+def _depth(tree: ast.expr) -> int:
+    """The depth of an ``ast`` tree, walked with a stack (no recursion)."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in ast.iter_child_nodes(n))
+    return deepest
+
+
+def _tower(node: Node) -> int:
+    """How many powers are nested in exponents: ``x^2`` 1, ``e^e^x`` 2, ``exp(x^y)`` 2."""
+    if isinstance(node, Pow):
+        return max(_tower(node.base), 1 + _tower(node.exp))
+    if isinstance(node, Call):
+        return (node.function == "exp") + _tower(node.arg)
+    if isinstance(node, Neg):
+        return _tower(node.arg)
+    if isinstance(node, Bin):
+        return max(_tower(node.left), _tower(node.right))
+    return 0
 
 
 def _shown(expression: str) -> str:

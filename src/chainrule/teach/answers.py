@@ -31,6 +31,18 @@ class AnswersError(ChainruleError, ValueError):
     valid (the CLI exits 2)."""
 
 
+MAX_ANSWERS_BYTES = 2**20
+"""The largest answers file read (one is a few kilobytes)."""
+MAX_DIGITS = 30
+"""Digits (and decimals) a written number may have."""
+MAX_MAGNITUDE = 100
+"""Written numbers lie between 10^-100 and 10^100 in size (or are 0)."""
+
+
+class NumberRange(ValueError):
+    """A number too long, too large or too small to be an answer; the message says which."""
+
+
 @dataclass(frozen=True, slots=True)
 class Written:
     """A number as the student wrote it: its value and how many decimals it has."""
@@ -41,7 +53,8 @@ class Written:
 
     @classmethod
     def parse(cls, text: str) -> Written | None:
-        """``"-1.2054"`` -> Written(-1.2054, 4); ``"3e-2"`` -> 2 decimals; None if no number."""
+        """``"-1.2054"`` -> Written(-1.2054, 4); ``"3e-2"`` -> 2 decimals; None if no number;
+        :class:`NumberRange` for one too long, too large or too small."""
         cleaned = text.strip().replace("_", "")
         try:
             d = Decimal(cleaned)
@@ -51,6 +64,15 @@ class Written:
             return None
         exponent = d.as_tuple().exponent
         decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        digits = len(d.as_tuple().digits)
+        shown = cleaned if len(cleaned) <= 24 else cleaned[:21] + "..."
+        if d != 0 and abs(d.adjusted()) > MAX_MAGNITUDE:
+            size = "small" if d.adjusted() < 0 else "large"
+            raise NumberRange(f"{shown} is too {size}; answers lie between 1e-{MAX_MAGNITUDE} "
+                              f"and 1e{MAX_MAGNITUDE} in size")
+        if digits > MAX_DIGITS or decimals > MAX_DIGITS:
+            raise NumberRange(f"{shown} has {max(digits, decimals)} digits; write at most "
+                              f"{MAX_DIGITS}")
         return cls(float(d), decimals, cleaned)
 
     @classmethod
@@ -99,6 +121,8 @@ def read(text: str, *, name: str = "<answers>", fmt: str | None = None) -> dict[
             raise AnswersError(
                 f"{name}: {error.args[0]} is not a number a student writes"
             ) from None
+        except (ValueError, RecursionError) as error:  # a 5000-digit number, [[[[...
+            raise AnswersError(f"{name}: not an answers file: {_first_line(error)}") from None
         if not isinstance(data, dict):
             raise AnswersError(f"{name}: an answers file must hold one JSON object {{...}}")
         return data
@@ -106,6 +130,15 @@ def read(text: str, *, name: str = "<answers>", fmt: str | None = None) -> dict[
         return tomllib.loads(text, parse_float=_Float)
     except tomllib.TOMLDecodeError as error:
         raise AnswersError(f"{name}: not valid TOML: {error}") from None
+    except (ValueError, RecursionError) as error:  # a 5000-digit number, [[[[...
+        raise AnswersError(f"{name}: not an answers file: {_first_line(error)}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).split(";")[0].strip() or type(error).__name__
+    if "digits" in text and "integer" in text:
+        return "a number has too many digits"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class _Constant(Exception):
@@ -148,6 +181,8 @@ def parse(
             raise fail(key, table, _unknown(name, table, network, graph_names))
         try:
             written = _written(value)
+        except NumberRange as error:
+            raise fail(key, table, str(error)) from None
         except ValueError:
             raise fail(key, table,
                        f"{_show(value)} is not a number; write a number like 0.5") from None
@@ -446,7 +481,10 @@ def read_file(path: str, network: Network) -> Answers:
     from chainrule.io.reading import Unreadable, read_text
 
     if path == "-":
-        text, name = sys.stdin.read(), "<stdin>"
+        text, name = sys.stdin.read(MAX_ANSWERS_BYTES + 1), "<stdin>"
+        if len(text) > MAX_ANSWERS_BYTES:
+            raise AnswersError(f"<stdin>: over {MAX_ANSWERS_BYTES >> 20} MB; an answers file "
+                               "is a few kilobytes")
     else:
         p = Path(path)
         if p.is_dir():
@@ -455,7 +493,7 @@ def read_file(path: str, network: Network) -> Answers:
             raise AnswersError(f"{path}: no such answers file (make one with "
                                "`chainrule answers-template NETWORK > answers.toml`)")
         try:  # a regular file of bounded size only (not /dev/zero or a pipe)
-            text = read_text(p)
+            text = read_text(p, MAX_ANSWERS_BYTES)
         except Unreadable as error:
             raise AnswersError(f"{path}: {error.problem}") from None
         name = path

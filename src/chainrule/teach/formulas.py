@@ -54,8 +54,34 @@ def check_formula(
     """Mark the formula ``formula`` for the quantity ``name`` (``dC_dw_formula.j -> k``).
 
     Returns the fields of a QuantityResult: status, expected/given at the current weights, and
-    the explanation lines.
+    the explanation lines. The formula is read under bounds and evaluated under a time and
+    memory budget (:mod:`chainrule.explain.budget`); one over it is marked wrong, saying so.
     """
+    from chainrule.explain.budget import OverBudget, bounded
+    from chainrule.explain.diff import parse
+
+    key_text = name.split(".", 1)[1]
+    try:
+        parse(formula)  # refused at once when the reader's bounds can tell
+    except UsageError as error:
+        raise AnswersError(f"{source}: [dC_dw_formula] \"{key_text}\": {error}") from None
+    try:
+        return bounded(_check_formula, network, graph, name, formula, tolerance, source,
+                       what="evaluating the formula")
+    except OverBudget as error:
+        return {"status": "wrong", "expected": None, "given": None,
+                "lines": (f"Not marked right: {error}.",),
+                "symbol": f"dC/dw_{key_text.replace(' -> ', '')} (formula)"}
+
+
+def _check_formula(
+    network: Network,
+    graph: Graph,
+    name: str,
+    formula: str,
+    tolerance: Tolerance,
+    source: str = "<answers>",
+) -> dict[str, Any]:
     from chainrule.explain.diff import parse
 
     key_text = name.split(".", 1)[1]
