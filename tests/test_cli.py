@@ -277,7 +277,15 @@ def test_bad_file_messages_give_the_line_where_they_can(
 @pytest.mark.parametrize(
     ("argv", "needles"),
     [
-        (["solve", "exercise-2", "--steps", "0"], ["--steps", "0", ">=1"]),
+        (["solve", "exercise-2", "--steps", "0"], ["--steps", "0", ">= 1"]),
+        (["solve", "exercise-2", "--decimals", "16"], ["--decimals", "from 0 to 15", "16"]),
+        (["solve", "exercise-2", "--rounded", "16"], ["--rounded", "from 0 to 15", "16"]),
+        (["solve", "exercise-2", "--rounded", "3", "--decimals", "4"],
+         ["--rounded 3", "--decimals 4"]),
+        (["solve", "exercise-2", "-o", "ex2.pdf"], ["ex2.pdf", "'.pdf'", ".md", ".json"]),
+        (["solve", "exercise-2", "-o", "ex2.md", "--format", "html"], ["'.md'", "html"]),
+        (["diff", "x^2", "-o", "steps.pdf"], ["steps.pdf", ".tex"]),
+        (["check", "exercise-2", "answers.toml", "-o", "marks.pdf"], ["marks.pdf", ".html"]),
         (["solve", "exercise-2", "--steps", "-3"], ["--steps", "-3"]),
         (["solve", "exercise-2", "--steps", "many"], ["--steps", "many"]),
         (["solve", "exercise-2", "--format", "pdf"], ["--format", "pdf", "json", "text"]),
@@ -540,3 +548,27 @@ def test_save_updated_describes_the_updated_network(tmp_path: Path) -> None:
     assert "Given" not in text and "0.48" not in text
     assert "after 3 steps of gradient descent" in text
     assert cr.load(str(path)).weights[("j", "k")].value != 0.48
+
+
+def test_rounded_takes_its_decimals_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--rounded 4` and `--decimals 4 --rounded` are the same run; a bare --rounded before the
+    network's name does not swallow it; every decimals option has the one bound."""
+    code, four, _ = run(["solve", "exercise-2", "--rounded", "4", "-f", "json"], capsys)
+    assert code == 0
+    assert run(["solve", "exercise-2", "--decimals", "4", "--rounded", "-f", "json"],
+               capsys)[1] == four
+    assert run(["solve", "--rounded", "exercise-2", "-f", "json"], capsys)[1] == four
+    assert four != run(["solve", "exercise-2", "-f", "json"], capsys)[1]
+    code, _, err = run(["solve", "exercise-2", "--decimals", "15", "--rounded"], capsys)
+    assert code == 0, err
+
+
+def test_an_output_file_of_no_format_is_refused_and_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("ex2.pdf", "ex2"):
+        code, _, err = run(["solve", "exercise-2", "-o", str(tmp_path / name)], capsys)
+        assert code == 2 and ("names no output format" in err or "no ending" in err), err
+        assert not (tmp_path / name).exists()
+    assert run(["solve", "exercise-2", "-o", str(tmp_path / "ex2.tex")], capsys)[0] == 0
+    assert (tmp_path / "ex2.tex").read_text().startswith("\\documentclass")

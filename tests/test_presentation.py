@@ -84,7 +84,7 @@ def test_diff_and_examples_write_their_output_file(
 def test_options_are_checked_once_and_name_the_parameter() -> None:
     cases: list[tuple[dict[str, Any], str]] = [
         ({"steps": 0}, "`steps` must be a whole number >= 1"),
-        ({"decimals": 18}, "`decimals` must be a whole number from 0 to 17"),
+        ({"decimals": 16}, "`decimals` must be a whole number from 0 to 15"),
         ({"notation": "greek"}, "`notation` 'greek' is not a notation; valid notations are"),
         ({"format": "pdf"}, "`format` 'pdf' is not a format"),
         ({"learning_rate": float("nan")}, "`learning_rate` must be a finite number > 0"),
@@ -172,3 +172,32 @@ def test_the_chain_of_factors_is_the_solutions_own() -> None:
     assert [f.text for f in eq.forms] == [f.text for f in ours.forms]  # type: ignore[union-attr]
     assert trace._repr_html_().startswith("<div")
     assert "dC/dw_ij" in str(factors)
+
+
+def test_every_shell_reads_the_one_definition_of_each_option() -> None:
+    """The CLI's flags, SolutionOptions and the web's schema take their bounds and choices from
+    core.options, explain.notation.NOTATION and render.formats.FORMAT."""
+    pytest.importorskip("fastapi")
+    import click
+
+    from chainrule.cli.main import cli
+    from chainrule.core.options import DECIMALS
+    from chainrule.explain.notation import NOTATION
+    from chainrule.render.formats import FORMAT
+    from chainrule.web.app import SolveRequest
+
+    schema = SolveRequest.model_json_schema()["properties"]
+    assert (schema["decimals"]["minimum"], schema["decimals"]["maximum"]) == (
+        DECIMALS.low, DECIMALS.high)
+    assert tuple(schema["notation"]["enum"]) == NOTATION.choices
+    solve = cli.commands["solve"]
+    params = {p.name: p for p in solve.params}
+    notation, fmt = params["notation"].type, params["fmt"].type
+    assert isinstance(notation, click.Choice) and tuple(notation.choices) == NOTATION.choices
+    assert isinstance(fmt, click.Choice) and tuple(fmt.choices) == FORMAT.choices
+    assert DECIMALS.valid in (params["decimals"].help or "")
+    for bad in (-1, 16, True, 2.0):
+        with pytest.raises(cr.UsageError, match="`decimals` must be a whole number from 0 to 15"):
+            SolutionOptions(decimals=bad)  # type: ignore[arg-type]
+    with pytest.raises(cr.UsageError, match="`rounded` must be a whole number from 0 to 15"):
+        cr.solve("exercise-2", rounded=16)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from chainrule import __version__
 from chainrule.cli.autograder import autograder_group
@@ -25,9 +26,11 @@ from chainrule.cli.teach import (
     grade_command,
 )
 from chainrule.cli.train import train_command
-from chainrule.core.errors import ChainruleError, DivergedError, spell_parameters
+from chainrule.core.errors import ChainruleError, DivergedError, UsageError, spell_parameters
+from chainrule.core.options import DECIMALS
+from chainrule.explain.notation import NOTATION
 from chainrule.io.atomic import check_outputs, write_atomic
-from chainrule.render.formats import FORMATS, format_for_path
+from chainrule.render.formats import FORMAT, format_for_output
 
 # Everything a command needs beyond click is imported inside it, so that `chainrule --help`
 # and each command load only what they use (NumPy, the engine, the renderers, sympy for the
@@ -69,41 +72,89 @@ def cli() -> None:
     """
 
 
-@cli.command(context_settings=CONTEXT)
+class _SolveCommand(click.Command):
+    """``solve``, whose ``--rounded`` takes its decimals as users type them (``--rounded 4``)
+    while a bare ``--rounded`` (before the network's name, say) never swallows the next word."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, rounded_args(args))
+
+
+def rounded_args(args: Sequence[str]) -> list[str]:
+    """``--rounded 4`` -> ``--rounded=4``; a bare ``--rounded`` -> ``--rounded=`` (the
+    decimals of ``--decimals``). Nothing after ``--`` is touched."""
+    out: list[str] = []
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--":
+            out += [arg, *rest]
+            break
+        if arg == "--rounded":
+            value = rest.pop(0) if rest and rest[0].isdigit() else ""
+            arg = f"--rounded={value}"
+        out.append(arg)
+    return out
+
+
+def _rounded(value: str | None, decimals: int) -> int | None:
+    """``--rounded``'s decimals: None (not rounded), those of --decimals, or its own (which
+    must agree with an explicit --decimals)."""
+    if value is None:
+        return None
+    if value == "":
+        return decimals
+    if not value.isdigit():
+        raise UsageError(f"`rounded` takes a number of decimals, e.g. --rounded 4; got {value!r}")
+    number = DECIMALS.check(int(value), "rounded")
+    ctx = click.get_current_context()
+    given = ctx.get_parameter_source("decimals") not in (None, ParameterSource.DEFAULT)
+    if given and number != decimals:
+        raise UsageError(
+            f"`rounded` {number} and `decimals` {decimals} disagree; give the decimals once "
+            f"(--rounded {number} alone rounds and shows {number} decimals)"
+        )
+    return number
+
+
+@cli.command(cls=_SolveCommand, context_settings=CONTEXT)
 @click.argument("network")
 @click.option(
     "-n",
     "--steps",
-    type=click.IntRange(min=1),
-    help="Gradient-descent steps to run (default: 1, or as many as --step needs).",
+    type=int,
+    help="Gradient-descent steps to run, 1 or more (default: 1, or as many as --step needs).",
 )
 @click.option(
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(list(FORMATS)),
+    type=click.Choice(FORMAT.choices),
     help="Output format (default: by the --output file's ending, else text).",
 )
 @click.option(
     "-d",
     "--decimals",
-    type=click.IntRange(0, 17),
-    default=4,
+    type=int,
+    default=DECIMALS.default,
     show_default=True,
-    help="Decimals shown in text output (JSON is always full precision).",
+    help=f"Decimals shown in text output, {DECIMALS.valid} (JSON is always full precision).",
 )
 @click.option(
     "--rounded",
-    is_flag=True,
-    help="Work every line from the printed numbers, rounded to --decimals, as by hand "
-    "(for answer keys; JSON then holds the rounded numbers).",
+    metavar="[D]",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="Work every line from the printed numbers, rounded to D decimals (default: "
+    "--decimals), as by hand (for answer keys; JSON then holds the rounded numbers).",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write the solution to this file instead of standard output (.md, .tex, .html, .json "
-    "choose the format).",
+    help="Write the solution to this file instead of standard output; its ending (.txt, .md, "
+    ".tex, .html, .json) chooses the format.",
 )
 @click.option(
     "--save-updated",
@@ -119,7 +170,7 @@ def cli() -> None:
 @click.option(
     "--step",
     "explain_step",
-    type=click.IntRange(min=1),
+    type=int,
     help="The step explained in full (default 1); the others are summarised.",
 )
 @click.option("--weights", help='Explain only these weights, e.g. "i -> j, j -> k".')
@@ -136,8 +187,8 @@ def cli() -> None:
 )
 @click.option(
     "--notation",
-    type=click.Choice(["handout", "aima"]),
-    default="handout",
+    type=click.Choice(NOTATION.choices),
+    default=NOTATION.default,
     show_default=True,
     help="Symbols: the handout's (a, z, w_jk^(L), dC/dz) or AIMA ch. 21's (in_j, g', Delta_j).",
 )
@@ -158,7 +209,7 @@ def solve(
     steps: int | None,
     fmt: str | None,
     decimals: int,
-    rounded: bool,
+    rounded: str | None,
     output: str | None,
     save_updated: str | None,
     learning_rate: float | None,
@@ -179,7 +230,7 @@ def solve(
     Examples:
       chainrule solve exercise-2
       chainrule solve exercise-1 --steps 20 --decimals 6
-      chainrule solve exercise-2 --decimals 4 --rounded   as worked by hand
+      chainrule solve exercise-2 --rounded 4   as worked by hand, to 4 decimals
       chainrule solve my-net.toml --format json --output solution.json
       chainrule solve my-net.toml --steps 1000 --save-updated my-net-1000.toml
       chainrule solve exercise-3 --format markdown > ex3.md
@@ -193,9 +244,10 @@ def solve(
     from chainrule.render.options import SolutionOptions
     from chainrule.render.output import render_solution, solution_trace
 
-    if fmt is None:
-        guessed = format_for_path(output) if output else None
-        fmt = guessed.name if guessed else "text"
+    fmt = format_for_output(output, fmt).name if output else fmt or FORMAT.default or "text"
+    hand = _rounded(rounded, decimals)
+    if hand is not None:
+        decimals = hand
     options = SolutionOptions(
         steps=steps,
         step=explain_step,
@@ -205,7 +257,7 @@ def solve(
         format=fmt,
         learning_rate=learning_rate,
         max_weights=max_weights,
-        rounded=rounded,
+        rounded=hand is not None,
     )
     check_outputs({"--output": output, "--save-updated": save_updated}, {"NETWORK": network})
     net = load(network)
@@ -349,14 +401,15 @@ cli.add_command(autograder_group, "autograder")
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(list(FORMATS)),
+    type=click.Choice(FORMAT.choices),
     help="Output format (default: by the --output file's ending, else text).",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write the steps to this file instead of standard output.",
+    help="Write the steps to this file instead of standard output; its ending (.txt, .md, "
+    ".tex, .html, .json) chooses the format.",
 )
 def diff_command(expression: str, wrt: str | None, fmt: str | None, output: str | None) -> None:
     """Differentiate EXPRESSION step by step, naming each rule as the handout does.
@@ -378,9 +431,7 @@ def diff_command(expression: str, wrt: str | None, fmt: str | None, output: str 
     from chainrule.render.output import render_derivative
 
     check_outputs({"--output": output})
-    if fmt is None:
-        guessed = format_for_path(output) if output else None
-        fmt = guessed.name if guessed else "text"
+    fmt = format_for_output(output, fmt).name if output else fmt or FORMAT.default or "text"
     derivative = differentiate(expression, wrt)
     indent = 2 if output is None and sys.stdout.isatty() else None
     _emit(render_derivative(derivative, fmt, indent=indent), output)

@@ -12,6 +12,7 @@ from typing import cast
 import click
 
 from chainrule.core.errors import UsageError
+from chainrule.core.options import DECIMALS
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DIAGRAM_TYPES = (".svg", ".png", ".pdf")
@@ -40,8 +41,8 @@ def _check_output(path: str, types: tuple[str, ...], network: str) -> None:
               help="Show the weights before step K's update and step K's passes.")
 @click.option("--sample", type=click.IntRange(min=1), default=1, show_default=True,
               help="The sample whose values are shown under the units.")
-@click.option("-d", "--decimals", type=click.IntRange(0, 17), default=3, show_default=True,
-              help="Decimals of the numbers shown.")
+@click.option("-d", "--decimals", type=int, default=3, show_default=True,
+              help=f"Decimals of the numbers shown, {DECIMALS.valid}.")
 @click.option("-r", "--learning-rate", type=float,
               help="Use this learning rate r for the steps before --step.")
 @click.option("--max-units", type=click.IntRange(min=1), default=40, show_default=True,

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from chainrule.core.options import DECIMALS
 from chainrule.io.atomic import check_outputs, write_atomic
+from chainrule.render.formats import FORMAT, format_for_output
 
 if TYPE_CHECKING:
     from chainrule.core.network import Network
@@ -25,6 +27,8 @@ def load(network: str) -> Network:
 
     return load_network(network)
 
+AUTOGRADERS = ("gradescope", "prairielearn")
+"""check's formats beyond the one table's: autograders' results JSON (.json files)."""
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -62,10 +66,9 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
 @click.argument("network")
 @click.argument("answers", metavar="ANSWERS")
 @click.option("-f", "--format", "fmt",
-              type=click.Choice(["text", "markdown", "html", "json", "gradescope", "prairielearn"]),
-              default="text", show_default=True,
-              help="Output format: gradescope and prairielearn write those autograders' results "
-                   "JSON.")
+              type=click.Choice([*FORMAT.choices, *AUTOGRADERS]),
+              help="Output format (default: by the --output file's ending, else text): "
+                   "gradescope and prairielearn write those autograders' results JSON.")
 @click.option("--reveal", type=click.Choice(["after_due_date", "after_published", "visible",
                                              "hidden"]),
               default="after_due_date", show_default=True,
@@ -74,14 +77,14 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
 @click.option("--rtol", type=click.FloatRange(min=0.0), default=0.01, show_default=True,
               help="Relative tolerance: right when |yours - right| <= max(rtol |right|, "
                    "0.51 x 10^-d), d the decimals you wrote.")
-@click.option("--decimals", type=click.IntRange(0, 15),
-              help="Mark every number as if written to this many decimals.")
+@click.option("--decimals", type=int,
+              help=f"Mark every number as if written to this many decimals, {DECIMALS.valid}.")
 @click.option("--notation", type=click.Choice(["handout", "aima"]), default="handout",
               show_default=True,
               help="Symbols of the derivations, as in `chainrule solve --notation`.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the marking to this file instead of standard output.")
-def check_command(network: str, answers: str, fmt: str, reveal: str, rtol: float,
+def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol: float,
                   decimals: int | None, notation: str, output: str | None) -> int:
     """Mark the numbers in ANSWERS for NETWORK; name the mistake behind each wrong one.
 
@@ -110,8 +113,14 @@ def check_command(network: str, answers: str, fmt: str, reveal: str, rtol: float
     from chainrule.teach.feedback import render
 
     check_outputs({"--output": output}, {"NETWORK": network, "ANSWERS": answers})
+    if fmt in AUTOGRADERS:
+        if output:
+            format_for_output(output, "json")
+    elif output:
+        fmt = format_for_output(output, fmt).name
+    fmt = fmt or "text"
     net = load(network)
-    if fmt in ("gradescope", "prairielearn"):
+    if fmt in AUTOGRADERS:
         from chainrule.teach.results_formats import autograder_results
 
         data = autograder_results(net, answers, fmt, rtol=rtol, decimals=decimals,

@@ -27,6 +27,7 @@ from typing import NamedTuple
 from chainrule.core import checks, limits, mathtable, stepgraph
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network
+from chainrule.core.options import DECIMALS
 from chainrule.core.trace import Layout, SampleTrace, Step, Trace
 
 
@@ -281,14 +282,8 @@ def solve(
         rate = checks.positive_number(learning_rate, "learning_rate")
         net = net.with_parameters(learning_rate=rate)
     check_steps(net, steps, max_steps)
-    if rounded is not None and (
-        isinstance(rounded, bool) or not isinstance(rounded, int) or not 0 <= rounded <= 15
-    ):
-        raise UsageError(
-            f"`rounded` must be a whole number of decimals from 0 to 15, got {rounded!r}"
-        )
-    if rounded is not None:
-        return _solve_by_hand(net, steps, rounded)
+    if rounded is not None:  # the decimals shown: the one bound of every `decimals`
+        return _solve_by_hand(net, steps, DECIMALS.check(rounded, "rounded"))
     plan = Plan(net)
     lay = plan.layout
     r = net.learning_rate

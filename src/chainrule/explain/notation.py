@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from chainrule.core.options import Choice
 from chainrule.explain.document import Math
 
 
@@ -163,17 +164,15 @@ class AimaNotation(Notation):
 HANDOUT = Notation()
 AIMA = AimaNotation()
 NOTATIONS: dict[str, Notation] = {"handout": HANDOUT, "aima": AIMA}
+NOTATION = Choice.of("notation", NOTATIONS, "notation", default="handout")
+"""The ``notation`` option, checked once (the CLI's ``--notation``, SolutionOptions, the web)."""
 
 
 def notation_named(name: str | Notation) -> Notation:
     """The notation called ``name`` (``"handout"`` or ``"aima"``); UsageError if unknown."""
     if isinstance(name, Notation):
         return name
-    if name not in NOTATIONS:
-        from chainrule.core.errors import UsageError
-
-        raise UsageError(f"unknown notation {name!r}; valid notations are {', '.join(NOTATIONS)}")
-    return NOTATIONS[name]
+    return NOTATIONS[NOTATION.check(name)]
 
 
 class Numbers:

@@ -9,6 +9,7 @@ from typing import Literal
 from chainrule.core.engine import solve
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network, WeightKey
+from chainrule.core.options import DECIMALS
 from chainrule.core.trace import SampleTrace, Step, Trace
 from chainrule.explain.notation import Numbers
 from chainrule.io.netfile import NetworkLike, load
@@ -50,9 +51,7 @@ class DiagramOptions:
         before = self.steps_before
         if isinstance(before, bool) or not isinstance(before, int) or before < 0:
             raise UsageError(f"steps_before must be a whole number >= 0, got {before!r}")
-        d = self.decimals
-        if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 17:
-            raise UsageError(f"decimals must be a whole number from 0 to 17, got {d!r}")
+        DECIMALS.check(self.decimals)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ new format is one entry here.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chainrule.core.errors import UsageError
+from chainrule.core.options import Choice
 
 if TYPE_CHECKING:
     from chainrule.explain.document import Document
@@ -82,18 +83,16 @@ FORMATS: dict[str, OutputFormat] = {
 }
 """Every output format, by name, in the order help texts list them."""
 
+FORMAT = Choice.of("format", FORMATS, "format", default="text")
+"""The ``format`` option, checked once (the CLI's ``--format``, SolutionOptions, the web)."""
+
 DOCUMENT_FORMATS = tuple(name for name, f in FORMATS.items() if f.document is not None)
 """The formats that render a Document (all but json)."""
 
 
 def output_format(name: str) -> OutputFormat:
     """The format called ``name``; UsageError naming the valid ones if there is none."""
-    try:
-        return FORMATS[name]
-    except (KeyError, TypeError):
-        raise UsageError(
-            f"`format` {name!r} is not a format; valid formats are {', '.join(FORMATS)}"
-        ) from None
+    return FORMATS[FORMAT.check(name)]
 
 
 def format_for_path(path: str | os.PathLike[str]) -> OutputFormat | None:
@@ -102,6 +101,30 @@ def format_for_path(path: str | os.PathLike[str]) -> OutputFormat | None:
     aliases = {".markdown": ".md", ".htm": ".html", ".text": ".txt"}
     suffix = aliases.get(suffix, suffix)
     return next((f for f in FORMATS.values() if f.suffix == suffix), None)
+
+
+def format_for_output(
+    path: str | os.PathLike[str], fmt: str | None = None, formats: Iterable[str] | None = None
+) -> OutputFormat:
+    """The format to write the file ``path`` in: the one its ending names. UsageError (one
+    line) for an ending that names no format, or another format than ``fmt`` when given, so
+    terminal text never lands in ``ex2.pdf``.
+    ``formats`` narrows the valid ones (a command that writes only some)."""
+    names = tuple(formats) if formats is not None else tuple(FORMATS)
+    chosen = output_format(fmt) if fmt is not None else None
+    by_ending = format_for_path(path)
+    endings = ", ".join(FORMATS[n].suffix for n in names)
+    suffix = Path(path).suffix
+    if by_ending is None or by_ending.name not in names:
+        what = f"the ending {suffix!r} names no output format" if suffix else (
+            "the file name has no ending to choose the output format by")
+        raise UsageError(f"{os.fspath(path)}: {what}; end it in {endings}")
+    if chosen is not None and chosen.name != by_ending.name:
+        raise UsageError(
+            f"{os.fspath(path)}: the ending {suffix!r} is {by_ending.name} but `format` is "
+            f"{chosen.name}; end the file in {chosen.suffix} or leave `format` out"
+        )
+    return by_ending
 
 
 def render_document(doc: Document, fmt: str | OutputFormat, diagram: str | None = None) -> str:

@@ -1,5 +1,7 @@
 """The options of a worked solution, in one object that every shell fills in: the CLI from its
-flags, the web page from its JSON, the notebook from its defaults.
+flags, the web page from its JSON, the notebook from its defaults. Each option is checked by its
+one definition (:mod:`chainrule.core.options`, ``explain.notation.NOTATION``,
+``render.formats.FORMAT``), which the CLI's flags and the web's schema read too.
 
 >>> from chainrule.render.options import SolutionOptions
 >>> SolutionOptions(steps=3, format="markdown").decimals
@@ -15,18 +17,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chainrule.core import checks
 from chainrule.core.errors import UsageError
-from chainrule.explain.notation import NOTATIONS
-from chainrule.render.formats import FORMATS
+from chainrule.core.options import DECIMALS, LEARNING_RATE, STEP, STEPS, Whole
+from chainrule.explain.notation import NOTATION
+from chainrule.render.formats import FORMAT
 
-
-def _whole(name: str, value: object, low: int, high: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
-        high is not None and value > high
-    ):
-        valid = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise UsageError(f"`{name}` must be a whole number {valid}, got {value!r}")
+MAX_WEIGHTS = Whole("max_weights", 1)
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ class SolutionOptions:
     steps : gradient-descent steps to run (>= 1); None: as many as ``step`` needs (1 by
         default), so that ``step=3`` alone runs three steps.
     step : the step explained in full (default: 1); the others are summarised.
-    decimals : decimals of every number shown (0 to 17; JSON is always full precision).
+    decimals : decimals of every number shown (0 to 15; JSON is always full precision).
     notation : ``"handout"`` (a, z, w_jk^(L), dC/dz) or ``"aima"`` (AIMA chapter 21).
     weights : explain only these weights: ``"i -> j, j -> k"`` or a sequence of such names;
         None explains every weight.
@@ -55,8 +51,8 @@ class SolutionOptions:
 
     steps: int | None = None
     step: int | None = None
-    decimals: int = 4
-    notation: str = "handout"
+    decimals: int = DECIMALS.default
+    notation: str = NOTATION.default or "handout"
     weights: str | tuple[str, ...] | None = None  # kept as a tuple of names
     format: str = "text"
     learning_rate: float | None = None
@@ -66,25 +62,17 @@ class SolutionOptions:
 
     def __post_init__(self) -> None:
         if self.steps is not None:
-            _whole("steps", self.steps, 1)
+            STEPS.check(self.steps)
         if self.step is not None:
-            _whole("step", self.step, 1)
+            STEP.check(self.step)
             if self.steps is not None and self.step > self.steps:
                 raise UsageError(
                     f"`step` {self.step} is past the last step (`steps` {self.steps}); give "
                     f"`steps={self.step}` or more, or leave `steps` out"
                 )
-        _whole("decimals", self.decimals, 0, 17)
-        if self.notation not in NOTATIONS:
-            raise UsageError(
-                f"`notation` {self.notation!r} is not a notation; valid notations are "
-                f"{', '.join(NOTATIONS)}"
-            )
-        if self.format not in FORMATS:
-            raise UsageError(
-                f"`format` {self.format!r} is not a format; valid formats are "
-                f"{', '.join(FORMATS)}"
-            )
+        DECIMALS.check(self.decimals)
+        NOTATION.check(self.notation)
+        FORMAT.check(self.format)
         object.__setattr__(self, "weights", _weight_names(self.weights))
         if self.weights and self.format == "json":
             raise UsageError(
@@ -92,10 +80,9 @@ class SolutionOptions:
                 "every weight: leave `weights` out, or choose another `format`"
             )
         if self.learning_rate is not None:
-            rate = checks.positive_number(self.learning_rate, "learning_rate")
-            object.__setattr__(self, "learning_rate", rate)
+            object.__setattr__(self, "learning_rate", LEARNING_RATE.check(self.learning_rate))
         if self.max_weights is not None:
-            _whole("max_weights", self.max_weights, 1)
+            MAX_WEIGHTS.check(self.max_weights)
         if not isinstance(self.dependency, bool):
             raise UsageError(f"`dependency` must be true or false, got {self.dependency!r}")
         if not isinstance(self.rounded, bool):

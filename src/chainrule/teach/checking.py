@@ -13,6 +13,7 @@ from typing import Any
 
 from chainrule.core.engine import solve
 from chainrule.core.network import Network
+from chainrule.core.options import DECIMALS
 from chainrule.core.trace import Step, Trace
 from chainrule.explain.document import Block, Equation, Paragraph
 from chainrule.explain.notation import Notation, Numbers
@@ -305,5 +306,7 @@ def check(
     """
     from chainrule.teach.marking import RTOL
 
+    if decimals is not None:
+        decimals = DECIMALS.check(decimals)
     tolerance = Tolerance(RTOL if rtol is None else rtol, decimals)
     return Checker(network, tolerance, notation).check(answers)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
-from chainrule.core.errors import UsageError
 from chainrule.explain.document import Document, Paragraph, Section, Table
 from chainrule.explain.notation import Numbers
+from chainrule.render.formats import FORMATS as FORMAT_TABLE
+from chainrule.render.formats import output_format, render_document
 from chainrule.teach.checking import CheckResult
 
-FORMATS = ("text", "markdown", "html", "json")
+FORMATS = tuple(FORMAT_TABLE)
+"""The formats a marking is written in: the one table's (``render.formats``)."""
 MARKS = {"right": "right", "follows": "follows", "rounding": "check rounding", "wrong": "WRONG"}
 
 
@@ -67,20 +69,9 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
 
 
 def render(result: CheckResult, fmt: str = "text", *, student: str | None = None) -> str:
-    """The marking in ``fmt``: ``text``, ``markdown``, ``html`` or ``json``."""
-    if fmt == "json":
+    """The marking in ``fmt``, a format of the one table (:data:`FORMATS`: ``text``,
+    ``markdown``, ``latex``, ``html``, ``json``)."""
+    chosen = output_format(fmt)
+    if chosen.document is None:
         return json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n"
-    doc = document(result, student=student)
-    if fmt == "markdown":
-        from chainrule.render.markdown import render as markdown
-
-        return markdown(doc)
-    if fmt == "html":
-        from chainrule.render.html import render as html
-
-        return html(doc)
-    if fmt == "text":
-        from chainrule.render.text import render as text
-
-        return text(doc)
-    raise UsageError(f"unknown format {fmt!r}; valid formats are {', '.join(FORMATS)}")
+    return render_document(document(result, student=student), chosen)

@@ -36,6 +36,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chainrule import __version__
 from chainrule.core.errors import ChainruleError, UnknownExampleError
+from chainrule.core.options import DECIMALS
+from chainrule.explain.notation import NOTATION
+from chainrule.render.formats import FORMAT, FORMATS
 from chainrule.web import limits, work
 from chainrule.web.pool import Crashed, Done, Failed, Pool, Timeout
 
@@ -43,8 +46,11 @@ STATIC = Path(__file__).resolve().parent / "static"
 T = TypeVar("T")
 
 Steps = Annotated[int, Field(ge=1, le=limits.MAX_STEPS, description="gradient-descent steps")]
-Decimals = Annotated[int, Field(ge=0, le=17, description="decimals shown")]
-Notation = Literal["handout", "aima"]
+# the one definition of each option (core.options, explain.notation, render.formats)
+Decimals = Annotated[int, Field(ge=DECIMALS.low, le=DECIMALS.high, description="decimals shown")]
+Notation = Literal[NOTATION.choices]  # type: ignore[name-defined]
+WEB_FORMATS = tuple(name for name in FORMAT.choices if name != "text")
+"""The formats of ``POST /api/solution``: every one but the terminal's text."""
 NetworkJson = Annotated[
     dict[str, Any],
     Field(description="a network file's structure as JSON (see docs/file-format.md)"),
@@ -76,7 +82,7 @@ class SolveRequest(_Request):
 
 
 class SolutionRequest(SolveRequest):
-    format: Literal["markdown", "latex", "html", "json"] = "html"
+    format: Literal[WEB_FORMATS] = "html"  # type: ignore[valid-type]
 
 
 class NetworkRequest(_Request):
@@ -537,10 +543,9 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
 
 
 MEDIA = {
-    "markdown": "text/markdown; charset=utf-8",
-    "latex": "application/x-latex",
-    "html": "text/html; charset=utf-8",
-    "json": "application/json",
+    name: FORMATS[name].media_type
+    + ("; charset=utf-8" if FORMATS[name].media_type.startswith("text/") else "")
+    for name in WEB_FORMATS
 }
 
 SECURITY_HEADERS = {
