@@ -264,8 +264,20 @@ def generate_command(shape: str | None, output: str, roster: str | None,
 @click.option("--config", type=click.Path(dir_okay=False),
               help="A TOML file: rtol, [credit] per status, [weights] per quantity pattern.")
 @click.option("--force", is_flag=True, help="Overwrite files in a folder that is not empty.")
+@click.option("--lms", type=click.Choice(["canvas", "moodle"]),
+              help="Also write canvas.csv or moodle.csv, ready for the LMS's grade import "
+                   "(needs --roster).")
+@click.option("--roster", "lms_roster", type=click.Path(dir_okay=False),
+              help="With --lms: the LMS's own gradebook export (CSV), whose students are "
+                   "matched; a student it lacks is reported and left out.")
+@click.option("--points/--percent", "points", default=True, show_default=True,
+              help="With --lms: the grade as points or as a percentage.")
+@click.option("--assignment", default="Backpropagation", show_default=True,
+              help="With --lms: the assignment's gradebook column (an existing column "
+                   "'NAME (id)' of a Canvas export is used as it is).")
 def grade_command(sheets: str, submissions: str, output: str, config: str | None,
-                  force: bool) -> None:
+                  force: bool, lms: str | None, lms_roster: str | None, points: bool,
+                  assignment: str) -> None:
     """Check every student's answers against their own variant; write the grades.
 
     SHEETS is the folder `chainrule generate` wrote. SUBMISSIONS is a folder of
@@ -279,12 +291,23 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
     Examples:
       chainrule grade week3/ submissions/ -o grades/
       chainrule grade week3/ answers.csv -o grades/ --config grading.toml
+      chainrule grade week3/ submissions/ -o grades/ --lms canvas --roster export.csv
+      chainrule grade week3/ submissions/ -o grades/ --lms moodle --roster moodle.csv --percent
     """
     from chainrule.teach.generation import check_not_inside
     from chainrule.teach.grading import GradingConfig, grade, write
 
     check_not_inside(Path(output), {"GENERATED": sheets, "SUBMISSIONS": submissions,
                                     "--config": config})
+    if (lms is None) != (lms_roster is None):
+        raise click.UsageError("--lms and --roster go together: --lms canvas --roster "
+                               "EXPORT.csv (the gradebook the LMS exported)")
+    export = None
+    if lms is not None and lms_roster is not None:
+        from chainrule.teach.lms import read_export
+
+        check_not_inside(Path(output), {"--roster": lms_roster})
+        export = read_export(lms_roster, lms)
     settings = GradingConfig.read(config) if config else GradingConfig()
     grades = grade(sheets, submissions, config=settings)
     write(grades, output, force=force)
@@ -292,3 +315,18 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
         click.echo(f"chainrule grade: {g.student}: {g.problem}", err=True)
     click.echo(f"{len(grades.graded)} of {len(grades.students)} graded; {output}/grades.csv, "
                f"{output}/report.md", err=True)
+    if export is not None and lms is not None:
+        from chainrule.io.atomic import write_under
+        from chainrule.teach.lms import grades_of, lms_file
+
+        made = lms_file(lms, export, grades_of(grades.students), assignment=assignment,
+                        percent=not points)
+        write_under(output, made.name, made.text)
+        for who in made.not_in_export:
+            click.echo(f"chainrule grade: {who}: not in {lms_roster}; left out of {made.name}",
+                       err=True)
+        if made.no_grade:
+            click.echo(f"chainrule grade: {len(made.no_grade)} student(s) of {lms_roster} have "
+                       f"no grade and are left out of {made.name}", err=True)
+        click.echo(f"{output}/{made.name}: {len(made.written)} grade(s) for the column "
+                   f"{made.column!r}, ready to import into {lms.capitalize()}", err=True)
