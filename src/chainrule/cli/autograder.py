@@ -64,3 +64,46 @@ def gradescope_command(generated: str, output: str, roster: str | None, reveal: 
     write_atomic(output, data)
     click.echo(f"{output}: upload it as the autograder of a Gradescope programming assignment; "
                "students upload their answers.toml", err=True)
+
+
+@click.group("quiz", context_settings=CONTEXT)
+def quiz_group() -> None:
+    """Write a generated class as a quiz for an LMS's own quiz engine.
+
+    \b
+    Examples:
+      chainrule quiz moodle week3/ --output week3.xml
+    """
+
+
+@quiz_group.command("moodle", context_settings=CONTEXT)
+@click.argument("generated", type=click.Path(file_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The Moodle XML file to write (.xml).")
+@click.option("--category", help="The question bank category (default: GENERATED's name).")
+@click.option("--decimals", type=click.IntRange(1, 10), default=4, show_default=True,
+              help="The decimals asked for; with --rtol they set each answer's tolerance.")
+@click.option("--rtol", type=click.FloatRange(min=0.0), default=0.01, show_default=True,
+              help="Relative tolerance: max(rtol |right|, 0.51 x 10^-decimals).")
+def moodle_quiz_command(generated: str, output: str, category: str | None, decimals: int,
+                        rtol: float) -> None:
+    """Write every variant of GENERATED as a Moodle XML quiz question.
+
+    Each variant is one Embedded answers (Cloze) question: the network drawn, its
+    numbers, and a numerical answer per quantity with check's tolerance. Import the
+    file into the question bank (Question bank > Import > Moodle XML), then add a
+    "Random question" from its category to a quiz: each attempt gets one variant.
+
+    \b
+    Examples:
+      chainrule generate exercise-2 --count 20 -o week3/
+      chainrule quiz moodle week3/ --output week3.xml
+      chainrule quiz moodle week3/ -o week3.xml --category "Week 3" --decimals 3
+    """
+    from chainrule.teach.moodle_xml import quiz_of
+
+    text = quiz_of(generated, category=category, decimals=decimals, rtol=rtol)
+    write_atomic(output, text)
+    count = text.count('type="cloze"')
+    click.echo(f"{output}: {count} question(s); import it into Moodle's "
+               "question bank as Moodle XML", err=True)

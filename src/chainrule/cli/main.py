@@ -16,7 +16,7 @@ import click
 from click.core import ParameterSource
 
 from chainrule import __version__
-from chainrule.cli.autograder import autograder_group
+from chainrule.cli.autograder import autograder_group, quiz_group
 from chainrule.cli.pictures import draw_command, plot_command
 from chainrule.cli.serve import serve_command
 from chainrule.cli.teach import (
@@ -392,6 +392,7 @@ cli.add_command(generate_command, "generate")
 cli.add_command(grade_command, "grade")
 cli.add_command(serve_command, "serve")
 cli.add_command(autograder_group, "autograder")
+cli.add_command(quiz_group, "quiz")
 
 
 @cli.command("diff", context_settings={**CONTEXT, "ignore_unknown_options": True})
