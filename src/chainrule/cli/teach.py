@@ -313,6 +313,11 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
     write(grades, output, force=force)
     for g in grades.problems:
         click.echo(f"chainrule grade: {g.student}: {g.problem}", err=True)
+    for file, why in grades.ignored:
+        click.echo(f"chainrule grade: {file}: not graded: {why}", err=True)
+    for g in grades.students:
+        for note in g.notes:
+            click.echo(f"chainrule grade: {g.student}: {note}", err=True)
     click.echo(f"{len(grades.graded)} of {len(grades.students)} graded; {output}/grades.csv, "
                f"{output}/report.md", err=True)
     if export is not None and lms is not None:

@@ -8,6 +8,7 @@ import csv
 import fnmatch
 import io
 import json
+import math
 import statistics
 import tomllib
 from collections import Counter
@@ -18,9 +19,19 @@ from typing import Any
 
 from chainrule.core.errors import ChainruleError, UsageError
 from chainrule.io.netfile import load
-from chainrule.teach.answers import Answers, AnswersError, Written, parse, read
+from chainrule.io.reading import Unreadable, read_text
+from chainrule.teach.answers import (
+    MAX_ANSWERS_BYTES,
+    Answers,
+    AnswersError,
+    NumberRange,
+    Written,
+    parse,
+    read,
+)
 from chainrule.teach.checking import Checker, CheckResult
 from chainrule.teach.generation import check_output_folder, read_variants
+from chainrule.teach.intake import Found, Intake, collect
 from chainrule.teach.marking import RTOL, Tolerance
 from chainrule.teach.mistakes import CATALOGUE
 from chainrule.teach.quantities import Graph
@@ -54,31 +65,67 @@ class GradingConfig:
 
     @classmethod
     def read(cls, path: str | Path) -> GradingConfig:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise UsageError(f"{path}: cannot read the grading config ({error})") from None
+        """The config in the TOML file ``path``, every value checked (type, range, finite)
+        before anything is graded or written; UsageError naming the key otherwise."""
+        try:  # a regular file of bounded size only
+            text = read_text(path, MAX_CONFIG_BYTES)
+            data = tomllib.loads(text)
+        except Unreadable as error:
+            raise UsageError(f"{path}: {error.problem}") from None
+        except (tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
+            raise UsageError(f"{path}: not a valid grading config: {error}") from None
+        return cls.from_dict(data, str(path))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "the grading config"
+                  ) -> GradingConfig:
+        """A config from a dict shaped like the TOML file, every value checked."""
         unknown = set(data) - {"rtol", "credit", "weights"}
         if unknown:
-            raise UsageError(f"{path}: {sorted(unknown)[0]}: not a grading setting; valid are "
+            raise UsageError(f"{source}: {sorted(unknown)[0]}: not a grading setting; valid are "
                              "rtol, [credit], [weights]")
         credit = dict(cls().credit)
-        for status, value in dict(data.get("credit", {})).items():
-            if status not in credit or not isinstance(value, (int, float)) or not (
+        statuses = ", ".join(credit)
+        for status, value in _table(data, "credit", source).items():
+            if status not in credit or not _number(value) or not (
                 0 <= value <= 1
             ):
-                raise UsageError(f"{path}: [credit] {status}: give a fraction from 0 to 1 for "
-                                 "one of right, follows, rounding, wrong")
+                raise UsageError(f"{source}: [credit] {status} = {_shown(value)}: give a "
+                                 f"fraction from 0 to 1 for one of {statuses}")
             credit[status] = float(value)
         weights = {}
-        for pattern, value in dict(data.get("weights", {})).items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise UsageError(f"{path}: [weights] {pattern!r}: give points >= 0")
+        for pattern, value in _table(data, "weights", source).items():
+            if not _number(value) or not 0 <= value <= MAX_POINTS:
+                raise UsageError(f"{source}: [weights] {pattern!r} = {_shown(value)}: give "
+                                 f"points from 0 to {MAX_POINTS}")
             weights[pattern] = float(value)
         rtol = data.get("rtol", RTOL)
-        if isinstance(rtol, bool) or not isinstance(rtol, (int, float)) or rtol < 0:
-            raise UsageError(f"{path}: rtol: give a number >= 0")
+        if not _number(rtol) or not 0 <= rtol <= 1:
+            raise UsageError(f"{source}: rtol = {_shown(rtol)}: give a relative tolerance "
+                             "from 0 to 1 (0.01 is 1%)")
         return cls(float(rtol), credit, weights)
+
+
+MAX_CONFIG_BYTES = 2**20
+MAX_POINTS = 1000
+
+
+def _number(value: object) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _table(data: Mapping[str, Any], key: str, source: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"{source}: {key} = {_shown(value)}: give a table, [{key}] with "
+                         "one line per " + ("status" if key == "credit" else "quantity pattern"))
+    return value
 
 
 @dataclass
@@ -94,14 +141,22 @@ class StudentGrade:
     per_quantity: dict[str, float] = field(default_factory=dict)
     """Points per asked quantity (absent: not answered)."""
     unanswered: list[str] = field(default_factory=list)
+    submitted: bool = False
+    """Whether a submission was found (a malformed one too)."""
+    notes: list[str] = field(default_factory=list)
+    """What the instructor should know (a second file for this student)."""
 
     def to_json(self) -> dict[str, Any]:
         data = self.result.to_json() if self.result else {"tests": []}
         data.update({"student": self.student, "variant": self.variant,
-                     "score": _n(self.score), "max_score": _n(self.max_score),
+                     # no marking, no score: empty in grades.csv, null here
+                     "score": _n(self.score) if self.result else None,
+                     "max_score": _n(self.max_score),
                      "unanswered": self.unanswered})
         if self.problem:
             data["problem"] = self.problem
+        if self.notes:
+            data["notes"] = self.notes
         return data
 
 
@@ -113,6 +168,10 @@ def _n(x: float) -> float | int:
 class ClassGrades:
     students: list[StudentGrade]
     quantities: list[str]
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    """(file, why) for each file in SUBMISSIONS that was not graded."""
+    matched: list[tuple[str, str, str]] = field(default_factory=list)
+    """(file, student, how) for each file graded whose name did not name its student exactly."""
 
     @property
     def graded(self) -> list[StudentGrade]:
@@ -124,19 +183,23 @@ class ClassGrades:
 
 
 def read_submissions(path: str | Path, students: Mapping[str, str]) -> dict[str, Any]:
-    """Submissions by student: a folder of ``<student>.toml``/``.json`` answers files (the
-    text, to parse per variant), or one CSV ``student, [variant,] quantity, answer``."""
+    """Submissions by student: a folder's answers files matched to ``students`` (a
+    :class:`~chainrule.teach.intake.Found` each, see :mod:`chainrule.teach.intake`), or one CSV
+    ``student, [variant,] quantity, answer`` (a dict each). Files not matched are in
+    :func:`read_intake`'s ``ignored``."""
+    return read_intake(path, students)[0]
+
+
+def read_intake(path: str | Path, students: Mapping[str, str]
+                ) -> tuple[dict[str, Any], Intake | None]:
+    """(:func:`read_submissions`, the folder's :class:`~chainrule.teach.intake.Intake` or None
+    for a CSV)."""
     p = Path(path)
-    out: dict[str, Any] = {}
-    if p.is_dir():
-        for file in sorted(p.iterdir()):
-            if file.suffix.lower() in (".toml", ".json") and file.is_file():
-                out[file.stem] = file
-        return out
+    if p.is_dir() and not p.is_symlink():
+        intake = collect(p, students)
+        return dict(intake.files), intake
     if not p.is_file():
         raise UsageError(f"{path}: no such folder or CSV file of submissions")
-    from chainrule.io.reading import Unreadable, read_text
-
     try:  # a regular file of bounded size only (not /dev/zero or a pipe)
         text = read_text(p)
     except Unreadable as error:
@@ -149,17 +212,19 @@ def read_submissions(path: str | Path, students: Mapping[str, str]) -> dict[str,
         raise UsageError(f"{path}: the CSV needs the columns student (or student_id), quantity "
                          f"and answer; it has {', '.join(fields) or 'none'}")
     rows: dict[str, dict[str, Any]] = {}
+    folded = {s.casefold(): s for s in students}
     for number, row in enumerate(reader, start=2):
         who = (row.get(sid) or "").strip()
         if not who:
             continue
+        check_id(who, f"{path}: line {number}")
+        who = folded.get(who.casefold(), who)
         entry = rows.setdefault(who, {"values": {}, "lines": {}, "variant": None, "file": str(p)})
         entry["values"][(row.get("quantity") or "").strip()] = (row.get("answer") or "").strip()
         entry["lines"][(row.get("quantity") or "").strip()] = number
         if row.get("variant"):
             entry["variant"] = row["variant"].strip()
-    out.update(rows)
-    return out
+    return rows, None
 
 
 def _answers_from_csv(entry: Mapping[str, Any], graph: Graph) -> Answers:
@@ -173,7 +238,10 @@ def _answers_from_csv(entry: Mapping[str, Any], graph: Graph) -> Answers:
                                "look like a.j, dC_dw.i -> j, new_w.j -> k)")
         if not answer:
             continue
-        written = Written.parse(answer)
+        try:
+            written = Written.parse(answer)
+        except NumberRange as error:
+            raise AnswersError(f"{where}: {quantity}: {error}") from None
         if written is None:
             raise AnswersError(f"{where}: {quantity}: {answer!r} is not a number")
         values[quantity] = written
@@ -191,7 +259,7 @@ def grade(
     config = config or GradingConfig()
     tolerance = Tolerance(config.rtol)
     roster = read_variants(sheets)
-    subs = read_submissions(submissions, {s: v for s, (v, _) in roster.items()})
+    subs, intake = read_intake(submissions, {s: v for s, (v, _) in roster.items()})
     grades: list[StudentGrade] = []
     quantities: list[str] = []
     for student, (code, network_file) in roster.items():
@@ -212,12 +280,15 @@ def grade(
         if sub is None:
             g.problem = "no submission"
             continue
+        g.submitted = True
         try:
-            if isinstance(sub, Path):
-                text = sub.read_text(encoding="utf-8")
-                fmt = "json" if sub.suffix.lower() == ".json" else None
-                answers = parse(read(text, name=str(sub), fmt=fmt), net, source=str(sub),
-                                text=text)
+            if isinstance(sub, Found):
+                try:  # a regular file of bounded size only; a link was never matched
+                    text = read_text(sub.path, MAX_ANSWERS_BYTES)
+                except Unreadable as error:
+                    raise AnswersError(f"{sub.path}: {error.problem}") from None
+                answers = parse(read(text, name=str(sub.path), fmt=sub.fmt), net,
+                                source=str(sub.path), text=text)
             else:
                 if sub["variant"] and sub["variant"] != code:
                     raise AnswersError(f"{sub['file']}: {student} answered variant "
@@ -239,13 +310,21 @@ def grade(
     for who in unknown:
         grades.append(StudentGrade(who, "", problem="a submission from a student not in "
                                    "variants.csv"))
-    return ClassGrades(grades, quantities)
+    if intake is None:
+        return ClassGrades(grades, quantities)
+    for g in grades:
+        others = intake.duplicates.get(g.student)
+        if others:
+            g.notes.append(f"more than one file: {intake.files[g.student].path.name} graded, "
+                           f"not {', '.join(o.path.name for o in others)}")
+    return ClassGrades(grades, quantities, list(intake.ignored), intake.loosely_matched)
 
 
 def write(grades: ClassGrades, output: str | Path, *, force: bool = False) -> None:
     """grades.csv, <student>.json and .html, report.md and report.html into ``output``."""
     from chainrule.io.atomic import write_under
     from chainrule.io.csvfile import csv_text
+    from chainrule.render.html import render as html
     from chainrule.teach.feedback import render
 
     out = Path(output)
@@ -268,12 +347,30 @@ def write(grades: ClassGrades, output: str | Path, *, force: bool = False) -> No
                     json.dumps(g.to_json(), indent=2, allow_nan=False) + "\n")
         if g.result is not None:
             write_under(out, f"{g.student}.html", render(g.result, "html", student=g.student))
+        else:
+            write_under(out, f"{g.student}.html", html(problem_feedback(g)))
     doc = report(grades)
-    from chainrule.render.html import render as html
     from chainrule.render.markdown import render as markdown
 
     write_under(out, "report.md", markdown(doc))
     write_under(out, "report.html", html(doc))
+
+
+def problem_feedback(g: StudentGrade) -> Any:
+    """The feedback of a student with no marking: why (no submission, or the file's one-line
+    problem, which names the line and the key), and what to do."""
+    from chainrule.explain.document import Document, Paragraph, Section
+
+    if not g.submitted:
+        what = ("No answers file was found for you, so nothing was marked. If you handed one "
+                "in, ask your instructor: it may have been named so that it matched nobody.")
+    else:
+        what = ("Your answers file could not be read, so nothing was marked. What is wrong "
+                f"with it: {g.problem}. Fix that line (chainrule check NETWORK answers.toml "
+                "says the same) and hand it in again, or ask your instructor.")
+    return Document(f"Feedback for {g.student}",
+                    (Section("Not marked", (Paragraph((what,)),)),),
+                    f"Variant {g.variant}." if g.variant else "")
 
 
 def _cell(x: float | None) -> str | float | int:
@@ -298,6 +395,14 @@ def report(grades: ClassGrades) -> Any:
         sections.append(Section("Not graded", (Table(
             ("student", "why"), tuple((g.student, g.problem) for g in grades.problems)
         ),)))
+    if grades.ignored:
+        sections.append(Section("Files in SUBMISSIONS not graded", (Table(
+            ("file", "why"), tuple(grades.ignored)),)))
+    if grades.matched or any(g.notes for g in grades.students):
+        rows_m = [(f, st, how) for f, st, how in grades.matched]
+        rows_m += [("", g.student, note) for g in grades.students for note in g.notes]
+        sections.append(Section("Files matched by a looser name, or one of several", (Table(
+            ("file", "student", "how"), tuple(rows_m)),)))
     if graded:
         bins = Counter(min(int(10 * g.score / g.max_score), 9) if g.max_score else 0
                        for g in graded)
