@@ -520,3 +520,32 @@ def test_chainrule_serve_serves_until_interrupted(tmp_path: Path) -> None:
             server.wait()
         if server.stderr is not None:
             server.stderr.close()
+
+
+def test_the_structure_edits_give_valid_networks_or_one_line(client: TestClient) -> None:
+    net = example("aima-21")
+    answer = client.post("/api/edit", json={"network": net, "operation": "add-unit", "layer": 1})
+    assert answer.status_code == 200
+    grown = answer.json()["network"]
+    assert list(grown["units"]) == ["x1", "x2", "u3", "u4", "u6", "u5"]
+    assert {w: grown["weights"][w] for w in ("x1 -> u6", "x2 -> u6", "u6 -> u5")} == {
+        "x1 -> u6": 0.1, "x2 -> u6": 0.1, "u6 -> u5": 0.1}
+    assert grown["biases"]["u6"] == 0.0
+    cr.solve(grown, 1)  # a network the library runs
+    back = client.post("/api/edit", json={"network": grown, "operation": "remove-unit",
+                                          "unit": "u6"}).json()["network"]
+    assert back == net
+    for body, words in (
+        ({"operation": "remove-unit", "unit": "u5"}, "only unit of its layer"),
+        ({"operation": "remove-layer", "layer": 0}, "is not a hidden layer"),
+        ({"operation": "activation", "unit": "x1", "value": "relu"}, "an input has no"),
+        ({"operation": "activation", "unit": "u3", "value": "nope"}, "valid activations are"),
+        ({"operation": "cost", "value": "binary_cross_entropy"}, None),
+    ):
+        answer = client.post("/api/edit", json={"network": net, **body})
+        if words is None:
+            assert answer.status_code == 200
+        else:
+            assert answer.status_code == 400 and words in answer.json()["error"], answer.text
+    assert client.post("/api/edit", json={"network": net, "operation": "x"}).status_code == 422
+    assert client.get("/api/choices").json()["costs"][0] == "squared_error"

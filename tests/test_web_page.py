@@ -405,3 +405,51 @@ def test_a_share_link_stays_short_after_any_number_of_steps(
     expect(other.locator("#status")).to_have_text(status)
     expect(other.locator("#derivation h1")).to_contain_text("(u3 → u5)")
     assert "projector" in other.evaluate("document.body.className")
+
+
+def test_the_network_is_edited_in_place_and_kept_in_the_link(
+    page: Page, server_url: str, errors: list[str]
+) -> None:
+    opened(page, server_url)
+    page.select_option("[aria-label='activation of unit k']", "sigmoid")
+    expect(page.locator("#diagram svg")).to_contain_text("sigmoid")
+    page.click("[aria-label='add a unit to layer L-1']")
+    expect(page.locator("#structure")).to_contain_text("l")
+    page.click("#add-layer")
+    expect(page.locator("[aria-label='remove layer L-1']")).to_be_visible()
+    page.select_option("#cost", "half_squared_error")
+    edit(page, '["samples",0,"targets","k"]', "0.25")
+    page.click("#step")
+    steps_taken(page, 1)
+    settle(page)
+    # the numbers are the library's for the network as edited
+    from chainrule.web.edit import edit as reshape
+
+    net = cr.load("exercise-2").to_dict()
+    net = reshape(net, "activation", unit="k", value="sigmoid")
+    net = reshape(net, "add-unit", layer=1)
+    net = reshape(net, "add-layer")
+    net = reshape(net, "cost", value="half_squared_error")
+    net["samples"][0]["targets"]["k"] = 0.25
+    assert list(net["units"]) == ["i", "j", "l", "h1", "h2", "k"]
+    assert net["weights"]["h2 -> k"] == 0.1 and "j -> k" not in net["weights"]
+    expected = cr.solve(net, 2)
+    status = page.locator("#status [data-full]").get_attribute("data-full")
+    assert status == str(expected.step(2).cost)
+    # a refused edit says why, beside the controls, and changes nothing
+    page.click("[aria-label='remove unit l']")  # an edit: the run starts again from it
+    expect(page.locator("[aria-label='activation of unit l']")).to_have_count(0)
+    steps_taken(page, 0)
+    page.select_option("[aria-label='activation of unit j']", "softmax")
+    expect(page.locator("#network-error")).to_contain_text(
+        "j: softmax is only for output units")
+    expect(page.locator("[aria-label='activation of unit j']")).to_have_value("relu")
+    settle(page)
+    link = page.url
+    other = page.context.new_page()
+    other.goto(link)
+    steps_taken(other, 0)
+    expect(other.locator("#status")).to_have_text(page.locator("#status").inner_text())
+    expect(other.locator("#cost")).to_have_value("half_squared_error")
+    expect(other.locator("#structure")).to_contain_text("h1")
+    errors[:] = [e for e in errors if "status of 400" not in e]

@@ -39,6 +39,7 @@ from chainrule.core.errors import ChainruleError, UnknownExampleError
 from chainrule.core.options import DECIMALS
 from chainrule.explain.notation import NOTATION
 from chainrule.render.formats import FORMAT, FORMATS
+from chainrule.web import edit as editing
 from chainrule.web import limits, work
 from chainrule.web.pool import Crashed, Done, Failed, Pool, Timeout
 
@@ -136,6 +137,17 @@ class DerivationRequest(_Request):
     decimals: Decimals = 4
     notation: Notation = "handout"
     taken: Annotated[int, Field(ge=0, description="steps the page took before")] = 0
+
+
+class EditRequest(_Request):
+    network: NetworkJson
+    operation: Literal["activation", "cost", "add-unit", "remove-unit", "add-layer",
+                       "remove-layer"]
+    unit: Annotated[str | None, Field(max_length=200, description="the unit edited")] = None
+    layer: Annotated[int | None, Field(ge=0, le=1000, description="a layer, 0 on the input "
+                                       "side")] = None
+    value: Annotated[str | None, Field(max_length=100, description="an activation or a cost")] = (
+        None)
 
 
 class LandscapeRequest(_Request):
@@ -507,6 +519,18 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
     async def parse(body: ParseRequest) -> dict[str, Any]:
         """A network file's text (TOML or JSON), validated as ``chainrule solve FILE`` does."""
         return {"network": await run(work.parse, body.text, body.format, body.name)}
+
+    @app.post("/api/edit", responses=ERRORS)
+    async def edit_network(body: EditRequest) -> dict[str, Any]:
+        """The network with one edit of its structure: an activation, the cost, a unit or a
+        layer added or removed (see docs/web.md); checked by the loader as a file is."""
+        return {"network": await run(editing.edit, body.network, body.operation,
+                                     unit=body.unit, layer=body.layer, value=body.value)}
+
+    @app.get("/api/choices")
+    async def choices() -> dict[str, list[str]]:
+        """The activations and costs a network may use."""
+        return editing.choices()
 
     @app.post("/api/toml", responses=_text("application/toml", "the network file"))
     async def toml(body: NetworkRequest) -> Response:

@@ -128,6 +128,7 @@ def advance(data: Mapping[str, Any], steps: int, view: str, sample: int = 1,
     step = following.to_json()["steps"][0]
     return {
         "network": net.to_dict(),
+        "layers": [list(layer) for layer in net.layers],
         "costs": costs,
         "cost": following.step(1).cost,
         "step": step,

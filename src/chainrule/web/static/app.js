@@ -168,6 +168,7 @@ async function show(steps = 0, push = false) {
   drawStatus();
   drawCosts();
   drawParameters();
+  drawStructure();
   saveToUrl(push);
   if (state.selected) await derive(state.selected);
   refreshPanels();
@@ -541,6 +542,78 @@ async function edit(input) {
   if (again && document.activeElement === document.body) again.focus();
 }
 
+// --- the network's structure, editable in place ----------------------------------------------
+
+let CHOICES = {activations: [], costs: []};
+
+function activationOf(entry) {
+  return typeof entry === "string" ? entry : entry.activation;
+}
+
+function drawStructure() {
+  const layers = current.layers || [];
+  const box = $("structure");
+  const rows = layers.map((names, k) => {
+    const depth = layers.length - 1 - k;
+    const layerName = depth === 0 ? "L" : `L-${depth}`;
+    const hidden = k > 0 && k < layers.length - 1;
+    const row = el("div", {class: "layer", role: "group",
+      "aria-label": `layer ${layerName}`});
+    row.append(el("span", {class: "layer-name"}, `Layer ${layerName}`));
+    for (const name of names) {
+      const entry = state.network.units[name];
+      const chip = el("span", {class: "unit-chip"}, el("strong", {}, name));
+      if (activationOf(entry) !== "input") {
+        const select = el("select", {"aria-label": `activation of unit ${name}`});
+        for (const a of CHOICES.activations) select.append(el("option", {value: a}, a));
+        select.value = activationOf(entry);
+        select.addEventListener("change", () => reshape(
+          {operation: "activation", unit: name, value: select.value}));
+        chip.append(select);
+      } else {
+        chip.append(el("span", {class: "muted"}, " input"));
+      }
+      if (names.length > 1) {
+        const remove = el("button", {type: "button", class: "small",
+          "aria-label": `remove unit ${name}`, title: `remove unit ${name}`}, "×");
+        remove.addEventListener("click", () => reshape({operation: "remove-unit", unit: name}));
+        chip.append(remove);
+      }
+      row.append(chip);
+    }
+    const add = el("button", {type: "button", class: "small",
+      "aria-label": `add a unit to layer ${layerName}`, title: "add a unit to this layer"},
+    "+ unit");
+    add.addEventListener("click", () => reshape({operation: "add-unit", layer: k}));
+    row.append(add);
+    if (hidden) {
+      const drop = el("button", {type: "button", class: "small",
+        "aria-label": `remove layer ${layerName}`}, "remove layer");
+      drop.addEventListener("click", () => reshape({operation: "remove-layer", layer: k}));
+      row.append(drop);
+    }
+    return row;
+  });
+  box.replaceChildren(...rows);
+  const cost = $("cost");
+  if (!cost.options.length) {
+    for (const c of CHOICES.costs) cost.append(el("option", {value: c}, c));
+  }
+  cost.value = state.network.cost || "squared_error";
+}
+
+function reshape(change) {
+  // One edit of the structure: checked by the server's loader; the run starts again from it.
+  busy(async () => {
+    const answer = await api("/api/edit", {network: state.network, ...change});
+    restart(answer.network);
+    await show(0, true);
+  }, "network-error").then(() => {
+    // a refused edit leaves the controls showing the network as it is
+    if (!$("network-error").hidden) drawStructure();
+  });
+}
+
 // --- the loss landscape ----------------------------------------------------------------------
 
 function fillLandscapeChoices() {
@@ -866,6 +939,9 @@ let failed = "";
 
 async function init() {
   const listing = await api("/api/examples");
+  CHOICES = await api("/api/choices");
+  $("cost").addEventListener("change", () => reshape({operation: "cost", value: $("cost").value}));
+  $("add-layer").addEventListener("click", () => reshape({operation: "add-layer"}));
   $("example").replaceChildren(...listing.examples.map((e) =>
     el("option", {value: e.name}, `${e.name}: ${e.title}`)));
   $("example").value = listing.examples.some((e) => e.name === "exercise-2")
