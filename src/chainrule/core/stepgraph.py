@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -60,14 +60,20 @@ def round_half_up(x: float, decimals: int) -> float:
     return hand_rounding(decimals)(x)
 
 
+_WIDE = Context(prec=200)
+"""Room for any quantized number (a float below 1e15 with up to 100 decimals)."""
+
+
 def hand_rounding(decimals: int) -> Callable[[float], float]:
     """:func:`round_half_up` at ``decimals`` as a function of one number."""
     quantum = Decimal(1).scaleb(-decimals)
 
     def rounded(x: float) -> float:
-        if not math.isfinite(x):
-            return x
-        return float(Decimal(f"{x:.12g}").quantize(quantum, rounding=ROUND_HALF_UP)) + 0.0
+        if not math.isfinite(x) or abs(x) >= 1e15:
+            return x  # no decimals left to round in a float this large
+        # 12 significant digits (17 for a number too large to keep its decimals in 12)
+        exact = Decimal(f"{x:.{12 if abs(x) < 1e6 else 17}g}")
+        return float(exact.quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)) + 0.0
 
     return rounded
 

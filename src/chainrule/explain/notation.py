@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from chainrule.core.options import Choice
+from chainrule.core.stepgraph import round_half_up
 from chainrule.explain.document import Math
 
 
@@ -187,7 +188,8 @@ class Numbers:
         d = self.decimals
         if x != 0.0 and abs(x) < 0.5 * 10.0 ** (-d):
             return f"{x:.{max(d - 1, 1)}e}"
-        text = f"{x:.{d}f}"
+        # half up on the decimal, the one rounding rule (0.145 -> 0.15, as by hand)
+        text = f"{round_half_up(x, d):.{d}f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text

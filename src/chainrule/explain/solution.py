@@ -271,7 +271,7 @@ class Explainer:
         forms = [_join(sym, plus), _join(nums, plus)]
         note: Prose = (self.net.cost,)
         pair = self.pair
-        if pair is not None:
+        if pair is not None and self.trace.rounded is None:
             # the engine computes C from z (log-sum-exp, softplus): the table's formula for it
             z = [s.z[s.layout.index[k]] for k in outputs]
             lse = Math(pair.lse_formula, pair.lse_latex)
@@ -690,6 +690,7 @@ class Explainer:
         blocks: list[Equation | Paragraph | Table] = [Paragraph(intro)]
         long: list[Math] = []
         nested = False
+        unrounded = self._unrounded_gradients(step) if self.trace.rounded is not None else None
         for dep in deps:
             w = self.weight_symbol(dep.key)
             if dep.variables and len(dep.text) > symbolic.SHORT:
@@ -697,14 +698,22 @@ class Explainer:
                 nested = nested or "exp(" in dep.text
                 continue
             engine = step.weight_gradients[lay.weight_index[dep.key]]
-            scale = max(1.0, abs(engine))
-            agrees = abs(dep.value - engine) <= 1e-9 * scale
+            # worked by hand, the chain's number carries its factors' rounding: the closed form
+            # is held to the chain rule at the same printed numbers, unrounded
+            chain = engine if unrounded is None else unrounded[lay.weight_index[dep.key]]
+            agrees = abs(dep.value - chain) <= 1e-9 * max(1.0, abs(chain))
             note: Prose
             if len(dep.variables) == 1 and len(lay.weight_keys) > 1:
                 note = ("a function of ", w, " alone, the other weights at their current values")
             else:
                 note = ()
-            check = "equals the chain rule's result" if agrees else "DIFFERS from the chain rule's"
+            if not agrees:
+                check = "DIFFERS from the chain rule's"
+            elif num(dep.value) == num(engine):
+                check = "equals the chain rule's result"
+            else:
+                check = (f"equals the chain rule's result before rounding ({num(chain)}); the "
+                         f"by-hand {num(engine)} carries the rounding of its factors")
             note += (("; " if note else "") + f"at the current weights: {check}",)
             blocks.append(
                 Equation(
@@ -733,6 +742,20 @@ class Explainer:
         if len(long) == len(deps):
             blocks = [Paragraph((str(intro[0]).split(". ")[0] + ".",)), blocks[-1]]
         return Section(title, tuple(blocks), 3)
+
+    def _unrounded_gradients(self, step: Step) -> list[float]:
+        """The batch's weight gradients by the chain rule at ``step``'s printed numbers (its
+        weights, biases, inputs and targets), without rounding along the way: the step graph
+        replayed with those numbers given."""
+        from chainrule.core.stepgraph import Graph, replay
+
+        graph = Graph(self.net)
+        given: dict[int, float] = {}
+        for si, sample in enumerate(step.samples):
+            given.update((graph.at("a", si, k), v) for k, v in sample.inputs.items())
+            given.update((graph.at("y", si, k), v) for k, v in sample.targets.items())
+        values, _ = replay(graph, given, parameters=(step.weights_before, step.biases_before))
+        return [values[graph.at("dC_dw", -1, k)] for k in self.net.weights]
 
     def _given(self, step: Step) -> Prose:
         """The numbers put into a closed form: ``a_j = 0.5, y_k = 1`` (one sample)."""
