@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 # name needs them. The subpackage `chainrule.train` is imported now (it is empty), so that
 # `chainrule.train` stays the function below even after `import chainrule.train.data`.
 import chainrule.train  # noqa: F401  (see above)
+from chainrule.core import display as _display
 from chainrule.core.errors import (
     ChainruleError,
     DivergedError,
@@ -25,6 +26,17 @@ from chainrule.core.errors import (
 )
 
 del train  # the subpackage's name: `train` is the function, loaded below  # noqa: F821
+
+
+def _notebook(subject: object, kind: str) -> str:
+    """The display hooks' renderer, loaded the first time Jupyter asks for a picture of a
+    Network or a Trace (:mod:`chainrule.render.notebook` then registers itself)."""
+    from chainrule.render.notebook import display
+
+    return display(subject, kind)
+
+
+_display.register(_notebook)
 
 if TYPE_CHECKING:
     from chainrule.api import (

@@ -8,76 +8,44 @@ names the key and says what would be valid.
 
 from __future__ import annotations
 
-import heapq
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from chainrule.core import mathtable
+from chainrule.core import schema
 from chainrule.core.display import shown
 from chainrule.core.errors import NetworkError
-
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-TOP_LEVEL_KEYS = (
-    "title",
-    "description",
-    "learning_rate",
-    "cost",
-    "units",
-    "weights",
-    "biases",
-    "samples",
+from chainrule.core.parts import (
+    DEFAULT_COST,
+    DEFAULT_LEARNING_RATE,
+    NAME_PATTERN,
+    TOP_LEVEL_KEYS,
+    Parameter,
+    Sample,
+    Unit,
+    WeightKey,
+    layer_name,
+    topological_order,
+    weight_name,
 )
-DEFAULT_LEARNING_RATE = 0.1
-DEFAULT_COST = "squared_error"
 
-WeightKey = tuple[str, str]
-
-
-def weight_name(key: WeightKey) -> str:
-    """``("i", "j")`` -> ``"i -> j"``, the way a weight is always printed."""
-    return f"{key[0]} -> {key[1]}"
-
-
-def layer_name(depth: int) -> str:
-    """0 -> ``"L"``, 2 -> ``"L-2"``: layers are counted back from the output."""
-    return "L" if depth == 0 else f"L-{depth}"
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A weight or a bias: its value, and whether gradient descent may change it."""
-
-    value: float
-    trainable: bool = True
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A unit (neuron): its name, its activation (canonical name) and the activation's parameter."""
-
-    name: str
-    activation: str
-    parameter: float | None = None
-
-    @property
-    def function(self) -> mathtable.Activation:
-        return mathtable.ACTIVATIONS[self.activation]
-
-    @property
-    def is_input(self) -> bool:
-        return self.activation == "input"
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One training sample: a value per input unit and a target per output unit."""
-
-    inputs: Mapping[str, float]
-    targets: Mapping[str, float]
-
+__all__ = [
+    "DEFAULT_COST",
+    "DEFAULT_LEARNING_RATE",
+    "NAME_PATTERN",
+    "TOP_LEVEL_KEYS",
+    "Network",
+    "Parameter",
+    "ParameterTable",
+    "Sample",
+    "Unit",
+    "WeightKey",
+    "layer_name",
+    "parameter_keys",
+    "topological_order",
+    "weight_name",
+]
 
 @dataclass(frozen=True, eq=False)
 class Network:
@@ -108,9 +76,7 @@ class Network:
     def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Network:
         """Validate a dict shaped like the network file and build the Network."""
         try:
-            from chainrule.core.schema import network_from_dict
-
-            return network_from_dict(data)
+            return schema.network_from_dict(data, cls)
         except NetworkError as error:
             raise error.located(source) if source else error from None
 
@@ -224,9 +190,7 @@ class Network:
 
     def to_toml(self) -> str:
         """The network as a TOML network file (see :func:`chainrule.core.schema.dumps_toml`)."""
-        from chainrule.core.schema import dumps_toml
-
-        return dumps_toml(self)
+        return schema.dumps_toml(self)
 
     # Jupyter: tables of units, weights and samples, and the diagram (chainrule.display)
     def _repr_html_(self) -> str:
@@ -252,61 +216,6 @@ def _param_dict(p: Parameter) -> float | dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Validation: one function per part of the file, each error naming its key.
 
-
-
-def topological_order(names: Sequence[str], weights: Iterable[WeightKey]) -> tuple[str, ...]:
-    """Kahn's algorithm with ties in the given order; raises NetworkError naming a cycle.
-
-    The ready units wait in a heap keyed by their position in ``names``, so the order costs
-    O((units + weights) log units) whatever the network's shape.
-    """
-    rank = {n: i for i, n in enumerate(names)}
-    succ: list[list[int]] = [[] for _ in names]
-    indegree = [0] * len(names)
-    for a, b in weights:
-        succ[rank[a]].append(rank[b])
-        indegree[rank[b]] += 1
-    ready = [i for i, d in enumerate(indegree) if d == 0]  # ascending: already a heap
-    order: list[int] = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(i)
-        for m in succ[i]:
-            indegree[m] -= 1
-            if indegree[m] == 0:
-                heapq.heappush(ready, m)
-    if len(order) < len(names):
-        raise NetworkError(
-            f"the weights form a cycle ({_find_cycle(names, succ, indegree)}); a network must be "
-            "acyclic (feed-forward)",
-            key="[weights]",
-        )
-    return tuple(names[i] for i in order)
-
-
-def _find_cycle(names: Sequence[str], succ: Sequence[list[int]], indegree: Sequence[int]) -> str:
-    """A cycle among the units Kahn's algorithm could not order, as ``a -> b -> a``.
-
-    Every such unit has an unordered predecessor, so walking predecessors never gets stuck and
-    must come back to a unit already seen (units downstream of a cycle have no way forward).
-    """
-    left = {i for i, d in enumerate(indegree) if d > 0}
-    pred: dict[int, int] = {}
-    for i in left:
-        for m in succ[i]:
-            if m in left:
-                pred.setdefault(m, i)
-    node = min(left)
-    seen: dict[int, int] = {}
-    path: list[int] = []
-    while node not in seen:
-        seen[node] = len(path)
-        path.append(node)
-        node = pred[node]
-    cycle = path[seen[node]:][::-1]
-    first = cycle.index(min(cycle))  # start at the unit written first
-    cycle = cycle[first:] + cycle[:first]
-    return " -> ".join(names[i] for i in [*cycle, cycle[0]])
 
 
 def parameter_keys(table: Mapping[Any, Parameter]) -> tuple[Any, ...]:

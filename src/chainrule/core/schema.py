@@ -7,18 +7,16 @@ from __future__ import annotations
 import json
 import math
 import numbers
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from chainrule.core import mathtable
 from chainrule.core.errors import NetworkError
-from chainrule.core.network import (
+from chainrule.core.parts import (
     DEFAULT_COST,
     DEFAULT_LEARNING_RATE,
     NAME_PATTERN,
     TOP_LEVEL_KEYS,
-    Network,
     Parameter,
     Sample,
     Unit,
@@ -27,8 +25,14 @@ from chainrule.core.network import (
     weight_name,
 )
 
+N = TypeVar("N")
 
-def network_from_dict(data: Mapping[str, Any]) -> Network:
+
+def network_from_dict(data: Mapping[str, Any], build: Callable[..., N]) -> N:
+    """Check ``data`` (a dict shaped like the network file) into its parts and ``build`` the
+    network from them: ``build`` is :class:`chainrule.core.network.Network` (this module
+    knows the parts, not the class, so that the two modules import one way only; call
+    ``Network.from_dict(data)``)."""
     if not isinstance(data, Mapping):
         raise NetworkError(f"a network must be a table of keys, got {_kind(data)}")
     unknown = [k for k in data if k not in TOP_LEVEL_KEYS]
@@ -55,19 +59,14 @@ def network_from_dict(data: Mapping[str, Any]) -> Network:
     weights = _weights(data.get("weights"), units)
     _check_graph(units, weights)
     check_cost_fits(cost, units, {a for a, _ in weights})
-    network = Network(
-        units=tuple(units),
-        weights=weights,
-        biases={},
-        samples=(),
-        learning_rate=learning_rate,
-        cost=cost,
-        title=title,
-        description=description,
-    )
+    fields: dict[str, Any] = {
+        "units": tuple(units), "weights": weights, "learning_rate": learning_rate, "cost": cost,
+        "title": title, "description": description,
+    }
+    network = build(**fields, biases={}, samples=())  # the units' roles, for the messages
     biases = _biases(data.get("biases", {}), network, names)
     samples = _samples(data.get("samples"), network)
-    return replace(network, biases=biases, samples=tuple(samples))
+    return build(**fields, biases=biases, samples=tuple(samples))
 
 
 def check_cost_fits(cost: str, units: Sequence[Unit], feeding: set[str]) -> None:
@@ -300,7 +299,7 @@ def _check_graph(units: Sequence[Unit], weights: Mapping[WeightKey, Parameter]) 
         )
 
 
-def _biases(value: Any, network: Network, names: Sequence[str]) -> dict[str, Parameter]:
+def _biases(value: Any, network: Any, names: Sequence[str]) -> dict[str, Parameter]:
     table = _table(value, "[biases]", "write e.g. j = 0.1")
     biases: dict[str, Parameter] = {}
     for name, spec in table.items():
@@ -315,7 +314,7 @@ def _biases(value: Any, network: Network, names: Sequence[str]) -> dict[str, Par
     return biases
 
 
-def _samples(value: Any, network: Network) -> list[Sample]:
+def _samples(value: Any, network: Any) -> list[Sample]:
     hint = (
         "add at least one [[samples]] with inputs = { "
         + ", ".join(f"{n} = ..." for n in network.inputs)
@@ -381,7 +380,7 @@ def _values(value: Any, key: str, expected: Sequence[str], what: str) -> dict[st
     return {n: _number(value[n], f"{key}.{n}") for n in expected}
 
 
-def dumps_toml(network: Network, *, comment: str | None = None) -> str:
+def dumps_toml(network: Any, *, comment: str | None = None) -> str:
     """The network as a TOML network file that :func:`load` reads back to an equal Network.
 
     ``comment`` (one or more lines) goes at the top as ``#`` comments.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from chainrule.core.display import register
 from chainrule.core.network import Network
 from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
 from chainrule.explain.diff import Derivative
@@ -247,3 +248,6 @@ def display(subject: object, kind: str) -> str:
         if shown is not None:
             return shown(subject)
     raise TypeError(f"no {kind} display for {type(subject).__name__}")
+
+
+register(display)  # the core's display hooks call this from now on (core.display)
