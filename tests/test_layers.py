@@ -142,3 +142,32 @@ def test_the_lower_layers_import_no_shell_plotting_or_torch_at_module_level() ->
                     "    import fastapi\ntry:\n    import matplotlib.pyplot\nexcept ImportError:"
                     "\n    pass\n")
     assert [n for _, n in _top_level_imports(toy)] == ["click", "matplotlib.pyplot"]
+
+
+def _paragraphs_about(doc: str, package: str) -> str:
+    """The paragraphs of docs/architecture.md whose bold head names ``package/``."""
+    import re
+
+    return "\n".join(p for p in doc.split("\n\n")
+                     if re.match(r"\*\*[^*]*`" + re.escape(package) + r"/`", p))
+
+
+def test_the_architecture_page_names_every_module() -> None:
+    """docs/architecture.md names each module under src/chainrule in its package's paragraph
+    (or by its path), so a new module cannot go undocumented."""
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = []
+    for path in sorted((root / "src" / "chainrule").rglob("*.py")):
+        rel = path.relative_to(root / "src" / "chainrule")
+        if path.name == "__init__.py" and len(rel.parts) > 1:
+            continue
+        package = "/".join(rel.parts[:-1])
+        named = f"`{rel.as_posix()}`" in doc or f"`chainrule/{rel.as_posix()}`" in doc or (
+            package and f"`{path.name}`" in _paragraphs_about(doc, package)
+        )
+        if not named:
+            missing.append(rel.as_posix())
+    assert missing == [], f"docs/architecture.md does not name {', '.join(missing)}"
+    # and the check can fail: a module no paragraph names is found
+    assert "`nowhere.py`" not in _paragraphs_about(doc, "core")

@@ -244,6 +244,7 @@ def solve(
     from chainrule.render.options import SolutionOptions
     from chainrule.render.output import render_solution, solution_trace
 
+    check_outputs({"--output": output, "--save-updated": save_updated}, {"NETWORK": network})
     fmt = format_for_output(output, fmt).name if output else fmt or FORMAT.default or "text"
     hand = _rounded(rounded, decimals)
     if hand is not None:
@@ -259,7 +260,6 @@ def solve(
         max_weights=max_weights,
         rounded=hand is not None,
     )
-    check_outputs({"--output": output, "--save-updated": save_updated}, {"NETWORK": network})
     net = load(network)
     check_steps(net, options.steps_to_run, max_steps)
     if exact:

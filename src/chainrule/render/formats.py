@@ -98,7 +98,7 @@ def output_format(name: str) -> OutputFormat:
 def format_for_path(path: str | os.PathLike[str]) -> OutputFormat | None:
     """The format a file name's ending asks for (``key.md`` -> markdown), or None."""
     suffix = Path(path).suffix.lower()
-    aliases = {".markdown": ".md", ".htm": ".html", ".text": ".txt"}
+    aliases = {".markdown": ".md", ".htm": ".html", ".text": ".txt", ".latex": ".tex"}
     suffix = aliases.get(suffix, suffix)
     return next((f for f in FORMATS.values() if f.suffix == suffix), None)
 
