@@ -39,8 +39,12 @@ def autograder_group() -> None:
 @click.option("--wheel", type=click.Path(dir_okay=False),
               help="A chainrule wheel to bundle (pip wheel --no-deps . makes one); default: "
                    "one made from the chainrule that runs this command.")
+@click.option("--config", type=click.Path(dir_okay=False),
+              help="A grading config (as grade's): [weights] points per quantity, [credit], "
+                   "[deductions] per mistake (once), [late] per_day/max/grace_minutes.")
 def gradescope_command(generated: str, output: str, roster: str | None, reveal: str,
-                       rtol: float | None, decimals: int | None, wheel: str | None) -> None:
+                       rtol: float | None, decimals: int | None, wheel: str | None,
+                       config: str | None) -> None:
     """Write a Gradescope autograder zip for the class GENERATED.
 
     GENERATED is the folder `chainrule generate` wrote. The zip holds setup.sh
@@ -56,11 +60,12 @@ def gradescope_command(generated: str, output: str, roster: str | None, reveal: 
       chainrule generate exercise-2 --students roster.csv --seed s3cret -o week3/
       chainrule autograder gradescope week3/ --output autograder.zip
       chainrule autograder gradescope week3/ -o autograder.zip --roster gradescope.csv
+      chainrule autograder gradescope week3/ -o autograder.zip --config rubric.toml
     """
     from chainrule.teach.autograder import build_gradescope
 
     data = build_gradescope(generated, roster=roster, rtol=rtol, decimals=decimals,
-                            reveal=reveal, wheel=wheel)
+                            reveal=reveal, wheel=wheel, config=config)
     write_atomic(output, data)
     click.echo(f"{output}: upload it as the autograder of a Gradescope programming assignment; "
                "students upload their answers.toml", err=True)

@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.core.errors import ChainruleError, UsageError
+from chainrule.teach.checking import CheckResult
+from chainrule.teach.rubric import Rubric, parse_time
 
 ROOT_VARIABLE = "CHAINRULE_AUTOGRADER_ROOT"
 """The environment variable naming the autograder's root (``/autograder`` when unset)."""
@@ -182,6 +184,7 @@ def build_gradescope(
     decimals: int | None = None,
     reveal: str = "after_due_date",
     wheel: str | Path | None = None,
+    config: str | Path | None = None,
 ) -> bytes:
     """The autograder zip for the class ``generated`` (the folder ``chainrule generate``
     wrote), as bytes: the same inputs give the same bytes.
@@ -193,6 +196,9 @@ def build_gradescope(
         knows them by (:func:`read_lms_roster`); without it, a student id that looks like an
         email is matched as the email, and every id as Gradescope's student id (sid).
     rtol, decimals, reveal : the marking settings (as ``check``'s).
+    config : a grading config (as ``grade --config``): points per quantity, credit per status,
+        a deduction per mistake (once) and a late penalty by the submission time Gradescope
+        records against the assignment's due date (:mod:`chainrule.teach.rubric`).
     wheel : a chainrule wheel to bundle (``pip wheel --no-deps .`` makes one); default: one
         made from the chainrule that is running.
     """
@@ -233,7 +239,14 @@ def build_gradescope(
     writer.writerow(["student", "variant", "emails", "sids", "network"])
     writer.writerows(rows)
     files[f"{FOLDER}/roster.csv"] = buffer.getvalue().encode("utf-8")
-    settings = {"rtol": rtol, "decimals": decimals, "reveal": reveal}
+    settings: dict[str, Any] = {"rtol": rtol, "decimals": decimals, "reveal": reveal}
+    if config is not None:
+        from chainrule.teach.grading import GradingConfig
+
+        grading = GradingConfig.read(config)
+        settings.update({"rtol": grading.rtol if rtol is None else rtol,
+                         "weights": dict(grading.weights), "credit": dict(grading.credit),
+                         "rubric": grading.rubric.to_json()})
     files[f"{FOLDER}/settings.json"] = (json.dumps(settings, indent=2) + "\n").encode()
     if wheel is not None:
         path = Path(wheel)
@@ -331,7 +344,13 @@ def run_gradescope(root: str | Path | None = None) -> dict[str, Any]:
 
 def _mark(base: Path) -> dict[str, Any]:
     from chainrule.io.netfile import load
-    from chainrule.teach.results_formats import asked, autograder_results, gradescope_unreadable
+    from chainrule.teach.results_formats import (
+        asked,
+        gradescope,
+        gradescope_unreadable,
+        mark_file,
+    )
+    from chainrule.teach.rubric import weigh
 
     source = base / "source" / FOLDER
     settings = json.loads((source / "settings.json").read_text(encoding="utf-8"))
@@ -354,13 +373,50 @@ def _mark(base: Path) -> dict[str, Any]:
     found = _answers_file(base / "submission")
     if isinstance(found, str):
         return gradescope_unreadable(found, max_score=len(asked(network)))
-    results = autograder_results(network, str(found), "gradescope", rtol=settings.get("rtol"),
-                                 decimals=settings.get("decimals"),
-                                 reveal=settings.get("reveal", "after_due_date"))
+    result = mark_file(network, str(found), rtol=settings.get("rtol"),
+                       decimals=settings.get("decimals"))
+    if isinstance(result, str):
+        return gradescope_unreadable(result, max_score=len(asked(network)))
+    if settings.get("weights") is not None or settings.get("credit") is not None:
+        result = weigh(result, settings.get("weights"), settings.get("credit"))
+    results = gradescope(result, reveal=settings.get("reveal", "after_due_date"))
+    _apply_rubric(results, result, Rubric.from_json(settings.get("rubric")),
+                  base / "submission_metadata.json")
     name = found.relative_to(base / "submission").as_posix()
     results["output"] = f"{name}, marked against your variant: {results['output']}"
     results.setdefault("extra_data", {})["student"] = entry.student
     return results
+
+
+def _apply_rubric(results: dict[str, Any], result: CheckResult, rubric: Rubric,
+                  metadata: Path) -> None:
+    """Deductions (each mistake once) and the late penalty, as 0-point tests that say what was
+    taken off, and in the top-level score."""
+    score = float(results["score"])
+    off = rubric.deducted(tag for t in result.tests for tag in t.tags)
+    for mistake, points in off.items():
+        results["tests"].append({
+            "name": f"Deduction: {mistake}", "score": 0, "max_score": 0, "status": "failed",
+            "output": f"{points:g} point(s) off, once, for {mistake}.",
+            "output_format": "text", "tags": [mistake], "visibility": "visible",
+            "extra_data": {"deduction": points}})
+    score = max(0.0, score - sum(off.values()))
+    if rubric.late is not None:
+        data = json.loads(metadata.read_text(encoding="utf-8"))
+        submitted = parse_time(data.get("created_at"))
+        due = parse_time((data.get("assignment") or {}).get("due_date"))
+        lost = rubric.late.fraction(submitted, due) if submitted and due else 0.0
+        if lost > 0:
+            hours = (submitted - due).total_seconds() / 3600 if submitted and due else 0
+            results["tests"].append({
+                "name": "Late submission", "score": 0, "max_score": 0, "status": "failed",
+                "output": f"Submitted {hours:.1f} hours after the due date: {100 * lost:g}% "
+                          "of the marks off.",
+                "output_format": "text", "tags": [], "visibility": "visible",
+                "extra_data": {"late_fraction": lost}})
+            score *= 1 - lost
+    if off or score != float(results["score"]):
+        results["score"] = int(score) if float(score).is_integer() else round(score, 6)
 
 
 def _read_roster(path: Path) -> list[Student]:

@@ -35,6 +35,9 @@ from chainrule.teach.intake import Found, Intake, collect
 from chainrule.teach.marking import RTOL, Tolerance
 from chainrule.teach.mistakes import CATALOGUE
 from chainrule.teach.quantities import Graph
+from chainrule.teach.rubric import SECTIONS as RUBRIC_SECTIONS
+from chainrule.teach.rubric import Rubric
+from chainrule.teach.rubric import read as read_rubric
 from chainrule.teach.students import check_id
 
 
@@ -56,6 +59,8 @@ class GradingConfig:
         default_factory=lambda: {"right": 1.0, "follows": 1.0, "rounding": 0.0, "wrong": 0.0}
     )
     weights: Mapping[str, float] = field(default_factory=dict)
+    rubric: Rubric = field(default_factory=Rubric)
+    """[deductions] per mistake and [late] (see :mod:`chainrule.teach.rubric`)."""
 
     def weight(self, name: str) -> float:
         for pattern, points in self.weights.items():
@@ -80,10 +85,10 @@ class GradingConfig:
     def from_dict(cls, data: Mapping[str, Any], source: str = "the grading config"
                   ) -> GradingConfig:
         """A config from a dict shaped like the TOML file, every value checked."""
-        unknown = set(data) - {"rtol", "credit", "weights"}
+        unknown = set(data) - {"rtol", "credit", "weights", *RUBRIC_SECTIONS}
         if unknown:
             raise UsageError(f"{source}: {sorted(unknown)[0]}: not a grading setting; valid are "
-                             "rtol, [credit], [weights]")
+                             "rtol, [credit], [weights], [deductions], [late]")
         credit = dict(cls().credit)
         statuses = ", ".join(credit)
         for status, value in _table(data, "credit", source).items():
@@ -103,7 +108,7 @@ class GradingConfig:
         if not _number(rtol) or not 0 <= rtol <= 1:
             raise UsageError(f"{source}: rtol = {_shown(rtol)}: give a relative tolerance "
                              "from 0 to 1 (0.01 is 1%)")
-        return cls(float(rtol), credit, weights)
+        return cls(float(rtol), credit, weights, read_rubric(data, source))
 
 
 MAX_CONFIG_BYTES = 2**20
@@ -145,6 +150,8 @@ class StudentGrade:
     """Whether a submission was found (a malformed one too)."""
     notes: list[str] = field(default_factory=list)
     """What the instructor should know (a second file for this student)."""
+    deductions: dict[str, float] = field(default_factory=dict)
+    """Points off per recognised mistake (the rubric's [deductions], each once)."""
 
     def to_json(self) -> dict[str, Any]:
         data = self.result.to_json() if self.result else {"tests": []}
@@ -153,6 +160,8 @@ class StudentGrade:
                      "score": _n(self.score) if self.result else None,
                      "max_score": _n(self.max_score),
                      "unanswered": self.unanswered})
+        if self.deductions:
+            data["deductions"] = self.deductions
         if self.problem:
             data["problem"] = self.problem
         if self.notes:
@@ -303,6 +312,8 @@ def grade(
             if t.name in asked:
                 g.per_quantity[t.name] = config.weight(t.name) * config.credit.get(t.status, 0)
         g.score = sum(g.per_quantity.values())
+        g.deductions = config.rubric.deducted(tag for t in result.tests for tag in t.tags)
+        g.score = max(0.0, g.score - sum(g.deductions.values()))
         g.unanswered = [q for q in asked if q not in g.per_quantity]
         if progress:
             progress(f"{student}: {_n(g.score)} of {_n(g.max_score)}")

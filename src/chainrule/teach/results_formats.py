@@ -334,17 +334,30 @@ def autograder_results(
     """Read and mark the answers file at ``answers_path`` for ``network`` and give ``fmt``'s
     results; an answers file that cannot be read gives valid results saying why (score 0,
     PrairieLearn's ``gradable: false``), never an exception."""
+    _check_reveal(reveal)
+    result = mark_file(network, answers_path, rtol=rtol, decimals=decimals)
+    if isinstance(result, str):
+        return unreadable(fmt, result, max_score=len(asked(network)))
+    return results(result, fmt, reveal=reveal)
+
+
+def mark_file(
+    network: Network,
+    answers_path: str,
+    *,
+    rtol: float | None = None,
+    decimals: int | None = None,
+) -> CheckResult | str:
+    """The marking of the answers file at ``answers_path`` (unanswered quantities included), or
+    the one-line reason it cannot be read."""
     from chainrule.core.errors import ChainruleError
     from chainrule.teach.answers import read_file
     from chainrule.teach.checking import check
 
-    _check_reveal(reveal)
     try:
         parsed = read_file(answers_path, network)
     except ChainruleError as error:
-        return unreadable(fmt, str(error), max_score=len(asked(network)))
+        return str(error)
     except (OSError, UnicodeDecodeError) as error:
-        return unreadable(fmt, f"{answers_path}: cannot be read ({error})",
-                          max_score=len(asked(network)))
-    result = with_unanswered(check(network, parsed, rtol=rtol, decimals=decimals), network)
-    return results(result, fmt, reveal=reveal)
+        return f"{answers_path}: cannot be read ({error})"
+    return with_unanswered(check(network, parsed, rtol=rtol, decimals=decimals), network)
