@@ -239,3 +239,52 @@ def test_generate_pdf_sheets_reproducibly(tmp_path: Path) -> None:
     first = (tmp_path / "a" / "sheets" / "v01" / "sheet.pdf").read_bytes()
     again = (tmp_path / "b" / "sheets" / "v01" / "sheet.pdf").read_bytes()
     assert first.startswith(b"%PDF") and first == again
+    assert pdf_pages(first) == 1  # one printed page, with the network drawn
+    assert "\\begin{picture}" in (tmp_path / "a" / "sheets" / "v01" / "sheet.tex").read_text()
+
+
+def pdf_pages(data: bytes) -> int:
+    """Pages of a PDF (pdfinfo reads pdflatex's compressed object streams too)."""
+    import re
+    import subprocess
+    import tempfile
+
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("needs pdfinfo (poppler-utils) to count pages")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        info = subprocess.run(["pdfinfo", f.name], capture_output=True, text=True, timeout=30,
+                              check=True).stdout
+    found = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
+    assert found, info
+    return int(found.group(1))
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+def test_a_larger_sheet_still_prints_on_one_page(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    assert main(["generate", "--layers", "2,2,2", "--biases", "--samples", "2", "--count", "1",
+                 "--pdf", "-o", str(out), "--seed", "a long enough secret for tests"]) == 0
+    assert pdf_pages((out / "sheets" / "v01" / "sheet.pdf").read_bytes()) == 1
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs chromium")
+def test_the_html_sheet_and_the_class_key_print_whole(tmp_path: Path) -> None:
+    """Printed by Chromium: the sheet on one page, with the diagram; every column of the class
+    key on the page (none cut off)."""
+    import subprocess
+
+    out = tmp_path / "s"
+    assert main(["generate", "--layers", "2,2,2", "--biases", "--samples", "2", "--count", "3",
+                 "-o", str(out), "--seed", "a long enough secret for tests"]) == 0
+    sheet = out / "sheets" / "v01" / "sheet.html"
+    assert "<svg" in sheet.read_text()
+    for page, pages in ((sheet, {1}), (out / "instructor" / "class-key.html", {1, 2})):
+        pdf = tmp_path / f"{page.stem}.pdf"
+        subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                        f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri()],
+                       capture_output=True, timeout=60, check=False)
+        assert pdf_pages(pdf.read_bytes()) in pages, page.name
+    key = (out / "instructor" / "class-key.md").read_text()
+    assert key.count("| student | variant |") == 4  # 13 gradients, 12 updates: 8 a table

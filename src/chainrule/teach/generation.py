@@ -26,7 +26,7 @@ from chainrule.io.atomic import write_under
 from chainrule.io.csvfile import csv_text
 from chainrule.teach.answers import template
 from chainrule.teach.secret import check_secret, new_secret, write_secret
-from chainrule.teach.sheets import class_key, sheet
+from chainrule.teach.sheets import class_key, class_key_html, sheet, sheet_html, sheet_latex
 from chainrule.teach.students import check_id
 from chainrule.teach.variants import Rules, draw, variant_code, variant_seed
 
@@ -174,10 +174,7 @@ def generate(
     Raises UsageError for a folder that is not empty (without ``force``) or no students.
     """
     from chainrule.render import solution
-    from chainrule.render.html import render as html
-    from chainrule.render.latex import render as latex
     from chainrule.render.markdown import render as markdown
-    from chainrule.render.output import diagram_svg
 
     out = Path(output)
     if students is None:
@@ -217,8 +214,8 @@ def generate(
                 v.network, comment=f"{assignment}, variant {v.code} for {v.student}"
             ),
             "sheet.md": markdown(doc),
-            "sheet.html": html(doc, diagram_svg(v.network)),
-            "sheet.tex": latex(doc),
+            "sheet.html": sheet_html(doc, v.network),
+            "sheet.tex": sheet_latex(doc, v.network),
             "answers.toml": template(v.network, self_check=self_check),
         }
         folder = f"{SHEETS}/{v.folder}"
@@ -250,7 +247,7 @@ def generate(
     write_under(out, f"{INSTRUCTOR}/{VARIANTS_CSV}", csv_text(header, rows))
     key_doc = class_key(keys, assignment=assignment)
     write_under(out, f"{INSTRUCTOR}/class-key.md", markdown(key_doc))
-    write_under(out, f"{INSTRUCTOR}/class-key.html", html(key_doc))
+    write_under(out, f"{INSTRUCTOR}/class-key.html", class_key_html(key_doc))
     return made
 
 
