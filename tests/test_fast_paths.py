@@ -82,3 +82,19 @@ def test_a_one_step_result_compiles_to_the_arrays_of_a_fresh_network() -> None:
     for mine, theirs in zip(params, fresh, strict=True):
         np.testing.assert_array_equal(mine, theirs)
     assert cr.predict(result.network, X).shape == (len(X), 1)
+
+
+def test_the_in_place_activations_equal_the_math_tables_arrays() -> None:
+    from chainrule.core import mathtable
+
+    z = np.array([[-2.0, -0.0, 0.0, 1e-300, 3.5], [np.inf, -np.inf, 0.25, -1e-9, 7.0]])
+    for entry in mathtable.ACTIVATIONS.values():
+        p = entry.default_parameter
+        if entry.value_into is not None:
+            out = np.empty_like(z)
+            np.testing.assert_array_equal(entry.value_into(z, p, out), entry.value_array(z, p))
+        if entry.slope_times is not None:
+            a = entry.value_array(z, p)
+            d = np.full_like(z, 1.5)
+            entry.slope_times(z, a, p, d)
+            np.testing.assert_array_equal(d, 1.5 * entry.slope_array(z, a, p))

@@ -70,6 +70,12 @@ class Activation:
     """The slope as its formula is worked by hand from the printed z and a, where that differs
     from ``slope`` (the sigmoid's ``a (1 - a)``, which ``slope`` computes as ``a^2 e^-z`` for
     z >= 0 to keep its digits): what a rounded replay (``--rounded``) uses."""
+    value_into: Callable[[Array, float, Array], Array] | None = None
+    """``value_array`` written into a given buffer ``(z, p, out) -> out``, for the trainer's
+    batches (no new array per batch); None where there is none."""
+    slope_times: Callable[[Array, Array, float, Array], object] | None = None
+    """``(z, a, p, d)``: multiplies ``d`` by ``slope_array(z, a, p)`` in place (None: use
+    ``slope_array``)."""
 
 
 def _exp(x: float) -> float:
@@ -178,6 +184,8 @@ ACTIVATIONS: dict[str, Activation] = {
             slope=lambda z, a, p: 1.0 if z > 0.0 else 0.0,
             value_array=lambda z, p: np.maximum(z, 0.0),
             slope_array=lambda z, a, p: (z > 0.0).astype(z.dtype),
+            value_into=lambda z, p, out: np.maximum(z, 0.0, out=out),
+            slope_times=lambda z, a, p, d: np.multiply(d, z > 0.0, out=d),
             formula="max(0, $z)",
             formula_latex=r"\max(0, $z)",
             sympy="Piecewise(($z, $z > 0), (0, True))",

@@ -41,6 +41,8 @@ class _ForwardStep(NamedTuple):
     bias: Array | None
     value: Callable[[Array, float], Array] | None
     """The group's one activation (elementwise, or softmax over rows); None: see below."""
+    into: tuple[Callable[[Array, float, Array], Array], Array] | None
+    """The activation written into the group's own buffer, where the math table has that."""
     parameter: float
     pair: mathtable.OutputPair | None
     """The output pair's forward (activations and what its cost needs again), if any."""
@@ -64,6 +66,8 @@ class _BackwardStep(NamedTuple):
     z: Array
     slope: Callable[[Array, Array, float], Array] | None
     """The group's one activation's slope; None for identity or several segments."""
+    slope_times: Callable[[Array, Array, float, Array], object] | None
+    """The same, multiplied into dC/dz in place, where the math table has that."""
     parameter: float
     segments: Segments | None
     """The runs of activations when there are several, else None."""
@@ -135,8 +139,12 @@ class Kernel:
                 value = self.layer.value_array
             elif pair is None and one:
                 value = segments[0][2].value_array
+            into = None
+            if value is not None and one and segments[0][2].value_into is not None \
+                    and g != last:
+                into = (segments[0][2].value_into, np.empty_like(self.z[g]))
             self.forward_plan.append(_ForwardStep(
-                g, self.z[g], self.weights[g], self.biases[g], value,
+                g, self.z[g], self.weights[g], self.biases[g], value, into,
                 segments[0][3] if one else 0.0, pair, segments,
             ))
             identity = one and segments[0][2].name == "identity"
@@ -145,6 +153,7 @@ class Kernel:
             self.backward_plan.append(_BackwardStep(
                 g, self.dA[g], self.z[g],
                 segments[0][2].slope_array if one and not identity else None,
+                segments[0][2].slope_times if one and not identity else None,
                 segments[0][3] if one else 0.0, None if one else segments, blocks,
                 self.grad_biases[g],
             ))
@@ -156,7 +165,7 @@ class Kernel:
         a = self.a
         a[0] = x
         out = x
-        for g, z_buf, blocks, b, value, p, pair, segments in self.forward_plan:
+        for g, z_buf, blocks, b, value, into, p, pair, segments in self.forward_plan:
             z = z_buf[:n]
             first = True
             for src, w in blocks:
@@ -167,7 +176,9 @@ class Kernel:
                     z += a[src] @ w
             if b is not None:
                 z += b
-            if value is not None:
+            if into is not None:
+                out = into[0](z, p, into[1][:n])
+            elif value is not None:
                 out = value(z, p)
             elif pair is not None:
                 out, self.aux = pair.forward_array(z, self.e[:n])
@@ -176,10 +187,11 @@ class Kernel:
             a[g] = out
         return out
 
-    def backward(self, y: Array, sum_y: Array | None) -> float:
+    def backward(self, y: Array, sum_y: Array | None, scale: float = 1.0) -> float:
         """Mean cost of the batch whose forward pass was the last one, and its mean gradients
         (in ``self.grads``, masked: 0 for absent and frozen parameters). ``sum_y``: each row's
-        sum of targets for softmax with categorical cross entropy, None where all are 1."""
+        sum of targets for softmax with categorical cross entropy, None where all are 1.
+        ``scale``: the gradients come out times this (plain sgd passes r)."""
         groups = self.s.groups
         last = len(groups) - 1
         a_out = self.a[last]
@@ -200,15 +212,17 @@ class Kernel:
                 self.layer.layer_backward_array(a_out, dC_da, dz)
             else:
                 _slope(self.out_segments, z_out, a_out, dC_da, dz)
-        dz *= 1.0 / n
+        dz *= scale / n
         a = self.a
         filled = self.filled
         for g in range(len(filled)):
             filled[g] = False
-        for g, dA_buf, z_buf, slope, p, segments, blocks, gb in self.backward_plan:
+        for g, dA_buf, z_buf, slope, times, p, segments, blocks, gb in self.backward_plan:
             if g != last:
                 dz = dA_buf[:n]
-                if slope is not None:
+                if times is not None:
+                    times(z_buf[:n], a[g], p, dz)
+                elif slope is not None:
                     dz *= slope(z_buf[:n], a[g], p)
                 elif segments is not None:
                     _slope(segments, z_buf[:n], a[g], dz, dz)

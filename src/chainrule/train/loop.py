@@ -462,6 +462,10 @@ class _ArrayRunner:
         self.flat = [flat]
         self.flat_grads = [self.kernel.grad_flat]
         self.init, self.update = OPTIMIZERS[optimizer](r)
+        # plain sgd: the kernel's gradients come out already times r (the backward pass is
+        # linear in dC/dz), so the update is one subtraction: w_new = w_old - (r dC/dw)
+        self.prescaled = optimizer == "sgd"
+        self.scale = r if self.prescaled else 1.0
         self.state = self.init(self.flat)
         self.step = 0
         self.data = data
@@ -535,13 +539,16 @@ class _ArrayRunner:
                     np.greater(out[:, 0], 0.5, out=predicted[start:stop], casting="unsafe")
                 else:
                     out.argmax(axis=1, out=predicted[start:stop])
-            cost = kernel.backward(yb, sy)
+            cost = kernel.backward(yb, sy, self.scale)
             batches += 1
             if not math.isfinite(cost):
                 raise _NonFinite(cost, batches)
             total += cost
             self.step += 1
-            self.state = update(self.step, grads, params, self.state)
+            if self.prescaled:
+                np.subtract(params[0], grads[0], out=params[0])
+            else:
+                self.state = update(self.step, grads, params, self.state)
             if watch is not None and batches % WATCH == 0:
                 watch()
             if reporter.active and time.perf_counter() >= reporter.next_refresh:
