@@ -315,9 +315,19 @@ class _StdoutClosed(Exception):
 
 def _print_text_solution(trace: Trace, options: SolutionOptions) -> None:
     from chainrule.render.output import solution_document
-    from chainrule.render.text import print_document
+    from chainrule.render.text import print_document, render
 
-    print_document(solution_document(trace, options), text_console())
+    document = solution_document(trace, options)
+    if not sys.stdout.isatty():
+        # piped: plain text at $COLUMNS (or 80), as a Console would write it, without rich
+        sys.stdout.write(render(document, width=_piped_width()))
+        return
+    print_document(document, text_console())
+
+
+def _piped_width() -> int:
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= 40 else 80
 
 
 def text_console() -> Console:
@@ -334,9 +344,7 @@ def text_console() -> Console:
 
     console: Any = _Console(highlight=False, emoji=False)
     if not console.is_terminal:
-        columns = os.environ.get("COLUMNS", "")
-        width = int(columns) if columns.isdigit() and int(columns) >= 40 else 80
-        console = _Console(highlight=False, emoji=False, width=width, no_color=True)
+        console = _Console(highlight=False, emoji=False, width=_piped_width(), no_color=True)
     return console  # type: ignore[no-any-return]
 
 

@@ -8,16 +8,17 @@ piece of math is carried twice, as plain text and as LaTeX, so each renderer pic
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Math:
-    """One piece of math: ``text`` for a terminal, ``latex`` for documents."""
+class Math(NamedTuple):
+    """One piece of math: ``text`` for a terminal, ``latex`` for documents. (A named pair: a
+    worked solution of a large network makes millions, so each must be cheap to make.)"""
 
     text: str
     latex: str
 
-    def __add__(self, other: Math) -> Math:
+    def __add__(self, other: Math) -> Math:  # type: ignore[override]
         return Math(self.text + other.text, self.latex + other.latex)
 
 

@@ -8,12 +8,14 @@ a target, ``C`` the cost, ``r`` the learning rate.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from chainrule.core.options import Choice
 from chainrule.core.stepgraph import round_half_up
 from chainrule.explain.document import Math
 
 
+@lru_cache(maxsize=65536)
 def latex_name(name: str) -> str:
     """A unit name inside LaTeX math: ``In_1`` -> ``\\mathrm{In\\_1}``, ``k`` -> ``k``."""
     if len(name) == 1:
@@ -182,28 +184,56 @@ class Numbers:
     def __init__(self, decimals: int = 4) -> None:
         self.decimals = decimals
 
+    @property
+    def decimals(self) -> int:
+        return self._decimals
+
+    @decimals.setter
+    def decimals(self, decimals: int) -> None:
+        self._decimals = decimals
+        self._fixed = f".{decimals}f"
+        self._tiny = 0.5 * 10.0 ** (-decimals)
+        self._small = f".{max(decimals - 1, 1)}e"
+        # a worked solution prints the same numbers many times (each a_j in every weight's
+        # line): each is formatted once
+        self._texts: dict[float, str] = {}
+        self._maths: dict[float, Math] = {}
+        self._factors: dict[float, Math] = {}
+
     def __call__(self, x: float) -> str:
+        text = self._texts.get(x)
+        if text is None:
+            text = self._texts[x] = self._format(x)
+        return text
+
+    def _format(self, x: float) -> str:
         if math.isnan(x) or math.isinf(x):
             return str(x)
-        d = self.decimals
-        if x != 0.0 and abs(x) < 0.5 * 10.0 ** (-d):
-            return f"{x:.{max(d - 1, 1)}e}"
+        if x != 0.0 and abs(x) < self._tiny:
+            return format(x, self._small)
         # half up on the decimal, the one rounding rule (0.145 -> 0.15, as by hand)
-        text = f"{round_half_up(x, d):.{d}f}"
+        text = format(round_half_up(x, self._decimals), self._fixed)
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
 
     def math(self, x: float) -> Math:
         """A number as Math (LaTeX writes e-notation as ``\\times 10^{n}``)."""
-        text = self(x)
-        latex = text
-        if "e" in text:
-            mantissa, exponent = text.split("e")
-            latex = rf"{mantissa} \times 10^{{{int(exponent)}}}"
-        return Math(text, latex)
+        m = self._maths.get(x)
+        if m is None:
+            text = self(x)
+            latex = text
+            if "e" in text:
+                mantissa, exponent = text.split("e")
+                latex = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+            m = self._maths[x] = Math(text, latex)
+        return m
 
     def factor(self, x: float) -> Math:
         """A number inside a product or after a minus: negatives in parentheses."""
-        m = self.math(x)
-        return Math(f"({m.text})", rf"({m.latex})") if m.text.startswith("-") else m
+        f = self._factors.get(x)
+        if f is None:
+            m = self.math(x)
+            f = Math(f"({m.text})", rf"({m.latex})") if m.text.startswith("-") else m
+            self._factors[x] = f
+        return f

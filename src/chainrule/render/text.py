@@ -10,13 +10,13 @@ groups, each repeating the first column.
 from __future__ import annotations
 
 import textwrap
-
-from rich.cells import cell_len, set_cell_size
-from rich.console import COLOR_SYSTEMS, Console
-from rich.style import Style
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Table
+
+if TYPE_CHECKING:  # rich is imported where colours or wide characters need it, not for plain text
+    from rich.console import Console
+    from rich.text import Text
 
 INDENT = "  "
 WIDTH = 80
@@ -57,20 +57,20 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
     return pieces
 
 
+def _depth(text: str, at: int) -> int:
+    """The bracket depth at ``text[at]`` (a closing bracket counts as outside)."""
+    count = text.count
+    return (count("(", 0, at) + count("[", 0, at)
+            - count(")", 0, at + 1) - count("]", 0, at + 1))
+
+
 def _best_break(text: str, room: int) -> int:
     """Where to cut ``text`` so that its first line has at most ``room`` characters."""
-    depth_at: list[int] = []
-    depth = 0
-    for ch in text[: room + 2]:  # only a cut within the room matters (linear in the room)
-        if ch in ")]":
-            depth -= 1
-        depth_at.append(depth)
-        if ch in "([":
-            depth += 1
+    flat = "(" not in text and "[" not in text  # then every depth is 0
     for max_depth in range(0, 8):
         for op in BREAKS:
             at = text.rfind(op, MIN_PIECE, room + 1)
-            while at >= MIN_PIECE and depth_at[at] > max_depth:
+            while not flat and at >= MIN_PIECE and _depth(text, at) > max_depth:
                 at = text.rfind(op, MIN_PIECE, at)
             if at >= MIN_PIECE:
                 # the next line starts with the operator (after ", " or a space: the next word)
@@ -91,31 +91,37 @@ def equation_lines(eq: Equation, width: int) -> list[list[Chunk]]:
     if hang > width // 2:
         hang = len(head) + 4
     lines: list[list[Chunk]] = [first]
+    size = len(head) + len(lhs)  # the length of the last line (kept, not recounted)
     for i, (form, style) in enumerate(zip(forms, styles, strict=True)):
         line = lines[-1]
-        if _length(line) + 3 + len(form) <= width:
+        if size + 3 + len(form) <= width:
             line += [(" = ", ""), (form, style)]
+            size += 3 + len(form)
             continue
         # on a line of its own (the first form stays beside the lhs when it fits there)
         start = line if i == 0 else None
         prefix: list[Chunk] = [(" = ", "")] if start is not None else [(" " * hang + "= ", "")]
-        indent = (_length(line) + 3) if start is not None else hang + 2
+        indent = (size + 3) if start is not None else hang + 2
         room = max(width - indent, 20)
         pieces = _split_long(form, room, room - 2)
         if start is None:
             lines.append(prefix + [(pieces[0], style)])
-        elif _length(start) + 3 + min(len(pieces[0]), room) <= width:
+            size = hang + 2 + len(pieces[0])
+        elif size + 3 + min(len(pieces[0]), room) <= width:
             start += prefix + [(pieces[0], style)]
+            size += 3 + len(pieces[0])
         else:
             indent, room = hang + 2, max(width - hang - 2, 20)
             pieces = _split_long(form, room, room - 2)
             lines.append([(" " * hang + "= ", ""), (pieces[0], style)])
+            size = hang + 2 + len(pieces[0])
         for piece in pieces[1:]:
             lines.append([(" " * (indent + 2), ""), (piece, style)])
+            size = indent + 2 + len(piece)
     if eq.note:
         note = f"[{_prose(eq.note)}]"
         last = lines[-1]
-        if _length(last) + len(NOTE_GAP) + len(note) <= width:
+        if size + len(NOTE_GAP) + len(note) <= width:
             last.append((NOTE_GAP + note, "dim italic"))
         else:
             fits = hang + len(note) <= width
@@ -128,6 +134,8 @@ def equation_lines(eq: Equation, width: int) -> list[list[Chunk]]:
 def equation_text(eq: Equation, width: int = 10_000) -> Text:
     """``(label) lhs = form = ... = result    [note]``, the result highlighted, at most
     ``width`` columns a line (broken as the module says)."""
+    from rich.text import Text
+
     text = Text()
     for i, line in enumerate(equation_lines(eq, width)):
         if i:
@@ -162,7 +170,11 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
 
 def _width(text: str) -> int:
     """Terminal cells the text takes (wide East Asian characters take two)."""
-    return len(text) if text.isascii() else cell_len(text)
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def _table_lines(table: Table, columns: list[int]) -> list[list[Chunk]]:
@@ -211,6 +223,8 @@ def _rule(title: str, width: int, *, center: bool) -> str:
     title = " ".join(title.split("\n"))
     room = max(0, width - (4 if center else 2))
     if _width(title) > room:
+        from rich.cells import set_cell_size
+
         title = set_cell_size(title, max(0, room - 1)) + "…"
     if center:
         side = (width - _width(title)) // 2
@@ -257,6 +271,9 @@ def print_document(doc: Document, console: Console) -> None:
     """Print the Document on a rich Console, every line within the console's width: with the
     console's colours on a terminal, else plain; written straight to the console's file (one
     pass, linear in the text)."""
+    from rich.console import COLOR_SYSTEMS
+    from rich.style import Style
+
     lines = document_lines(doc, console.width)
     system = None if console.no_color else COLOR_SYSTEMS.get(console.color_system or "")
     if system is None or console.legacy_windows:
