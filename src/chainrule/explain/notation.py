@@ -11,7 +11,6 @@ import math
 from functools import lru_cache
 
 from chainrule.core.options import Choice
-from chainrule.core.stepgraph import round_half_up
 from chainrule.explain.document import Math
 
 
@@ -211,7 +210,10 @@ class Numbers:
             return str(x)
         if x != 0.0 and abs(x) < self._tiny:
             return format(x, self._small)
-        # half up on the decimal, the one rounding rule (0.145 -> 0.15, as by hand)
+        # half up on the decimal, the one rounding rule (0.145 -> 0.15, as by hand); imported
+        # here (once per distinct number) so that the CLI's --notation choices load no NumPy
+        from chainrule.core.stepgraph import round_half_up
+
         text = format(round_half_up(x, self._decimals), self._fixed)
         if "." in text:
             text = text.rstrip("0").rstrip(".")
