@@ -453,3 +453,44 @@ def test_the_network_is_edited_in_place_and_kept_in_the_link(
     expect(other.locator("#cost")).to_have_value("half_squared_error")
     expect(other.locator("#structure")).to_contain_text("h1")
     errors[:] = [e for e in errors if "status of 400" not in e]
+
+
+def test_play_and_the_data_set_mode_train_with_chainrules_trainer(
+    page: Page, server_url: str, errors: list[str], tmp_path: Path
+) -> None:
+    from chainrule.web.datasets import run
+
+    opened(page, server_url)
+    # Play on the handout's network: it keeps stepping until paused
+    page.select_option("#speed", "100")
+    page.click("#play")
+    expect(page.locator("#status")).to_contain_text(re.compile(r"Steps taken: [1-9]\d* "))
+    page.click("#play")
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "false")
+    settle(page)
+    # the data-set mode: XOR, trained by chainrule.train, epochs as steps
+    page.select_option("#data-set", "xor")
+    expect(page.locator("#boundary svg rect")).to_have_count(40 * 40)
+    page.fill("#run-n", "30")
+    page.click("#run")
+    expect(page.locator("#status")).to_contain_text("Epochs: 30 ")
+    page.fill("#data-sample", "7")
+    page.locator("#data-sample").press("Enter")
+    expect(page.locator("#data-sample-text")).to_contain_text("of 100 training points")
+    settle(page)
+    expected = run(None, {"set": "xor"}, 30, sample=6)
+    assert page.locator("#status").inner_text().startswith(
+        f"Epochs: 30 · training loss {Numbers(4)(expected['loss']['cost'])} · test loss "
+        f"{Numbers(4)(expected['loss']['test_cost'])} · sample 7: C = ")
+    values = choose_weight(page, "h1_1 -> h2_1")
+    trace = cr.solve(expected["network"], 1)
+    key = ("h1_1", "h2_1")
+    i = trace.step(1).layout.weight_index[key]
+    assert values["gradient"] == trace.step(1).weight_gradients[i]
+    page.screenshot(path=tmp_path / "data-set.png", full_page=True)
+    link = page.url
+    other = page.context.new_page()
+    other.goto(link)
+    expect(other.locator("#status")).to_contain_text("Epochs: 30 ")
+    expect(other.locator("#status")).to_have_text(page.locator("#status").inner_text())
+    expect(other.locator("#data-set")).to_have_value("xor")

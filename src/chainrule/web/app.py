@@ -150,6 +150,21 @@ class EditRequest(_Request):
         None)
 
 
+class DataSettings(_Request):
+    set: Literal["circle", "xor", "gaussian", "spiral"]
+    hidden: Annotated[list[Annotated[int, Field(ge=1, le=8)]], Field(max_length=4)] = [4, 2]
+    activation: Literal["tanh", "relu", "sigmoid", "identity", "leaky_relu"] = "tanh"
+    learning_rate: Annotated[float, Field(gt=0, le=10)] = 0.1
+
+
+class DataRequest(_Request):
+    network: NetworkJson | None = None
+    data: DataSettings
+    epochs: Annotated[int, Field(ge=0, le=2000, description="epochs to train now")] = 1
+    taken: Annotated[int, Field(ge=0, le=1_000_000, description="epochs trained before")] = 0
+    sample: Annotated[int, Field(ge=0, le=99, description="the training point shown")] = 0
+
+
 class LandscapeRequest(_Request):
     network: NetworkJson
     weights: Annotated[list[str], Field(min_length=1, max_length=2)]
@@ -531,6 +546,17 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
     async def choices() -> dict[str, list[str]]:
         """The activations and costs a network may use."""
         return editing.choices()
+
+    @app.post("/api/dataset", responses=ERRORS)
+    async def dataset(body: DataRequest) -> dict[str, Any]:
+        """The data-set mode: train ``epochs`` epochs of the network (None: the settings'
+        initial one) on a 2-D data set with chainrule's trainer; the network (with the training
+        point ``sample`` as its sample), each epoch's training and test loss, the decision
+        boundary and the points."""
+        from chainrule.web import datasets
+
+        return await run(datasets.run, body.network, body.data.model_dump(), body.epochs,
+                         body.sample, body.taken)
 
     @app.post("/api/toml", responses=_text("application/toml", "the network file"))
     async def toml(body: NetworkRequest) -> Response:

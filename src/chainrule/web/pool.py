@@ -39,6 +39,10 @@ PRELOAD = [
     "chainrule.render.output",
     "chainrule.teach.checking",
     "chainrule.teach.feedback",
+    "chainrule.web.datasets",
+    "chainrule.web.edit",
+    "chainrule.train.loop",
+    "chainrule.train.mlp",
 ]
 """Imported once in the fork server, so every worker starts with them."""
 

@@ -22,6 +22,8 @@ const state = {
   notation: "handout",
   example: null,
   projector: false,
+  data: null,       // the data-set mode's settings and current sample, or null
+  testCosts: [],    // in the data-set mode: each epoch's test loss (state.costs: training loss)
 };
 let current = null; // the last /api/step answer (the next step's numbers and the diagram)
 
@@ -156,6 +158,12 @@ function arrows(text) {
 // --- the state and the page ------------------------------------------------------------------
 
 async function show(steps = 0, push = false) {
+  if (state.data) {
+    // The data-set mode: a step is an epoch of chainrule's trainer over the training points;
+    // the diagram and the derivations are those of the current sample.
+    await trainData(steps);
+    steps = 0;
+  }
   const answer = await api("/api/step", {network: state.network, steps, view: state.view,
     taken: state.steps, decimals: DECIMALS});
   if (steps) {
@@ -208,10 +216,14 @@ function restart(network) {
   state.network = network;
   state.steps = 0;
   state.costs = [];
+  state.testCosts = [];
   fillLandscapeChoices();
 }
 
 async function begin(network, example = null) {
+  state.data = null;
+  dataAnswer = null;
+  fillDataControls();
   restart(network);
   state.selected = null;
   state.landscape = [];
@@ -234,9 +246,13 @@ function drawStatus() {
   $("title").textContent = "· " + title;
   document.title = `chainrule: ${title}`;
   const next = state.steps + 1;
-  const what = state.view === "weights"
+  let what = state.view === "weights"
     ? (state.steps ? `the weights after step ${state.steps}` : "the weights before step 1")
     : `${VIEW_WORDS[state.view]} ${next}`;
+  if (state.data) {
+    what = state.view === "weights" ? `the weights after epoch ${state.steps}`
+      : `${VIEW_WORDS[state.view].replace(" of step", "")} of sample ${state.data.sample + 1}`;
+  }
   const status = $("status");
   status.replaceChildren();
   const add = (text, strong) => {
@@ -244,8 +260,16 @@ function drawStatus() {
     if (strong) node.textContent = text;
     status.append(node);
   };
-  add(`Steps taken: `); add(String(state.steps), true);
-  add(` · cost of step ${next}: C = `); add(fmt4(current.cost), true);
+  if (state.data) {
+    const loss = dataAnswer.loss;
+    add("Epochs: "); add(String(state.steps), true);
+    add(" · training loss "); add(fmt4(loss.cost), true);
+    add(" · test loss "); add(fmt4(loss.test_cost), true);
+    add(` · sample ${state.data.sample + 1}: C = `); add(fmt4(current.cost), true);
+  } else {
+    add(`Steps taken: `); add(String(state.steps), true);
+    add(` · cost of step ${next}: C = `); add(fmt4(current.cost), true);
+  }
   status.lastChild.title = `C = ${current.cost} (full precision)`;
   status.lastChild.dataset.full = String(current.cost);
   add(` · showing ${what}`);
@@ -410,11 +434,14 @@ function fullPrecision(answer) {
 function drawCosts() {
   const box = $("cost-curve");
   const costs = state.costs;
+  $("cost-heading").textContent = state.data ? "Training and test loss per epoch"
+    : "Cost per step";
   if (!costs.length) {
     box.replaceChildren(muted("Press Step or Run N: each step's cost is drawn here."));
     return;
   }
   const W = 600, H = 200, L = 64, R = 12, T = 12, B = 34;
+  const unit = state.data ? "epoch" : "step";
   const hi = Math.max(...costs), lo = Math.min(0, ...costs);
   const x = (i) => L + (costs.length === 1 ? 0 : (i * (W - L - R)) / (costs.length - 1));
   const y = (c) => T + (hi === lo ? 0 : ((hi - c) * (H - T - B)) / (hi - lo));
@@ -428,12 +455,21 @@ function drawCosts() {
   svgEl("line", {x1: L, y1: T, x2: L, y2: H - B, stroke: "#999"}),
   text({x: L - 6, y: T + 10, "text-anchor": "end"}, fmt(hi)),
   text({x: L - 6, y: H - B, "text-anchor": "end"}, fmt(lo)),
-  text({x: L, y: H - 10}, "step 1"),
+  text({x: L, y: H - 10}, `${unit} 1`),
   svgEl("polyline", {points, fill: "none", stroke: "#0072B2", "stroke-width": 2.5}),
   text({x: (L + W - R) / 2, y: H - 10, "text-anchor": "middle", fill: "#555"},
-    `C of step ${costs.length}: ${fmt(last)}`));
+    state.data ? "" : `C of step ${costs.length}: ${fmt(last)}`));
   if (costs.length > 1) {
-    picture.append(text({x: W - R, y: H - 10, "text-anchor": "end"}, `step ${costs.length}`));
+    picture.append(text({x: W - R, y: H - 10, "text-anchor": "end"}, `${unit} ${costs.length}`));
+  }
+  if (state.data && state.testCosts.length === costs.length) {
+    const test = state.testCosts.map((c, i) => `${x(i).toFixed(1)},${y(c).toFixed(1)}`);
+    picture.append(svgEl("polyline", {points: test.join(" "), fill: "none", stroke: "#D55E00",
+      "stroke-width": 2.5, "stroke-dasharray": "6 4"}));
+    picture.append(text({x: W - R, y: T + 10, "text-anchor": "end", fill: "#D55E00"},
+      `test loss (dashed) ${fmt4(state.testCosts[state.testCosts.length - 1])}`));
+    picture.append(text({x: W - R, y: T + 26, "text-anchor": "end", fill: "#0072B2"},
+      `training loss (during the epoch) ${fmt4(costs[costs.length - 1])}`));
   }
   if (costs.length < 60) {
     costs.forEach((c, i) => picture.append(svgEl("circle",
@@ -540,6 +576,142 @@ async function edit(input) {
   await show(0, true);
   const again = document.getElementById(input.id);
   if (again && document.activeElement === document.body) again.focus();
+}
+
+// --- the data-set mode (as TensorFlow Playground has it) ---------------------------------------
+
+let dataAnswer = null; // the last /api/dataset answer: the boundary, the points, the losses
+
+function dataSettings() {
+  const d = state.data;
+  return {set: d.set, hidden: d.hidden, activation: d.activation,
+    learning_rate: d.learning_rate};
+}
+
+async function trainData(epochs) {
+  const answer = await api("/api/dataset", {network: state.network, data: dataSettings(),
+    epochs, taken: state.steps, sample: state.data.sample});
+  state.network = answer.network;
+  if (epochs) {
+    state.steps += epochs;
+    state.costs = state.costs.concat(answer.history.map((h) => h.cost));
+    state.testCosts = state.testCosts.concat(answer.history.map((h) => h.test_cost));
+  }
+  dataAnswer = answer;
+  drawData();
+}
+
+function readSettings() {
+  const hidden = $("hidden").value.split(/[ ,]+/).filter((t) => t).map(Number);
+  const rate = Number($("data-rate").value);
+  return {set: $("data-set").value, hidden, activation: $("data-activation").value,
+    learning_rate: rate, sample: Math.max(0, Number($("data-sample").value) - 1) || 0};
+}
+
+async function startData(settings, start = null) {
+  // A fresh network for the data set (or `start`, from a link), before any epoch.
+  state.data = settings;
+  const answer = await api("/api/dataset", {network: start, data: dataSettings(), epochs: 0,
+    sample: settings.sample});
+  restart(answer.network);
+  state.selected = null;
+  state.landscape = [];
+  state.example = null;
+  $("derivation").replaceChildren(muted("Nothing chosen yet."));
+  $("landscape").replaceChildren();
+  fillDataControls();
+}
+
+function fillDataControls() {
+  const on = Boolean(state.data);
+  $("data-view").hidden = !on;
+  document.body.classList.toggle("data-mode", on);
+  if (!on) { $("data-set").value = ""; return; }
+  $("data-set").value = state.data.set;
+  $("hidden").value = state.data.hidden.join(", ");
+  $("data-activation").value = state.data.activation;
+  $("data-rate").value = String(state.data.learning_rate);
+  $("data-sample").value = String(state.data.sample + 1);
+}
+
+const CLASS_COLOURS = ["#E69F00", "#0072B2"]; // label 0, 1 (colour-blind safe)
+
+function mix(p) {
+  // The network's output p = P(label 1) as a colour: orange at 0, white at 0.5, blue at 1.
+  const from = p < 0.5 ? [230, 159, 0] : [0, 114, 178];
+  const t = Math.min(1, Math.abs(p - 0.5) * 2) * 0.75;
+  const c = from.map((v) => Math.round(255 + (v - 255) * t));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+function drawData() {
+  const a = dataAnswer;
+  if (!a) return;
+  const S = 300, pad = 28;
+  const xs = a.boundary.x, ys = a.boundary.y, n = xs.length;
+  const sx = (v) => pad + ((v - xs[0]) / (xs[n - 1] - xs[0])) * (S - 2 * pad);
+  const sy = (v) => S - pad - ((v - ys[0]) / (ys[n - 1] - ys[0])) * (S - 2 * pad);
+  const cell = (S - 2 * pad) / (n - 1);
+  const picture = svgEl("svg", {viewBox: `0 0 ${S} ${S}`, role: "img",
+    "aria-label": `decision boundary of the network over the ${state.data.set} data set, ` +
+      `epoch ${state.steps}`, "font-family": "DejaVu Sans, sans-serif", "font-size": 11});
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) {
+      picture.append(svgEl("rect", {x: (sx(xs[i]) - cell / 2).toFixed(1),
+        y: (sy(ys[j]) - cell / 2).toFixed(1), width: (cell + 0.6).toFixed(1),
+        height: (cell + 0.6).toFixed(1), fill: mix(a.boundary.p[j * n + i])}));
+    }
+  }
+  const dots = (set, test) => set.x.forEach(([x1, x2], k) => {
+    picture.append(svgEl("circle", {cx: sx(x1).toFixed(1), cy: sy(x2).toFixed(1), r: 3.2,
+      fill: CLASS_COLOURS[set.label[k]], stroke: test ? "#222" : "#fff",
+      "stroke-width": test ? 1 : 0.8, class: test ? "test" : "train"}));
+  });
+  dots(a.test, true);
+  dots(a.train, false);
+  const [x1, x2] = a.train.x[state.data.sample];
+  picture.append(svgEl("circle", {cx: sx(x1).toFixed(1), cy: sy(x2).toFixed(1), r: 8,
+    fill: "none", stroke: "#b8007a", "stroke-width": 2.5, class: "current"}));
+  picture.append(svgEl("text", {x: S / 2, y: S - 6, "text-anchor": "middle"}, "x1"));
+  picture.append(svgEl("text", {x: 10, y: S / 2, "text-anchor": "middle",
+    transform: `rotate(-90 10 ${S / 2})`}, "x2"));
+  $("boundary").replaceChildren(picture);
+  $("data-sample-text").textContent = `of ${a.train.x.length} training points: x1 = ` +
+    `${fmt4(x1)}, x2 = ${fmt4(x2)}, label ${a.train.label[state.data.sample]} (circled); ` +
+    "filled dots train, dark-ringed dots test";
+}
+
+// --- Play: keeps stepping, the diagram animating ----------------------------------------------
+
+let playing = false;
+
+function setPlaying(on) {
+  playing = on;
+  $("play").textContent = on ? "Pause" : "Play";
+  $("play").setAttribute("aria-pressed", String(on));
+  if (on) playLoop();
+}
+
+async function playLoop() {
+  while (playing) {
+    const perSecond = Number($("speed").value);
+    const each = perSecond > 10 ? Math.round(perSecond / 10) : 1; // steps per frame
+    const wait = perSecond > 10 ? 100 : 1000 / perSecond;
+    const started = performance.now();
+    let ok = true;
+    await busy(async () => {
+      if (!playing) return;
+      try {
+        await show(each);
+      } catch (e) {
+        ok = false;
+        throw e;
+      }
+    });
+    if (!ok) { setPlaying(false); break; }
+    const left = wait - (performance.now() - started);
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+  }
 }
 
 // --- the network's structure, editable in place ----------------------------------------------
@@ -786,6 +958,7 @@ function shared() {
   if (state.notation !== "handout") saved.notation = state.notation;
   if (state.example) saved.example = state.example;
   if (state.projector) saved.projector = true;
+  if (state.data) saved.data = state.data;
   return saved;
 }
 
@@ -842,7 +1015,21 @@ function checked(saved) {
   }
   const projector = saved.projector ?? false;
   if (typeof projector !== "boolean") fail("projector", "must be true or false");
-  return {start: saved.start, steps, view, notation, selected, landscape, example, projector};
+  let data = saved.data ?? null;
+  if (data !== null) {
+    const ok = isObject(data) && ["circle", "xor", "gaussian", "spiral"].includes(data.set) &&
+      Array.isArray(data.hidden) && data.hidden.length <= 4 &&
+      data.hidden.every((h) => Number.isInteger(h) && h >= 1 && h <= 8) &&
+      ["tanh", "relu", "sigmoid", "identity", "leaky_relu"].includes(data.activation) &&
+      typeof data.learning_rate === "number" && data.learning_rate > 0 &&
+      data.learning_rate <= 10 && Number.isInteger(data.sample) && data.sample >= 0 &&
+      data.sample < 100;
+    if (!ok) fail("data", "must be a data set's settings");
+    data = {set: data.set, hidden: data.hidden, activation: data.activation,
+      learning_rate: data.learning_rate, sample: data.sample};
+  }
+  return {start: saved.start, steps, view, notation, selected, landscape, example, projector,
+    data};
 }
 
 async function readLink(params) {
@@ -884,8 +1071,13 @@ async function restoreFromUrl() {
     throw e;
   }
   await api("/api/toml", {network: saved.start}, "text"); // the server's loader checks it
+  setPlaying(false);
+  state.data = saved.data;
+  dataAnswer = null;
+  fillDataControls();
   Object.assign(state, {
-    start: saved.start, network: saved.start, steps: 0, costs: [], view: saved.view,
+    start: saved.start, network: saved.start, steps: 0, costs: [], testCosts: [],
+    view: saved.view,
     selected: saved.selected, landscape: saved.landscape, notation: saved.notation,
     example: saved.example,
   });
@@ -894,6 +1086,11 @@ async function restoreFromUrl() {
   if (state.example) $("example").value = state.example;
   fillLandscapeChoices();
   let left = saved.steps;
+  while (state.data && left > 0) { // the epochs, recomputed from the same start
+    const chunk = Math.min(left, 2000);
+    await trainData(chunk);
+    left -= chunk;
+  }
   while (left > 0) { // recompute the run, a server's worth of steps at a time
     const chunk = Math.min(left, 10_000);
     const answer = await api("/api/step", {network: state.network, steps: chunk, view: "weights",
@@ -948,6 +1145,7 @@ async function init() {
     ? "exercise-2" : listing.examples[0].name;
   const on = (id, work) => $(id).addEventListener("click", () => busy(work));
   on("load-example", async () => {
+    setPlaying(false);
     const name = $("example").value;
     await begin((await api(`/api/examples/${encodeURIComponent(name)}`)).network, name);
   });
@@ -960,6 +1158,28 @@ async function init() {
     if (!Number.isInteger(n) || n < 1) throw new Error("Run N: give a whole number of steps >= 1");
     await show(n);
   });
+  $("play").addEventListener("click", () => setPlaying(!playing));
+  $("data-start").addEventListener("click", () => busy(async () => {
+    setPlaying(false);
+    const settings = readSettings();
+    if (!settings.set) {
+      const name = $("example").value;
+      await begin((await api(`/api/examples/${encodeURIComponent(name)}`)).network, name);
+      return;
+    }
+    await startData(settings);
+    await show(0, true);
+  }, "data-error"));
+  $("data-set").addEventListener("change", () => $("data-start").click());
+  $("data-sample").addEventListener("change", () => busy(async () => {
+    if (!state.data) return;
+    const k = Number($("data-sample").value);
+    if (!Number.isInteger(k) || k < 1 || k > 100) {
+      throw new Error("Current sample: give a whole number from 1 to 100");
+    }
+    state.data.sample = k - 1;
+    await show(0);
+  }, "data-error"));
   on("reset", async () => {
     // Back (the browser's) undoes it: the state before is one entry back in the history.
     restart(state.start);
@@ -1022,7 +1242,8 @@ async function init() {
   });
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest("input, textarea, select")) return;
-    const button = {f: "forward", b: "backward", u: "update", s: "step", r: "reset"}[e.key];
+    const button = {f: "forward", b: "backward", u: "update", s: "step", r: "reset",
+      p: "play"}[e.key];
     if (button) { e.preventDefault(); $(button).click(); }
   });
   window.addEventListener("hashchange", () => busy(restoreFromUrl));
