@@ -236,9 +236,10 @@ def _slope_at_value(fn: mathtable.Activation, a: int) -> Rule:
 
 
 def _slope_formula_at(fn: mathtable.Activation, z: int) -> Rule:
-    """The sigmoid's slope formula a(1 - a) filled with z instead of a: z(1 - z)."""
-    del fn
-    return lambda v: v[z] * (1.0 - v[z])
+    """The sigmoid's slope formula a(1 - a) filled with z instead of a: z(1 - z) (the table's
+    slope as worked by hand, given z for a)."""
+    by_hand = fn.slope_by_hand or fn.slope
+    return lambda v: by_hand(v[z], v[z], 0.0)
 
 
 def _copy(i: int) -> Rule:
