@@ -217,3 +217,18 @@ def test_setup_sh_installs_chainrule_from_the_bundled_wheel_then_it_grades(
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert results_of(root)["score"] == 15
+
+
+def test_a_hostile_submission_tree(course: Path, tmp_path: Path) -> None:
+    """A link named answers.toml pointing outside, metadata that is not an object, a huge
+    metadata file: results that say so, nothing read from outside the submission."""
+    secret = tmp_path / "outside.toml"
+    secret.write_text('C = "0.3632"\n', encoding="utf-8")
+    root = autograder_tree(course, tmp_path, [{"sid": "S1002"}], {})
+    (root / "submission" / "answers.toml").symlink_to(secret)
+    data = run_gradescope(root)
+    assert data == results_of(root) and "No answers file" in data["output"]
+    (root / "submission_metadata.json").write_text("[1, 2]", encoding="utf-8")
+    assert "not on this assignment's roster" in run_gradescope(root)["output"]
+    (root / "submission_metadata.json").write_text(" " * (2**20 + 1), encoding="utf-8")
+    assert "no submission_metadata.json" in run_gradescope(root)["output"]

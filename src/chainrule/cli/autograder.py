@@ -57,10 +57,10 @@ def gradescope_command(generated: str, output: str, roster: str | None, reveal: 
 
     \b
     Examples:
-      chainrule generate exercise-2 --students roster.csv --seed s3cret -o week3/
+      chainrule generate exercise-2 --students roster.csv -o week3/
       chainrule autograder gradescope week3/ --output autograder.zip
-      chainrule autograder gradescope week3/ -o autograder.zip --roster gradescope.csv
-      chainrule autograder gradescope week3/ -o autograder.zip --config rubric.toml
+      chainrule autograder gradescope week3/ -o ag.zip --roster gradescope.csv
+      chainrule autograder gradescope week3/ -o ag.zip --config rubric.toml
     """
     from chainrule.teach.autograder import build_gradescope
 

@@ -105,7 +105,7 @@ def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol
       chainrule check exercise-2 answers.toml --format json
       chainrule check my-net.toml answers.toml --rtol 0 --decimals 4
       chainrule check exercise-2 answers.toml --format html -o feedback.html
-      chainrule check network.toml answers.toml --format gradescope -o results.json
+      chainrule check network.toml answers.toml --format gradescope -o res.json
       chainrule check aima-21 answers.toml --notation aima
     """
     from chainrule.teach.answers import read_file
@@ -262,7 +262,8 @@ def generate_command(shape: str | None, output: str, roster: str | None,
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="The folder to write (new or empty, unless --force).")
 @click.option("--config", type=click.Path(dir_okay=False),
-              help="A TOML file: rtol, [credit] per status, [weights] per quantity pattern.")
+              help="A TOML file: rtol, [credit] per status, [weights] per quantity pattern, "
+                   "[deductions] per mistake, [late].")
 @click.option("--force", is_flag=True, help="Overwrite files in a folder that is not empty.")
 @click.option("--lms", type=click.Choice(["canvas", "moodle"]),
               help="Also write canvas.csv or moodle.csv, ready for the LMS's grade import "
@@ -291,8 +292,8 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
     Examples:
       chainrule grade week3/ submissions/ -o grades/
       chainrule grade week3/ answers.csv -o grades/ --config grading.toml
-      chainrule grade week3/ submissions/ -o grades/ --lms canvas --roster export.csv
-      chainrule grade week3/ submissions/ -o grades/ --lms moodle --roster moodle.csv --percent
+      chainrule grade week3/ subs/ -o grades/ --lms canvas --roster export.csv
+      chainrule grade week3/ subs/ -o g/ --lms moodle --roster m.csv --percent
     """
     from chainrule.teach.generation import check_not_inside
     from chainrule.teach.grading import GradingConfig, grade, write

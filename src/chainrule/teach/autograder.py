@@ -47,6 +47,7 @@ PYTHON_VARIABLE = "CHAINRULE_PYTHON"
 FOLDER = "chainrule"
 """The folder in the zip holding the variants, the roster and the settings."""
 MAX_SUBMISSION_FILES = 500
+MAX_METADATA_BYTES = 2**20
 ANSWER_SUFFIXES = (".toml", ".json")
 EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -402,9 +403,11 @@ def _apply_rubric(results: dict[str, Any], result: CheckResult, rubric: Rubric,
             "extra_data": {"deduction": points}})
     score = max(0.0, score - sum(off.values()))
     if rubric.late is not None:
-        data = json.loads(metadata.read_text(encoding="utf-8"))
+        found = _metadata(metadata)
+        data = found if isinstance(found, dict) else {}
         submitted = parse_time(data.get("created_at"))
-        due = parse_time((data.get("assignment") or {}).get("due_date"))
+        assignment = data.get("assignment")
+        due = parse_time(assignment.get("due_date") if isinstance(assignment, dict) else None)
         lost = rubric.late.fraction(submitted, due) if submitted and due else 0.0
         if lost > 0:
             hours = (submitted - due).total_seconds() / 3600 if submitted and due else 0
@@ -426,14 +429,23 @@ def _read_roster(path: Path) -> list[Student]:
 
 
 def _users(path: Path) -> list[Mapping[str, Any]] | None:
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    data = _metadata(path)
+    if data is None:
         return None
     users = data.get("users") if isinstance(data, dict) else None
     return [u for u in users if isinstance(u, dict)] if isinstance(users, list) else []
+
+
+def _metadata(path: Path) -> Any:
+    """submission_metadata.json, bounded (1 MB), or None when it is missing or not JSON."""
+    from chainrule.io.reading import Unreadable, read_text
+
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(read_text(path, MAX_METADATA_BYTES))
+    except (Unreadable, ValueError, RecursionError):
+        return None
 
 
 def _find(roster: Sequence[Student], users: Sequence[Mapping[str, Any]]) -> Student | None:
