@@ -160,7 +160,7 @@ class DataSettings(_Request):
 class DataRequest(_Request):
     network: NetworkJson | None = None
     data: DataSettings
-    epochs: Annotated[int, Field(ge=0, le=2000, description="epochs to train now")] = 1
+    epochs: Annotated[int, Field(ge=0, le=500, description="epochs to train now")] = 1
     taken: Annotated[int, Field(ge=0, le=1_000_000, description="epochs trained before")] = 0
     sample: Annotated[int, Field(ge=0, le=99, description="the training point shown")] = 0
 

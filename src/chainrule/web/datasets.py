@@ -25,7 +25,10 @@ GRID = 40
 """The decision boundary is the network's output on a GRID x GRID lattice over the points."""
 MAX_HIDDEN_LAYERS = 4
 MAX_HIDDEN_UNITS = 8
-MAX_EPOCHS = 2_000
+MAX_EPOCHS = 500
+"""Epochs one request trains (a few ms each: a second or two at most)."""
+MAX_EPOCH_WORK = 30_000
+"""epochs x the network's weights and biases, per request."""
 BATCH = 10
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity", "leaky_relu")
 
@@ -120,6 +123,10 @@ def run(data: Mapping[str, Any] | None, spec: Mapping[str, Any], epochs: int,
         if net.inputs != ("x1", "x2") or net.outputs != ("o1",):
             raise UsageError("network: the data-set mode trains a network with inputs x1, x2 "
                              "and the output o1; start it again from the data set")
+    if epochs * net.n_parameters > MAX_EPOCH_WORK:
+        most = max(1, MAX_EPOCH_WORK // net.n_parameters)
+        raise UsageError(f"epochs: {epochs} epochs of a network of {net.n_parameters} weights "
+                         f"and biases is more than this server trains at once (at most {most})")
     Y_train = y_train.reshape(-1, 1).astype(float)
     Y_test = y_test.reshape(-1, 1).astype(float)
     history: list[dict[str, float]] = []

@@ -582,6 +582,11 @@ async function edit(input) {
 
 let dataAnswer = null; // the last /api/dataset answer: the boundary, the points, the losses
 
+function parameterCount() {
+  return Object.keys(state.network.weights).length +
+    Object.keys(state.network.biases || {}).length;
+}
+
 function dataSettings() {
   const d = state.data;
   return {set: d.set, hidden: d.hidden, activation: d.activation,
@@ -589,6 +594,12 @@ function dataSettings() {
 }
 
 async function trainData(epochs) {
+  // a server's worth of epochs at a time (it trains at most 500, fewer for a large network)
+  const most = Math.min(500, Math.max(1, Math.floor(30_000 / parameterCount())));
+  while (epochs > most) {
+    await trainData(most);
+    epochs -= most;
+  }
   const answer = await api("/api/dataset", {network: state.network, data: dataSettings(),
     epochs, taken: state.steps, sample: state.data.sample});
   state.network = answer.network;
@@ -1087,7 +1098,7 @@ async function restoreFromUrl() {
   fillLandscapeChoices();
   let left = saved.steps;
   while (state.data && left > 0) { // the epochs, recomputed from the same start
-    const chunk = Math.min(left, 2000);
+    const chunk = Math.min(left, 5000);
     await trainData(chunk);
     left -= chunk;
   }
