@@ -186,7 +186,7 @@ def gradescope(result: CheckResult, *, reveal: str = "after_due_date") -> dict[s
     for t in result.tests:
         passed = t.status in PASSED and t.score >= t.max_score
         tests.append({
-            "name": f"{t.name} ({t.symbol})" if t.symbol else t.name,
+            "name": f"{t.name} ({t.symbol})" if t.symbol and t.symbol != t.name else t.name,
             "score": _n(t.score),
             "max_score": _n(t.max_score),
             "status": "passed" if passed else "failed",
@@ -211,7 +211,6 @@ def gradescope(result: CheckResult, *, reveal: str = "after_due_date") -> dict[s
             "name": REVEALING_TEST,
             "score": 0,
             "max_score": 0,
-            "status": "passed",
             "output": "\n\n".join(revealing),
             "output_format": "text",
             "tags": [],
