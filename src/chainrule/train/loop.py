@@ -202,6 +202,8 @@ def _prepare(structure: Structure, X: Any, Y: Any, dt: Any, what: str = "",
 
 
 def _all_finite(x: Array) -> bool:
+    if x.size <= 16:  # a few numbers: quicker in Python than through NumPy's machinery
+        return all(map(math.isfinite, x.ravel().tolist()))
     if x.size <= 4096:
         return bool(np.isfinite(x).all())
     # one pass, no temporary: a NaN or infinity makes the sum non-finite (an overflowing sum of
@@ -336,9 +338,10 @@ def train(
     reporter = Reporter(progress, epochs, n)
     history: list[dict[str, Any]] = []
     # the parameters as views into one buffer: an optimizer updates them in one pass
-    flat, params = flat_buffers(initial_params, dt)
-    for p, initial_value in zip(params, initial_params, strict=True):
-        p[...] = initial_value
+    flat, params = (None, initial_params) if scalar else flat_buffers(initial_params, dt)
+    if flat is not None:
+        for p, initial_value in zip(params, initial_params, strict=True):
+            p[...] = initial_value
     stopped: str | None = None
     choice: ThreadChoice | None
     if scalar:
@@ -361,6 +364,7 @@ def train(
     if scalar:
         runner = _ScalarRunner(net, structure, params, r, data)
     else:
+        assert flat is not None
         runner = _ArrayRunner(structure, params, flat, r, optimizer, dt, batch_size, data)
     try:
         # overflow is caught as a non-finite cost (TrainingDivergedError), not warned about
@@ -669,6 +673,9 @@ def gradients(network: NetworkLike, X: Any, Y: Any, dtype: str = "float64"
 
 
 _PLANS: weakref.WeakKeyDictionary[Structure, Plan] = weakref.WeakKeyDictionary()
+_VALUES: weakref.WeakKeyDictionary[Network, tuple[list[float], list[float]]] = (
+    weakref.WeakKeyDictionary())
+"""Each network's weights and biases as plain lists (never changed: a runner copies them)."""
 """The scalar engine's plan of each compiled structure (a trained network shares its
 structure with the one it came from), so a one-step ``train()`` call does not rebuild it."""
 
@@ -685,8 +692,11 @@ class _ScalarRunner:
         self.plan = plan
         self.straight = straight_line(net, structure)
         self.r = r
-        self.w = [p.value for p in net.weights.values()]
-        self.b = [p.value for p in net.biases.values()]
+        values = _VALUES.get(net)
+        if values is None:
+            values = _VALUES[net] = ([p.value for p in net.weights.values()],
+                                     [p.value for p in net.biases.values()])
+        self.w, self.b = list(values[0]), list(values[1])
         self.xs: list[list[float]] = data.x.tolist()
         self.ys: list[list[float]] = data.y.tolist()
         self.n_rows = len(self.xs)
@@ -698,7 +708,9 @@ class _ScalarRunner:
         self.w, self.b = (list(p) for p in checkpoint.params)
 
     def trained(self, net: Network) -> Network:
-        return network_from_values(net, self.structure, self.w, self.b)
+        new = network_from_values(net, self.structure, self.w, self.b)
+        _VALUES[new] = (self.w, self.b)
+        return new
 
     def values(self) -> list[Array]:
         out = [p.copy() for p in self.template]

@@ -159,17 +159,20 @@ class Governor:
         self.choice = choice
         self.fell_back = False
         self.watching = choice.threads > 1 and choice.one_batch > 0
-        self._stack = contextlib.ExitStack()
+        self._stack: contextlib.ExitStack[bool | None] | None = None
         self._since = 0.0
 
     def __enter__(self) -> Governor:
         if self.choice.limit:
+            self._stack = contextlib.ExitStack()
             self._stack.enter_context(limited(self.choice.threads))
-        self._since = time.perf_counter()
+        if self.watching:
+            self._since = time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stack.close()
+        if self._stack is not None:
+            self._stack.close()
 
     def check(self) -> None:
         """Called every :data:`WATCH` batches."""
@@ -177,6 +180,8 @@ class Governor:
         per_batch = (now - self._since) / WATCH
         self._since = now
         if self.watching and per_batch > SLOWER * self.choice.one_batch:
+            if self._stack is None:
+                self._stack = contextlib.ExitStack()
             self._stack.enter_context(limited(1))
             self.watching = False
             self.fell_back = True
