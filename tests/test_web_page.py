@@ -261,6 +261,9 @@ def test_check_your_answers_gives_chainrule_checks_marking(
     expect(page.locator("#check-result .score")).to_have_text(
         f"Score {result.score:g} of {result.max_score:g}")
     expect(page.locator("#check-result")).to_contain_text("dropped-two")
+    # the marking table names the mistake by its phrase (the id in the tooltip)
+    cell = page.locator("#check-result td[title='mistake id: dropped-two']")
+    expect(cell).to_have_text("wrong: the 2 of 2(a - y) dropped")
     page.locator("#check-panel").screenshot(path=tmp_path / "check.png")
 
 
