@@ -127,6 +127,9 @@ def test_the_prairielearn_example_question() -> None:
     one, two = pl_generate(server, 11), pl_generate(server, 12)
     assert one["params"]["network"] != two["params"]["network"]
     assert one == pl_generate(server, 11)
+    # the shape varies from variant to variant too
+    assert len({len(cr.loads(pl_generate(server, s)["params"]["network"]).units)
+                for s in range(1, 9)}) > 1
     keys = [q["key"] for q in one["params"]["quantities"]]
     assert keys == list(one["correct_answers"]) and all(re.fullmatch(r"\w+", k) for k in keys)
 
@@ -139,10 +142,42 @@ def test_the_prairielearn_example_question() -> None:
     dropped = dict(right)  # the 2 of 2(a - y) dropped: dC/da_k is half the right value
     dropped[f"dC_da_{k}"] = f"{one['correct_answers'][f'dC_da_{k}'] / 2:.4f}"
     graded = pl_grade(server, one, dropped)
-    assert graded["score"] == pytest.approx(7 / 8)
+    assert graded["score"] == pytest.approx(1 - 1 / len(keys))
     part = graded["partial_scores"][f"dC_da_{k}"]
     assert part["score"] == 0 and "dropped-two" in part["feedback"]
 
     blank = pl_grade(server, one, {})
     assert blank["score"] == 0
     assert all(p["score"] == 0 for p in blank["partial_scores"].values())
+
+
+def test_draw_exercise_varies_the_shape_within_the_range() -> None:
+    shapes = {"layers": [[1, 2], [1, 3], 1], "hidden": ["relu", "sigmoid"], "biases": True}
+    drawn = {s: cr.draw_exercise(shapes, "s3cret", s) for s in ("a", "b", "c", "d", "e", "f")}
+    assert cr.dumps_toml(drawn["a"]) == cr.dumps_toml(cr.draw_exercise(shapes, "s3cret", "a"))
+    seen_sizes, seen_hidden = set(), set()
+    for net in drawn.values():
+        assert problems(net, Rules()) is None  # a good exercise, as generate's are
+        inputs = [u for u in net.units if u.activation == "input"]
+        hidden = [u for u in net.units if u.activation != "input" and u.name not in net.outputs]
+        assert 1 <= len(inputs) <= 2 and 1 <= len(hidden) <= 3 and len(net.outputs) == 1
+        assert {u.activation for u in hidden} <= {"relu", "sigmoid"} and net.biases
+        seen_sizes.add((len(inputs), len(hidden)))
+        seen_hidden |= {u.activation for u in hidden}
+        # what is drawn can be marked
+        key = cr.right_answers(net, decimals=4)
+        assert cr.check_answers(net, {"C": f"{key['C']:.4f}"}).score == 1
+    assert len(seen_sizes) > 1 and seen_hidden == {"relu", "sigmoid"}
+
+
+@pytest.mark.parametrize(("spec", "says"), [
+    ({"layers": [2]}, "layers: give 2 to 5"),
+    ({"layers": [2, [3, 1], 1]}, "layer 2 = [3, 1]"),
+    ({"layers": [2, 9, 1]}, "from 1 to 4"),
+    ({"layers": [2, 1], "hidden": ["relu", "swish"]}, "hidden: give an activation"),
+    ({"layers": [2, 1], "depth": 3}, "'depth' is not a shape setting"),
+    ({"layers": [2, 1], "samples": 0}, "samples: give 1 to 4"),
+])
+def test_a_bad_shape_range_is_one_line(spec: dict[str, Any], says: str) -> None:
+    with pytest.raises(cr.UsageError, match=re.escape(says)):
+        cr.draw_exercise(spec, 1)

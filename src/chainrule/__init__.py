@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from chainrule.api import (
         answer_names,
         check_answers,
+        draw_exercise,
         draw_variant,
         render_feedback,
         right_answers,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "answer_names": "chainrule.api",
     "check_answers": "chainrule.api",
+    "draw_exercise": "chainrule.api",
     "draw_variant": "chainrule.api",
     "render_feedback": "chainrule.api",
     "right_answers": "chainrule.api",
@@ -117,6 +119,7 @@ __all__ = [
     "__version__",
     "answer_names",
     "check_answers",
+    "draw_exercise",
     "draw_variant",
     "dumps_toml",
     "example_text",

@@ -128,6 +128,56 @@ def draw_variant(
     return draw(load(shape), variant_seed(str(seed), assignment, student), rules)
 
 
+def draw_exercise(
+    shape_range: Mapping[str, Any],
+    seed: int | str,
+    student: str = "",
+    *,
+    assignment: str = "Backpropagation",
+    decimals: int = 2,
+    allow_dead: bool = False,
+) -> Network:
+    """A student's own exercise whose shape varies too: the units per layer and the
+    activations picked from ``shape_range``, then the numbers, as :func:`draw_variant` draws
+    them (a good exercise, the same for the same seed, assignment and student).
+
+    Parameters
+    ----------
+    shape_range : ``{"layers": [2, [1, 3], 1], "hidden": ["relu", "sigmoid"], "output":
+        "identity"}``: units per layer, inputs first (a number, or a ``[low, high]`` range; up
+        to 5 layers of 4 units), the hidden units' activation (one name or a list to pick
+        from), the outputs'; optionally ``biases`` (False), ``samples`` (1), ``cost``
+        ("squared_error"), ``learning_rate`` (0.1).
+    seed, student, assignment, decimals, allow_dead : as for :func:`draw_variant`.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    UsageError
+        for a range that is not valid (naming the key), or one that gives no good exercise.
+
+    Examples
+    --------
+    >>> shapes = {"layers": [2, [1, 3], 1], "hidden": ["relu", "sigmoid"]}
+    >>> sizes = {len(draw_exercise(shapes, 7, s).units) for s in ("ada", "bo", "cy", "di")}
+    >>> sizes <= {4, 5, 6} and len(sizes) > 1
+    True
+    """
+    from chainrule.teach.shape_ranges import ShapeRange
+    from chainrule.teach.shape_ranges import draw_exercise as draw
+    from chainrule.teach.variants import variant_seed
+
+    _whole(decimals, "decimals", 1, 6)
+    if not isinstance(seed, (int, str)) or isinstance(seed, bool):
+        raise UsageError(f"`seed` must be a whole number or a string, got {seed!r}"[:120])
+    spec = ShapeRange.parse(shape_range, "`shape_range`")
+    return draw(spec, variant_seed(str(seed), assignment, str(student)), decimals=decimals,
+                allow_dead=allow_dead)
+
+
 def answer_names(network: NetworkLike) -> list[str]:
     """The name of every quantity a student can be asked for, in the order they are worked:
     the answers file's names.

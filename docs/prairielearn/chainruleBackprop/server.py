@@ -1,20 +1,27 @@
 """A PrairieLearn question marked by chainrule.
 
-generate() draws this variant's network from PrairieLearn's variant seed and lists the
-quantities to ask for; grade() marks what the student typed with chainrule (the tolerance follows
-the decimals they wrote; a number that is wrong only because of an earlier wrong one gets full
-marks), names the mistake behind each wrong number, and sets PrairieLearn's scores.
-The course's Python needs chainrule installed (pip install chainrule).
+generate() draws this variant's network (its shape too) from PrairieLearn's variant seed and
+lists the quantities to ask for; grade() marks what the student typed with chainrule (the
+tolerance follows the decimals they wrote; a number that is wrong only because of an earlier
+wrong one gets full marks), names the mistake behind each wrong number, and sets
+PrairieLearn's scores. The course's Python needs chainrule installed (pip install chainrule).
 """
 
 import re
 
 import chainrule as cr
 
-SHAPE = "exercise-2"  # a built-in, or the text of a network file: its numbers are redrawn
-ASKED = ("a.j", "a.k", "C", "dC_da.k", "dC_dw.i -> j", "dC_dw.j -> k",
-         "new_w.i -> j", "new_w.j -> k")
+# each variant's shape is drawn too: 1 input, 1 or 2 hidden units (ReLU or sigmoid), 1 output
+SHAPES = {"layers": [1, [1, 2], 1], "hidden": ["relu", "sigmoid"], "output": "identity"}
 DECIMALS = 4
+
+
+def asked(network):
+    """The quantities this question asks for: the cost, dC/da of the outputs, every gradient
+    and every new weight."""
+    outputs = {f"dC_da.{k}" for k in network.outputs}
+    return [n for n in cr.answer_names(network)
+            if n == "C" or n in outputs or n.startswith(("dC_dw.", "new_w."))]
 
 
 def key_of(name):
@@ -24,7 +31,7 @@ def key_of(name):
 
 
 def generate(data):
-    network = cr.draw_variant(SHAPE, seed=data["variant_seed"])
+    network = cr.draw_exercise(SHAPES, seed=data["variant_seed"])
     data["params"]["network"] = cr.dumps_toml(network)
     data["params"]["title"] = network.title or "A small network"
     data["params"]["structure"] = ", ".join(
@@ -37,9 +44,10 @@ def generate(data):
     given.append({"label": "r", "value": network.learning_rate})
     data["params"]["given"] = given
     data["params"]["decimals"] = DECIMALS
-    data["params"]["quantities"] = [{"key": key_of(n), "name": n, "label": n} for n in ASKED]
+    data["params"]["quantities"] = [{"key": key_of(n), "name": n, "label": n}
+                                    for n in asked(network)]
     key = cr.right_answers(network, decimals=DECIMALS)
-    for name in ASKED:
+    for name in asked(network):
         data["correct_answers"][key_of(name)] = key[name]
 
 
@@ -55,7 +63,7 @@ def grade(data):
                 answers.setdefault(table, {})[unit] = text
             else:
                 answers[table] = text
-    result = cr.check_answers(network, answers, asked=ASKED)
+    result = cr.check_answers(network, answers, asked=asked(network))
     by_name = {t.name: t for t in result.tests}
     total = 0.0
     for q in data["params"]["quantities"]:
