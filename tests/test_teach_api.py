@@ -61,7 +61,7 @@ def test_check_answers_marks_as_check_does(tmp_path: Path) -> None:
     path.write_text('C = "0.3632"\n[dC_da]\nk = "-0.6027"\n', encoding="utf-8")
     asked = cr.check_answers(net, path, asked=["C", "dC_da.k", "a.j"])
     assert [(t.name, t.status) for t in asked.tests] == [
-        ("a.j", "unanswered"), ("dC_da.k", "wrong"), ("C", "right")]
+        ("a.j", "unanswered"), ("C", "right"), ("dC_da.k", "wrong")]
     with pytest.raises(cr.UsageError, match="not a quantity"):
         cr.check_answers(net, {}, asked=["a.q"])
 

@@ -51,8 +51,10 @@ def test_the_template_names_every_quantity_and_parses() -> None:
     assert data["step"] == 1 and data["C"] == ""
     assert set(data["a"]) == {"j", "k"} and set(data["dC_dw"]) == {"i -> j", "j -> k"}
     assert "# dC/dw_ij = a_i · dC/dz_j" in text
-    result = check(net, data)  # an empty template checks nothing, and is all right
-    assert result.tests == () and result.all_right
+    assert data["decimals"] == 4
+    result = check(net, data)  # a blank file: 0 of the full mark, every quantity unanswered
+    assert result.score == 0 and result.max_score == 15 and not result.all_right
+    assert {t.status for t in result.tests} == {"unanswered"}
 
 
 def test_a_batch_template_has_per_sample_tables() -> None:
@@ -69,34 +71,52 @@ def test_the_right_answers_are_all_right(name: str) -> None:
     values = right_values(net)
     result = check(net, _nest(values))
     assert result.all_right and result.score == result.max_score == len(values)
+    assert not [t for t in result.tests if t.status == "unanswered"]
 
 
 def _nest(flat: dict[str, float] | dict[str, str], step: int = 1) -> dict[str, object]:
     return tomllib.loads(dumps(flat, step=step))
 
 
-def test_rounding_to_any_number_of_decimals_is_never_wrong() -> None:
+def test_rounding_to_the_decimals_asked_is_never_wrong() -> None:
     rng = random.Random(5)
     for seed in range(120):
         net = cr.load(random_network_dict(seed))
         values = {k: v for k, v in right_values(net).items() if math.isfinite(v)}
         decimals = rng.randint(0, 6)
-        result = check(net, _nest(rounded(values, decimals)), rtol=0.0)
+        result = check(net, _nest(rounded(values, decimals)), rtol=0.0, decimals=decimals)
         bad = [(t.name, t.given_text, t.expected) for t in result.tests if t.status != "right"]
         assert not bad, (seed, decimals, bad)
 
 
-def test_the_tolerance_follows_what_was_written() -> None:
-    net = cr.load("exercise-2")  # a_k = 0.39732
+def test_fewer_decimals_than_asked_never_widen_the_tolerance() -> None:
+    net = cr.load("exercise-2")  # a_k = 0.39732, the sheet asks for 4 decimals
     def status(text: str, **kw: float) -> str:
-        return check(net, {"a": {"k": text}}, **kw).tests[0].status  # type: ignore[arg-type]
+        answers = {"a": {"k": text}}
+        return check(net, answers, **kw).answered[0].status  # type: ignore[arg-type]
 
-    assert status("0.4") == "right"            # 1 decimal: within 0.051
     assert status("0.3973") == "right"
-    assert status("0.3990", rtol=0.0) == "rounding"  # 4 decimals: off by 1.8e-3, a near miss
-    assert status("0.3990") == "right"          # within 1% of 0.39732
+    assert status("0.3990") == "right"           # within 1% of 0.39732
+    assert status("0.3990", rtol=0.0) == "wrong"  # 4 decimals, off by 1.8e-3
+    assert status("0.40", rtol=0.0) == "rounding"  # the right value to 2 decimals: part credit
+    assert status("0.4", rtol=0.0) == "wrong"     # one significant digit is not enough
+    assert status("0.4", rtol=0.0, decimals=1) == "right"  # a sheet that asks for 1 decimal
     assert status("0.45") == "wrong"
     assert Written.parse("-1.2050").decimals == 4 and Written.parse("3e-2").decimals == 2
+
+
+def test_rounding_needs_two_significant_digits() -> None:
+    from chainrule.teach.marking import Tolerance, is_rounding, significant_digits
+
+    assert [significant_digits(x, d) for x, d in [(0.71, 2), (0.07, 2), (12, 0), (1, 0),
+                                                  (0.0, 3), (-1.2, 1)]] == [2, 1, 2, 1, 0, 2]
+    tol = Tolerance(0.0, 4)
+    assert is_rounding(0.71, 0.7137, 2, tol) and not is_rounding(1, 0.7137, 0, tol)
+    assert not is_rounding(0.72, 0.7137, 2, tol)  # not the right value rounded
+    assert not is_rounding(0.7137, 0.7137, 4, tol)  # as many decimals as asked: right or wrong
+    # an update: 0.92 for 0.9157 from 0.9 shows the update 0.02, one significant digit
+    assert not is_rounding(0.92, 0.9157, 2, tol, base=0.9)
+    assert is_rounding(0.916, 0.9157, 3, tol, base=0.9)
 
 
 def test_follow_on_marking_costs_one_mark_for_one_slip() -> None:
@@ -108,13 +128,15 @@ def test_follow_on_marking_costs_one_mark_for_one_slip() -> None:
     by = {t.name: t for t in result.tests}
     assert by["dC_da.k"].status == "wrong" and by["dC_da.k"].tags == ["dropped-two"]
     assert [by[n].status for n in ("dC_dz.k", "dC_dw.j -> k", "new_w.j -> k")] == ["follows"] * 3
+    assert by["dC_dw.j -> k"].output.startswith("Carried forward: full credit")
     assert "right given your dC/da_k" in by["dC_dw.j -> k"].output
-    assert result.score == 5 and result.max_score == 6 and not result.all_right
+    assert "Wrong" not in by["dC_dw.j -> k"].output
+    assert result.score == 5 and result.max_score == 15 and not result.all_right
 
 
 def test_a_wrong_answer_with_no_known_cause_says_so() -> None:
     result = check(cr.load("exercise-2"), {"a": {"k": 0.91}})
-    t = result.tests[0]
+    t = result.answered[0]
     assert t.status == "wrong" and t.tags == []
     assert "cause not recognised" in t.output and "a_k = max(0, z_k)" in t.output
 
@@ -126,12 +148,15 @@ def test_check_json_has_the_contract_shape(tmp_path: Path,
     code = main(["check", "exercise-2", str(path), "--format", "json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 3
-    assert out["score"] == 2 and out["max_score"] == 3
-    first = out["tests"][1]
+    assert out["score"] == 2 and out["max_score"] == 15
+    tests = [t for t in out["tests"] if t["status"] != "unanswered"]
+    first = tests[1]
     assert first["name"] == "dC_da.k" and first["status"] == "wrong"
     assert first["tags"] == ["dropped-two"] and first["expected"] == pytest.approx(-1.20536)
     assert first["given"] == -0.6027 and first["score"] == 0 and first["max_score"] == 1
-    assert out["tests"][2]["status"] == "follows" and out["tests"][2]["score"] == 1
+    assert tests[2]["status"] == "follows" and tests[2]["score"] == 1
+    blank = next(t for t in out["tests"] if t["status"] == "unanswered")
+    assert blank["score"] == 0 and blank["max_score"] == 1 and blank["given"] is None
     assert {"name", "score", "max_score", "status", "expected", "given", "output",
             "tags"} <= set(first)
 
@@ -198,7 +223,7 @@ def test_a_missing_answers_file(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_formula_answer_is_checked_by_sympy_and_at_random_points() -> None:
     net = cr.load("chain-1")  # the handout's dC/dw = 2w - 2
     def mark(formula: str) -> tuple[str, str]:
-        t = check(net, {"dC_dw_formula": {"j -> k": formula}}).tests[0]
+        t = check(net, {"dC_dw_formula": {"j -> k": formula}}).tests[-1]
         return t.status, t.output
 
     for right in ("2*w - 2", "2*(w_jk - 1)", "2*w^2/w - 2"):
@@ -208,7 +233,7 @@ def test_a_formula_answer_is_checked_by_sympy_and_at_random_points() -> None:
     assert status == "wrong" and "2*w_jk - 2" in output
     result = check(cr.load("exercise-2"),
                    {"dC_dw_formula": {"i -> j": "0.98*w_jk^2*w_ij - 1.4*w_jk"}})
-    assert result.tests[0].name == "dC_dw_formula.i -> j" and result.all_right
+    assert result.tests[-1].name == "dC_dw_formula.i -> j" and result.all_right
 
 
 def test_a_formula_never_reaches_eval() -> None:
@@ -219,12 +244,18 @@ def test_a_formula_never_reaches_eval() -> None:
 
 def test_follows_is_not_credited_far_from_the_students_own_numbers() -> None:
     """A one-decimal answer 0.1 where the student's own numbers give 0.016 is not 'follows'
-    (more than 1.5 tolerances = 0.077 away); where they give 0.05, it is."""
+    (the sheet's 4 decimals give 1.5 tolerances = 7.7e-5); where they give 0.10003, it is;
+    never for a degenerate value, and never after right answers only."""
     from chainrule.teach.marking import Tolerance, mark
 
     tol = Tolerance()
     assert mark(0.1, 0.3, 0.0161, 1, tol, inputs_right=False) == "wrong"
-    assert mark(0.1, 0.3, 0.05, 1, tol, inputs_right=False) == "follows"
+    assert mark(0.1, 0.3, 0.05, 1, tol, inputs_right=False) == "wrong"
+    assert mark(0.1, 0.3, 0.10003, 1, tol, inputs_right=False) == "follows"
+    assert mark(0.1, 0.3, 0.10003, 1, tol, inputs_right=False, degenerate=True) == "wrong"
+    # a small deviation upstream taken as right does not excuse a large one downstream
+    assert mark(0.0099, 0.0049, 0.0099, 4, tol, inputs_right=True) == "wrong"
+    assert mark(0.0050, 0.00494, 0.0050, 4, tol, inputs_right=True) == "right"
 
 
 # -- the derivations: the worked solution's own lines ---------------------------------------

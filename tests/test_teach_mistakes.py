@@ -14,7 +14,7 @@ import chainrule as cr
 from chainrule.teach.answers import Answers, Written
 from chainrule.teach.checking import Checker
 from chainrule.teach.marking import Tolerance
-from chainrule.teach.mistakes import CATALOGUE, sites
+from chainrule.teach.mistakes import CATALOGUE, sites, update_base
 from chainrule.teach.quantities import Graph, graph_of_step, replay
 from chainrule.teach.variants import Rules, draw, layered_shape, variant_seed
 
@@ -62,6 +62,7 @@ def prepared(net: cr.Network) -> tuple[Graph, list[float], Checker]:
 def test_each_mistake_planted_alone_is_found() -> None:
     rng = random.Random(0)
     planted: Counter[str] = Counter()
+    indistinct = 0
     for name, net in variants():
         graph, expected, checker = prepared(net)
         by_mistake: dict[str, list] = {}
@@ -79,7 +80,15 @@ def test_each_mistake_planted_alone_is_found() -> None:
             result = checker.check(sheet(graph, computed))
             first = result.first_wrong
             assert first is not None, (name, site.detail)
-            assert mistake in first.tags, (name, site.detail, first.name, first.output)
+            assert first.given is not None and first.mistakes, (name, site.detail, first.output)
+            if mistake not in first.tags:
+                # a mistake earlier in the work that gives the same number (to the tolerance):
+                # named instead, as the planted one does not explain the number better
+                tol = checker.tolerance.of(first.given)
+                planted_value = computed[graph.by_name[first.name].index]
+                assert abs(first.mistakes[0].value - first.given) <= abs(
+                    planted_value - first.given) + tol, (name, site.detail, first.output)
+                indistinct += 1
             # everything after it was computed right from the student's own numbers
             assert all(t.status in ("right", "follows") for t in result.tests
                        if t is not first and not t.tags), (name, site.detail)
@@ -87,10 +96,11 @@ def test_each_mistake_planted_alone_is_found() -> None:
     for mistake in CATALOGUE:
         if mistake != "rounded-too-early":
             assert planted[mistake] >= 100, (mistake, planted[mistake])
+    assert indistinct <= sum(planted.values()) // 100, indistinct
 
 
 def test_rounding_too_early_is_found_from_the_final_answers() -> None:
-    found = tried = 0
+    found = tried = other = 0
     for _, net in variants():
         graph, expected, checker = prepared(net)
         computed, _ = replay(graph, rounding=1)
@@ -100,17 +110,21 @@ def test_rounding_too_early_is_found_from_the_final_answers() -> None:
         first = result.first_wrong
         if first is None or first.expected is None or first.given is None:
             continue
-        if not Tolerance().clearly_differ(first.given, first.expected, 4):
+        old = update_base(graph, graph.by_name[first.name].index)
+        if not Tolerance().clearly_differ(first.given, first.expected, base=old):
             continue  # too close to the right value to name a mistake
         tried += 1
         found += "rounded-too-early" in first.tags
-    assert tried >= 100 and found == tried, (found, tried)
+        # else a mistake earlier in the work that gives the number too (to the tolerance)
+        other += bool(first.mistakes) and "rounded-too-early" not in first.tags
+    assert tried >= 100 and found + other == tried and other <= tried // 20, (found, other, tried)
 
 
 @pytest.mark.parametrize("decimals", [2, 4])
 def test_a_correct_sheet_rounded_to_the_asked_decimals_is_never_wrong(decimals: int) -> None:
     for name, net in variants():
-        graph, expected, checker = prepared(net)
+        graph, expected, _ = prepared(net)
+        checker = Checker(net, Tolerance(decimals=decimals))
         result = checker.check(sheet(graph, expected, decimals))
         assert result.all_right, (name, [t.output for t in result.tests if t.status != "right"])
 

@@ -76,9 +76,11 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
                    "values (PrairieLearn: only visible shows them).")
 @click.option("--rtol", type=click.FloatRange(min=0.0), default=0.01, show_default=True,
               help="Relative tolerance: right when |yours - right| <= max(rtol |right|, "
-                   "0.51 x 10^-d), d the decimals you wrote.")
+                   "0.51 x 10^-d), d the decimals the sheet asks for.")
 @click.option("--decimals", type=int,
-              help=f"Mark every number as if written to this many decimals, {DECIMALS.valid}.")
+              help="The decimals the sheet asks for (default: the answers file's `decimals`, "
+                   f"else 4), {DECIMALS.valid}. Fewer decimals written never widen the "
+                   "tolerance.")
 @click.option("--notation", type=click.Choice(["handout", "aima"]), default="handout",
               show_default=True,
               help="Symbols of the derivations, as in `chainrule solve --notation`.")
@@ -90,8 +92,10 @@ def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol
 
     ANSWERS is an answers file (TOML or JSON; `chainrule answers-template` writes
     one), or - for standard input. Each number is right, wrong, right given your
-    own earlier numbers (follows), or a near miss (check your rounding). Exit code
-    0 when all are right, 3 when some are wrong, 2 for a bad answers file.
+    own earlier numbers (follows: carried forward, full credit), rounded to fewer
+    decimals than asked (rounding: part credit) or unanswered. Exit code 0 when
+    every answer given is right, 3 when some are wrong or none is given, 2 for a
+    bad answers file.
 
     With --format gradescope (Gradescope's results.json) or prairielearn (its
     external-grader results) it exits 0 whenever it wrote valid results, an
@@ -264,6 +268,9 @@ def generate_command(shape: str | None, output: str, roster: str | None,
 @click.option("--config", type=click.Path(dir_okay=False),
               help="A TOML file: rtol, [credit] per status, [weights] per quantity pattern, "
                    "[deductions] per mistake, [late].")
+@click.option("--decimals", type=click.IntRange(0, 15),
+              help="The decimals the sheets ask for, which set the tolerance (default: what "
+                   "generate wrote on them, else 4).")
 @click.option("--force", is_flag=True, help="Overwrite files in a folder that is not empty.")
 @click.option("--lms", type=click.Choice(["canvas", "moodle"]),
               help="Also write canvas.csv or moodle.csv, ready for the LMS's grade import "
@@ -277,8 +284,8 @@ def generate_command(shape: str | None, output: str, roster: str | None,
               help="With --lms: the assignment's gradebook column (an existing column "
                    "'NAME (id)' of a Canvas export is used as it is).")
 def grade_command(sheets: str, submissions: str, output: str, config: str | None,
-                  force: bool, lms: str | None, lms_roster: str | None, points: bool,
-                  assignment: str) -> None:
+                  decimals: int | None, force: bool, lms: str | None, lms_roster: str | None,
+                  points: bool, assignment: str) -> None:
     """Check every student's answers against their own variant; write the grades.
 
     SHEETS is the folder `chainrule generate` wrote. SUBMISSIONS is a folder of
@@ -294,6 +301,7 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
       chainrule grade week3/ answers.csv -o grades/ --config grading.toml
       chainrule grade week3/ subs/ -o grades/ --lms canvas --roster export.csv
       chainrule grade week3/ subs/ -o g/ --lms moodle --roster m.csv --percent
+      chainrule grade week3/ subs/ -o grades/ --decimals 3
     """
     from chainrule.teach.generation import check_not_inside
     from chainrule.teach.grading import GradingConfig, grade, write
@@ -310,7 +318,7 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
         check_not_inside(Path(output), {"--roster": lms_roster})
         export = read_export(lms_roster, lms)
     settings = GradingConfig.read(config) if config else GradingConfig()
-    grades = grade(sheets, submissions, config=settings)
+    grades = grade(sheets, submissions, config=settings, decimals=decimals)
     write(grades, output, force=force)
     for g in grades.problems:
         click.echo(f"chainrule grade: {g.student}: {g.problem}", err=True)

@@ -24,6 +24,7 @@ from chainrule.teach.quantities import STEP_KINDS, UNIT_KINDS, Graph
 TABLES = (*UNIT_KINDS, *STEP_KINDS)
 FORMULA_TABLES: tuple[str, ...] = ("dC_dw_formula",)
 MAX_STEP = 10_000
+MAX_DECIMALS = 15
 
 
 class AnswersError(ChainruleError, ValueError):
@@ -95,6 +96,9 @@ class Answers:
     lines: Mapping[str, int] = field(default_factory=dict)
     """The line of the file each answer is on (where known)."""
     source: str = "<answers>"
+    decimals: int | None = None
+    """The decimals the sheet asks for, when the file says (``decimals = 4``; ``check`` marks
+    with them unless ``--decimals`` is given; ``grade`` uses the instructor's)."""
 
 
 class _Float(float):
@@ -169,6 +173,7 @@ def parse(
     formulas: dict[str, str] = {}
     lines: dict[str, int] = {}
     step = 1
+    decimals: int | None = None
 
     def fail(key: str, table: str | None, problem: str) -> AnswersError:
         line = _line_of(text, table, key) if text else None
@@ -201,6 +206,13 @@ def parse(
                 raise fail("step", None, f"{_show(value)} is not a step number; write a whole "
                            f"number from 1 to {MAX_STEP}")
             step = value
+        elif top == "decimals":
+            if isinstance(value, bool) or not isinstance(value, int) or not (
+                0 <= value <= MAX_DECIMALS
+            ):
+                raise fail("decimals", None, f"{_show(value)} is not a number of decimals; "
+                           f"write a whole number from 0 to {MAX_DECIMALS}")
+            decimals = value
         elif top == "C":
             take("C", "C", None, value)
         elif top in TABLES:
@@ -240,9 +252,9 @@ def parse(
                     for key, item in _table(inner, f"{table_name}.{kind}", fail).items():
                         take(f"{prefix}{kind}.{key}", key, f"{table_name}.{kind}", item)
         else:
-            valid = ", ".join(["step", "C", *TABLES, *FORMULA_TABLES, "sample"])
+            valid = ", ".join(["step", "decimals", "C", *TABLES, *FORMULA_TABLES, "sample"])
             raise fail(top, None, f"not a quantity of an answers file; valid names are {valid}")
-    return Answers(step, values, formulas, lines, source)
+    return Answers(step, values, formulas, lines, source, decimals)
 
 
 def _table(value: Any, name: str, fail: Any) -> Mapping[str, Any]:
@@ -396,17 +408,23 @@ def describe(graph: Graph, name: str) -> str:
     return f"new b_{u} = b_{u} - r · dC/db_{u} (r = {graph.r:g})"
 
 
-def template(network: Network, *, step: int = 1, self_check: bool = True) -> str:
-    """The answers file to fill in for ``network``: every quantity, each with a comment (and,
-    with ``self_check``, how to check it with ``chainrule check``)."""
+def template(network: Network, *, step: int = 1, self_check: bool = True,
+             decimals: int | None = None) -> str:
+    """The answers file to fill in for ``network``: every quantity, each with a comment, the
+    decimals the sheet asks for (default 4, the marking's tolerance) and, with ``self_check``,
+    how to check it with ``chainrule check``."""
+    from chainrule.teach.marking import DECIMALS
+
+    asked = DECIMALS if decimals is None else decimals
     graph = Graph(network)
     title = network.title or "this network"
     lines = [
         f"# Answers for {json.dumps(title)}, step {step}.",
-        "# Write each number between the quotes (or replace the quotes by it), rounded as you",
-        "# worked it (e.g. 0.3973); leave out or leave empty any you did not calculate.",
+        "# Write each number between the quotes (or replace the quotes by it), rounded to",
+        f"# {asked} decimals; leave out or leave empty any you did not calculate.",
         *(["# Then: chainrule check NETWORK answers.toml"] if self_check else []),
         f"step = {step}",
+        f"decimals = {asked}  # the decimals asked: they set the tolerance",
         f'C = ""  # {describe(graph, "C")}',
     ]
     many = graph.n_samples > 1

@@ -7,6 +7,7 @@ follow is replayed against the catalogue of mistakes (:mod:`chainrule.teach.mist
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +21,8 @@ from chainrule.explain.notation import Notation, Numbers
 from chainrule.teach.answers import Answers, Written, parse
 from chainrule.teach.lines import Lines
 from chainrule.teach.marking import Tolerance, mark, score_of
-from chainrule.teach.mistakes import Diagnoser, Diagnosis
-from chainrule.teach.quantities import Graph, graph_of_step, replay
+from chainrule.teach.mistakes import Diagnoser, Diagnosis, update_base
+from chainrule.teach.quantities import LEAF_KINDS, Graph, graph_of_step, replay
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class QuantityResult:
     symbol: str
     """Its symbol in the worked solution's notation: ``dC/da_k`` (the handout's, by default)."""
     status: str
-    """``right``, ``wrong``, ``follows`` or ``rounding``."""
+    """``right``, ``wrong``, ``follows``, ``rounding`` or ``unanswered``."""
     score: float
     max_score: float
     expected: float | None
@@ -97,7 +98,13 @@ class CheckResult:
 
     @property
     def all_right(self) -> bool:
-        return all(t.status == "right" for t in self.tests)
+        """Some answer was given, and every given answer is right (``check`` exits 0)."""
+        given = [t for t in self.tests if t.status != "unanswered"]
+        return bool(given) and all(t.status == "right" for t in given)
+
+    @property
+    def answered(self) -> tuple[QuantityResult, ...]:
+        return tuple(t for t in self.tests if t.status != "unanswered")
 
     @property
     def first_wrong(self) -> QuantityResult | None:
@@ -146,24 +153,45 @@ class Checker:
         by_node: dict[int, Written] = {}
         for name, written in answers.values.items():
             by_node[graph.by_name[name].index] = written
-        given = {i: w.value for i, w in by_node.items()}
+        # the sheet's own numbers (the inputs) are never replaced by what a student writes
+        given = {i: w.value for i, w in by_node.items() if graph.nodes[i].kind not in LEAF_KINDS}
         base = replay(graph, given)
         follow = base[0]
+        # their wrong numbers, and the exact values of their right ones (a student who kept
+        # more decimals than they wrote)
+        exact_right = {
+            i: expected[i] if tol.matches(v, expected[i], base=update_base(graph, i)) else v
+            for i, v in given.items()
+        }
+        follow_exact = replay(graph, exact_right)[0] if exact_right != given else follow
         statuses: dict[int, str] = {}
-        tests: list[QuantityResult] = []
+        marked: list[tuple[int, str, list[Diagnosis], list[int], bool]] = []
         for i in sorted(by_node):
-            node = graph.nodes[i]
             w = by_node[i]
-            t, f = expected[i], follow[i]
+            t = expected[i]
             upstream = graph.ancestors(i)
             wrong_inputs = [g for g, st in statuses.items() if st != "right" and g in upstream]
-            status = mark(w.value, t, f, w.decimals, tol, not wrong_inputs)
+            old = update_base(graph, i)
+            degenerate = bool(wrong_inputs) and _degenerate(graph, i, w.value, by_node, expected,
+                                                            follow[i], tol, statuses)
+            status = mark(w.value, t, follow[i], w.decimals, tol, not wrong_inputs, base=old,
+                          degenerate=degenerate, follow_on_exact=follow_exact[i],
+                          slack=_rounding_slack(graph, i, follow[i], by_node))
             found: list[Diagnosis] = []
             if status in ("wrong", "rounding"):
                 found = diagnoser.diagnose(i, w.value, w.decimals, given, base, tol)
                 if status == "rounding" and any(d.mistake != "rounded-too-early" for d in found):
                     status = "wrong"
             statuses[i] = status
+            marked.append((i, status, found, wrong_inputs, degenerate and status == "wrong"))
+        withheld = _no_follow_on(graph, marked)
+        rows: list[tuple[int, QuantityResult]] = []
+        for i, status, found, wrong_inputs, trivial in marked:
+            node = graph.nodes[i]
+            w = by_node[i]
+            t, f = expected[i], follow[i]
+            if withheld and status == "follows":
+                status = "wrong"
             inputs = tuple(worked.symbol(graph.nodes[g]) for g in wrong_inputs)
             shown: Equation | None = None
             right = ""
@@ -175,7 +203,9 @@ class Checker:
             elif status != "right":
                 shown = worked.right(node)
                 right = worked.text(node, shown)
-            blocks = _explanation(status, t, w.decimals, found, inputs, shown)
+            note = (f"{_WITHHELD} ({withheld})." if withheld and statuses[i] == "follows"
+                    else _TRIVIAL if trivial else None)
+            blocks = _explanation(status, t, w.decimals, found, inputs, shown, tol.decimals, note)
             sentences: list[str] = []
             for b in blocks:  # plain text: a derivation joins the sentence introducing it
                 if isinstance(b, str):
@@ -183,7 +213,7 @@ class Checker:
                 else:
                     sentences[-1] += " " + worked.text(node, b)
             lines = tuple(sentences)
-            tests.append(QuantityResult(
+            rows.append((i, QuantityResult(
                 name=node.name or "",
                 symbol=worked.symbol(node),
                 status=status,
@@ -201,7 +231,15 @@ class Checker:
                 blocks=tuple(
                     b if isinstance(b, Equation) else Paragraph((b,)) for b in blocks
                 ),
-            ))
+            )))
+        for i in asked(graph):
+            if i not in by_node:
+                node = graph.nodes[i]
+                rows.append((i, QuantityResult(
+                    name=node.name or "", symbol=worked.symbol(node), status="unanswered",
+                    score=0.0, max_score=1.0, expected=expected[i], given=None, given_text="",
+                    follow_on=None, output="unanswered", explanation=("unanswered",))))
+        tests = [r for _, r in sorted(rows, key=lambda row: order(graph, row[0]))]
         for name, formula in answers.formulas.items():
             tests.append(self._formula(graph, name, formula, answers.source))
         title = self.network.title or "the network"
@@ -228,6 +266,106 @@ class Checker:
         )
 
 
+_WITHHELD = ("No follow-on credit on this sheet: too many of its answers are wrong for no "
+             "recognised reason")
+
+
+_TRIVIAL = ("It may be what your own earlier numbers give, but they make it exactly 0 (or a "
+            "copy of one of them) where the right value is not: no follow-on credit.")
+
+
+def asked(graph: Graph) -> list[int]:
+    """The quantities a sheet asks for, in the order they are computed (every one a student
+    writes down; the inputs are given)."""
+    return [n.index for n in graph.nodes if n.name and n.kind not in LEAF_KINDS]
+
+
+def order(graph: Graph, i: int) -> float:
+    """Where a quantity comes in the work: its place in the graph, but the step's cost right
+    after the samples' costs it is the mean of (after the forward pass, not at the end)."""
+    node = graph.nodes[i]
+    if node.kind == "C" and node.deps:
+        return max(node.deps) + 0.5
+    return float(i)
+
+
+def _answered_deps(graph: Graph, i: int, by_node: Mapping[int, Written]) -> list[int]:
+    """The answers a quantity is computed from: its inputs, looking through the numbers a
+    student does not write down (one sample's gradient of a one-sample step)."""
+    out: list[int] = []
+    for j in graph.nodes[i].deps:
+        if j in by_node:
+            out.append(j)
+        elif graph.nodes[j].name is None:
+            out += _answered_deps(graph, j, by_node)
+    return out
+
+
+def _rounding_slack(graph: Graph, i: int, follow: float, by_node: Mapping[int, Written]) -> float:
+    """How far the rounding of the student's own numbers a product is computed from can move
+    it: |value| times the relative rounding of each factor (half a unit of the decimals they
+    wrote), so that follow-on marking honours their rounding of small numbers."""
+    if not math.isfinite(follow):
+        return 0.0
+    relative = 0.0
+    for j in _answered_deps(graph, i, by_node):
+        w = by_node[j]
+        if w.value:
+            relative += 0.5 * 10.0 ** (-w.decimals) / abs(w.value)
+    return abs(follow) * min(relative, 1.0)
+
+
+MEANS = ("C", "dC_dw", "dC_db")
+"""A batch's means: the mean of equal samples is a copy of them, and rightly so (and the cost
+is the cost function's, as an activation's value is the activation's)."""
+
+
+def _degenerate(graph: Graph, i: int, value: float, by_node: Mapping[int, Written],
+                expected: list[float], follow: float, tol: Tolerance,
+                statuses: Mapping[int, str]) -> bool:
+    """0 (no update, for an updated parameter) or a copy of an answer it is computed from, where
+    the right value is not: the student's own numbers make the step trivial (times 1, plus 0,
+    times 0) exactly, where the right numbers do not. Not degenerate: a small number their
+    numbers give that rounds to 0; what an activation function gives (a dead ReLU's 0, a live
+    one's a = z); a 0 carried forward from an earlier answer that itself follows."""
+    node = graph.nodes[i]
+    if follow != value or node.kind in ("a", "da_dz", *MEANS[:1]) or (
+        graph.n_samples > 1 and node.kind in MEANS
+    ):
+        return False
+    deps = _answered_deps(graph, i, by_node)
+    if any(statuses.get(j) == "follows" for j in deps):
+        return False
+    old, right = update_base(graph, i), expected[i]
+    if value == old:
+        return not tol.matches(old, right, base=old)
+    # a copy of an answer it is computed from, none of whose right values is this one's (an
+    # identity's dC/dz = dC/da is a copy that is right)
+    copied = [expected[j] for j in deps if by_node[j].value == value]
+    return bool(copied) and not any(tol.matches(c, right, base=old) for c in copied)
+
+
+STEP_OF = {"C_sample": "C", "gw": "dC_dw", "gb": "dC_db"}
+"""Kinds of node that are the same step of the work (a sample's gradient is a gradient)."""
+UNEXPLAINED_STEPS = 3
+"""Wrong answers with no recognised cause in this many different steps (z, a, dC/da, ...) mean
+the numbers were not worked from this sheet: no follow-on credit."""
+
+
+def _no_follow_on(graph: Graph,
+                  marked: list[tuple[int, str, list[Diagnosis], list[int], bool]]) -> str:
+    """Why follow-on credit is withheld from this sheet ("" when it is not): a sheet of guesses,
+    of zeros, of whole numbers, or copied from another variant's key is consistent with itself
+    but wrong for no recognised reason in many steps of the work."""
+    unexplained = [i for i, status, found, _, trivial in marked
+                   if status == "wrong" and not found and not trivial]
+    steps = {STEP_OF.get(graph.nodes[i].kind, graph.nodes[i].kind) for i in unexplained}
+    if len(steps) < UNEXPLAINED_STEPS:
+        return ""
+    return (f"{len(unexplained)} answers wrong for no recognised reason, in {len(steps)} "
+            "different steps of the work")
+
+
 def _explanation(
     status: str,
     expected: float,
@@ -235,6 +373,8 @@ def _explanation(
     mistakes: list[Diagnosis],
     wrong_inputs: tuple[str, ...],
     shown: Equation | None,
+    asked_decimals: int = 4,
+    note: str | None = None,
 ) -> list[str | Equation]:
     """The verdict, each recognised mistake with the right way, and the derivation: sentences,
     each derivation an Equation after the sentence that introduces it (ending in ``:``)."""
@@ -244,14 +384,18 @@ def _explanation(
     out: list[str | Equation] = []
     if status == "follows":
         out.append(
-            f"Wrong (the right value is {exp}), but right given your "
-            f"{', '.join(wrong_inputs)}:"
+            f"Carried forward: full credit. It is right given your "
+            f"{', '.join(wrong_inputs)} (the right value is {exp}):"
         )
     else:
         out.append(
-            f"Close to {exp}: check your rounding." if status == "rounding" and not mistakes
+            f"Rounded to {decimals} decimal{'s' if decimals != 1 else ''}: part credit; the "
+            f"sheet asks for {asked_decimals} (the right value is {exp})."
+            if status == "rounding" and not mistakes
             else f"Wrong: the right value is {exp}."
         )
+        if note:
+            out.append(note)
         if len(mistakes) > 1:
             out.append("Your number fits more than one mistake:")
         for d in mistakes:
@@ -259,7 +403,7 @@ def _explanation(
                 f"It is what you get with {d.title} ({d.mistake}): {d.detail}. "
                 f"The right way: {d.right_way}."
             )
-        if not mistakes and status == "wrong":
+        if not mistakes and status == "wrong" and not note:
             out.append("Wrong, cause not recognised.")
         if shown is not None:
             out.append("The right derivation:")
@@ -282,9 +426,11 @@ def check(
     ----------
     network : the Network the answers are for.
     answers : ``{"step": 1, "C": 0.3632, "a": {"j": 0.602}, "dC_dw": {"i -> j": -0.5569}}``;
-        numbers may be floats, ints or numeric strings (their decimals set the tolerance).
+        numbers may be floats, ints or numeric strings (as the student rounded them).
     rtol : relative tolerance (default 0.01).
-    decimals : mark every number as if written to this many decimals (default: as written).
+    decimals : the decimals the sheet asks for, which set the tolerance
+        ``max(rtol |right|, 0.51 x 10^-decimals)`` (default: the answers file's ``decimals``
+        key, else 4). Writing fewer decimals never widens it.
     notation : the symbols of the feedback's derivations: ``"handout"`` (default) or ``"aima"``,
         as the worked solution takes them.
 
@@ -301,12 +447,18 @@ def check(
     --------
     >>> from chainrule.io.netfile import load
     >>> result = check(load("exercise-2"), {"a": {"j": 0.602}, "dC_da": {"k": -0.6027}})
-    >>> [(t.name, t.status, t.tags) for t in result.tests]
+    >>> [(t.name, t.status, t.tags) for t in result.answered]
     [('a.j', 'right', []), ('dC_da.k', 'wrong', ['dropped-two'])]
+    >>> result.score, result.max_score   # the quantities not answered count too
+    (1, 11)
     """
+    from chainrule.teach.marking import DECIMALS as ASKED
     from chainrule.teach.marking import RTOL
 
+    answers = parse(answers, network) if not isinstance(answers, Answers) else answers
     if decimals is not None:
         decimals = DECIMALS.check(decimals)
+    else:
+        decimals = ASKED if answers.decimals is None else answers.decimals
     tolerance = Tolerance(RTOL if rtol is None else rtol, decimals)
     return Checker(network, tolerance, notation).check(answers)

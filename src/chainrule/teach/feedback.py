@@ -12,7 +12,8 @@ from chainrule.teach.checking import CheckResult
 
 FORMATS = tuple(FORMAT_TABLE)
 """The formats a marking is written in: the one table's (``render.formats``)."""
-MARKS = {"right": "right", "follows": "follows", "rounding": "check rounding", "wrong": "WRONG"}
+MARKS = {"right": "right", "follows": "carried forward", "rounding": "rounded: part",
+         "wrong": "WRONG", "unanswered": "-"}
 
 
 def _score(x: float) -> str:
@@ -27,17 +28,24 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
             t.name,
             t.symbol,
             t.given_text,
-            num(t.expected) if t.expected is not None else "",
+            num(t.expected) if t.expected is not None and t.status != "unanswered" else "",
             MARKS.get(t.status, t.status) + (f": {', '.join(t.tags)}" if t.tags else ""),
         )
         for t in result.tests
     )
     who = f"{student}: " if student else ""
+    count = {status: sum(t.status == status for t in result.tests)
+             for status in ("right", "follows", "rounding", "wrong", "unanswered")}
+    parts = [f"{count['right']} right"]
+    if count["follows"]:
+        parts.append(f"{count['follows']} carried forward from your earlier numbers")
+    if count["rounding"]:
+        parts.append(f"{count['rounding']} rounded to fewer decimals than asked")
+    parts.append(f"{count['wrong']} wrong")
+    if count["unanswered"]:
+        parts.append(f"{count['unanswered']} unanswered")
     summary = (
-        f"{who}{_score(result.score)} of {_score(result.max_score)} marks "
-        f"({sum(t.status == 'right' for t in result.tests)} right, "
-        f"{sum(t.status == 'follows' for t in result.tests)} right given your earlier numbers, "
-        f"{sum(t.status in ('wrong', 'rounding') for t in result.tests)} wrong)."
+        f"{who}{_score(result.score)} of {_score(result.max_score)} marks ({', '.join(parts)})."
     )
     sections = [
         Section(
@@ -51,20 +59,26 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
     notes = [
         Section(f"{t.symbol} ({t.name}): you wrote {t.given_text}",
                 t.blocks or tuple(Paragraph((line,)) for line in t.explanation), 3)
-        for t in result.tests if t.status != "right"
+        for t in result.tests if t.status not in ("right", "unanswered")
     ]
+    first = result.first_wrong
+    if first is not None:  # the first wrong step on top
+        notes.sort(key=lambda section: not section.title.startswith(f"{first.symbol} ("))
+    blank = [t.symbol for t in result.tests if t.status == "unanswered"]
     if notes:
-        first = result.first_wrong
         head = (f"The first wrong step is {first.symbol}." if first
-                else "Every answer is right or right given your earlier numbers.")
+                else "Every answer is right or carried forward from your earlier numbers.")
         sections.append(Section("What went wrong", (Paragraph((head,)),)))
         sections += notes
-    elif result.tests:
-        sections.append(Section("All right", (Paragraph(("Every answer is right.",)),)))
+    elif result.answered:
+        sections.append(Section("All right", (Paragraph((
+            "Every answer is right." if not blank else "Every answer you gave is right.",)),)))
     else:
         sections.append(
             Section("Nothing to check", (Paragraph(("The answers file gives no numbers.",)),))
         )
+    if blank and result.answered:
+        sections.append(Section("Not answered", (Paragraph((", ".join(blank) + ".",)),)))
     return Document(f"Check: {result.title}", tuple(sections))
 
 

@@ -32,7 +32,7 @@ from chainrule.teach.answers import (
 from chainrule.teach.checking import Checker, CheckResult
 from chainrule.teach.generation import check_output_folder, read_variants
 from chainrule.teach.intake import Found, Intake, collect
-from chainrule.teach.marking import RTOL, Tolerance
+from chainrule.teach.marking import DECIMALS, ROUNDING_CREDIT, RTOL, Tolerance
 from chainrule.teach.mistakes import CATALOGUE
 from chainrule.teach.quantities import Graph
 from chainrule.teach.rubric import SECTIONS as RUBRIC_SECTIONS
@@ -48,7 +48,7 @@ class GradingConfig:
         rtol = 0.01
         [credit]           # fraction of a quantity's points per status
         follows = 1.0
-        rounding = 0.0
+        rounding = 0.5
         [weights]          # points per quantity (name or * pattern); 0 = not asked
         "new_w.*" = 2
         "da_dz.*" = 0
@@ -56,7 +56,8 @@ class GradingConfig:
 
     rtol: float = RTOL
     credit: Mapping[str, float] = field(
-        default_factory=lambda: {"right": 1.0, "follows": 1.0, "rounding": 0.0, "wrong": 0.0}
+        default_factory=lambda: {"right": 1.0, "follows": 1.0, "rounding": ROUNDING_CREDIT,
+                                 "wrong": 0.0, "unanswered": 0.0}
     )
     weights: Mapping[str, float] = field(default_factory=dict)
     rubric: Rubric = field(default_factory=Rubric)
@@ -262,12 +263,19 @@ def grade(
     submissions: str | Path,
     *,
     config: GradingConfig | None = None,
+    decimals: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ClassGrades:
-    """Check every student of ``sheets/variants.csv`` against their own variant."""
+    """Check every student of ``sheets/variants.csv`` against their own variant.
+
+    ``decimals`` are the decimals the sheets ask for (the tolerance): by default what
+    ``generate`` wrote on the sheets (the ``decimals`` of their answers template), else 4. A
+    ``decimals`` key in a student's file is ignored."""
     config = config or GradingConfig()
-    tolerance = Tolerance(config.rtol)
     roster = read_variants(sheets)
+    if decimals is None:
+        decimals = _sheet_decimals([Path(f) for _, f in roster.values()])
+    tolerance = Tolerance(config.rtol, decimals)
     subs, intake = read_intake(submissions, {s: v for s, (v, _) in roster.items()})
     grades: list[StudentGrade] = []
     quantities: list[str] = []
@@ -309,7 +317,7 @@ def grade(
         result = Checker(net, tolerance).check(answers)
         g.result = result
         for t in result.tests:
-            if t.name in asked:
+            if t.name in asked and t.status != "unanswered":
                 g.per_quantity[t.name] = config.weight(t.name) * config.credit.get(t.status, 0)
         g.score = sum(g.per_quantity.values())
         g.deductions = config.rubric.deducted(tag for t in result.tests for tag in t.tags)
@@ -329,6 +337,23 @@ def grade(
             g.notes.append(f"more than one file: {intake.files[g.student].path.name} graded, "
                            f"not {', '.join(o.path.name for o in others)}")
     return ClassGrades(grades, quantities, list(intake.ignored), intake.loosely_matched)
+
+
+def _sheet_decimals(networks: list[Path]) -> int:
+    """The decimals ``generate`` wrote on the sheets: the ``decimals`` of the answers template
+    beside the first variant's network (4 when there is none)."""
+    for network in networks[:1]:
+        template = network.with_name("answers.toml")
+        try:
+            if template.is_file() and not template.is_symlink():
+                from chainrule.io.reading import read_text
+
+                value = tomllib.loads(read_text(template)).get("decimals")
+                if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 15:
+                    return value
+        except (ChainruleError, OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            pass
+    return DECIMALS
 
 
 def write(grades: ClassGrades, output: str | Path, *, force: bool = False) -> None:

@@ -33,9 +33,10 @@ CATALOGUE: dict[str, Mistake] = {
         Mistake("dropped-two", "the 2 of 2(a - y) dropped",
                 "with C = (a - y)^2 the power rule gives dC/da = 2(a - y); the 1/2 that cancels "
                 "the 2 belongs to other courses' C = 1/2 (a - y)^2"),
-        Mistake("sign", "a sign turned round",
-                "dC/da = 2(a - y), not 2(y - a); and the update goes against the gradient: "
-                "w_new = w_old - r dC/dw"),
+        Mistake("sign-of-error", "the error's sign turned round",
+                "dC/da = 2(a - y), not 2(y - a): the cost grows as a moves away from y"),
+        Mistake("sign-of-update", "the update added instead of subtracted",
+                "the update goes against the gradient: w_new = w_old - r dC/dw"),
         Mistake("missing-inner-derivative", "the chain rule not applied (an inner derivative "
                 "left out)",
                 "every factor of the chain is needed: dC/dw_jk = a_j · g'(z_k) · dC/da_k, and a "
@@ -62,6 +63,14 @@ CATALOGUE: dict[str, Mistake] = {
                 "keep more decimals in the intermediate numbers than in the answer"),
     ]
 }
+
+ALIASES: dict[str, tuple[str, ...]] = {"sign": ("sign-of-error", "sign-of-update")}
+"""Older ids still accepted where a user names mistakes (grade configs): ``sign`` is both."""
+
+
+def mistake_ids(name: str) -> tuple[str, ...]:
+    """The catalogue ids a name in a config stands for (``sign`` -> both sign mistakes)."""
+    return ALIASES.get(name, (name,))
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,7 @@ def sites(graph: Graph) -> list[Site]:
     cost = graph.cost
     n_out = len(net.outputs)
     r = graph.rate  # the learning rate's leaf
+    right = replay(graph)[0] if graph.n_samples > 1 else None  # the batch's right gradients
 
     def add(mistake: str, node: int, rule: Rule, detail: str) -> None:
         out.append(Site(mistake, node, rule, detail))
@@ -118,7 +128,7 @@ def sites(graph: Graph) -> list[Site]:
             if net.cost in ("squared_error", "mean_squared_error"):
                 add("dropped-two", i, _scaled(slope, a, y, n_out, 0.5),
                     f"dC/da_{u} = (a_{u} - y_{u}) instead of 2(a_{u} - y_{u})")
-            add("sign", i, _scaled(slope, a, y, n_out, -1.0),
+            add("sign-of-error", i, _scaled(slope, a, y, n_out, -1.0),
                 f"dC/da_{u} with the sign turned round ({_y_minus_a(net.cost, u)})")
             add("z-for-a", i, _scaled(slope, z, y, n_out, 1.0),
                 f"dC/da_{u} computed with z_{u} in place of a_{u}")
@@ -140,6 +150,10 @@ def sites(graph: Graph) -> list[Site]:
             if any(net.weights[k].trainable for k, _ in early):
                 add("updated-weight-too-early", i, _early(graph, early, a_u, r),
                     f"dC/da_{u} computed with the already updated weights new w_{u}k")
+                if right is not None:
+                    add("updated-weight-too-early", i, _early_batch(graph, early, r, right),
+                        f"dC/da_{u} computed with the weights new w_{u}k already updated by "
+                        "the batch's mean gradient")
         elif kind == "dC_dz" and u is not None:
             if ("da_dz", s, u) in graph.index:
                 add("missing-inner-derivative", i, _copy(graph.at("dC_da", s, u)),
@@ -171,6 +185,16 @@ def sites(graph: Graph) -> list[Site]:
                 ]
                 add("z-for-a", i, weighted_sum(pairs, graph.index.get(("b", -1, u))),
                     f"z_{u} computed from the z of the units before it instead of their a")
+                hidden = [k for k in incoming if not net.unit[k[0]].is_input]
+                if len(incoming) > 1:
+                    for only in hidden:  # one incoming a replaced by its z, the others right
+                        some = [
+                            (graph.at("z" if k == only else "a", s, k[0]),
+                             graph.at("w", -1, k))
+                            for k in incoming
+                        ]
+                        add("z-for-a", i, weighted_sum(some, graph.index.get(("b", -1, u))),
+                            f"z_{u} computed with z_{only[0]} in place of a_{only[0]}")
         elif kind == "gw" and node.key is not None:
             src, dst = node.key
             dz = graph.at("dC_dz", s, dst)
@@ -201,7 +225,7 @@ def sites(graph: Graph) -> list[Site]:
             if not trainable:
                 continue
             g, old = node.deps[0], node.deps[1]
-            add("sign", i, _step(old, r, g, -1.0),
+            add("sign-of-update", i, _step(old, r, g, -1.0),
                 f"new {name} = {name} + r · dC/d{name} (the update added instead of subtracted)")
             add("learning-rate", i, _step(old, None, g),
                 f"new {name} = {name} - dC/d{name}, the learning rate r left out")
@@ -269,6 +293,26 @@ def _early(graph: Graph, terms: list[tuple[tuple[str, str], int]], a_u: int, r: 
     return rule
 
 
+def _early_batch(graph: Graph, terms: list[tuple[tuple[str, str], int]], r: int,
+                 exact: list[float]) -> Rule:
+    """dC/da_j = sum_k (w_jk - r mean dC/dw_jk) dC/dz_k: each weight already updated by the
+    batch's (right) mean gradient, which a student who updates early computes first."""
+    net = graph.network
+    weights = [
+        (graph.at("w", -1, k), exact[graph.at("dC_dw", -1, k)] if net.weights[k].trainable
+         else 0.0, d)
+        for k, d in terms
+    ]
+
+    def rule(v: list[float]) -> float:
+        s = 0.0
+        for w, g, d in weights:
+            s += (v[w] - v[r] * g) * v[d]
+        return s
+
+    return rule
+
+
 ROUNDINGS = (1, 2, 3)
 """Rounding every intermediate number to this many decimals (rounded-too-early)."""
 
@@ -314,7 +358,13 @@ class Diagnoser:
         upstream = graph.ancestors(target)
         only = upstream | {target}
         follow = base[0][target]
+        old = update_base(graph, target)
         found: dict[str, Diagnosis] = {}
+
+        def fits(m: float, right: float) -> bool:
+            return tolerance.matches(given_value, m, base=old) and tolerance.clearly_differ(
+                m, right, base=old)
+
         for node in sorted(only):
             if node != target and node in given:
                 continue
@@ -327,10 +377,7 @@ class Diagnoser:
                     computed, _ = replay(graph, from_given, site=(site.node, site.rule),
                                          base=start, only=only, stop=target)
                     m = computed[target]
-                    right = follow if from_given else start[0][target]
-                    if tolerance.matches(given_value, m, decimals) and tolerance.clearly_differ(
-                        m, right, decimals
-                    ):
+                    if fits(m, follow if from_given else start[0][target]):
                         found[site.mistake] = Diagnosis(site.mistake, site.detail, m)
                         break
         for k in ROUNDINGS:
@@ -338,14 +385,32 @@ class Diagnoser:
                 break
             computed, _ = replay(graph, given, rounding=k, only=only, stop=target)
             m = computed[target]
-            if tolerance.matches(given_value, m, decimals) and tolerance.clearly_differ(
-                m, follow, decimals
-            ):
+            if fits(m, follow):
                 found["rounded-too-early"] = Diagnosis(
                     "rounded-too-early", f"every number before it rounded to {k} decimal"
                     + ("s" if k > 1 else ""), m)
                 break
-        return list(found.values())
+        return best(list(found.values()), given_value, tolerance.of(follow, base=old))
+
+
+def best(found: list[Diagnosis], given_value: float, tolerance: float) -> list[Diagnosis]:
+    """The first mistake (in the order of the work) that reproduces the number, and a second
+    only when it explains the number better than the first (by more than half a tolerance)."""
+    if len(found) < 2:
+        return found
+    first = found[0]
+    miss = abs(first.value - given_value)
+    return [first, *(d for d in found[1:] if abs(d.value - given_value) < miss - tolerance / 2)]
+
+
+def update_base(graph: Graph, index: int) -> float:
+    """An updated parameter's old value (its update is what is marked), else 0."""
+    node = graph.nodes[index]
+    if node.kind == "new_w" and node.key is not None:
+        return float(graph.w[node.key])
+    if node.kind == "new_b" and node.unit is not None:
+        return float(graph.b[node.unit])
+    return 0.0
 
 
 def planted(graph: Graph, site: Site) -> list[float]:

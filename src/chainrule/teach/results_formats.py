@@ -47,17 +47,24 @@ def with_unanswered(
     (``names``, default every quantity) it has no test for, so that a blank answers file scores
     0 of the full mark.
 
-    A result that already lists its unanswered quantities is returned as it is.
+    A result that already lists its unanswered quantities (``check`` lists every one) keeps
+    those of ``names`` only.
     """
-    if any(t.status == "unanswered" for t in result.tests):
-        return result
-    given = {t.name for t in result.tests}
     every = asked(network)
     if names is not None:
         unknown = [n for n in names if n not in every]
         if unknown:
             raise UsageError(f"`asked`: {unknown[0]!r} is not a quantity of this network; "
                              f"valid names look like {', '.join(every[:3])}")
+    if any(t.status == "unanswered" for t in result.tests):
+        if names is None:
+            return result
+        keep = set(names)
+        from dataclasses import replace
+
+        return replace(result, tests=tuple(
+            t for t in result.tests if t.status != "unanswered" or t.name in keep))
+    given = {t.name for t in result.tests}
     missing = [name for name in (every if names is None else names) if name not in given]
     if not missing:
         return result

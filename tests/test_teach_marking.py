@@ -1,0 +1,164 @@
+"""The contract's marking policy, and the gaming strategies it defeats: a sheet of zeros, of
+whole numbers, or copied from another variant's key earns at most 20% of the marks; fewer
+decimals never widen the tolerance; an update is marked on its update; follow-on credit needs
+an earlier wrong answer and never rewards a degenerate value."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+import chainrule as cr
+from chainrule.teach.answers import Answers, Written
+from chainrule.teach.checking import Checker, CheckResult, check
+from chainrule.teach.marking import Tolerance, mark
+from chainrule.teach.quantities import Graph, graph_of_step
+from chainrule.teach.variants import Rules, draw, layered_shape, variant_seed
+
+SHAPES = {
+    "exercise-2": lambda: cr.load("exercise-2"),
+    "2-2-1 relu": lambda: layered_shape([2, 2, 1]),
+    "2-2-2 relu biases": lambda: layered_shape([2, 2, 2], biases=True),
+    "2-2-1 sigmoid": lambda: layered_shape([2, 2, 1], activation="sigmoid", biases=True,
+                                           learning_rate=1.0),
+    "2-2-2 sigmoid batch": lambda: layered_shape([2, 2, 2], activation="sigmoid", biases=True,
+                                                 samples=2, learning_rate=1.0),
+    "1-2-1 relu batch": lambda: layered_shape([1, 2, 1], samples=3),
+}
+VARIANTS = 8
+
+
+@cache
+def variants(shape: str) -> list[tuple[cr.Network, Graph, list[float]]]:
+    out = []
+    for v in range(VARIANTS):
+        net = draw(SHAPES[shape](), variant_seed("gaming", shape, str(v)), Rules())
+        step = cr.solve(net).step(1)
+        graph = graph_of_step(net, step)
+        out.append((net, graph, graph.expected(step)))
+    return out
+
+
+def sheet_of(graph: Graph, text: dict[int, str]) -> Answers:
+    return Answers(1, {
+        n.name: Written.parse(text[n.index])  # type: ignore[misc]
+        for n in graph.nodes if n.name and n.kind != "input"
+    })
+
+
+def share(result: CheckResult) -> float:
+    return result.score / result.max_score
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_sheet_of_zeros_earns_at_most_a_fifth(shape: str) -> None:
+    for net, graph, _ in variants(shape):
+        for zero in ("0", "0.0000"):
+            result = Checker(net).check(sheet_of(graph, {n.index: zero for n in graph.nodes}))
+            assert share(result) <= 0.2, (shape, zero, result.score, result.max_score)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_sheet_of_whole_numbers_earns_at_most_a_fifth(shape: str) -> None:
+    """Whole numbers are right only where the right value is within 1% of one (a live ReLU's
+    slope 1, now and then a gradient like -2.0154): at most 20% on average, never much more."""
+    shares = []
+    for net, graph, expected in variants(shape):
+        # the right values rounded to whole numbers, and a sheet of ones
+        for text in ({n.index: f"{expected[n.index]:.0f}" for n in graph.nodes},
+                     {n.index: "1" for n in graph.nodes}):
+            result = Checker(net).check(sheet_of(graph, text))
+            shares.append(share(result))
+            assert share(result) <= 0.3, (shape, result.score, result.max_score)
+            assert not [t for t in result.tests if t.status in ("follows", "rounding")]
+    assert sum(shares) / len(shares) <= 0.2, shares
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_sheet_copied_from_another_variants_key_earns_at_most_a_fifth(shape: str) -> None:
+    """Copied numbers are consistent with each other, but not with this sheet's weights,
+    inputs and targets: no follow-on credit. What is left is what two variants share (a live
+    ReLU's slope 1) and, now and then, a number of the other variant within 1% of this one's:
+    at most 20% on average, and never much more (``grade`` also flags the copy)."""
+    drawn = variants(shape)
+    shares = []
+    for (net, graph, _), (_, _, other) in zip(drawn, drawn[1:] + drawn[:1], strict=True):
+        copied = {n.index: f"{other[n.index]:.4f}" for n in graph.nodes}
+        result = Checker(net).check(sheet_of(graph, copied))
+        shares.append(share(result))
+        assert share(result) <= 0.3, (shape, result.score, result.max_score,
+                                      [(t.name, t.status) for t in result.tests])
+        assert not [t for t in result.tests if t.status == "follows"]
+    assert sum(shares) / len(shares) <= 0.2, shares
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_the_right_key_earns_everything_and_one_slip_little(shape: str) -> None:
+    """The policy is not simply harsh: the key itself is all right, and a slip in one number
+    early on, carried forward, costs that number only."""
+    for net, graph, expected in variants(shape)[:3]:
+        right = {n.index: f"{expected[n.index]:.4f}" for n in graph.nodes}
+        assert Checker(net).check(sheet_of(graph, right)).all_right
+        first = next(n for n in graph.nodes if n.kind == "dC_da")
+        from chainrule.teach.quantities import replay
+
+        slipped = {first.index: round(expected[first.index] * 1.7 + 0.05, 4)}
+        computed, _ = replay(graph, slipped)
+        text = {n.index: f"{computed[n.index]:.4f}" for n in graph.nodes}
+        text[first.index] = f"{slipped[first.index]:.4f}"
+        result = Checker(net).check(sheet_of(graph, text))
+        wrong = [t.name for t in result.tests if t.status == "wrong"]
+        assert wrong == [first.name], (shape, wrong)
+
+
+def test_an_update_is_marked_on_its_update() -> None:
+    net = cr.load("exercise-2")  # w_jk = 0.66, r = 0.1, dC/dw_jk = -0.7256: new w_jk = 0.73256
+    def status(text: str, rtol: float = 0.01) -> str:
+        return check(net, {"new_w": {"j -> k": text}}, rtol=rtol).answered[0].status
+
+    assert status("0.7326") == "right"
+    # within 1% of w (0.0073) but 4.5% off the update 0.07256: wrong
+    assert status("0.7358") == "wrong"
+    assert status("0.6600") == "wrong"  # no update at all
+    assert status("0.733") == "right"  # within 1% of the update
+    assert status("0.733", rtol=0) == "rounding"  # the update to 3 decimals, 0.073: 2 digits
+    assert status("0.73", rtol=0) == "wrong"  # the update to 2 decimals, 0.07: 1 digit
+
+
+def test_follows_needs_a_wrong_earlier_answer_and_a_value_that_is_not_degenerate() -> None:
+    net = cr.load("exercise-2")
+    # the student's dC/da_k is wrong; their dC/dz_k follows from it (da/dz = 1 here)
+    result = check(net, {"dC_da": {"k": -0.6027}, "dC_dz": {"k": -0.6027}})
+    assert [t.status for t in result.answered] == ["wrong", "follows"]
+    # a 0 that their own 0 gives, where the right value is not 0, earns nothing
+    result = check(net, {"a": {"k": 0}, "dC_da": {"k": 0}, "dC_dz": {"k": 0},
+                         "dC_dw": {"j -> k": 0}, "new_w": {"j -> k": 0.8}})
+    assert {t.name: t.status for t in result.answered}["dC_dw.j -> k"] == "wrong"
+    assert result.score == 0
+    tol = Tolerance()
+    assert mark(0.5, 0.3, 0.5, 4, tol, inputs_right=False) == "follows"
+    assert mark(0.5, 0.3, 0.5, 4, tol, inputs_right=False, degenerate=True) == "wrong"
+
+
+def test_a_blank_file_scores_nothing_of_the_full_mark_and_exits_3(tmp_path, capsys) -> None:
+    from chainrule.cli.main import main
+
+    path = tmp_path / "blank.toml"
+    path.write_text("")
+    assert main(["check", "exercise-2", str(path), "--format", "json"]) == 3
+    import json
+
+    out = json.loads(capsys.readouterr().out)
+    assert out["score"] == 0 and out["max_score"] == 15
+    assert {t["status"] for t in out["tests"]} == {"unanswered"}
+
+
+def test_the_decimals_asked_come_from_the_file_or_the_flag() -> None:
+    net = cr.load("exercise-2")  # a_k = 0.39732
+    assert check(net, {"a": {"k": "0.40"}}, rtol=0).answered[0].status == "rounding"
+    assert check(net, {"decimals": 2, "a": {"k": "0.40"}}, rtol=0).answered[0].status == "right"
+    assert check(net, {"decimals": 2, "a": {"k": "0.40"}}, rtol=0,
+                 decimals=4).answered[0].status == "rounding"
+    with pytest.raises(cr.ChainruleError, match="decimals"):
+        check(net, {"decimals": -1})
