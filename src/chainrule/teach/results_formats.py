@@ -60,8 +60,6 @@ def with_unanswered(
         if names is None:
             return result
         keep = set(names)
-        from dataclasses import replace
-
         return replace(result, tests=tuple(
             t for t in result.tests if t.status != "unanswered" or t.name in keep))
     given = {t.name for t in result.tests}
