@@ -181,8 +181,7 @@ def test_every_shell_reads_the_one_definition_of_each_option() -> None:
     import click
 
     from chainrule.cli.main import cli
-    from chainrule.core.options import DECIMALS
-    from chainrule.explain.notation import NOTATION
+    from chainrule.core.options import DECIMALS, NOTATION
     from chainrule.render.formats import FORMAT
     from chainrule.web.app import SolveRequest
 

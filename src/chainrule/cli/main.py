@@ -27,8 +27,7 @@ from chainrule.cli.teach import (
 )
 from chainrule.cli.train import train_command
 from chainrule.core.errors import ChainruleError, DivergedError, UsageError, spell_parameters
-from chainrule.core.options import DECIMALS
-from chainrule.explain.notation import NOTATION
+from chainrule.core.options import DECIMALS, NOTATION
 from chainrule.io.atomic import check_outputs, write_atomic
 from chainrule.render.formats import FORMAT, format_for_output
 

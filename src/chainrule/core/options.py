@@ -7,8 +7,8 @@ schema reads the same bounds, so the three cannot disagree. A problem is a Usage
 parameter in backticks (`` `decimals` must be a whole number from 0 to 15, got 18 ``); the CLI
 respells it as the user's flag (``--decimals``) with :func:`chainrule.core.errors.spell_parameters`.
 
-The choices of ``notation`` and ``format`` live with what they choose (``explain.notation`` and
-``render.formats``) as :class:`Choice` objects of this module.
+``notation``'s choices are here too; ``format``'s live with the format table
+(``render.formats.FORMAT``), a :class:`Choice` of this module.
 
 >>> DECIMALS.check(4)
 4
@@ -102,3 +102,6 @@ DECIMALS = Whole("decimals", 0, 15, default=4)
 representation (-0.72562672 prints as -0.7256267199999999), not the number."""
 LEARNING_RATE = Positive("learning_rate")
 """r in ``w_new = w_old - r dC/dw``."""
+NOTATION = Choice("notation", ("handout", "aima"), "notation", default="handout")
+"""The symbols: the handout's or AIMA's (``explain.notation.NOTATIONS`` holds them by these
+names). Here, not beside the symbols, so that a shell's start-up reads it without the math."""

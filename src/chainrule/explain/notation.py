@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from chainrule.core.options import Choice
+from chainrule.core.options import NOTATION
 from chainrule.explain.document import Math
 
 
@@ -165,9 +165,9 @@ class AimaNotation(Notation):
 
 HANDOUT = Notation()
 AIMA = AimaNotation()
-NOTATIONS: dict[str, Notation] = {"handout": HANDOUT, "aima": AIMA}
-NOTATION = Choice.of("notation", NOTATIONS, "notation", default="handout")
-"""The ``notation`` option, checked once (the CLI's ``--notation``, SolutionOptions, the web)."""
+NOTATIONS: dict[str, Notation] = dict(zip(NOTATION.choices, (HANDOUT, AIMA), strict=True))
+"""The notations by the names of the ``notation`` option (:data:`chainrule.core.options.NOTATION`,
+checked once: the CLI's ``--notation``, SolutionOptions, the web)."""
 
 
 def notation_named(name: str | Notation) -> Notation:

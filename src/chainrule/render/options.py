@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainrule.core.errors import UsageError
-from chainrule.core.options import DECIMALS, LEARNING_RATE, STEP, STEPS, Whole
-from chainrule.explain.notation import NOTATION
+from chainrule.core.options import DECIMALS, LEARNING_RATE, NOTATION, STEP, STEPS, Whole
 from chainrule.render.formats import FORMAT
 
 MAX_WEIGHTS = Whole("max_weights", 1)

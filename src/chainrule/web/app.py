@@ -36,8 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chainrule import __version__
 from chainrule.core.errors import ChainruleError, UnknownExampleError
-from chainrule.core.options import DECIMALS
-from chainrule.explain.notation import NOTATION
+from chainrule.core.options import DECIMALS, NOTATION
 from chainrule.render.formats import FORMAT, FORMATS
 from chainrule.web import edit as editing
 from chainrule.web import limits, work
