@@ -170,3 +170,13 @@ def test_exact_digits_estimate_errs_high_and_grows() -> None:
         longest = max(len(str(x.numerator)) + len(str(x.denominator)) for x in v)
         assert longest <= estimates[k - 1], (k, longest, estimates)
         w = [v[i] for i in graph.new_weights]
+
+
+def test_rounding_can_keep_the_given_numbers() -> None:
+    """A student who rounds too early rounds what they compute, not the numbers given."""
+    net = cr.load("exercise-2")
+    graph = Graph(net)
+    kept, _ = replay(graph, rounding=1, round_leaves=False)
+    w = graph.at("w", -1, ("i", "j"))
+    assert kept[w] == net.weights[("i", "j")].value != round_half_up(kept[w], 1)
+    assert kept[graph.by_name["z.j"].index] == round_half_up(kept[graph.by_name["z.j"].index], 1)

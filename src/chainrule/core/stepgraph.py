@@ -434,6 +434,7 @@ def replay(
     *,
     site: tuple[int, Rule] | None = None,
     rounding: int | None = None,
+    round_leaves: bool = True,
     number: type = float,
     parameters: tuple[Sequence[Any], Sequence[Any]] | None = None,
     base: tuple[list[Any], list[Any]] | None = None,
@@ -450,8 +451,10 @@ def replay(
     every value exact; only for networks whose rules are rational, see
     :func:`exact_unsupported`). ``rounding`` rounds every number, leaves included, to that many
     decimals with :func:`round_half_up` as it is computed, and uses each node's ``hand`` rule:
-    the line as printed, from the printed numbers. ``parameters`` = (weights, biases) in the
-    network's order replace the weight and bias leaves (the next step of the same graph).
+    the line as printed, from the printed numbers (``round_leaves=False``: the numbers the step
+    starts from are kept as given, only the computed ones rounded). ``parameters`` =
+    (weights, biases) in the network's order replace the weight and bias leaves (the next step
+    of the same graph).
     ``site`` = (node, rule) replaces one node's rule (a mistake).
 
     ``base``, ``only`` and ``stop`` make a replay cheap: start from an earlier replay's lists,
@@ -498,7 +501,7 @@ def replay(
                 # the table's 0.0 and 1.0 (a ReLU that is off, a slope of 1) are exact;
                 # anything else (NaN, infinity) is no number at all
                 value = Fraction(value) if math.isfinite(value) else value
-        elif q is not None:
+        elif q is not None and (round_leaves or node.deps):
             value = q(value)
         computed[i] = value
         g = given.get(i)

@@ -383,7 +383,9 @@ class Diagnoser:
         for k in ROUNDINGS:
             if k >= max(decimals, 1) + 1:
                 break
-            computed, _ = replay(graph, given, rounding=k, only=only, stop=target)
+            # the student rounds what they compute, not the numbers they are given
+            computed, _ = replay(graph, given, rounding=k, round_leaves=False, only=only,
+                                 stop=target)
             m = computed[target]
             if fits(m, follow):
                 found["rounded-too-early"] = Diagnosis(
