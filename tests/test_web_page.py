@@ -421,6 +421,7 @@ def test_the_network_is_edited_in_place_and_kept_in_the_link(
     page.click("#add-layer")
     expect(page.locator("[aria-label='remove layer L-1']")).to_be_visible()
     page.select_option("#cost", "half_squared_error")
+    settle(page)
     edit(page, '["samples",0,"targets","k"]', "0.25")
     page.click("#step")
     steps_taken(page, 1)

@@ -490,6 +490,10 @@ function value(entry) {
 }
 
 function drawParameters() {
+  // A box being typed in when the run moves on keeps what is typed, and its focus.
+  const active = document.activeElement;
+  const typing = active && active.matches("#parameters input[data-path]")
+    ? {id: active.id, value: active.value} : null;
   const net = state.network;
   const table = el("table");
   const section = (title) => table.append(el("tr", {}, el("th", {colspan: "3"}, title)));
@@ -542,6 +546,13 @@ function drawParameters() {
     }
   });
   $("parameters").replaceChildren(table);
+  if (typing) {
+    const again = document.getElementById(typing.id);
+    if (again) {
+      again.focus();
+      again.value = typing.value;
+    }
+  }
   markSelected();
 }
 
