@@ -158,18 +158,25 @@ def test_a_swapped_rule_and_given_values() -> None:
     assert computed[graph.by_name["z.k"].index] == pytest.approx(0.5 * w_jk)
 
 
-def test_exact_digits_estimate_errs_high_and_grows() -> None:
-    net = cr.load("exercise-2")
-    estimates = [stepgraph.exact_digits(net, k) for k in range(1, 6)]
-    assert estimates == sorted(estimates)
-    graph = Graph(net)
-    w: list[Any] = [stepgraph.as_written(p.value) for p in net.weights.values()]
-    b: list[Any] = []
-    for k in range(1, 5):
-        v, _ = replay(graph, number=Fraction, parameters=(w, b))
-        longest = max(len(str(x.numerator)) + len(str(x.denominator)) for x in v)
-        assert longest <= estimates[k - 1], (k, longest, estimates)
-        w = [v[i] for i in graph.new_weights]
+def test_the_digit_estimate_errs_high_on_random_networks() -> None:
+    """--exact refuses on this estimate before any work: it must not be below the real
+    digits (numerator and denominator of the longest number of each step)."""
+    from .test_teach_exact import exact_networks
+
+    networks = [cr.load(d) for d in exact_networks()[:12]]
+    networks += [cr.load(n) for n in ("exercise-1", "exercise-2", "chain-1")]
+    for net in networks:
+        estimates = stepgraph.exact_digit_estimates(net, 3)
+        assert estimates == sorted(estimates)
+        graph = Graph(net)
+        w: list[Any] = [stepgraph.as_written(p.value) for p in net.weights.values()]
+        b: list[Any] = [stepgraph.as_written(p.value) for p in net.biases.values()]
+        for k in range(3):
+            v, _ = replay(graph, number=Fraction, parameters=(w, b))
+            longest = max(len(str(abs(x.numerator))) + len(str(x.denominator)) for x in v)
+            assert longest <= estimates[k], (net.title, k + 1, longest, estimates)
+            w = [v[i] for i in graph.new_weights]
+            b = [v[i] for i in graph.new_biases]
 
 
 def test_rounding_can_keep_the_given_numbers() -> None:

@@ -534,40 +534,46 @@ def weight_depth(network: Network) -> int:
     return max((depth[k] for k in network.outputs), default=1)
 
 
-def exact_digit_growth(network: Network) -> tuple[int, int, int]:
-    """How the digits of exact numbers grow, estimated before any work: ``(start, growth,
-    extra)``, the digits of the longest parameter in the file, and per step
-    ``digits -> growth · digits + extra``.
+def exact_digit_estimates(network: Network, steps: int, limit: int | None = None) -> list[int]:
+    """The digits (numerator and denominator together) of the longest exact number of each of
+    ``steps`` steps, estimated before any work; the list stops at the first step past
+    ``limit`` (if given).
 
-    Each step's new weights are polynomials in the old ones, of degree ``2 depth - 1`` (the
-    output's a is a product of ``depth`` weights, dC/da another, the gradient leaves out one),
-    so the digits of the weights grow about that many times per step (three times for a chain
-    of two weights), plus the digits the inputs, targets, learning rate and batch mean bring
-    in. The estimate errs high where ReLUs are off or weights are round numbers."""
+    A step's numbers are polynomials in its weights and the file's numbers: the output's a is
+    a product of ``depth`` weights (the most on a path) and an input, the cost its square, a
+    weight's gradient a product of ``2 depth - 1`` weights and the inputs, targets and
+    slopes, its new value that times the learning rate. Each product adds the digits of its
+    factors, so the weights' digits grow about ``2 depth - 1``-fold per step (threefold for a
+    chain of two weights, by a few dozen digits for one layer). The estimate errs high where
+    ReLUs are off or numbers are round; a test holds it above the real digits of random
+    networks."""
     def digits(x: float) -> int:
         f = as_written(x)
         return len(str(abs(f.numerator))) + len(str(f.denominator))
 
-    leaves = [p.value for p in network.weights.values()] + [
-        p.value for p in network.biases.values()]
-    data = [network.learning_rate] + [
-        v for s in network.samples for v in (*s.inputs.values(), *s.targets.values())]
-    data += [u.parameter for u in network.units if u.parameter is not None]
+    d = max((digits(p.value) for p in (*network.weights.values(), *network.biases.values())),
+            default=1)
+    data = max(map(digits, [network.learning_rate, *(
+        v for s in network.samples for v in (*s.inputs.values(), *s.targets.values())), *(
+        u.parameter for u in network.units if u.parameter is not None)]), default=1)
     depth = weight_depth(network)
-    extra = depth * max(map(digits, data), default=1) + len(str(len(network.samples))) + 2
-    return max(map(digits, leaves), default=1), 2 * depth - 1, extra
+    mean = len(str(len(network.samples))) + len(str(len(network.outputs))) + 2
+    out: list[int] = []
+    for _ in range(steps):
+        a_out = depth * (d + data) + depth  # + depth: the sums' carries
+        cost = 2 * a_out + data + mean
+        gradient = a_out + (depth - 1) * d + (depth + 1) * data + mean
+        d = max(d, data + gradient) + 1
+        out.append(max(cost, d))
+        if limit is not None and out[-1] > limit:
+            break
+    return out
 
 
 def exact_digits(network: Network, steps: int, limit: int | None = None) -> int:
-    """The estimated digits (numerator and denominator together) of the longest exact number
-    after ``steps`` steps (:func:`exact_digit_growth`); once past ``limit`` (if given) it stops
-    there and returns that step's estimate."""
-    d, growth, extra = exact_digit_growth(network)
-    for _ in range(steps):
-        d = growth * d + extra
-        if limit is not None and d > limit:
-            break
-    return d
+    """The estimated digits of the longest exact number of step ``steps`` (or of the first
+    step past ``limit``): :func:`exact_digit_estimates`."""
+    return exact_digit_estimates(network, steps, limit)[-1]
 
 
 def _const(value: Any) -> Rule:

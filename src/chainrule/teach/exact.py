@@ -25,7 +25,7 @@ from chainrule.core.network import Network
 from chainrule.core.stepgraph import (
     Graph,
     as_written,
-    exact_digit_growth,
+    exact_digit_estimates,
     exact_digits,
     exact_unsupported,
     replay,
@@ -45,22 +45,16 @@ def check_digits(network: Network, steps: int, max_digits: int | None = None) ->
     """Refuse, before any work, ``steps`` exact steps whose numbers would run past
     ``max_digits`` digits (default :data:`MAX_DIGITS`), naming the parameter that raises it."""
     limit = MAX_DIGITS if max_digits is None else checks.count(max_digits, "max_digits")
-    d, growth, extra = exact_digit_growth(network)
-    fits = 0
-    while fits < steps:
-        d = growth * d + extra
-        if d > limit:
-            break
-        fits += 1
-    if fits == steps:
+    estimates = exact_digit_estimates(network, steps, limit)
+    if estimates[-1] <= limit:
         return
-    estimate = exact_digits(network, steps, 10**12)
-    shown = f"about {estimate:,}" if estimate <= 10**12 else "over a trillion"
-    grows = f"about {growth}-fold" if growth > 1 else f"by about {extra}"
+    fits = len(estimates) - 1
+    last = exact_digits(network, steps, 10**12)
+    shown = f"about {last:,}" if last <= 10**12 else "over a trillion"
     raise UsageError(
-        f"`exact`: {steps:,} step(s) of exact numbers would take {shown} digits each (the "
-        f"digits grow {grows} per step), over the limit of {limit:,}; ask for at most "
-        f"{fits:,} step(s), or raise the limit with `max_digits={min(estimate, 10**12)}` "
+        f"`exact`: {steps:,} step(s) of exact numbers would take {shown} digits (they grow "
+        f"with every step: {estimates[0]:,} at step 1), over the limit of {limit:,}; ask for "
+        f"at most {fits:,} step(s), or raise the limit with `max_digits={min(last, 10**12)}` "
         "(slow: the time grows with the square of the digits)"
     )
 
