@@ -80,10 +80,17 @@ async function api(path, body, as = "json") {
     method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body),
   };
   let answer;
-  try {
-    answer = await fetch(path, options);
-  } catch (e) {
-    throw new Error("the chainrule server does not answer (is `chainrule serve` still running?)");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      answer = await fetch(path, options);
+    } catch (e) {
+      throw new Error("the chainrule server does not answer (is `chainrule serve` still " +
+        "running?)");
+    }
+    // busy (429): the server says when to ask again; ask once more, then say so
+    if (answer.status !== 429 || attempt >= 1) break;
+    const wait = Math.min(5, Number(answer.headers.get("retry-after")) || 1);
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
   }
   if (!answer.ok) {
     let message = `the server answered ${answer.status}`;
@@ -442,10 +449,25 @@ function drawCosts() {
   }
   const W = 600, H = 200, L = 64, R = 12, T = 12, B = 34;
   const unit = state.data ? "epoch" : "step";
-  const hi = Math.max(...costs), lo = Math.min(0, ...costs);
+  // a loop, not Math.max(...costs): a long run has more costs than a call takes arguments
+  let hi = -Infinity, lo = 0;
+  for (const c of costs) {
+    if (c > hi) hi = c;
+    if (c < lo) lo = c;
+  }
+  for (const c of state.data ? state.testCosts : []) {
+    if (c > hi) hi = c;
+    if (c < lo) lo = c;
+  }
   const x = (i) => L + (costs.length === 1 ? 0 : (i * (W - L - R)) / (costs.length - 1));
   const y = (c) => T + (hi === lo ? 0 : ((hi - c) * (H - T - B)) / (hi - lo));
-  const points = costs.map((c, i) => `${x(i).toFixed(1)},${y(c).toFixed(1)}`).join(" ");
+  // at most ~1,000 points drawn (every k-th step, and the last): the line looks the same
+  const every = Math.max(1, Math.ceil(costs.length / 1000));
+  const line = (series) => series
+    .map((c, i) => (i % every === 0 || i === series.length - 1
+      ? `${x(i).toFixed(1)},${y(c).toFixed(1)}` : null))
+    .filter((p) => p !== null).join(" ");
+  const points = line(costs);
   const last = costs[costs.length - 1];
   const text = (attributes, words) => svgEl("text", attributes, words);
   const picture = svgEl("svg", {viewBox: `0 0 ${W} ${H}`, role: "img",
@@ -463,8 +485,8 @@ function drawCosts() {
     picture.append(text({x: W - R, y: H - 10, "text-anchor": "end"}, `${unit} ${costs.length}`));
   }
   if (state.data && state.testCosts.length === costs.length) {
-    const test = state.testCosts.map((c, i) => `${x(i).toFixed(1)},${y(c).toFixed(1)}`);
-    picture.append(svgEl("polyline", {points: test.join(" "), fill: "none", stroke: "#D55E00",
+    picture.append(svgEl("polyline", {points: line(state.testCosts), fill: "none",
+      stroke: "#D55E00",
       "stroke-width": 2.5, "stroke-dasharray": "6 4"}));
     picture.append(text({x: W - R, y: T + 10, "text-anchor": "end", fill: "#D55E00"},
       `test loss (dashed) ${fmt4(state.testCosts[state.testCosts.length - 1])}`));
