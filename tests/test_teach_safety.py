@@ -183,3 +183,13 @@ def test_a_hostile_formula_answer_is_marked_wrong_within_the_budget(tmp_path: Pa
     assert test["status"] == "wrong" and "took longer" in test["output"]
     path.write_text('[dC_dw_formula]\n"i -> j" = "e^e^e^e^e^e^e^e*w"\n')
     assert main(["check", "exercise-2", str(path)]) == 2
+
+
+def test_the_lms_commands_never_overwrite_what_they_read(tmp_path: Path) -> None:
+    out = tmp_path / "w"
+    assert main(["generate", "exercise-2", "--count", "1", "-o", str(out), *SECRET]) == 0
+    variants = out / "instructor" / "variants.csv"
+    before = variants.read_bytes()
+    assert main(["autograder", "gradescope", str(out), "-o", str(variants)]) == 2
+    assert main(["quiz", "moodle", str(out), "-o", str(variants)]) == 2
+    assert variants.read_bytes() == before

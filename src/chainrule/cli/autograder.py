@@ -62,8 +62,12 @@ def gradescope_command(generated: str, output: str, roster: str | None, reveal: 
       chainrule autograder gradescope week3/ -o ag.zip --roster gradescope.csv
       chainrule autograder gradescope week3/ -o ag.zip --config rubric.toml
     """
+    from chainrule.io.atomic import check_outputs
     from chainrule.teach.autograder import build_gradescope
 
+    check_outputs({"--output": output}, {"--roster": roster, "--config": config,
+                                         "--wheel": wheel})
+    _not_in_generated(output, generated)
     data = build_gradescope(generated, roster=roster, rtol=rtol, decimals=decimals,
                             reveal=reveal, wheel=wheel, config=config)
     write_atomic(output, data)
@@ -105,10 +109,26 @@ def moodle_quiz_command(generated: str, output: str, category: str | None, decim
       chainrule quiz moodle week3/ --output week3.xml
       chainrule quiz moodle week3/ -o week3.xml --category "Week 3" --decimals 3
     """
+    from chainrule.io.atomic import check_outputs
     from chainrule.teach.moodle_xml import quiz_of
 
+    check_outputs({"--output": output})
+    _not_in_generated(output, generated)
     text = quiz_of(generated, category=category, decimals=decimals, rtol=rtol)
     write_atomic(output, text)
     count = text.count('type="cloze"')
     click.echo(f"{output}: {count} question(s); import it into Moodle's "
                "question bank as Moodle XML", err=True)
+
+
+def _not_in_generated(output: str, generated: str) -> None:
+    """Refuse an output that would replace a file of GENERATED (a network, a key, the list of
+    variants), which the command reads."""
+    import os
+
+    from chainrule.core.errors import UsageError
+
+    real, base = os.path.realpath(output), os.path.realpath(generated)
+    if os.path.exists(real) and os.path.commonpath([real, base]) == base:
+        raise UsageError(f"--output {output} is a file of GENERATED {generated}, which this "
+                         "command reads; write to another file")

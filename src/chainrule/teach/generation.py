@@ -164,7 +164,7 @@ def generate(
     """Write each student's sheet (or ``count`` variants ``v01``, ``v02``, ...) under
     ``output/sheets/<id>/``: network.toml, sheet.md, sheet.html, sheet.tex (sheet.pdf with
     ``pdf``) and answers.toml; and under ``output/instructor/``: variants.csv, class-key.md and
-    .html, ``keys/<id>.md`` and ``.html`` (with ``exact``, ``keys/<id>-exact.md`` too: every
+    .html (to print), ``keys/<id>.md`` (with ``exact``, ``keys/<id>-exact.md`` too: every
     answer as an exact decimal).
 
     ``seed`` is the instructor's secret; None draws a random one and keeps it in
@@ -226,8 +226,6 @@ def generate(
         key = f"{INSTRUCTOR}/{KEYS}/{v.folder}"
         write_under(out, f"{key}.md", solution("markdown", trace, {"decimals": 4,
                                                                     "dependency": False}))
-        write_under(out, f"{key}.html", solution("html", trace, {"decimals": 4,
-                                                                  "dependency": False}))
         if exact:
             from chainrule.teach.exact import exact_steps, table
 
