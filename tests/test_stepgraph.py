@@ -187,3 +187,17 @@ def test_rounding_can_keep_the_given_numbers() -> None:
     w = graph.at("w", -1, ("i", "j"))
     assert kept[w] == net.weights[("i", "j")].value != round_half_up(kept[w], 1)
     assert kept[graph.by_name["z.j"].index] == round_half_up(kept[graph.by_name["z.j"].index], 1)
+
+
+def test_the_fast_rounding_is_the_decimal_rule() -> None:
+    """round_half_up's fast path (far from a tie) gives the Decimal rule's number."""
+    import random
+    from decimal import ROUND_HALF_UP, Decimal
+
+    rng = random.Random(7)
+    for _ in range(20_000):
+        d = rng.randint(0, 8)
+        x = rng.choice([rng.uniform(-100, 100), (rng.randint(-10**6, 10**6) + 0.5) / 10**d,
+                        rng.randint(-10**7, 10**7) / 10**(d + 1) * rng.choice([1, 3, 7]) / 8])
+        want = Decimal(f"{x:.12g}").quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP)
+        assert round_half_up(x, d) == float(want) + 0.0, (x, d)

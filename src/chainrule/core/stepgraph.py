@@ -67,10 +67,15 @@ _WIDE = Context(prec=200)
 def hand_rounding(decimals: int) -> Callable[[float], float]:
     """:func:`round_half_up` at ``decimals`` as a function of one number."""
     quantum = Decimal(1).scaleb(-decimals)
+    scale = 10.0**decimals
 
     def rounded(x: float) -> float:
         if not math.isfinite(x) or abs(x) >= 1e15:
             return x  # no decimals left to round in a float this large
+        scaled = abs(x) * scale
+        if abs(scaled - math.floor(scaled) - 0.5) > 1e-9 * (scaled + 1.0):
+            # far from a tie: the nearest is the same however the tie would go (fast path)
+            return round(x, decimals) + 0.0
         # 12 significant digits (17 for a number too large to keep its decimals in 12)
         exact = Decimal(f"{x:.{12 if abs(x) < 1e6 else 17}g}")
         return float(exact.quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)) + 0.0
