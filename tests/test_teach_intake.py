@@ -141,3 +141,18 @@ def test_a_submissions_csv_with_a_hostile_id_is_refused(generated: Path, tmp_pat
         assert main(["grade", str(generated), str(path), "-o", str(out)]) == 2
         assert "line 2" in capsys.readouterr().err
         assert not out.exists() and not (tmp_path.parent / "x.json").exists()
+
+
+def test_submissions_named_through_a_link_are_read_but_links_inside_are_not(
+        generated: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "alice.toml").write_text(RIGHT_A_J.format(a=a_j(generated, "alice")))
+    (tmp_path / "elsewhere.toml").write_text(RIGHT_A_J.format(a=a_j(generated, "bob")))
+    os.symlink(tmp_path / "elsewhere.toml", real / "bob.toml")
+    os.symlink(real, tmp_path / "subs")
+    out = tmp_path / "g"
+    assert main(["grade", str(generated), str(tmp_path / "subs"), "-o", str(out)]) == 0
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text()
+                                                      .splitlines())}
+    assert rows["alice"]["a.j"] == "1" and rows["bob"]["score"] == ""

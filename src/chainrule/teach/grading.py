@@ -205,7 +205,7 @@ def read_intake(path: str | Path, students: Mapping[str, str]
     """(:func:`read_submissions`, the folder's :class:`~chainrule.teach.intake.Intake` or None
     for a CSV)."""
     p = Path(path)
-    if p.is_dir() and not p.is_symlink():
+    if p.is_dir():  # the folder named may be a link; nothing inside it is followed
         intake = collect(p, students)
         return dict(intake.files), intake
     if not p.is_file():
