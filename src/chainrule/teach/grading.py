@@ -29,7 +29,8 @@ from chainrule.teach.answers import (
     parse,
     read,
 )
-from chainrule.teach.checking import Checker, CheckResult
+from chainrule.teach.checking import Checker, CheckResult, order
+from chainrule.teach.checking import asked as checked
 from chainrule.teach.generation import check_output_folder, read_variants
 from chainrule.teach.intake import Found, Intake, collect
 from chainrule.teach.marking import DECIMALS, ROUNDING_CREDIT, RTOL, Tolerance
@@ -153,6 +154,10 @@ class StudentGrade:
     """What the instructor should know (a second file for this student)."""
     deductions: dict[str, float] = field(default_factory=dict)
     """Points off per recognised mistake (the rubric's [deductions], each once)."""
+    key: dict[str, float] = field(default_factory=dict, repr=False)
+    """The right value of every quantity of this student's variant (for copy detection)."""
+    copied: tuple[str, int, int] | None = None
+    """(the classmate whose variant the answers match better, their matches, own matches)."""
 
     def to_json(self) -> dict[str, Any]:
         data = self.result.to_json() if self.result else {"tests": []}
@@ -167,6 +172,9 @@ class StudentGrade:
             data["problem"] = self.problem
         if self.notes:
             data["notes"] = self.notes
+        if self.copied:
+            data["copy_flag"] = {"matches_variant_of": self.copied[0],
+                                 "matches": self.copied[1], "matches_own": self.copied[2]}
         return data
 
 
@@ -288,14 +296,16 @@ def grade(
             g.problem = f"cannot read the variant: {error}"
             continue
         graph = Graph(net)
-        asked = [n.name for n in graph.nodes if n.name and n.kind != "input"
-                 and config.weight(n.name) > 0]
+        names = [graph.nodes[i].name or "" for i in sorted(checked(graph),
+                                                             key=lambda i: order(graph, i))]
+        asked = [name for name in names if config.weight(name) > 0]
         if not quantities:
             quantities = asked
         g.max_score = sum(config.weight(q) for q in asked)
         sub = subs.get(student)
         if sub is None:
             g.problem = "no submission"
+            g.key = _key(net)
             continue
         g.submitted = True
         try:
@@ -316,6 +326,8 @@ def grade(
             continue
         result = Checker(net, tolerance).check(answers)
         g.result = result
+        g.key = {t.name: t.expected for t in result.tests
+                 if t.expected is not None and "formula" not in t.name}
         for t in result.tests:
             if t.name in asked and t.status != "unanswered":
                 g.per_quantity[t.name] = config.weight(t.name) * config.credit.get(t.status, 0)
@@ -325,6 +337,7 @@ def grade(
         g.unanswered = [q for q in asked if q not in g.per_quantity]
         if progress:
             progress(f"{student}: {_n(g.score)} of {_n(g.max_score)}")
+    flag_copies(grades, tolerance)
     unknown = sorted(set(subs) - set(roster))
     for who in unknown:
         grades.append(StudentGrade(who, "", problem="a submission from a student not in "
@@ -337,6 +350,59 @@ def grade(
             g.notes.append(f"more than one file: {intake.files[g.student].path.name} graded, "
                            f"not {', '.join(o.path.name for o in others)}")
     return ClassGrades(grades, quantities, list(intake.ignored), intake.loosely_matched)
+
+
+def _key(net: Any) -> dict[str, float]:
+    """Every quantity's right value for a variant (no student's answers needed)."""
+    from chainrule.core.engine import solve
+    from chainrule.teach.quantities import graph_of_step
+
+    try:
+        step = solve(net).step(1)
+    except ChainruleError:
+        return {}
+    graph = graph_of_step(net, step)
+    expected = graph.expected(step)
+    return {n.name: expected[n.index] for n in graph.nodes if n.name}
+
+
+COPY_MARGIN = 2
+"""A classmate's variant must match this many more answers than the student's own (and at least
+:data:`COPY_LEAST`) for the answers to be flagged as copied from it."""
+COPY_LEAST = 3
+
+
+def flag_copies(grades: list[StudentGrade], tolerance: Tolerance) -> None:
+    """Flag each student whose answers match a classmate's variant better than their own: their
+    numbers are right (to the tolerance) for that variant in clearly more places."""
+    import numpy as np
+
+    keyed = [g for g in grades if g.key]
+    if len(keyed) < 2:
+        return
+    names = sorted({name for g in keyed for name in g.key})
+    column = {name: j for j, name in enumerate(names)}
+    keys = np.full((len(keyed), len(names)), np.nan)
+    for i, g in enumerate(keyed):
+        for name, value in g.key.items():
+            keys[i, column[name]] = value
+    band = np.maximum(tolerance.rtol * np.abs(keys), tolerance.floor)
+    for i, g in enumerate(keyed):
+        if g.result is None:
+            continue
+        given = [(column[t.name], t.given) for t in g.result.tests
+                 if t.given is not None and t.name in column]
+        if len(given) < COPY_LEAST:
+            continue
+        cols = np.array([c for c, _ in given])
+        values = np.array([v for _, v in given])
+        with np.errstate(invalid="ignore"):
+            hits = (np.abs(keys[:, cols] - values) <= band[:, cols]).sum(axis=1)
+        own = int(hits[i])
+        hits[i] = -1
+        best = int(np.argmax(hits))
+        if hits[best] >= max(COPY_LEAST, own + COPY_MARGIN):
+            g.copied = (keyed[best].student, int(hits[best]), own)
 
 
 def _sheet_decimals(networks: list[Path]) -> int:
@@ -413,13 +479,103 @@ def _cell(x: float | None) -> str | float | int:
     return "" if x is None else _n(x)
 
 
+def roster_size(grades: ClassGrades) -> int:
+    """The students on the roster (those with a variant), graded or not."""
+    return sum(1 for g in grades.students if g.variant) or 1
+
+
+def _first_wrong_sections(grades: ClassGrades) -> list[Any]:
+    """A histogram of the first wrong step, and each student's."""
+    from chainrule.explain.document import Paragraph, Section, Table
+
+    first: dict[str, str] = {}
+    for g in grades.graded:
+        assert g.result is not None
+        wrong = g.result.first_wrong
+        first[g.student] = wrong.name if wrong is not None else ""
+    counts = Counter(first.values())
+    order = [q for q in grades.quantities if counts.get(q)]
+    order += sorted(q for q in counts if q and q not in order)
+    rows = [(q, str(counts[q]), "#" * counts[q]) for q in order]
+    if counts.get(""):
+        rows.append(("none: every answer right or carried forward", str(counts[""]),
+                     "#" * counts[""]))
+    each = tuple((student, q or "none") for student, q in first.items())
+    return [
+        Section("First wrong steps", (
+            Paragraph(("Where each student first went wrong, in the order of the work: the "
+                       "step to reteach is where the bars start.",)),
+            Table(("first wrong step", "students", ""), tuple(rows)),
+        )),
+        Section("The first wrong step of each student", (
+            Table(("student", "first wrong step"), each),
+        )),
+    ]
+
+
+def _mistakes_section(grades: ClassGrades) -> Any:
+    """How many students made each recognised mistake, as a share of the roster."""
+    from chainrule.explain.document import Paragraph, Section, Table
+
+    size = roster_size(grades)
+    counts: Counter[str] = Counter()
+    for g in grades.graded:
+        assert g.result is not None
+        for mistake in {tag for t in g.result.tests for tag in t.tags}:
+            counts[mistake] += 1
+    if not counts:
+        return Section("Mistakes", (Paragraph(("No mistake recognised.",)),))
+    rows = tuple(
+        (m, CATALOGUE[m].title if m in CATALOGUE else m, str(n), f"{100 * n / size:.0f}%")
+        for m, n in counts.most_common()
+    )
+    top, n = counts.most_common(1)[0]
+    return Section("Mistakes", (
+        Paragraph((f"{100 * n / size:.0f}% of the class ({n} of the {size} students on the "
+                   f"roster) made the mistake {top} "
+                   f"({CATALOGUE[top].title if top in CATALOGUE else top}).",)),
+        Table(("mistake", "what", "students", "of the roster"), rows),
+    ))
+
+
+def _quantities_section(grades: ClassGrades) -> Any:
+    """Per quantity: how many answered it, got it right, carried it forward, rounded it, or got
+    it wrong with or without a recognised cause; % right leaves the carried-forward answers out
+    (they are right given an earlier slip, which the earlier quantity already counts)."""
+    from chainrule.explain.document import Paragraph, Section, Table
+
+    status: dict[str, Counter[str]] = {q: Counter() for q in grades.quantities}
+    for g in grades.graded:
+        assert g.result is not None
+        for t in g.result.tests:
+            if t.name not in status or t.status == "unanswered":
+                continue
+            kind = t.status if t.status != "wrong" else ("wrong" if t.tags else "unrecognised")
+            status[t.name][kind] += 1
+    rows = []
+    for q in grades.quantities:
+        c = status[q]
+        answered = sum(c.values())
+        judged = answered - c["follows"]
+        rows.append((q, str(answered), str(c["right"]), str(c["follows"]), str(c["rounding"]),
+                     str(c["wrong"]), str(c["unrecognised"]),
+                     f"{100 * c['right'] / judged:.0f}%" if judged else ""))
+    return Section("Quantities", (
+        Paragraph(("% right counts the answers that were right, of those not carried forward "
+                   "from an earlier slip. 'no cause' is a wrong answer whose mistake chainrule "
+                   "did not recognise: the place to look at the students' work.",)),
+        Table(("quantity", "answered", "right", "carried forward", "rounding",
+               "wrong: named", "wrong: no cause", "% right"), tuple(rows)),
+    ))
+
+
 def report(grades: ClassGrades) -> Any:
     """The class report as a Document: scores, their distribution, mistakes, quantities."""
     from chainrule.explain.document import Document, Paragraph, Section, Table
 
     graded = grades.graded
     sections = []
-    lines = [f"{len(graded)} of {len(grades.students)} submissions graded."]
+    lines = [f"{len(graded)} of the {roster_size(grades)} students on the roster graded."]
     if graded:
         fractions = [g.score / g.max_score if g.max_score else 0.0 for g in graded]
         lines.append(
@@ -447,32 +603,16 @@ def report(grades: ClassGrades) -> Any:
             for b in range(10)
         )
         sections.append(Section("Score distribution", (Table(("score", "students", ""), rows),)))
-        counts: Counter[str] = Counter()
-        for g in graded:
-            assert g.result is not None
-            for mistake in {tag for t in g.result.tests for tag in t.tags}:
-                counts[mistake] += 1
-        if counts:
-            mistake_rows = tuple(
-                (m, CATALOGUE[m].title if m in CATALOGUE else m, str(n),
-                 f"{100 * n / len(graded):.0f}%")
-                for m, n in counts.most_common()
-            )
-            top, n = counts.most_common(1)[0]
-            sections.append(Section("Mistakes", (
-                Paragraph((f"{100 * n / len(graded):.0f}% of the class made the mistake "
-                           f"{top} ({CATALOGUE[top].title if top in CATALOGUE else top}).",)),
-                Table(("mistake", "what", "students", "of the class"), mistake_rows),
-            )))
-        else:
-            sections.append(Section("Mistakes", (Paragraph(("No mistake recognised.",)),)))
-        per_q = []
-        for q in grades.quantities:
-            answered = [g for g in graded if q in g.per_quantity]
-            right = [g for g in answered if g.result and any(
-                t.name == q and t.status == "right" for t in g.result.tests)]
-            per_q.append((q, str(len(answered)),
-                          f"{100 * len(right) / len(answered):.0f}%" if answered else ""))
-        sections.append(Section("Quantities", (Table(("quantity", "answered", "right"),
-                                                     tuple(per_q)),)))
+        sections += _first_wrong_sections(grades)
+        sections.append(_mistakes_section(grades))
+        sections.append(_quantities_section(grades))
+    copied = [g for g in grades.students if g.copied]
+    if copied:
+        sections.append(Section("Possible copying", (
+            Paragraph(("These answers match a classmate's variant better than the student's "
+                       "own: right for that variant in more places. Worth a look.",)),
+            Table(("student", "matches their own variant", "matches the variant of", "matches"),
+                  tuple((g.student, str(g.copied[2]), g.copied[0], str(g.copied[1]))
+                        for g in copied if g.copied)),
+        )))
     return Document("Class report", tuple(sections))

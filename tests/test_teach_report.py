@@ -1,0 +1,80 @@
+"""``grade``'s report teaches: the first wrong step of each student and their histogram,
+mistakes as a share of the roster, % right per quantity that does not count carried-forward
+answers against the quantity, causes not recognised per quantity, and copying flagged."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import chainrule as cr
+from chainrule.render.markdown import render as markdown
+from chainrule.teach.answers import dumps
+from chainrule.teach.generation import generate, read_variants
+from chainrule.teach.grading import ClassGrades, grade, report
+from chainrule.teach.mistakes import sites
+from chainrule.teach.quantities import graph_of_step, replay
+
+STUDENTS = [f"s{i}" for i in range(8)]
+
+
+def _key(network_file: Path) -> tuple[object, list[float]]:
+    net = cr.load(str(network_file))
+    step = cr.solve(net).step(1)
+    graph = graph_of_step(net, step)
+    return graph, graph.expected(step)
+
+
+@cache
+def graded(root: str) -> ClassGrades:
+    """s0, s1: right; s2, s3: dropped the 2; s4: copied s5's key; s5: zeros; s6: blank;
+    s7: nothing handed in."""
+    base = Path(root)
+    generate(cr.load("exercise-2"), base / "gen", students=STUDENTS,
+             seed="a-long-secret-for-the-report-tests")
+    roster = read_variants(base / "gen")
+    keys = {s: _key(f) for s, (_, f) in roster.items()}
+    subs = base / "subs"
+    subs.mkdir()
+    for student in STUDENTS[:7]:
+        graph, expected = keys[student]
+        if student in ("s2", "s3"):
+            site = next(x for x in sites(graph) if x.mistake == "dropped-two")  # type: ignore[arg-type]
+            values, _ = replay(graph, site=(site.node, site.rule))  # type: ignore[arg-type]
+        elif student == "s4":
+            values = keys["s5"][1]
+        elif student == "s5":
+            values = [0.0] * len(expected)
+        else:
+            values = expected
+        text = "" if student == "s6" else dumps({
+            n.name: f"{values[n.index]:.4f}" for n in graph.nodes  # type: ignore[attr-defined]
+            if n.name and n.kind != "input"})
+        (subs / f"{student}.toml").write_text(text)
+    return grade(base / "gen", subs)
+
+
+def test_the_report_teaches(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    grades = graded(str(tmp_path_factory.mktemp("class")))
+    by = {g.student: g for g in grades.students}
+    assert by["s0"].score == by["s0"].max_score == 15
+    assert by["s2"].score == 14  # one slip, everything after it carried forward
+    assert by["s4"].score <= 0.2 * 15 and by["s5"].score <= 0.2 * 15
+    assert by["s6"].score == 0 and by["s6"].result is not None  # blank: 0 of the full mark
+    assert by["s4"].copied is not None and by["s4"].copied[0] == "s5"
+    assert all(g.copied is None for g in grades.students if g.student != "s4")
+    text = markdown(report(grades))
+    # mistakes as a share of the roster (8 students), not of the 7 graded
+    assert "25% of the class (2 of the 8 students on the roster) made the mistake " \
+           "dropped-two" in text
+    assert "| s2 | dC\\_da.k |" in text and "| s0 | none |" in text
+    assert "## First wrong steps" in text and "## Possible copying" in text
+    assert "| s4 | " in text.split("## Possible copying")[1]
+    # % right per quantity leaves the carried-forward answers out: the two students who dropped
+    # the 2 carried it into dC/dz_k, which is right for every student who did not copy or guess
+    row = next(line for line in text.splitlines() if line.startswith("| dC\\_dz.k |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    answered, right, carried = int(cells[1]), int(cells[2]), int(cells[3])
+    assert carried == 2 and cells[-1] == f"{100 * right / (answered - carried):.0f}%"
+    # C comes in its place, after the forward pass
+    assert grades.quantities.index("C") == grades.quantities.index("a.k") + 1
