@@ -90,9 +90,14 @@ def write_secret(folder: Path, secret: str) -> Path:
     from chainrule.io.atomic import write_atomic
 
     path = folder / SECRET_FILE
-    write_atomic(path, secret + "\n")
-    try:
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise UsageError(f"{path}: is a link or not a plain file; chainrule writes the secret "
+                         "only to a plain file")
+    try:  # made private first, so the text is never readable by others (write_atomic keeps
+        # an existing file's mode)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
         path.chmod(0o600)
-    except OSError:  # pragma: no cover - a file system without modes
+    except OSError:  # pragma: no cover - a file system without modes; written all the same
         pass
+    write_atomic(path, secret + "\n")
     return path
