@@ -19,3 +19,42 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update",
                      "--disable-sync"]}
+
+
+# `make check` runs every test but the slow ones, in under a minute on 2 cores; `make test` runs
+# them all. A test is slow when it takes seconds: these (timed with `pytest --durations=0` on a
+# shared, busy machine, load ~8 on 2 cores), every browser test (chromium starts for each) and
+# every test marked `@pytest.mark.slow` where it is written.
+SLOW = {
+    "tests/test_teach_mistakes.py::test_each_mistake_planted_alone_is_found": "117 s",
+    "tests/test_teach_mistakes.py::test_rounding_too_early_is_found_from_the_final_answers": "8 s",
+    "tests/test_docs.py::test_console_examples": "every page's 150 commands, 18 s",
+    "tests/test_docs.py::test_python_examples[docs/scaling.md": "7 s",
+    "tests/test_terminal_width.py::test_piped_output_is_80_columns": "9 s",
+    "tests/test_robust.py::test_too_big_to_read_names_the_alternatives": "9 s",
+    "tests/test_robust.py::test_wide_networks_load_and_solve_in_linear_time": "3 s",
+    "tests/test_robust.py::test_an_ascii_only_terminal": "2 s",
+    "tests/test_web_api.py::test_diagram_landscape_and_toml_come_from_the_library": "5 s",
+    "tests/test_web_api.py::test_chainrule_serve_serves_until_interrupted": "4 s",
+    "tests/test_fuzz.py::test_fuzz_short_run": "4 s",
+    "tests/test_notebook.py::test_the_handout_notebook_runs": "4 s",
+    "tests/test_diff.py::test_random_expressions_match_sympy": "3 s",
+    "tests/test_cli_startup.py::test_solving_exercise_2_needs_no_sympy_in_any_format": "3 s",
+    "tests/test_teach_safety.py::test_a_hostile_formula_answer_is_marked_wrong_within_the_budget":
+        "3 s",
+    "tests/test_presentation.py::test_the_cli_writes_what_the_library_renders": "3 s",
+    "tests/test_cli.py::test_piping_into_head_exits_0": "2 s each",
+    "tests/test_cli.py::test_the_installed_script": "2 s",
+    "tests/test_scaling.py::test_the_scaling_example_trains_with_ddp_on_cpu": "3 s",
+    "tests/test_data.py::test_bundled_sets_need_no_download": "2 s",
+    "tests/test_atomic.py::test_pictures_get_the_umasks_mode": "2 s",
+    "tests/test_web_schema.py::test_the_api_keeps_to_its_schema": "2 s",
+    "tests/test_rounded.py::test_no_false_differs_in_the_closed_forms": "2 s",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        browser = "page" in getattr(item, "fixturenames", ())
+        if browser or any(item.nodeid.startswith(prefix) for prefix in SLOW):
+            item.add_marker(pytest.mark.slow)
