@@ -50,11 +50,21 @@ SLOW = {
     "tests/test_atomic.py::test_pictures_get_the_umasks_mode": "2 s",
     "tests/test_web_schema.py::test_the_api_keeps_to_its_schema": "2 s",
     "tests/test_rounded.py::test_no_false_differs_in_the_closed_forms": "2 s",
+    "tests/test_docs.py::test_python_examples": "they read what the console examples wrote",
+    "tests/test_teach_mistakes.py::test_a_correct_sheet_rounded_to_the_asked_decimals_is_never_wrong":
+        "19 s",
+    "tests/test_trainer.py::test_one_epoch_equals_pytorch_sgd_on_random_networks": "6 s (torch)",
+    "tests/test_gradients.py::test_gradients_and_update_match_pytorch_float64": "4 s (torch)",
+    "tests/test_teach_generate.py::test_the_html_sheet_and_the_class_key_print_whole": "4 s",
+    "tests/test_data.py::test_split_and_standardize": "3 s",
+    "tests/test_diagram.py::test_no_labels_overlap_on_random_dags_with_skips": "2 s each",
+    "tests/test_diff_safety.py::test_any_text_gives_a_result_or_one_line": "2 s",
 }
+BROWSER_FIXTURES = frozenset({"page", "context", "browser", "browser_type", "chromium_browser"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        browser = "page" in getattr(item, "fixturenames", ())
+        browser = not BROWSER_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
         if browser or any(item.nodeid.startswith(prefix) for prefix in SLOW):
             item.add_marker(pytest.mark.slow)
