@@ -59,6 +59,11 @@ SLOW = {
     "tests/test_data.py::test_split_and_standardize": "3 s",
     "tests/test_diagram.py::test_no_labels_overlap_on_random_dags_with_skips": "2 s each",
     "tests/test_diff_safety.py::test_any_text_gives_a_result_or_one_line": "2 s",
+    "tests/test_teach_mistakes.py::test_working_by_hand_from_rounded_numbers_is_never_wrong":
+        "11 s",
+    "tests/test_trainer.py::test_one_epoch_of_an_mlp_equals_pytorch_sgd": "5 s (torch)",
+    "tests/test_gradients.py::test_the_oracle_is_not_vacuous": "3 s (torch)",
+    "tests/test_train_cli.py::test_train_iris_saves_toml_and_npz_that_load_back": "5 s",
 }
 BROWSER_FIXTURES = frozenset({"page", "context", "browser", "browser_type", "chromium_browser"})
 
