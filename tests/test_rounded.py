@@ -8,6 +8,7 @@ from its printed numbers and rounded half up, and must give the printed result.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, getcontext
 
@@ -170,3 +171,17 @@ def test_cli_rounded(tmp_path: object) -> None:
     done = CliRunner().invoke(cli, ["solve", "exercise-2", "--decimals", "4", "--rounded"])
     assert done.exit_code == 0
     assert "0.66 · (-1.2054) = -0.7956" in done.output
+
+
+def test_an_output_printed_as_zero_under_a_logarithm_says_to_keep_more_decimals() -> None:
+    net = {
+        "cost": "categorical_cross_entropy", "learning_rate": 0.1,
+        "units": {"x": "input", "o1": "softmax", "o2": "softmax"},
+        "weights": {"x -> o1": 6.0, "x -> o2": -6.0},
+        "samples": [{"inputs": {"x": 1.0}, "targets": {"o1": 0.0, "o2": 1.0}}],
+    }
+    assert math.isfinite(cr.solve(net).step(1).cost)
+    with pytest.raises(cr.DivergedError, match=r"printed as 0 or 1 .* `rounded=4`"):
+        cr.solve(net, rounded=2)
+    trace = cr.solve(net, rounded=6)  # a_o2 = 0.000006: a finite cost by hand
+    assert math.isfinite(trace.step(1).cost)

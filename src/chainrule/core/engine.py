@@ -336,6 +336,17 @@ def _solve_by_hand(net: Network, steps: int, decimals: int) -> Trace:
         v, _ = stepgraph.replay(graph, rounding=decimals, parameters=(w, b))
         cost = v[cost_node]
         if not math.isfinite(cost):
+            if not mathtable.COSTS[net.cost].exact and any(
+                v[graph.at("a", si, k)] in (0.0, 1.0)
+                for si in range(len(net.samples)) for k in net.outputs
+            ):
+                raise DivergedError(
+                    f"the cost became {cost} at step {number}, worked by hand at {decimals} "
+                    f"decimals: an output printed as 0 or 1 goes into the {net.cost}'s "
+                    f"logarithm (ln 0); round to more decimals (e.g. `rounded={decimals + 2}`)",
+                    step=number,
+                    trace=Trace(net, recorded[:-1], decimals),
+                )
             raise _diverged(net, recorded[:-1], number, f"the cost became {cost}")
         new_w = [v[i] for i in graph.new_weights]
         new_b = [v[i] for i in graph.new_biases]
