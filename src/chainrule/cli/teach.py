@@ -200,9 +200,9 @@ def generate_command(shape: str | None, output: str, roster: str | None,
     \b
     Examples:
       chainrule generate exercise-2 --students roster.csv -o week3/
-      chainrule generate exercise-2 --students roster.csv --secret-file secret.txt -o week3/
+      chainrule generate exercise-2 --students roster.csv --secret-file s.txt -o w3/
       chainrule generate --layers 2,2,1 --activation relu --count 30 -o sheets/
-      chainrule generate exercise-2 --students canvas.csv --id-column "SIS Login ID" -o w3/
+      chainrule generate exercise-2 --students canvas.csv --id-column ID -o w3/
       chainrule generate exercise-2 --count 30 --pdf --exact -o sheets/
       chainrule generate exercise-1 --count 5 --self-check -o practice/
     """
@@ -289,11 +289,15 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
     """Check every student's answers against their own variant; write the grades.
 
     SHEETS is the folder `chainrule generate` wrote. SUBMISSIONS is a folder of
-    answers files named <student>.toml (or .json), or one CSV with the columns
-    student, quantity, answer (and optionally variant). Writes grades.csv (one
-    column per quantity, for a gradebook), <student>.json and <student>.html
-    feedback, and report.md and report.html: the score distribution and how often
-    each mistake occurred. Missing or unreadable submissions are reported.
+    answers files named <student>.toml (or .json), or per-student folders as an
+    LMS download makes them (other cases, copy suffixes such as " (1)" and hidden
+    extensions such as .toml.txt are matched too), or one CSV with the columns
+    student, quantity, answer (and optionally variant). Every file in it is graded
+    or named in the report with the reason; links are never followed. Writes
+    grades.csv (one column per quantity, for a gradebook), <student>.json and
+    <student>.html feedback, and report.md and report.html: the score
+    distribution and how often each mistake occurred. Missing or unreadable
+    submissions are reported and get a feedback page.
 
     \b
     Examples:
