@@ -200,7 +200,7 @@ def generate_command(shape: str | None, output: str, roster: str | None,
     \b
     Examples:
       chainrule generate exercise-2 --students roster.csv -o week3/
-      chainrule generate exercise-2 --students roster.csv --secret-file s.txt -o w3/
+      chainrule generate exercise-2 --students r.csv --secret-file s.txt -o w3/
       chainrule generate --layers 2,2,1 --activation relu --count 30 -o sheets/
       chainrule generate exercise-2 --students canvas.csv --id-column ID -o w3/
       chainrule generate exercise-2 --count 30 --pdf --exact -o sheets/
