@@ -318,6 +318,13 @@ def test_the_page_fits_every_screen(browser: Any, server_url: str, tmp_path: Pat
             label = page.locator("#diagram svg text").first.bounding_box()
             assert label and label["height"] >= 8  # readable, not ~5 px
         page.screenshot(path=tmp_path / f"{screen}.png")
+        # the data-set mode and the Network panel fit too
+        page.select_option("#data-set", "gaussian")
+        expect(page.locator("#boundary svg")).to_be_visible()
+        expect(page.locator("#status")).to_contain_text("Epochs: 0 ")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, screen
+        page.locator("#stage").screenshot(path=tmp_path / f"{screen}-data.png")
+        page.locator("#network-panel").screenshot(path=tmp_path / f"{screen}-network.png")
         assert problems == []
         context.close()
 

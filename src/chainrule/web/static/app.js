@@ -237,6 +237,7 @@ async function begin(network, example = null) {
   state.example = example;
   state.view = "weights";
   $("derivation").replaceChildren(muted("Nothing chosen yet."));
+  $("to-derivation").hidden = true;
   $("landscape").replaceChildren();
   sheetFor = null;
   await show(0, true);
@@ -662,6 +663,7 @@ async function startData(settings, start = null) {
   state.landscape = [];
   state.example = null;
   $("derivation").replaceChildren(muted("Nothing chosen yet."));
+  $("to-derivation").hidden = true;
   $("landscape").replaceChildren();
   fillDataControls();
 }
