@@ -20,11 +20,26 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from string import Template
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
-Array = NDArray[np.floating]
+    Array = NDArray[np.floating]
+else:
+
+    class _NumPyWhenUsed:
+        """NumPy, imported at the first array function called: the scalar engine (and so
+        ``chainrule solve``) never needs it."""
+
+        def __getattr__(self, name: str) -> Any:
+            import numpy
+
+            globals()["np"] = numpy
+            return getattr(numpy, name)
+
+    np = _NumPyWhenUsed()
 
 # ---------------------------------------------------------------------------------------------
 # Activations
