@@ -66,6 +66,10 @@ def layered(sizes: tuple[int, ...], seed: int = 0) -> dict[str, Any]:
     return {"units": units, "weights": weights, "samples": [sample]}
 
 
+SUFFIX = {"json": ".json", "markdown": ".md", "text": ".txt", "latex": ".tex", "html": ".html"}
+"""Each format's file ending (an output file whose ending names another format is refused)."""
+
+
 def timed(argv: list[str], cap: float) -> str:
     """Seconds the command took (and exit code when not 0), or '> cap'."""
     start = time.perf_counter()
@@ -103,14 +107,14 @@ def main() -> int:
         path = save(f"chain{n}.json", chain(n))
         for fmt in ("json", "markdown", "text"):
             rows.append((f"chain of {n:,} units: solve --format {fmt}",
-                         timed(["solve", path, "--format", fmt, "-o", str(folder / "o.txt")],
+                         timed(["solve", path, "--format", fmt, "-o", str(folder / f"o{SUFFIX[fmt]}")],
                                cap)))
     for sizes in ((64, 32, 10),) if args.quick else ((64, 32, 10), (784, 128, 10)):
         name = "-".join(map(str, sizes))
         path = save(f"net{name}.json", layered(sizes))
         for fmt in ("json", "markdown", "text"):
             rows.append((f"{name}, one step: solve --format {fmt}",
-                         timed(["solve", path, "--format", fmt, "-o", str(folder / "o.txt")],
+                         timed(["solve", path, "--format", fmt, "-o", str(folder / f"o{SUFFIX[fmt]}")],
                                cap)))
     for n in (1_000,) if args.quick else (1_000, 10_000):
         path = save(f"chain{n}.json", chain(n))
