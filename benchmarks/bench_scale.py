@@ -107,15 +107,15 @@ def main() -> int:
         path = save(f"chain{n}.json", chain(n))
         for fmt in ("json", "markdown", "text"):
             rows.append((f"chain of {n:,} units: solve --format {fmt}",
-                         timed(["solve", path, "--format", fmt, "-o", str(folder / f"o{SUFFIX[fmt]}")],
-                               cap)))
+                         timed(["solve", path, "--format", fmt, "-o",
+                                str(folder / ("o" + SUFFIX[fmt]))], cap)))
     for sizes in ((64, 32, 10),) if args.quick else ((64, 32, 10), (784, 128, 10)):
         name = "-".join(map(str, sizes))
         path = save(f"net{name}.json", layered(sizes))
         for fmt in ("json", "markdown", "text"):
             rows.append((f"{name}, one step: solve --format {fmt}",
-                         timed(["solve", path, "--format", fmt, "-o", str(folder / f"o{SUFFIX[fmt]}")],
-                               cap)))
+                         timed(["solve", path, "--format", fmt, "-o",
+                                str(folder / ("o" + SUFFIX[fmt]))], cap)))
     for n in (1_000,) if args.quick else (1_000, 10_000):
         path = save(f"chain{n}.json", chain(n))
         rows.append((f"chain of {n:,} units: draw (SVG)",
