@@ -178,7 +178,7 @@ def test_a_hostile_formula_answer_is_marked_wrong_within_the_budget(tmp_path: Pa
     out = tmp_path / "r.json"
     start = time.perf_counter()
     assert main(["check", "exercise-2", str(path), "--format", "json", "-o", str(out)]) == 3
-    assert time.perf_counter() - start < 5 + 2  # the 3 s budget, and room for a busy machine
+    assert time.perf_counter() - start < 5 + 2  # the 2.5 s budget, and room for a busy machine
     test = next(t for t in json.loads(out.read_text())["tests"] if "formula" in t["name"])
     assert test["status"] == "wrong" and "took longer" in test["output"]
     path.write_text('[dC_dw_formula]\n"i -> j" = "e^e^e^e^e^e^e^e*w"\n')

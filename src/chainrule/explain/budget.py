@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from chainrule.core.errors import UsageError
 
-SECONDS = 3.0
+SECONDS = 2.5
 """Wall-clock seconds one symbolic job may take."""
 MEMORY_BYTES = 1 << 30
 """Memory one job may add to the process (1 GiB)."""
