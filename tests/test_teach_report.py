@@ -78,3 +78,38 @@ def test_the_report_teaches(tmp_path_factory) -> None:  # type: ignore[no-untype
     assert carried == 2 and cells[-1] == f"{100 * right / (answered - carried):.0f}%"
     # C comes in its place, after the forward pass
     assert grades.quantities.index("C") == grades.quantities.index("a.k") + 1
+
+
+MINE = {"a": {"j": 0.602, "k": 0.3973}, "dC_da": {"k": -0.6027}, "dC_dz": {"k": -0.6027},
+        "dC_dw": {"j -> k": -0.3628, "i -> j": "0.56"}}
+
+
+def test_checks_html_typesets_the_symbols_and_marks_wrong_answers() -> None:
+    from chainrule.teach import check
+    from chainrule.teach.feedback import render
+
+    page = render(check(cr.load("exercise-2"), MINE), "html")
+    table = page.split("<table", 1)[1].split("</table>", 1)[0]
+    assert table.count("<math") >= 15  # every symbol as math, not dC/da_k text
+    rows = [r for r in table.split("<tr") if "WRONG" in r]
+    assert len(rows) == 2 and all(r.startswith(' class="wrong"') for r in rows)
+    assert table.count('class="wrong"') == 2
+    # the first wrong step's section comes first, its heading typeset too
+    notes = page.split("What went wrong", 1)[1]
+    assert notes.index("dC_da.k") < notes.index("dC_dz.k") < notes.index("dC_dw.j -&gt; k")
+    assert "<h3><math" in notes
+
+
+def test_checks_table_is_one_table_at_80_columns(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from chainrule.teach import check
+    from chainrule.teach.feedback import render
+
+    monkeypatch.setenv("COLUMNS", "80")
+    text = render(check(cr.load("exercise-2"), MINE), "text")
+    table = text.split("quantity", 1)[1].split("What went wrong", 1)[0]
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert table.count("┃") == 4  # one header row: one table, five columns
+    names = [line.split("│")[0].strip() for line in table.splitlines() if "│" in line]
+    assert names[:6] == ["z.j", "a.j", "z.k", "a.k", "C", "dC_da.k"]  # C in its place
+    carried = text.split("(dC_dz.k): you wrote -0.6027", 1)[1].split("\n\n", 1)[0]
+    assert "Carried forward: full credit" in carried and "Wrong" not in carried

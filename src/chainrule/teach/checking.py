@@ -16,7 +16,7 @@ from chainrule.core.engine import solve
 from chainrule.core.network import Network
 from chainrule.core.options import DECIMALS
 from chainrule.core.trace import Step, Trace
-from chainrule.explain.document import Block, Equation, Paragraph
+from chainrule.explain.document import Block, Equation, Math, Paragraph
 from chainrule.explain.notation import Notation, Numbers
 from chainrule.teach.answers import Answers, Written, parse
 from chainrule.teach.lines import Lines
@@ -53,6 +53,8 @@ class QuantityResult:
     blocks: tuple[Block, ...] = ()
     """``explanation`` as a document's blocks, each derivation an Equation (typeset by the
     renderers as in the worked solution)."""
+    symbol_math: Math | None = None
+    """``symbol`` as Math (text and LaTeX), for the formats that typeset math."""
 
     @property
     def tags(self) -> list[str]:
@@ -216,6 +218,7 @@ class Checker:
             rows.append((i, QuantityResult(
                 name=node.name or "",
                 symbol=worked.symbol(node),
+                symbol_math=worked.symbol_math(node),
                 status=status,
                 score=score_of(status),
                 max_score=1.0,
@@ -236,7 +239,8 @@ class Checker:
             if i not in by_node:
                 node = graph.nodes[i]
                 rows.append((i, QuantityResult(
-                    name=node.name or "", symbol=worked.symbol(node), status="unanswered",
+                    name=node.name or "", symbol=worked.symbol(node),
+                    symbol_math=worked.symbol_math(node), status="unanswered",
                     score=0.0, max_score=1.0, expected=expected[i], given=None, given_text="",
                     follow_on=None, output="unanswered", explanation=("unanswered",))))
         tests = [r for _, r in sorted(rows, key=lambda row: order(graph, row[0]))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chainrule.explain.document import Document, Paragraph, Section, Table
+from chainrule.explain.document import Document, Math, Paragraph, Section, Table
 from chainrule.explain.notation import Numbers
 from chainrule.render.formats import FORMATS as FORMAT_TABLE
 from chainrule.render.formats import output_format, render_document
@@ -26,7 +26,7 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
     rows = tuple(
         (
             t.name,
-            t.symbol,
+            t.symbol_math or t.symbol,
             t.given_text,
             num(t.expected) if t.expected is not None and t.status != "unanswered" else "",
             MARKS.get(t.status, t.status) + (f": {', '.join(t.tags)}" if t.tags else ""),
@@ -58,7 +58,9 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
     ]
     notes = [
         Section(f"{t.symbol} ({t.name}): you wrote {t.given_text}",
-                t.blocks or tuple(Paragraph((line,)) for line in t.explanation), 3)
+                t.blocks or tuple(Paragraph((line,)) for line in t.explanation), 3,
+                heading=(t.symbol_math, f" ({t.name}): you wrote {t.given_text}")
+                if t.symbol_math else ())
         for t in result.tests if t.status not in ("right", "unanswered")
     ]
     first = result.first_wrong
@@ -66,9 +68,10 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
         notes.sort(key=lambda section: not section.title.startswith(f"{first.symbol} ("))
     blank = [t.symbol for t in result.tests if t.status == "unanswered"]
     if notes:
-        head = (f"The first wrong step is {first.symbol}." if first
-                else "Every answer is right or carried forward from your earlier numbers.")
-        sections.append(Section("What went wrong", (Paragraph((head,)),)))
+        head: tuple[str | Math, ...] = (
+            ("The first wrong step is ", first.symbol_math or first.symbol, ".") if first
+            else ("Every answer is right or carried forward from your earlier numbers.",))
+        sections.append(Section("What went wrong", (Paragraph(head),)))
         sections += notes
     elif result.answered:
         sections.append(Section("All right", (Paragraph((

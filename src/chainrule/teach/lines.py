@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from chainrule.core.trace import Layout, Step, Trace
 from chainrule.explain.derivation import lhs_of, line, step_sections
-from chainrule.explain.document import Equation, Section
+from chainrule.explain.document import Equation, Math, Section
 from chainrule.explain.notation import Notation, notation_named
 from chainrule.teach.quantities import LEAF_KINDS, UNIT_KINDS, Graph, Node
 
@@ -112,6 +112,14 @@ class Lines:
     def symbol(self, node: Node) -> str:
         """:func:`symbol` in this notation."""
         return symbol(self.graph, node, self.notation)
+
+    def symbol_math(self, node: Node) -> Math:
+        """The symbol as Math (text and LaTeX), for formats that typeset it."""
+        kind, sample = _where(self.graph, node)
+        lhs = lhs_of(self.graph.network, kind, unit=node.unit, weight=node.key, sample=sample,
+                     notation=self.notation)
+        prefix = _prefix(self.graph, node)
+        return Math(prefix + lhs.text, (rf"\text{{{prefix}}}" if prefix else "") + lhs.latex)
 
     def _find(self, sections: list[Section], node: Node) -> Equation:
         kind, sample = _where(self.graph, node)
