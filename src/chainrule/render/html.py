@@ -40,7 +40,6 @@ table.data { border-collapse: collapse; margin: .4rem 0 1rem; font-variant-numer
            margin: 1rem 0 .2rem; }
 table.data th, table.data td { border-bottom: 1px solid #ddd; padding: .2rem .7rem; }
 table.data th { border-bottom: 2px solid #999; }
-table.data tr.wrong td { background: #fdecea; color: #a40e26; font-weight: 600; }
 table.data td { text-align: right; }
 table.data td:first-child, table.data th:first-child { text-align: left; }
 .diagram { margin: 1rem 0; overflow-x: auto; }
@@ -160,7 +159,8 @@ def equation(eq: Equation) -> str:
 def _row_class(row: tuple[str | Math, ...]) -> str:
     """A row marked wrong (a cell that says WRONG, as check's marking does) stands out."""
     wrong = any(isinstance(c, str) and c.startswith("WRONG") for c in row)
-    return ' class="wrong"' if wrong else ""
+    return (' class="wrong" style="background: #fdecea; color: #a40e26; font-weight: 600"'
+            if wrong else "")
 
 
 def table(t: Table) -> str:
