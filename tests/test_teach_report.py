@@ -113,3 +113,32 @@ def test_checks_table_is_one_table_at_80_columns(monkeypatch) -> None:  # type: 
     assert names[:6] == ["z.j", "a.j", "z.k", "a.k", "C", "dC_da.k"]  # C in its place
     carried = text.split("(dC_dz.k): you wrote -0.6027", 1)[1].split("\n\n", 1)[0]
     assert "Carried forward: full credit" in carried and "Wrong" not in carried
+
+
+def test_the_json_agrees_with_grades_csv(tmp_path: Path) -> None:
+    """Each test's points in <student>.json are grades.csv's cell (the config's weights and
+    credit), and they add up to the score and the full mark."""
+    import csv
+    import json
+
+    from chainrule.teach.grading import GradingConfig, write
+
+    base = tmp_path / "class"
+    base.mkdir()
+    graded(str(base))  # writes the class; grade it again with a config
+    config = GradingConfig.from_dict({"credit": {"rounding": 0.0, "follows": 0.5},
+                                      "weights": {"new_w.*": 2, "da_dz.*": 0}})
+    grades = grade(base / "gen", base / "subs", config=config)
+    write(grades, tmp_path / "out")
+    text = (tmp_path / "out" / "grades.csv").read_text()
+    rows = {r["student"]: r for r in csv.DictReader(text.splitlines())}
+    for student in ("s0", "s2", "s4", "s6"):
+        data = json.loads((tmp_path / "out" / f"{student}.json").read_text())
+        row = rows[student]
+        assert float(row["score"]) == data["score"] and float(row["max_score"]) == 15
+        assert sum(t["max_score"] for t in data["tests"]) == data["max_score"] == 15
+        assert sum(t["score"] for t in data["tests"]) == data["score"]
+        for t in data["tests"]:
+            cell = row[t["name"]]
+            assert (float(cell) if cell else 0) == t["score"], (student, t["name"])
+    assert "da_dz.k" not in rows["s0"]

@@ -154,6 +154,8 @@ class StudentGrade:
     """What the instructor should know (a second file for this student)."""
     deductions: dict[str, float] = field(default_factory=dict)
     """Points off per recognised mistake (the rubric's [deductions], each once)."""
+    points: dict[str, float] = field(default_factory=dict)
+    """The points each asked quantity is worth (the config's weights)."""
     key: dict[str, float] = field(default_factory=dict, repr=False)
     """The right value of every quantity of this student's variant (for copy detection)."""
     copied: tuple[str, int, int] | None = None
@@ -161,6 +163,19 @@ class StudentGrade:
 
     def to_json(self) -> dict[str, Any]:
         data = self.result.to_json() if self.result else {"tests": []}
+        if self.result is not None and self.points:
+            # each test's points as grades.csv has them: the config's weights and credit, the
+            # quantities not asked (weight 0) left out
+            tests = []
+            for test in data["tests"]:
+                name = test.get("name", "")
+                if name in self.points:
+                    test["score"] = _n(self.per_quantity.get(name, 0.0))
+                    test["max_score"] = _n(self.points[name])
+                elif not name.startswith("dC_dw_formula."):
+                    continue
+                tests.append(test)
+            data["tests"] = tests
         data.update({"student": self.student, "variant": self.variant,
                      # no marking, no score: empty in grades.csv, null here
                      "score": _n(self.score) if self.result else None,
@@ -301,7 +316,8 @@ def grade(
         asked = [name for name in names if config.weight(name) > 0]
         if not quantities:
             quantities = asked
-        g.max_score = sum(config.weight(q) for q in asked)
+        g.points = {q: config.weight(q) for q in asked}
+        g.max_score = sum(g.points.values())
         sub = subs.get(student)
         if sub is None:
             g.problem = "no submission"
