@@ -162,3 +162,43 @@ def test_the_decimals_asked_come_from_the_file_or_the_flag() -> None:
                  decimals=4).answered[0].status == "rounding"
     with pytest.raises(cr.ChainruleError, match="decimals"):
         check(net, {"decimals": -1})
+
+
+def _planted(shape: str, detail: str) -> list[tuple[str, list[str]]]:
+    """Plant each site whose detail contains ``detail`` in the shape's variants; the first
+    wrong answer's name and tags for each."""
+    from chainrule.teach.mistakes import sites
+    from chainrule.teach.quantities import replay
+
+    found = []
+    for net, graph, expected in variants(shape):
+        for site in sites(graph):
+            if detail not in site.detail:
+                continue
+            computed, _ = replay(graph, site=(site.node, site.rule))
+            if all(abs(c - e) < 1e-9 for c, e in zip(computed, expected, strict=True)):
+                continue
+            text = {n.index: f"{computed[n.index]:.4f}" for n in graph.nodes}
+            first = Checker(net).check(sheet_of(graph, text)).first_wrong
+            assert first is not None
+            found.append((first.name, first.tags))
+    return found
+
+
+def test_updated_weight_too_early_with_the_batch_mean_weights_is_named() -> None:
+    found = _planted("2-2-2 sigmoid batch", "already updated by the batch's mean gradient")
+    named = [tags for _, tags in found if "updated-weight-too-early" in tags]
+    assert len(found) >= 8 and len(named) >= 0.9 * len(found), found
+
+
+def test_z_for_a_with_only_some_incoming_a_replaced_is_named() -> None:
+    found = _planted("2-2-1 sigmoid", "in place of a_j")
+    found = [(name, tags) for name, tags in found if name.startswith("z.")]
+    assert len(found) >= 8 and all("z-for-a" in tags for _, tags in found), found
+
+
+def test_the_two_sign_mistakes_are_told_apart() -> None:
+    error = _planted("2-2-1 sigmoid", "with the sign turned round")
+    update = _planted("2-2-1 sigmoid", "the update added instead of subtracted")
+    assert error and all(tags == ["sign-of-error"] for _, tags in error), error
+    assert update and all(tags == ["sign-of-update"] for _, tags in update), update
