@@ -64,14 +64,6 @@ CATALOGUE: dict[str, Mistake] = {
     ]
 }
 
-ALIASES: dict[str, tuple[str, ...]] = {"sign": ("sign-of-error", "sign-of-update")}
-"""Older ids still accepted where a user names mistakes (grade configs): ``sign`` is both."""
-
-
-def mistake_ids(name: str) -> tuple[str, ...]:
-    """The catalogue ids a name in a config stands for (``sign`` -> both sign mistakes)."""
-    return ALIASES.get(name, (name,))
-
 
 @dataclass(frozen=True)
 class Site:
