@@ -178,7 +178,7 @@ class Checker:
                                                             follow[i], tol, statuses)
             status = mark(w.value, t, follow[i], w.decimals, tol, not wrong_inputs, base=old,
                           degenerate=degenerate, follow_on_exact=follow_exact[i],
-                          slack=_rounding_slack(graph, i, follow[i], by_node))
+                          slack=_rounding_slack(graph, i, follow[i], by_node, tol.decimals))
             found: list[Diagnosis] = []
             if status in ("wrong", "rounding"):
                 found = diagnoser.diagnose(i, w.value, w.decimals, given, base, tol)
@@ -305,17 +305,19 @@ def _answered_deps(graph: Graph, i: int, by_node: Mapping[int, Written]) -> list
     return out
 
 
-def _rounding_slack(graph: Graph, i: int, follow: float, by_node: Mapping[int, Written]) -> float:
+def _rounding_slack(graph: Graph, i: int, follow: float, by_node: Mapping[int, Written],
+                    asked: int) -> float:
     """How far the rounding of the student's own numbers a product is computed from can move
     it: |value| times the relative rounding of each factor (half a unit of the decimals they
-    wrote), so that follow-on marking honours their rounding of small numbers."""
+    wrote, never more than of the decimals asked), so that follow-on marking honours their
+    rounding of small numbers and writing fewer decimals earns nothing."""
     if not math.isfinite(follow):
         return 0.0
     relative = 0.0
     for j in _answered_deps(graph, i, by_node):
         w = by_node[j]
         if w.value:
-            relative += 0.5 * 10.0 ** (-w.decimals) / abs(w.value)
+            relative += 0.5 * 10.0 ** (-max(w.decimals, asked)) / abs(w.value)
     return abs(follow) * min(relative, 1.0)
 
 
