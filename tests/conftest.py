@@ -69,7 +69,18 @@ BROWSER_FIXTURES = frozenset({"page", "context", "browser", "browser_type", "chr
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    used: set[str] = set()
     for item in items:
         browser = not BROWSER_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
-        if browser or any(item.nodeid.startswith(prefix) for prefix in SLOW):
+        prefixes = [prefix for prefix in SLOW if item.nodeid.startswith(prefix)]
+        used.update(prefixes)
+        if browser or prefixes:
             item.add_marker(pytest.mark.slow)
+    files = {item.nodeid.split("::")[0] for item in items}
+    stale = [p for p in SLOW if p not in used and p.split("::")[0] in files]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if stale and reporter is not None:  # a renamed test would leave the quick loop slow again
+        reporter.write_line(
+            f"tests/conftest.py: SLOW names tests that do not exist: {', '.join(stale)}",
+            yellow=True,
+        )
