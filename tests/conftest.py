@@ -39,7 +39,8 @@ SLOW = {
     "tests/test_fuzz.py::test_fuzz_short_run": "4 s",
     "tests/test_notebook.py::test_the_handout_notebook_runs": "4 s",
     "tests/test_diff.py::test_random_expressions_match_sympy": "3 s",
-    "tests/test_cli_startup.py::test_solving_exercise_2_needs_no_sympy_in_any_format": "3 s",
+    "tests/test_cli_startup.py::test_solving_exercise_2_needs_no_numpy_or_sympy_in_any_format":
+        "3 s",
     "tests/test_teach_safety.py::test_a_hostile_formula_answer_is_marked_wrong_within_the_budget":
         "3 s",
     "tests/test_presentation.py::test_the_cli_writes_what_the_library_renders": "3 s",
