@@ -216,3 +216,18 @@ def test_the_key_to_fewer_decimals_never_earns_full_marks(shape: str) -> None:
             result = Checker(net).check(sheet_of(graph, text))
             shares.append(share(result))
         assert max(shares) < 0.95 and sum(shares) / len(shares) <= 0.7, (decimals, shares)
+
+
+@pytest.mark.parametrize("decimals", [2, 3])
+def test_working_by_hand_to_the_decimals_asked_is_never_wrong(decimals: int) -> None:
+    """A student who rounds every number to the sheet's decimals and works on from the rounded
+    numbers (a(1 - a) from a rounded a, products of rounded factors) is right throughout."""
+    from chainrule.teach.quantities import replay
+
+    for shape in SHAPES:
+        for net, graph, _ in variants(shape):
+            by_hand, _ = replay(graph, rounding=decimals)
+            text = {n.index: f"{by_hand[n.index]:.{decimals}f}" for n in graph.nodes}
+            result = Checker(net, Tolerance(decimals=decimals)).check(sheet_of(graph, text))
+            assert result.all_right, (shape, [(t.name, t.given_text, t.expected)
+                                              for t in result.tests if t.status != "right"])

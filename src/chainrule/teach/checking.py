@@ -178,7 +178,8 @@ class Checker:
                                                             follow[i], tol, statuses)
             status = mark(w.value, t, follow[i], w.decimals, tol, not wrong_inputs, base=old,
                           degenerate=degenerate, follow_on_exact=follow_exact[i],
-                          slack=_rounding_slack(graph, i, follow[i], by_node, tol.decimals))
+                          slack=0.0 if tol.matches(w.value, t, base=old) else _rounding_slack(
+                              graph, i, follow[i], by_node, tol.decimals, base[1]))
             found: list[Diagnosis] = []
             if status in ("wrong", "rounding"):
                 found = diagnoser.diagnose(i, w.value, w.decimals, given, base, tol)
@@ -306,19 +307,34 @@ def _answered_deps(graph: Graph, i: int, by_node: Mapping[int, Written]) -> list
 
 
 def _rounding_slack(graph: Graph, i: int, follow: float, by_node: Mapping[int, Written],
-                    asked: int) -> float:
-    """How far the rounding of the student's own numbers a product is computed from can move
-    it: |value| times the relative rounding of each factor (half a unit of the decimals they
-    wrote, never more than of the decimals asked), so that follow-on marking honours their
-    rounding of small numbers and writing fewer decimals earns nothing."""
+                    asked: int, used: list[float]) -> float:
+    """How far the rounding of the student's own numbers a quantity is computed from can move
+    it (each by half a unit of the decimals they wrote, never more than of the decimals asked),
+    so that follow-on marking honours their rounding of small numbers and writing fewer
+    decimals earns nothing: the rule's change for each answer it reads directly, moved by that
+    much; for an answer read through numbers a student does not write down, |value| times its
+    relative rounding."""
     if not math.isfinite(follow):
         return 0.0
-    relative = 0.0
+    node = graph.nodes[i]
+    slack = relative = 0.0
+    values = list(used)
     for j in _answered_deps(graph, i, by_node):
         w = by_node[j]
-        if w.value:
-            relative += 0.5 * 10.0 ** (-max(w.decimals, asked)) / abs(w.value)
-    return abs(follow) * min(relative, 1.0)
+        h = 0.5 * 10.0 ** (-max(w.decimals, asked))
+        if j in node.deps:
+            moved = 0.0
+            for step in (h, -h):
+                values[j] = used[j] + step
+                try:
+                    moved = max(moved, abs(float(node.rule(values)) - follow))
+                except (ArithmeticError, ValueError):
+                    pass
+            values[j] = used[j]
+            slack += moved
+        elif w.value:
+            relative += h / abs(w.value)
+    return slack + abs(follow) * min(relative, 1.0)
 
 
 MEANS = ("C", "dC_dw", "dC_db")

@@ -134,8 +134,9 @@ def mark(
     if inputs_right:
         # computed correctly from the student's own right (rounded) numbers: their rounding
         # carried along, within a few tolerances of the right value
-        if any(tol.matches(given, f, base=base) for f in follows) and tol.near(
-            given, expected, relative=False, tolerances=CARRIED, base=base
+        if any(abs(given - f) <= tol.of(f, base=base) + slack for f in follows
+               if math.isfinite(f)) and (
+            abs(given - expected) <= CARRIED * tol.of(expected, base=base) + slack
         ):
             return "right"
     elif not degenerate and any(
