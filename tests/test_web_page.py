@@ -89,9 +89,14 @@ def edit(page: Page, path: str, value: str) -> None:
 
 def choose_weight(page: Page, name: str) -> dict[str, Any]:
     """Click the weight's arrow; its derivation's full-precision numbers."""
-    # the transparent wide copy under the arrow takes the click (a straight arrow has no height,
-    # which Playwright calls invisible: force skips that check, not the click)
-    page.locator(f'#diagram .hit[data-name="{name}"]').click(force=True)
+    # the transparent wide copy under the arrow takes the click. A straight arrow's box has no
+    # height, which Playwright calls invisible (even with force, at times), so the mouse clicks
+    # the middle of its box, on the 16 px stroke, as a user's pointer would.
+    hit = page.locator(f'#diagram .hit[data-name="{name}"]')
+    hit.evaluate("e => e.scrollIntoView({block: 'center', inline: 'center'})")
+    box = hit.bounding_box()
+    assert box is not None, f"the arrow of {name} is not drawn"
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     full = page.locator("#derivation .full")
     expect(full).to_be_visible()
     expect(page.locator("#derivation h1")).to_contain_text(f"({name.replace(' -> ', ' → ')})")
