@@ -16,6 +16,21 @@ MARKS = {"right": "right", "follows": "carried forward", "rounding": "rounded: p
          "wrong": "WRONG", "unanswered": "-"}
 
 
+def counts(result: CheckResult) -> str:
+    """How many answers got each mark, as a student reads it: "2 right, 1 wrong"."""
+    count = {status: sum(t.status == status for t in result.tests)
+             for status in ("right", "follows", "rounding", "wrong", "unanswered")}
+    parts = [f"{count['right']} right"]
+    if count["follows"]:
+        parts.append(f"{count['follows']} carried forward from your earlier numbers")
+    if count["rounding"]:
+        parts.append(f"{count['rounding']} rounded to fewer decimals than asked")
+    parts.append(f"{count['wrong']} wrong")
+    if count["unanswered"]:
+        parts.append(f"{count['unanswered']} unanswered")
+    return ", ".join(parts)
+
+
 def _score(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
@@ -34,18 +49,8 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
         for t in result.tests
     )
     who = f"{student}: " if student else ""
-    count = {status: sum(t.status == status for t in result.tests)
-             for status in ("right", "follows", "rounding", "wrong", "unanswered")}
-    parts = [f"{count['right']} right"]
-    if count["follows"]:
-        parts.append(f"{count['follows']} carried forward from your earlier numbers")
-    if count["rounding"]:
-        parts.append(f"{count['rounding']} rounded to fewer decimals than asked")
-    parts.append(f"{count['wrong']} wrong")
-    if count["unanswered"]:
-        parts.append(f"{count['unanswered']} unanswered")
     summary = (
-        f"{who}{_score(result.score)} of {_score(result.max_score)} marks ({', '.join(parts)})."
+        f"{who}{_score(result.score)} of {_score(result.max_score)} marks ({counts(result)})."
     )
     sections = [
         Section(

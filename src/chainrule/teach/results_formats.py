@@ -22,6 +22,7 @@ from typing import Any
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
 from chainrule.teach.checking import CheckResult, QuantityResult
+from chainrule.teach.feedback import counts
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values (a test's and the whole result's)."""
@@ -148,18 +149,8 @@ def _revealing(test: QuantityResult) -> str:
 
 
 def _summary(result: CheckResult) -> str:
-    counts = {s: sum(t.status == s for t in result.tests)
-              for s in ("right", "follows", "rounding", "wrong", "unanswered")}
-    parts = [f"{counts['right']} right"]
-    if counts["follows"]:
-        parts.append(f"{counts['follows']} right given your earlier numbers")
-    if counts["rounding"]:
-        parts.append(f"{counts['rounding']} to check for rounding")
-    parts.append(f"{counts['wrong']} wrong")
-    if counts["unanswered"]:
-        parts.append(f"{counts['unanswered']} not answered")
     return (f"{result.title}, step {result.step}: {_n(result.score)} of {_n(result.max_score)} "
-            f"marks ({', '.join(parts)}).")
+            f"marks ({counts(result)}).")
 
 
 def _check_reveal(reveal: str) -> None:
