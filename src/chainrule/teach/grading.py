@@ -300,8 +300,44 @@ def grade(
         decimals = _sheet_decimals([Path(f) for _, f in roster.values()])
     tolerance = Tolerance(config.rtol, decimals)
     subs, intake = read_intake(submissions, {s: v for s, (v, _) in roster.items()})
+    grades, quantities = mark_roster(roster, subs, config=config, tolerance=tolerance,
+                                     progress=progress)
+    flag_copies(grades, tolerance)
+    unknown = sorted(set(subs) - set(roster))
+    for who in unknown:
+        grades.append(StudentGrade(who, "", problem="a submission from a student not in "
+                                   "variants.csv"))
+    if intake is None:
+        return ClassGrades(grades, quantities)
+    for g in grades:
+        others = intake.duplicates.get(g.student)
+        if others:
+            g.notes.append(f"more than one file: {intake.files[g.student].path.name} graded, "
+                           f"not {', '.join(o.path.name for o in others)}")
+    return ClassGrades(grades, quantities, list(intake.ignored), intake.loosely_matched)
+
+
+AnswersOf = Callable[[Any], Answers]
+"""A student's answers read by the caller, parsed against their variant's network when called
+(an assignment's answers file holds a table per exercise)."""
+
+
+def mark_roster(
+    roster: Mapping[str, tuple[str, Path]],
+    subs: Mapping[str, Any],
+    *,
+    config: GradingConfig,
+    tolerance: Tolerance,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[StudentGrade], list[str]]:
+    """Mark each student of ``roster`` (student -> (variant code, network file)) against their
+    own variant: ``subs[student]`` is a :class:`~chainrule.teach.intake.Found` file, a CSV
+    entry (a dict), or a callable giving the parsed answers for the network (:data:`AnswersOf`).
+    Returns the grades and the quantities asked, in the order of the work (every variant's, so
+    that variants of different shapes each have their columns)."""
     grades: list[StudentGrade] = []
     quantities: list[str] = []
+    seen: set[str] = set()
     for student, (code, network_file) in roster.items():
         g = StudentGrade(student, code)
         grades.append(g)
@@ -314,8 +350,8 @@ def grade(
         names = [graph.nodes[i].name or "" for i in sorted(checked(graph),
                                                              key=lambda i: order(graph, i))]
         asked = [name for name in names if config.weight(name) > 0]
-        if not quantities:
-            quantities = asked
+        quantities += [q for q in asked if q not in seen]
+        seen.update(asked)
         g.points = {q: config.weight(q) for q in asked}
         g.max_score = sum(g.points.values())
         sub = subs.get(student)
@@ -325,7 +361,9 @@ def grade(
             continue
         g.submitted = True
         try:
-            if isinstance(sub, Found):
+            if callable(sub):
+                answers = sub(net)
+            elif isinstance(sub, Found):
                 try:  # a regular file of bounded size only; a link was never matched
                     text = read_text(sub.path, MAX_ANSWERS_BYTES)
                 except Unreadable as error:
@@ -353,19 +391,7 @@ def grade(
         g.unanswered = [q for q in asked if q not in g.per_quantity]
         if progress:
             progress(f"{student}: {_n(g.score)} of {_n(g.max_score)}")
-    flag_copies(grades, tolerance)
-    unknown = sorted(set(subs) - set(roster))
-    for who in unknown:
-        grades.append(StudentGrade(who, "", problem="a submission from a student not in "
-                                   "variants.csv"))
-    if intake is None:
-        return ClassGrades(grades, quantities)
-    for g in grades:
-        others = intake.duplicates.get(g.student)
-        if others:
-            g.notes.append(f"more than one file: {intake.files[g.student].path.name} graded, "
-                           f"not {', '.join(o.path.name for o in others)}")
-    return ClassGrades(grades, quantities, list(intake.ignored), intake.loosely_matched)
+    return grades, quantities
 
 
 def _key(net: Any) -> dict[str, float]:
