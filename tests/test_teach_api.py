@@ -77,6 +77,19 @@ def test_render_feedback_in_every_format() -> None:
         cr.render_feedback(result, "pdf")
 
 
+def test_feedback_formats_are_the_format_table_s() -> None:
+    """One format table: every worked-solution format (latex too) and the autograders'
+    results, each of which render_feedback writes; a new table entry needs no other list."""
+    from chainrule.api import FEEDBACK_FORMATS
+    from chainrule.render.formats import FORMATS, RESULTS_FORMATS
+
+    assert FEEDBACK_FORMATS == (*FORMATS, *RESULTS_FORMATS)
+    result = cr.check_answers("exercise-2", {"dC_da": {"k": "-0.6027"}}, asked=["dC_da.k"])
+    for fmt in FEEDBACK_FORMATS:
+        assert cr.render_feedback(result, fmt).strip(), fmt
+    assert "\\begin{document}" in cr.render_feedback(result, "latex")
+
+
 def load_server() -> ModuleType:
     spec = importlib.util.spec_from_file_location("pl_server", QUESTION / "server.py")
     assert spec and spec.loader

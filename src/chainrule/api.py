@@ -18,6 +18,7 @@ from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
 from chainrule.core.trace import Trace
 from chainrule.io.netfile import NetworkLike, load
+from chainrule.render import formats as _formats
 
 if TYPE_CHECKING:
     from chainrule.teach.checking import CheckResult
@@ -275,7 +276,9 @@ def _whole(value: object, name: str, lowest: int, highest: int) -> int:
     return number
 
 
-FEEDBACK_FORMATS = ("text", "markdown", "html", "json", "gradescope", "prairielearn")
+FEEDBACK_FORMATS = _formats.FEEDBACK_FORMATS
+"""The formats :func:`render_feedback` writes: the one format table's
+(:mod:`chainrule.render.formats`), then the autograders' results."""
 
 
 def render_feedback(
@@ -290,9 +293,9 @@ def render_feedback(
     Parameters
     ----------
     result : a :func:`check_answers` result.
-    format : ``text``, ``markdown``, ``html`` (the feedback page), ``json`` (``check --format
-        json``), ``gradescope`` (Gradescope's results.json) or ``prairielearn`` (its
-        external-grader results).
+    format : one of :data:`FEEDBACK_FORMATS`: ``text``, ``markdown``, ``latex``, ``html`` (the
+        feedback page), ``json`` (``check --format json``), ``gradescope`` (Gradescope's
+        results.json) or ``prairielearn`` (its external-grader results).
     student : a name for the heading (text, markdown, html).
     reveal : gradescope and prairielearn only: when students see the right values
         (``after_due_date``, ``after_published``, ``visible`` or ``hidden``).

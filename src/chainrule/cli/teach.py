@@ -15,7 +15,7 @@ import click
 
 from chainrule.core.options import DECIMALS
 from chainrule.io.atomic import check_outputs, write_atomic
-from chainrule.render.formats import FORMAT, format_for_output
+from chainrule.render.formats import FORMAT, RESULTS_FORMATS, format_for_output
 
 if TYPE_CHECKING:
     from chainrule.core.network import Network
@@ -27,7 +27,7 @@ def load(network: str) -> Network:
 
     return load_network(network)
 
-AUTOGRADERS = ("gradescope", "prairielearn")
+AUTOGRADERS = tuple(RESULTS_FORMATS)
 """check's formats beyond the one table's: autograders' results JSON (.json files)."""
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -83,6 +83,22 @@ FORMATS: dict[str, OutputFormat] = {
 }
 """Every output format, by name, in the order help texts list them."""
 
+RESULTS_FORMATS: dict[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        OutputFormat("gradescope", ".json", "application/json", None,
+                     "Gradescope's autograder results.json"),
+        OutputFormat("prairielearn", ".json", "application/json", None,
+                     "PrairieLearn's external-grader results"),
+    )
+}
+"""A marking's formats beyond :data:`FORMATS`: the autograders' results JSON (``check
+--format gradescope``, ``render_feedback``). Not formats of a worked solution."""
+
+FEEDBACK_FORMATS = (*FORMATS, *RESULTS_FORMATS)
+"""Every format a marking is written in (``check --format``, ``render_feedback``), in the
+order help texts list them: the table's, then the autograders'."""
+
 FORMAT = Choice.of("format", FORMATS, "format", default="text")
 """The ``format`` option, checked once (the CLI's ``--format``, SolutionOptions, the web)."""
 

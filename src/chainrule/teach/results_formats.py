@@ -21,6 +21,7 @@ from typing import Any
 
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
+from chainrule.render.formats import RESULTS_FORMATS
 from chainrule.teach.checking import CheckResult, QuantityResult
 from chainrule.teach.feedback import counts
 
@@ -28,7 +29,8 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values (a test's and the whole result's)."""
 OUTPUT_FORMATS = ("text", "html", "simple_format", "md", "ansi")
 """Gradescope's output_format values; chainrule writes ``text``."""
-FORMATS = ("gradescope", "prairielearn")
+FORMATS = tuple(RESULTS_FORMATS)
+"""The autograders' results formats: the one format table's (``render.formats``)."""
 PASSED = ("right", "follows")
 REVEALING_TEST = "Right values and derivations"
 
