@@ -18,7 +18,13 @@ from chainrule.io.atomic import check_outputs, write_atomic
 from chainrule.render.formats import FORMAT, RESULTS_FORMATS, format_for_output
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chainrule.core.network import Network
+    from chainrule.teach.assignment import Assignment, Generated
+    from chainrule.teach.grading import GradingConfig
+    from chainrule.teach.lms import Export, Grade
+    from chainrule.teach.shape_ranges import ShapeRange
 
 
 def load(network: str) -> Network:
@@ -206,6 +212,7 @@ def generate_command(shape: str | None, output: str, roster: str | None,
       chainrule generate exercise-2 --count 30 --pdf --exact -o sheets/
       chainrule generate exercise-1 --count 5 --self-check -o practice/
     """
+    from chainrule.teach import assignment as assignments
     from chainrule.teach.generation import check_not_inside, generate, read_roster
     from chainrule.teach.secret import (
         SECRET_VARIABLE,
@@ -217,19 +224,25 @@ def generate_command(shape: str | None, output: str, roster: str | None,
     from chainrule.teach.variants import Rules, layered_shape
 
     if (shape is None) == (layers is None):
-        raise click.UsageError("give a SHAPE (a built-in or a network file) or --layers, "
-                               "not both")
+        raise click.UsageError("give a SHAPE (a built-in, a network file or an assignment "
+                               "file) or --layers, not both")
     if (roster is None) == (count is None):
         raise click.UsageError("give --students ROSTER.csv or --count N")
-    if layers is not None:
-        try:
-            sizes = [int(p) for p in layers.replace(" ", "").split(",")]
-        except ValueError:
-            raise click.BadParameter(f"{layers!r} is not a list of whole numbers like 2,2,1",
-                                     param_hint="'--layers'") from None
-        net = layered_shape(sizes, activation=activation, output_activation=output_activation,
-                            biases=biases, samples=samples,
-                            learning_rate=learning_rate or 0.1)
+    task: Assignment | None = None
+    net: Network | ShapeRange | None = None
+    if shape is not None and assignments.looks_like_assignment(shape):
+        context = click.get_current_context()
+        for name, flag in (("assignment", "--assignment"), ("decimals", "--decimals"),
+                           ("allow_dead", "--allow-dead"), ("exact", "--exact")):
+            if context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError(f"{flag} does not go with an assignment file ({shape}): "
+                                       "its title, decimals and allow_dead are in the file"
+                                       + (", and --exact keys are for one exercise"
+                                          if flag == "--exact" else ""))
+        task = assignments.read(shape)
+    elif layers is not None:
+        net = _layers(layers, activation, output_activation, biases, samples,
+                      learning_rate, layered_shape)
     else:
         net = load(shape or "")
     if seed is not None and secret_file is not None:
@@ -248,16 +261,56 @@ def generate_command(shape: str | None, output: str, roster: str | None,
     if secret is not None and (warning := weakness(secret)):
         click.echo(f"chainrule generate: warning: {where}: {warning}", err=True)
     students = read_roster(roster, id_column) if roster else None
-    made = generate(net, output, students=students, count=count, seed=secret,
-                    assignment=assignment, rules=Rules(decimals=decimals, allow_dead=allow_dead),
-                    force=force, exact=exact, pdf=pdf, self_check=self_check)
+    if task is not None:
+        made: list[object] = list(assignments.generate(
+            task, output, students=students, count=count, seed=secret, force=force, pdf=pdf,
+            self_check=self_check))
+    else:
+        assert net is not None
+        made = list(generate(net, output, students=students, count=count, seed=secret,
+                             assignment=assignment,
+                             rules=Rules(decimals=decimals, allow_dead=allow_dead),
+                             force=force, exact=exact, pdf=pdf, self_check=self_check))
     if secret is None:
         click.echo(f"chainrule generate: no secret given: drew a random one and kept it in "
                    f"{Path(output) / 'instructor' / 'secret.txt'}; keep that file private, and "
                    "give it back with --secret-file to write the same sheets again", err=True)
+    if task is not None:
+        click.echo(f"{len(made)} student(s) x {len(task.exercises)} exercises in {output}: "
+                   "sheets/<id>/ for the students (sheet.md, sheet.html, sheet.tex, "
+                   f"answers.toml, {task.exercises[0].name}/network.toml, ...); instructor/ for "
+                   "you (assignment.json, variants.csv, class-key.md, keys/)", err=True)
+        return
     click.echo(f"{len(made)} variant(s) in {output}: sheets/<id>/ for the students (sheet.md, "
                "sheet.html, sheet.tex, answers.toml, network.toml); instructor/ for you "
                "(variants.csv, class-key.md, keys/)", err=True)
+
+
+def _layers(layers: str, activation: str, output_activation: str | None, biases: bool,
+            samples: int, learning_rate: float | None, layered_shape: Callable[..., Network]
+            ) -> Network | ShapeRange:
+    """``--layers 2,2,1`` as a network; with a range (``2,1-3,1``) or a choice of activations
+    (``--activation relu,sigmoid``), a shape range: each student's shape drawn from it."""
+    from chainrule.teach.shape_ranges import ShapeRange
+
+    parts = layers.replace(" ", "").split(",")
+    sizes: list[int | list[int]] = []
+    for part in parts:
+        low, dash, high = part.partition("-")
+        if not (low.isdigit() and (not dash or high.isdigit())):
+            raise click.BadParameter(f"{layers!r} is not a list of whole numbers like 2,2,1 "
+                                     "(or with ranges of units, 2,1-3,1)",
+                                     param_hint="'--layers'")
+        sizes.append([int(low), int(high)] if dash else int(low))
+    hidden = [a.strip() for a in activation.split(",") if a.strip()]
+    output = [a.strip() for a in (output_activation or activation).split(",") if a.strip()]
+    if all(isinstance(n, int) for n in sizes) and len(hidden) == 1 and len(output) == 1:
+        return layered_shape([int(n) for n in sizes if isinstance(n, int)],
+                             activation=hidden[0], output_activation=output[0], biases=biases,
+                             samples=samples, learning_rate=learning_rate or 0.1)
+    spec = {"layers": sizes, "hidden": hidden, "output": output, "biases": biases,
+            "samples": samples, "learning_rate": learning_rate or 0.1}
+    return ShapeRange.parse(spec, "--layers/--activation")
 
 
 @click.command("grade", context_settings=CONTEXT)
@@ -322,6 +375,13 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
         check_not_inside(Path(output), {"--roster": lms_roster})
         export = read_export(lms_roster, lms)
     settings = GradingConfig.read(config) if config else GradingConfig()
+    from chainrule.teach import assignment as assignments
+
+    task = assignments.find(sheets)
+    if task is not None:
+        _grade_assignment(task, submissions, output, settings, decimals, force, lms, export,
+                          lms_roster, points, assignment)
+        return
     grades = grade(sheets, submissions, config=settings, decimals=decimals)
     write(grades, output, force=force)
     for g in grades.problems:
@@ -334,17 +394,54 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
     click.echo(f"{len(grades.graded)} of {len(grades.students)} graded; {output}/grades.csv, "
                f"{output}/report.md", err=True)
     if export is not None and lms is not None:
-        from chainrule.io.atomic import write_under
-        from chainrule.teach.lms import grades_of, lms_file
+        from chainrule.teach.lms import grades_of
 
-        made = lms_file(lms, export, grades_of(grades.students), assignment=assignment,
-                        percent=not points)
-        write_under(output, made.name, made.text)
-        for who in made.not_in_export:
-            click.echo(f"chainrule grade: {who}: not in {lms_roster}; left out of {made.name}",
-                       err=True)
-        if made.no_grade:
-            click.echo(f"chainrule grade: {len(made.no_grade)} student(s) of {lms_roster} have "
-                       f"no grade and are left out of {made.name}", err=True)
-        click.echo(f"{output}/{made.name}: {len(made.written)} grade(s) for the column "
-                   f"{made.column!r}, ready to import into {lms.capitalize()}", err=True)
+        _write_lms(lms, export, grades_of(grades.students), output, lms_roster, points,
+                   assignment)
+
+
+def _write_lms(lms: str, export: Export, grades: list[Grade], output: str,
+               lms_roster: str | None, points: bool, assignment: str) -> None:
+    """canvas.csv or moodle.csv into ``output``, and what was left out, on stderr."""
+    from chainrule.io.atomic import write_under
+    from chainrule.teach.lms import lms_file
+
+    made = lms_file(lms, export, grades, assignment=assignment, percent=not points)
+    write_under(output, made.name, made.text)
+    for who in made.not_in_export:
+        click.echo(f"chainrule grade: {who}: not in {lms_roster}; left out of {made.name}",
+                   err=True)
+    if made.no_grade:
+        click.echo(f"chainrule grade: {len(made.no_grade)} student(s) of {lms_roster} have "
+                   f"no grade and are left out of {made.name}", err=True)
+    click.echo(f"{output}/{made.name}: {len(made.written)} grade(s) for the column "
+               f"{made.column!r}, ready to import into {lms.capitalize()}", err=True)
+
+
+def _grade_assignment(task: Generated, submissions: str, output: str, settings: GradingConfig,
+                      decimals: int | None, force: bool, lms: str | None,
+                      export: Export | None, lms_roster: str | None, points: bool,
+                      assignment: str) -> None:
+    """``grade`` of a generated assignment (several exercises): one score per student."""
+    from chainrule.teach import assignment as assignments
+
+    grades = assignments.grade(task, submissions, config=settings, decimals=decimals)
+    assignments.write(grades, output, force=force)
+    for a in grades.students:
+        if not a.graded:
+            click.echo(f"chainrule grade: {a.student}: {a.problem}", err=True)
+    for file, why in grades.ignored:
+        click.echo(f"chainrule grade: {file}: not graded: {why}", err=True)
+    for _, student, note in grades.matched:
+        if note.startswith("more than one file"):
+            click.echo(f"chainrule grade: {student}: {note}", err=True)
+    graded = sum(1 for a in grades.students if a.graded)
+    click.echo(f"{graded} of {len(grades.students)} graded ({len(task.assignment.exercises)} "
+               f"exercises, {task.assignment.points:g} points); {output}/grades.csv, "
+               f"{output}/report.md", err=True)
+    if export is not None and lms is not None:
+        context = click.get_current_context()
+        if context.get_parameter_source("assignment") != click.core.ParameterSource.COMMANDLINE:
+            assignment = task.assignment.title
+        _write_lms(lms, export, assignments.lms_grades(grades), output, lms_roster, points,
+                   assignment)

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainrule.core.engine import solve
 from chainrule.core.errors import UsageError
@@ -29,6 +30,9 @@ from chainrule.teach.secret import check_secret, new_secret, write_secret
 from chainrule.teach.sheets import class_key, class_key_html, sheet, sheet_html, sheet_latex
 from chainrule.teach.students import check_id
 from chainrule.teach.variants import Rules, draw, variant_code, variant_seed
+
+if TYPE_CHECKING:
+    from chainrule.teach.shape_ranges import ShapeRange
 
 ROSTER_COLUMNS = ("student", "student_id", "id", "username", "email")
 CANVAS_ID_COLUMN = "id"
@@ -105,17 +109,26 @@ def read_roster(path: str | Path, id_column: str | None = None) -> list[str]:
 
 
 def variants(
-    shape: Network,
+    shape: Network | ShapeRange,
     students: Sequence[str],
     *,
     seed: str,
     assignment: str,
     rules: Rules | None = None,
 ) -> list[Variant]:
-    """The variant of each student (ids used as folder names)."""
+    """The variant of each student (ids used as folder names); ``shape`` a network (its
+    numbers redrawn) or a shape range (the shape drawn per student too)."""
+    from chainrule.teach.shape_ranges import ShapeRange, draw_exercise
+
     out = []
     for sid in students:
-        net = draw(shape, variant_seed(seed, assignment, sid), rules)
+        student_seed = variant_seed(seed, assignment, sid)
+        if isinstance(shape, ShapeRange):
+            rules = rules or Rules()
+            net = draw_exercise(shape, student_seed, decimals=rules.decimals,
+                                allow_dead=rules.allow_dead)
+        else:
+            net = draw(shape, student_seed, rules)
         out.append(Variant(sid, variant_code(seed, assignment, sid), sid, net))
     return out
 
@@ -147,7 +160,7 @@ def check_not_inside(output: Path, inputs: dict[str, str | Path | None]) -> None
 
 
 def generate(
-    shape: Network,
+    shape: Network | ShapeRange,
     output: str | Path,
     *,
     students: Sequence[str] | None = None,
@@ -188,7 +201,7 @@ def generate(
         check_id(sid, "students")
     drawn = seed is None
     secret = new_secret() if seed is None else check_secret(seed, "`seed`")
-    if exact:
+    if exact and isinstance(shape, Network):
         from chainrule.teach.exact import unsupported
 
         why = unsupported(shape)
@@ -199,6 +212,14 @@ def generate(
                          "sheet.tex is written without it")
     check_output_folder(out, force)
     made = variants(shape, students, seed=secret, assignment=assignment, rules=rules)
+    if exact and not isinstance(shape, Network):
+        from chainrule.teach.exact import unsupported
+
+        for v in made:
+            why = unsupported(v.network)
+            if why:
+                raise UsageError(f"`exact`: no exact answers for {v.student}'s variant: {why}; "
+                                 "leave out the activations that take e^z")
     out.mkdir(exist_ok=True)
     if drawn:
         (out / INSTRUCTOR).mkdir(exist_ok=True)

@@ -257,6 +257,13 @@ def read_intake(path: str | Path, students: Mapping[str, str]
         entry["lines"][(row.get("quantity") or "").strip()] = number
         if row.get("variant"):
             entry["variant"] = row["variant"].strip()
+        if row.get("submitted"):  # when it was handed in (ISO 8601), for a late penalty
+            from chainrule.teach.rubric import parse_time
+
+            entry["submitted"] = parse_time(row["submitted"])
+            if entry["submitted"] is None:
+                raise UsageError(f"{path}: line {number}: submitted {row['submitted']!r}: give "
+                                 "the time as 2026-12-10T23:59:00+00:00 (with its offset)")
     return rows, None
 
 

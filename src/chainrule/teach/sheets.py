@@ -66,7 +66,25 @@ def class_key(
     rows: Sequence[tuple[str, str, Trace]], *, assignment: str, decimals: int = 4
 ) -> Document:
     """Every variant's final answers (the cost, each gradient and new weight), in tables of at
-    most :data:`KEY_COLUMNS` answers each, so that it prints."""
+    most :data:`KEY_COLUMNS` answers each, so that it prints; variants of different shapes
+    (drawn from shape ranges) in a table per shape."""
+    shapes: dict[tuple[object, ...], list[tuple[str, str, Trace]]] = {}
+    for row in rows:
+        net = row[2].network
+        shapes.setdefault((tuple(net.weights), tuple(net.biases),
+                           tuple(u.activation for u in net.units)), []).append(row)
+    if len(shapes) > 1:
+        grouped: list[Section] = []
+        for members in shapes.values():
+            net = members[0][2].network
+            shape = "the " + "-".join(str(len(layer)) for layer in net.layers) + " shape"
+            doc = class_key(members, assignment=assignment, decimals=decimals)
+            grouped += [Section(f"{s.title}: {net.title or shape}", s.blocks, s.level)
+                        for s in doc.sections]
+        return Document(f"{assignment}: class key", tuple(grouped),
+                        "Every variant's final answers, rounded to "
+                        f"{decimals} decimals, a table per shape; each worked solution is in "
+                        "keys/<student>.md.")
     num = Numbers(decimals)
     first = rows[0][2].network
     keys = list(first.weights)

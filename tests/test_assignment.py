@@ -1,0 +1,267 @@
+"""Assignments of several exercises (a TOML file): validated in one line, generated into one sheet
+and one answers file per student, graded to one score (the exercises' points summed), with the
+shape of an exercise drawn per student from ranges."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+import chainrule as cr
+from chainrule.cli.main import main
+from chainrule.teach import assignment as assignments
+from chainrule.teach.results_formats import expected_values
+
+ASSIGNMENT = """\
+title = "Week 7"
+due = 2026-12-10T23:59:00Z
+decimals = 4
+
+[late]
+per_day = 0.1
+max = 0.5
+
+[[exercise]]
+name = "chain"
+network = "exercise-2"
+points = 10
+
+[[exercise]]
+name = "layers"
+points = 20
+decimals = 3
+shape = { layers = [2, [1, 3], 1], hidden = ["relu", "sigmoid"] }
+"""
+STUDENTS = ("ada", "bo", "cy", "di", "eve", "fay")
+
+
+@pytest.fixture(scope="module")
+def week7(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("week7")
+    (base / "week7.toml").write_text(ASSIGNMENT)
+    (base / "roster.csv").write_text("student\n" + "\n".join(STUDENTS) + "\n")
+    code = main(["generate", str(base / "week7.toml"), "--students", str(base / "roster.csv"),
+                 "--seed", "a-long-enough-course-secret", "-o", str(base / "w7")])
+    assert code == 0
+    return base
+
+
+def answers_for(sheets: Path, student: str, *, wrong: dict[str, float] | None = None) -> str:
+    """The right answers of every exercise of ``student``, each at its decimals, as one file."""
+    lines = []
+    for exercise, decimals in (("chain", 4), ("layers", 3)):
+        values = expected_values(cr.load(sheets / student / exercise / "network.toml"))
+        tables: dict[str, list[str]] = {}
+        top = []
+        for name, value in values.items():
+            if name.startswith("sample.") or name.split(".")[0] in ("gw", "gb"):
+                continue
+            value *= (wrong or {}).get(f"{exercise}/{name}", 1.0)
+            if name == "C":
+                top.append(f"C = {value:.{decimals}f}")
+                continue
+            kind, _, key = name.partition(".")
+            tables.setdefault(kind, []).append(f"{json.dumps(key)} = {value:.{decimals}f}")
+        lines += [f"[{exercise}]", *top]
+        for kind, entries in tables.items():
+            lines += [f"[{exercise}.{kind}]", *entries]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_file_is_read_with_every_value(tmp_path: Path) -> None:
+    path = tmp_path / "a.toml"
+    path.write_text(ASSIGNMENT)
+    task = assignments.read(path)
+    assert task.title == "Week 7"
+    assert [(e.name, e.points, e.decimals) for e in task.exercises] == [
+        ("chain", 10, 4), ("layers", 20, 3)]
+    assert task.points == 30
+    assert task.due is not None and task.due.isoformat() == "2026-12-10T23:59:00+00:00"
+    assert task.late is not None and task.late.per_day == 0.1
+
+
+CHAIN = 'name = "chain"\nnetwork = "exercise-2"\npoints = 10\n'
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ('name = "chain"\nnetwork = "exercise-2"\n', "exercise 1 (chain): points: None: give"),
+    ('name = "chain"\nnetwork = "exercise-2"\npoints = -1\n',
+     "exercise 1 (chain): points: -1: give the exercise's points, above 0 and at most 1000"),
+    ('name = "chain"\nnetwork = "exercise-2"\npoints = "ten"\n',
+     "exercise 1 (chain): points: 'ten'"),
+    (CHAIN + '[[exercise]]\nname = "Chain"\nnetwork = "exercise-2"\npoints = 1\n',
+     "exercise 2 (Chain): name: 'Chain' is the name of an earlier exercise"),
+    ('name = "chain"\nnetwork = "no-such-net"\npoints = 1\n',
+     "exercise 1 (chain): network: no-such-net: no such file or built-in example"),
+    (CHAIN + 'decimals = 0\n', "exercise 1 (chain): decimals: 0: give a whole number of "
+     "decimals from 1 to 8"),
+    (CHAIN + 'shape = { layers = [2, 1] }\n', "exercise 1 (chain): give network"),
+    ('name = "C"\nnetwork = "exercise-2"\npoints = 1\n', "exercise 1 (C): name: 'C': give a name"),
+])
+def test_a_bad_value_is_one_line_naming_file_key_and_what_is_valid(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(ASSIGNMENT.replace(CHAIN, change, 1))
+    code = main(["generate", str(path), "--count", "2", "--seed", "x" * 20,
+                 "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith(f"chainrule: {path}: "), err
+    assert message in err, err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('title = "W"\n', "exercise: no exercises"),
+    ('title = "W"\ndue = "next friday"\n[[exercise]]\nname="a"\nnetwork="exercise-2"\n'
+     'points=1\n', "due: 'next friday': give a date-time like 2026-12-10T23:59:00Z"),
+    ('title = "W"\ndue = 2026-12-10T23:59:00\n[[exercise]]\nname="a"\nnetwork="exercise-2"\n'
+     'points=1\n', "due: 2026-12-10T23:59:00: give the time zone too"),
+    ('title = "W"\n[late]\nper_day = 3\n[[exercise]]\nname="a"\nnetwork="exercise-2"\n'
+     'points=1\n', "[late] per_day: give a number from 0 to 1"),
+    ('title = "W"\n[[exercise]]\nname="ex"\npoints=1\nshape = { layers = [2, [3, 1], 1] }\n',
+     "exercise 1 (ex): shape: layers: layer 2 = [3, 1]: give a number of units from 1 to 4"),
+    ('title = "W"\n[[exercise]]\nname="ex"\npoints=1\nshape = { layers = [2, 1], '
+     'hidden = ["nope"] }\n', "exercise 1 (ex): shape: hidden: give an activation"),
+    ('title = "W"\n[[exercise]]\nname="ex"\nnetwork="exercise-2"\npoints=1\nallow_dead="yes"\n',
+     "exercise 1 (ex): allow_dead: 'yes': give true or false"),
+    ('title = "W"\n[[exercise]]\nname="a"\nnetwork="exercise-2"\npoints=1\nbonus=2\n',
+     "exercise 1 (a): bonus: not an exercise setting; valid are name, title, network"),
+    ('title = [\n', "not a valid assignment file"),
+    ('frobnicate = 1\n[[exercise]]\nname="a"\nnetwork="exercise-2"\npoints=1\n',
+     "frobnicate: not an assignment setting; valid are title, due, decimals, late, exercise"),
+])
+def test_more_bad_files(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(cr.UsageError) as error:
+        assignments.read(path)
+    assert str(error.value).startswith(f"{path}: ")
+    assert message in str(error.value), str(error.value)
+
+
+def test_generate_writes_one_sheet_and_one_answers_file_per_student(week7: Path) -> None:
+    out = week7 / "w7"
+    assert json.loads((out / "instructor" / "assignment.json").read_text())["title"] == "Week 7"
+    for student in STUDENTS:
+        folder = out / "sheets" / student
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "answers.toml", "chain", "layers", "sheet.html", "sheet.md", "sheet.tex"]
+        sheet = (folder / "sheet.md").read_text()
+        assert "Exercise 1 (chain, 10 points)" in sheet and "Exercise 2 (layers, 20 points)" \
+            in sheet and "30 points in all, due 2026-12-10 23:59 UTC" in sheet
+        html = (folder / "sheet.html").read_text()
+        assert html.count('<div class="diagram"><svg') == 2
+        assert (folder / "sheet.tex").read_text().count(r"\begin{picture}") == 2
+        template = (folder / "answers.toml").read_text()
+        assert "[chain]" in template and "[layers.dC_dw]" in template
+        assert "decimals = 3" in template.split("\n[layers]\n")[1]
+        assert not any(p.name.startswith("key") for p in folder.rglob("*"))
+
+
+def test_shapes_vary_within_the_ranges_and_every_variant_is_a_good_exercise(week7: Path) -> None:
+    from chainrule.teach.variants import Rules, problems
+
+    shapes = set()
+    for student in STUDENTS:
+        net = cr.load(week7 / "w7" / "sheets" / student / "layers" / "network.toml")
+        sizes = tuple(len(layer) for layer in net.layers)
+        assert sizes[0] == 2 and sizes[2] == 1 and 1 <= sizes[1] <= 3
+        assert {u.activation for u in net.units if u.name.startswith("j")} <= {"relu",
+                                                                                "sigmoid"}
+        shapes.add((sizes, net.units[-2].activation))
+        assert problems(net, Rules()) is None  # no dead ReLU, mistakes apart
+        chain = cr.load(week7 / "w7" / "sheets" / student / "chain" / "network.toml")
+        assert problems(chain, Rules()) is None
+    assert len(shapes) >= 3
+
+
+def test_the_same_secret_and_roster_give_the_same_files_byte_for_byte(
+        week7: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    assert main(["generate", str(week7 / "week7.toml"), "--students",
+                 str(week7 / "roster.csv"), "--seed", "a-long-enough-course-secret",
+                 "-o", str(again)]) == 0
+
+    def digests(root: Path) -> dict[str, str]:
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert digests(again) == digests(week7 / "w7")
+
+
+def test_grade_sums_the_points_with_a_column_per_exercise(week7: Path, tmp_path: Path) -> None:
+    sheets = week7 / "w7" / "sheets"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ada.toml").write_text(answers_for(sheets, "ada"))
+    (subs / "bo.toml").write_text(answers_for(sheets, "bo", wrong={"chain/C": 2.0}))
+    (subs / "cy.toml").write_text("C = [\n")
+    (subs / "di.toml").write_text("[chain]\nC = 0.5\n[a]\nj = 1\n")  # a single exercise's table
+    assert main(["grade", str(week7 / "w7"), str(subs), "-o", str(tmp_path / "g")]) == 0
+    rows = {r["student"]: r for r in csv.DictReader(
+        (tmp_path / "g" / "grades.csv").read_text().splitlines())}
+    header = list(rows["ada"])
+    assert header[:6] == ["student", "variant", "score", "max_score", "chain", "layers"]
+    assert "chain/dC_dw.j -> k" in header
+    assert (rows["ada"]["score"], rows["ada"]["max_score"], rows["ada"]["chain"],
+            rows["ada"]["layers"]) == ("30", "30", "10", "20")
+    assert float(rows["bo"]["chain"]) < 10 and rows["bo"]["layers"] == "20"
+    assert float(rows["bo"]["score"]) == pytest.approx(float(rows["bo"]["chain"]) + 20)
+    for who in ("cy", "di", "eve"):
+        assert rows[who]["score"] == "" and rows[who]["max_score"] == "30"
+    ada = json.loads((tmp_path / "g" / "ada.json").read_text())
+    assert ada["score"] == 30 and [e["name"] for e in ada["exercises"]] == ["chain", "layers"]
+    assert sum(t["score"] for t in ada["tests"]) == pytest.approx(30, abs=1e-4)
+    di = json.loads((tmp_path / "g" / "di.json").read_text())
+    assert "a: not an exercise of Week 7; valid are chain, layers" in di["problem"]
+    report = (tmp_path / "g" / "report.md").read_text()
+    assert "| chain | 10 | 2 |" in report and "## Exercise 2 (layers)" in report
+    assert "Exercise 2 (layers): 20 of 20 points" in (tmp_path / "g" / "ada.html").read_text()
+
+
+def test_a_late_submission_loses_the_penalty_by_the_due_date(week7: Path, tmp_path: Path) -> None:
+    sheets = week7 / "w7" / "sheets"
+    rows = ["student,quantity,answer,submitted"]
+    for student, when in (("ada", "2026-12-10T23:00:00+00:00"),
+                          ("bo", "2026-12-12T10:00:00+00:00")):
+        net = cr.load(sheets / student / "chain" / "network.toml")
+        rows.append(f"{student},chain.C,{expected_values(net)['C']:.4f},{when}")
+    (tmp_path / "subs.csv").write_text("\n".join(rows) + "\n")
+    assert main(["grade", str(week7 / "w7"), str(tmp_path / "subs.csv"), "-o",
+                 str(tmp_path / "g")]) == 0
+    grades = {r["student"]: r for r in csv.DictReader(
+        (tmp_path / "g" / "grades.csv").read_text().splitlines())}
+    on_time, late = float(grades["ada"]["score"]), float(grades["bo"]["score"])
+    assert on_time > 0 and late == pytest.approx(on_time * 0.8, rel=1e-5)  # 2 days, 10% a day
+    assert json.loads((tmp_path / "g" / "bo.json").read_text())["late"]["fraction"] == 0.2
+
+
+def test_generate_layers_with_ranges_draws_each_students_shape(tmp_path: Path) -> None:
+    out = tmp_path / "shapes"
+    assert main(["generate", "--layers", "2,1-3,1", "--activation", "relu,sigmoid",
+                 "--count", "8", "--seed", "x" * 20, "-o", str(out)]) == 0
+    sizes = {tuple(len(layer) for layer in cr.load(p).layers)
+             for p in (out / "sheets").glob("*/network.toml")}
+    assert len(sizes) >= 2 and all(s[1] in (1, 2, 3) for s in sizes)
+    key = (out / "instructor" / "class-key.md").read_text()
+    assert key.count("## The cost and the gradients") >= 2  # a table per shape
+
+
+def test_grade_of_a_class_of_several_shapes_has_every_shapes_columns(tmp_path: Path) -> None:
+    out = tmp_path / "shapes"
+    assert main(["generate", "--layers", "2,1-3,1", "--count", "6", "--seed", "x" * 20,
+                 "-o", str(out)]) == 0
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    assert main(["grade", str(out), str(subs), "-o", str(tmp_path / "g")]) == 0
+    header = (tmp_path / "g" / "grades.csv").read_text().splitlines()[0].split(",")
+    units = {name.split(".")[1] for name in header if name.startswith("a.")}
+    every = {u for p in (out / "sheets").glob("*/network.toml")
+             for u in cr.load(p).layers[1]}
+    assert len(every) >= 2 and every <= units
