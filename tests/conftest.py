@@ -65,6 +65,8 @@ SLOW = {
     "tests/test_trainer.py::test_one_epoch_of_an_mlp_equals_pytorch_sgd": "5 s (torch)",
     "tests/test_gradients.py::test_the_oracle_is_not_vacuous": "3 s (torch)",
     "tests/test_train_cli.py::test_train_iris_saves_toml_and_npz_that_load_back": "5 s",
+    "tests/test_teach_followon.py::test_every_follows_line_works_out_to_what_it_credits[2-2-2 "
+    "sigmoid batch]": "3 s",
 }
 BROWSER_FIXTURES = frozenset({"page", "context", "browser", "browser_type", "chromium_browser"})
 

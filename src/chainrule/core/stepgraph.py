@@ -433,6 +433,14 @@ class Graph:
         return z, a, da_dz, dC_da, dC_dz, values[index[("C_sample", s, None)]], gw, gb
 
 
+def by_hand(node: Node) -> Rule:
+    """The rule a student works ``node`` by from their own numbers (follow-on marking): the
+    line as the worked solution and the answers template print it (the sigmoid's slope
+    a (1 - a), the cross entropy and its derivative from a), but a sample's weight gradient
+    as a · dC/dz from their dC/dz (the template's ``dC/dw_jk = a_j · dC/dz_k``)."""
+    return node.hand if node.hand is not None and node.kind != "gw" else node.rule
+
+
 def replay(
     graph: Graph,
     given: Mapping[int, Any] | None = None,
@@ -440,6 +448,7 @@ def replay(
     site: tuple[int, Rule] | None = None,
     rounding: int | None = None,
     round_leaves: bool = True,
+    hand: bool = False,
     number: type = float,
     parameters: tuple[Sequence[Any], Sequence[Any]] | None = None,
     base: tuple[list[Any], list[Any]] | None = None,
@@ -460,7 +469,8 @@ def replay(
     starts from are kept as given, only the computed ones rounded). ``parameters`` =
     (weights, biases) in the network's order replace the weight and bias leaves (the next step
     of the same graph).
-    ``site`` = (node, rule) replaces one node's rule (a mistake).
+    ``site`` = (node, rule) replaces one node's rule (a mistake). ``hand`` works each node
+    by :func:`by_hand` (from a student's own numbers, as they work it: follow-on marking).
 
     ``base``, ``only`` and ``stop`` make a replay cheap: start from an earlier replay's lists,
     recompute only the nodes in ``only`` (from the site on), and stop after node ``stop``.
@@ -490,6 +500,8 @@ def replay(
             rule = site[1]
         elif q is not None and node.hand is not None:
             rule = node.hand
+        elif hand:
+            rule = by_hand(node)
         else:
             rule = node.rule
         if i in params:

@@ -22,7 +22,7 @@ from chainrule.teach.answers import Answers, Written, parse
 from chainrule.teach.lines import Lines
 from chainrule.teach.marking import Tolerance, mark, score_of
 from chainrule.teach.mistakes import Diagnoser, Diagnosis, update_base
-from chainrule.teach.quantities import LEAF_KINDS, Graph, graph_of_step, replay
+from chainrule.teach.quantities import LEAF_KINDS, Graph, by_hand, graph_of_step, replay
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ class Checker:
             by_node[graph.by_name[name].index] = written
         # the sheet's own numbers (the inputs) are never replaced by what a student writes
         given = {i: w.value for i, w in by_node.items() if graph.nodes[i].kind not in LEAF_KINDS}
-        base = replay(graph, given)
+        base = replay(graph, given, hand=True)
         follow = base[0]
         # their wrong numbers, and the exact values of their right ones (a student who kept
         # more decimals than they wrote)
@@ -165,7 +165,7 @@ class Checker:
             i: expected[i] if tol.matches(v, expected[i], base=update_base(graph, i)) else v
             for i, v in given.items()
         }
-        follow_exact = replay(graph, exact_right)[0] if exact_right != given else follow
+        follow_exact = replay(graph, exact_right, hand=True)[0] if exact_right != given else follow
         statuses: dict[int, str] = {}
         marked: list[tuple[int, str, list[Diagnosis], list[int], bool]] = []
         for i in sorted(by_node):
@@ -327,7 +327,7 @@ def _rounding_slack(graph: Graph, i: int, follow: float, by_node: Mapping[int, W
             for step in (h, -h):
                 values[j] = used[j] + step
                 try:
-                    moved = max(moved, abs(float(node.rule(values)) - follow))
+                    moved = max(moved, abs(float(by_hand(node)(values)) - follow))
                 except (ArithmeticError, ValueError):
                     pass
             values[j] = used[j]

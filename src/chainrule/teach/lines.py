@@ -13,10 +13,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from chainrule.core.trace import Layout, Step, Trace
+from chainrule.core.trace import Layout, Step, Trace, WeightFactors
 from chainrule.explain.derivation import lhs_of, line, step_sections
 from chainrule.explain.document import Equation, Math, Section
-from chainrule.explain.notation import Notation, notation_named
+from chainrule.explain.notation import Notation, Numbers, notation_named
+from chainrule.explain.solution import chain_numbers, chain_symbols
 from chainrule.teach.quantities import LEAF_KINDS, UNIT_KINDS, Graph, Node
 
 _KIND = {"input": "a", "C_sample": "C", "gw": "dC_dw", "gb": "dC_db"}
@@ -137,10 +138,47 @@ class Lines:
         return self._find(self._right[decimals], node)
 
     def worked_from(self, node: Node, values: Sequence[float], decimals: int = 4) -> Equation:
-        """The same line worked from ``values`` (a student's numbers, by node)."""
+        """The same line worked from ``values`` (a student's numbers, by node), its numbers
+        multiplying out to its result: a weight's gradient is worked from the student's
+        dC/dz (a · dC/dz), so where their dC/dz is not their g'(z) · dC/da the line shows
+        ``a · dC/dz``, the worked solution's form without the slope, not three factors
+        whose product is another number."""
         sections = step_sections(self.trace, step_with(self.step, self.graph, values),
                                  decimals=decimals, notation=self.notation)
-        return self._find(sections, node)
+        found = self._find(sections, node)
+        factors = self._gradient_factors(node, values)
+        if factors is None or factors.da_dz is not None:
+            return found
+        # the symbols' last form (the factors) and the numbers, without the slope
+        symbols = chain_symbols(self.notation, factors.key, slope=False)
+        numbers = chain_numbers(Numbers(decimals), factors, self.notation)
+        first = list(found.forms[:-len(numbers)])
+        if first and len(symbols) == 2 and len(first) >= 2:
+            first[-2:] = symbols  # the chain and its factors, each without da/dz
+        elif first:
+            first[-1:] = symbols[-1:]
+        return replace(found, forms=(*first, *numbers))
+
+    def _gradient_factors(self, node: Node, values: Sequence[float]) -> WeightFactors | None:
+        """A weight gradient's factors in ``values`` (one sample's: ``gw``, or a one-sample
+        step's ``dC_dw``), with ``da_dz`` None where the dC/dz it is worked from is not
+        g'(z) · dC/da of those values; None for any other quantity."""
+        graph = self.graph
+        if node.key is None or not (
+            node.kind == "gw" or (node.kind == "dC_dw" and graph.n_samples == 1)
+        ):
+            return None
+        s = max(node.sample, 0)
+        src, dst = node.key
+        index = graph.index
+        slope = index.get(("da_dz", s, dst))
+        dz = values[index[("dC_dz", s, dst)]]
+        dC_da = values[index[("dC_da", s, dst)]]
+        kept = slope is not None and math.isclose(values[slope] * dC_da, dz, rel_tol=1e-12,
+                                                  abs_tol=1e-300)
+        return WeightFactors(node.key, values[index[("a", s, src)]],
+                             values[slope] if kept and slope is not None else None, dC_da, dz,
+                             values[node.index])
 
     def text(self, node: Node, eq: Equation) -> str:
         """The line as one sentence's worth of text: ``dC/da_k = 2(a_k - y_k) = ... = -1.2054``."""

@@ -367,7 +367,7 @@ class Diagnoser:
                 # rounded numbers may carry the mistake's number a little off)
                 for start, from_given in ((base, given), (self._exact(), {})):
                     computed, _ = replay(graph, from_given, site=(site.node, site.rule),
-                                         base=start, only=only, stop=target)
+                                         base=start, only=only, stop=target, hand=True)
                     m = computed[target]
                     if fits(m, follow if from_given else start[0][target]):
                         found[site.mistake] = Diagnosis(site.mistake, site.detail, m)

@@ -16,6 +16,7 @@ from chainrule.core.stepgraph import (
     Node,
     Rule,
     back_sum,
+    by_hand,
     replay,
     unit_name,
     update,
@@ -24,7 +25,7 @@ from chainrule.core.stepgraph import (
 from chainrule.core.trace import Step
 
 __all__ = [
-    "LEAF_KINDS", "STEP_KINDS", "UNIT_KINDS", "Graph", "Node", "Rule", "back_sum",
+    "LEAF_KINDS", "STEP_KINDS", "UNIT_KINDS", "Graph", "Node", "Rule", "back_sum", "by_hand",
     "graph_of_step", "replay", "unit_name", "update", "weighted_sum",
 ]
 
