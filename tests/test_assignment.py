@@ -265,3 +265,118 @@ def test_grade_of_a_class_of_several_shapes_has_every_shapes_columns(tmp_path: P
     every = {u for p in (out / "sheets").glob("*/network.toml")
              for u in cr.load(p).layers[1]}
     assert len(every) >= 2 and every <= units
+
+
+def gradescope_tree(week7: Path, tmp_path: Path, answers: str | None, *, sid: str,
+                    created: str = "2026-12-03T14:22:32-07:00") -> Path:
+    import zipfile
+
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    with zipfile.ZipFile(week7 / "ag.zip") as archive:
+        archive.extractall(root / "source")
+    if answers is not None:
+        (root / "submission" / "answers.toml").write_text(answers)
+    metadata = {"id": 1, "created_at": created,
+                "assignment": {"due_date": "2026-12-01T00:00:00+00:00", "title": "Week 7"},
+                "users": [{"email": "someone@uni.edu", "sid": sid, "name": "A"}]}
+    (root / "submission_metadata.json").write_text(json.dumps(metadata))
+    return root
+
+
+@pytest.fixture(scope="module")
+def zipped(week7: Path) -> Path:
+    if not (week7 / "ag.zip").exists():
+        assert main(["autograder", "gradescope", str(week7 / "w7"), "-o",
+                     str(week7 / "ag.zip")]) == 0
+    return week7
+
+
+def test_the_gradescope_autograder_marks_every_exercise_in_its_points(
+        zipped: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from .test_teach_formats import validate_gradescope
+
+    sheets = zipped / "w7" / "sheets"
+    root = gradescope_tree(zipped, tmp_path, answers_for(sheets, "cy", wrong={"chain/C": 2.0}),
+                           sid="cy")
+    env = {**os.environ, "CHAINRULE_AUTOGRADER_ROOT": str(root), "CHAINRULE_PYTHON":
+           sys.executable}
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    validate_gradescope(data)
+    assert data["extra_data"]["student"] == "cy" and data["extra_data"]["max_score"] == 30
+    by_name = {t["name"]: t for t in data["tests"]}
+    assert by_name["chain: C"]["status"] == "failed"
+    assert all(t["status"] == "passed" for n, t in by_name.items() if n.startswith("layers: "))
+    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(30, abs=1e-4)
+    layers = sum(t["score"] for n, t in by_name.items() if n.startswith("layers: "))
+    assert layers == pytest.approx(20, abs=1e-4)
+    assert 20 < data["score"] < 30
+    assert data["extra_data"]["exercises"]["layers"] == {"score": 20, "max_score": 20}
+    reveal = [t for t in data["tests"] if t["name"].endswith("Right values and derivations")]
+    assert [t["name"] for t in reveal] == ["chain: Right values and derivations"]
+    assert reveal[0]["visibility"] == "after_due_date"
+
+
+def test_the_assignment_due_date_sets_the_late_penalty_on_gradescope(
+        zipped: Path, tmp_path: Path) -> None:
+    from chainrule.teach.autograder import run_gradescope
+
+    sheets = zipped / "w7" / "sheets"
+    on_time = run_gradescope(gradescope_tree(zipped, tmp_path / "a", answers_for(sheets, "ada"),
+                                             sid="ada", created="2026-12-10T12:00:00+00:00"))
+    assert on_time["score"] == 30  # Gradescope's own due date (Dec 1) is earlier: not used
+    late = run_gradescope(gradescope_tree(zipped, tmp_path / "b", answers_for(sheets, "ada"),
+                                          sid="ada", created="2026-12-11T12:00:00+00:00"))
+    assert late["score"] == pytest.approx(27) and late["tests"][-1]["name"] == "Late submission"
+
+
+@pytest.mark.parametrize(("answers", "says"), [
+    (None, "No answers file"),
+    ("C = [\n", "not valid TOML"),
+    ("C = 0.5\n", "C: not an exercise of Week 7; valid are chain, layers (this file answers "
+                  "one exercise"),
+])
+def test_what_cannot_be_marked_says_why_with_the_assignments_points(
+        zipped: Path, tmp_path: Path, answers: str | None, says: str) -> None:
+    from chainrule.teach.autograder import run_gradescope
+
+    from .test_teach_formats import validate_gradescope
+
+    data = run_gradescope(gradescope_tree(zipped, tmp_path, answers, sid="bo"))
+    validate_gradescope(data)
+    assert data["score"] == 0 and says in data["output"], data["output"]
+    assert data["tests"][0]["max_score"] == 30
+
+
+def test_a_table_that_cannot_be_read_costs_that_exercise_only(
+        zipped: Path, tmp_path: Path) -> None:
+    from chainrule.teach.autograder import run_gradescope
+
+    text = answers_for(zipped / "w7" / "sheets", "bo") + "[chain.a]\nnobody = 1\n"
+    text = text.replace("[chain.a]\n", "[chain.q]\n", 1)
+    data = run_gradescope(gradescope_tree(zipped, tmp_path, text, sid="bo"))
+    assert data["tests"][0]["name"] == "chain: answers" and data["tests"][0]["score"] == 0
+    assert "[chain]" in data["tests"][0]["output"]
+    assert data["score"] == pytest.approx(20, abs=1e-4)
+
+
+def test_the_moodle_quiz_has_a_category_per_exercise(week7: Path, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "w7.xml"
+    assert main(["quiz", "moodle", str(week7 / "w7"), "-o", str(out)]) == 0
+    root = ET.fromstring(out.read_bytes())
+    categories = [q.findtext("category/text") for q in root if q.get("type") == "category"]
+    assert categories == ["$course$/top/Week 7/chain", "$course$/top/Week 7/layers"]
+    cloze = [q for q in root if q.get("type") == "cloze"]
+    assert len(cloze) == 2 * len(STUDENTS)
+    texts = [q.findtext("questiontext/text") or "" for q in cloze]
+    assert all("to 4 decimals" in t for t in texts[:len(STUDENTS)])
+    assert all("to 3 decimals" in t for t in texts[len(STUDENTS):])

@@ -112,6 +112,26 @@ def test_another_students_numbers_score_low(course: Path, tmp_path: Path) -> Non
     assert data["score"] < 8 and data["output"].startswith("work/answers.toml")
 
 
+def test_a_submitted_file_cannot_widen_its_own_tolerance(course: Path, tmp_path: Path) -> None:
+    """``decimals = 0`` in the answers file would make the tolerance 0.51: the autograder marks
+    with the sheets' decimals, and so does check --format gradescope/prairielearn."""
+    net = variant_of(course, "S1002")
+    right = cr.right_answers(net)
+    cheat = f"decimals = 0\nC = {right['C'] + 0.3:.4f}\n"
+    root = autograder_tree(course, tmp_path, [{"email": "", "sid": "S1002"}],
+                           {"answers.toml": cheat})
+    tests = {t["name"]: t for t in run_gradescope(root)["tests"]}
+    assert tests["C"]["status"] == "failed"
+    (tmp_path / "cheat.toml").write_text(cheat)
+    network = tmp_path / "net.toml"
+    network.write_text(cr.dumps_toml(net))
+    for fmt in ("gradescope", "prairielearn"):
+        out = tmp_path / f"{fmt}.json"
+        assert main(["check", str(network), str(tmp_path / "cheat.toml"), "--format", fmt,
+                     "-o", str(out)]) == 0
+        assert json.loads(out.read_text())["score"] == 0, fmt
+
+
 def test_an_email_id_matches_the_email(course: Path, tmp_path: Path) -> None:
     root = autograder_tree(course, tmp_path, [{"email": "Ada@Uni.edu", "sid": ""}],
                            {"answers.toml": right_file(variant_of(course, "ada@uni.edu"))})

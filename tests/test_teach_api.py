@@ -158,6 +158,9 @@ def test_the_prairielearn_example_question() -> None:
     assert graded["score"] == pytest.approx(1 - 1 / len(keys))
     part = graded["partial_scores"][f"dC_da_{k}"]
     assert part["score"] == 0 and "dropped-two" in part["feedback"]
+    # nothing shown at once gives the right value away (a student would resubmit it)
+    shown = json.dumps([graded["feedback"], graded["partial_scores"]])
+    assert right[f"dC_da_{k}"] not in shown
 
     blank = pl_grade(server, one, {})
     assert blank["score"] == 0

@@ -2,9 +2,11 @@
 
 generate() draws this variant's network (its shape too) from PrairieLearn's variant seed and
 lists the quantities to ask for; grade() marks what the student typed with chainrule (the
-tolerance follows the decimals they wrote; a number that is wrong only because of an earlier
-wrong one gets full marks), names the mistake behind each wrong number, and sets
-PrairieLearn's scores. The course's Python needs chainrule installed (pip install chainrule).
+tolerance is the question's DECIMALS; a number that is wrong only because of an earlier wrong
+one gets full marks), names the mistake behind each wrong number, and sets PrairieLearn's
+scores. The feedback says right or wrong and names the mistake, never the right value (PL
+shows feedback at once, and a student with attempts left would resubmit the key; the number
+element shows the right answer when the question's settings say so). The course's Python needs chainrule installed (pip install chainrule).
 """
 
 import re
@@ -63,7 +65,7 @@ def grade(data):
                 answers.setdefault(table, {})[unit] = text
             else:
                 answers[table] = text
-    result = cr.check_answers(network, answers, asked=asked(network))
+    result = cr.check_answers(network, answers, asked=asked(network), decimals=DECIMALS)
     by_name = {t.name: t for t in result.tests}
     total = 0.0
     for q in data["params"]["quantities"]:
@@ -72,6 +74,6 @@ def grade(data):
         message = test.status if not test.tags else f"{test.status}: {', '.join(test.tags)}"
         data["partial_scores"][q["key"]] = {"score": score, "weight": 1,
                                             "feedback": message}
-        data["feedback"][q["key"]] = test.output
+        data["feedback"][q["key"]] = message  # test.output has the right value: not at once
         total += score
     data["score"] = total / len(data["params"]["quantities"])

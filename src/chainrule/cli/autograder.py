@@ -90,24 +90,29 @@ def quiz_group() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The Moodle XML file to write (.xml).")
 @click.option("--category", help="The question bank category (default: GENERATED's name).")
-@click.option("--decimals", type=click.IntRange(1, 10), default=4, show_default=True,
-              help="The decimals asked for; with --rtol they set each answer's tolerance.")
+@click.option("--decimals", type=click.IntRange(1, 10),
+              help="The decimals asked for; with --rtol they set each answer's tolerance "
+                   "(default 4; an assignment's: each exercise's own).")
 @click.option("--rtol", type=click.FloatRange(min=0.0), default=0.01, show_default=True,
               help="Relative tolerance: max(rtol |right|, 0.51 x 10^-decimals).")
-def moodle_quiz_command(generated: str, output: str, category: str | None, decimals: int,
-                        rtol: float) -> None:
+def moodle_quiz_command(generated: str, output: str, category: str | None,
+                        decimals: int | None, rtol: float) -> None:
     """Write every variant of GENERATED as a Moodle XML quiz question.
 
     Each variant is one Embedded answers (Cloze) question: the network drawn, its
     numbers, and a numerical answer per quantity with check's tolerance. Import the
     file into the question bank (Question bank > Import > Moodle XML), then add a
     "Random question" from its category to a quiz: each attempt gets one variant.
+    For an assignment of several exercises (generate ASSIGNMENT.toml), each exercise
+    is a category of its own (CATEGORY/exercise): add a random question from each.
 
     \b
     Examples:
       chainrule generate exercise-2 --count 20 -o week3/
       chainrule quiz moodle week3/ --output week3.xml
       chainrule quiz moodle week3/ -o week3.xml --category "Week 3" --decimals 3
+      chainrule generate week7.toml --count 20 -o week7/
+      chainrule quiz moodle week7/ -o week7.xml
     """
     from chainrule.io.atomic import check_outputs
     from chainrule.teach.moodle_xml import quiz_of

@@ -85,8 +85,9 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
                    "0.51 x 10^-d), d the decimals the sheet asks for.")
 @click.option("--decimals", type=int,
               help="The decimals the sheet asks for (default: the answers file's `decimals`, "
-                   f"else 4), {DECIMALS.valid}. Fewer decimals written never widen the "
-                   "tolerance.")
+                   f"else 4; with --format gradescope or prairielearn, 4: a submitted file is "
+                   f"not trusted to set its own tolerance), {DECIMALS.valid}. Fewer decimals "
+                   "written never widen the tolerance.")
 @click.option("--notation", type=click.Choice(["handout", "aima"]), default="handout",
               show_default=True,
               help="Symbols of the derivations, as in `chainrule solve --notation`.")

@@ -909,7 +909,8 @@ def write(grades: AssignmentGrades, output: str | Path, *, force: bool = False) 
 
 
 def _n(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else round(x, 6)
+    r = round(float(x), 6)
+    return int(r) if r.is_integer() else r
 
 
 def _cell(x: float | None) -> object:

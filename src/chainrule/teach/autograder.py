@@ -33,6 +33,7 @@ import re
 import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -208,7 +209,16 @@ def build_gradescope(
 
     if reveal not in VISIBILITIES:
         raise UsageError(f"`reveal={reveal!r}`: give one of {', '.join(VISIBILITIES)}")
-    variants = read_variants(generated)
+    from chainrule.teach import assignment as assignments
+
+    task = assignments.find(generated)
+    if task is not None:
+        exercises: dict[str, Mapping[str, Path]] = {s: files for s, (_, files)
+                                                    in task.students.items()}
+        variants = {s: (code, next(iter(files.values())))
+                    for s, (code, files) in task.students.items()}
+    else:
+        variants = read_variants(generated)
     if not variants:
         raise UsageError(f"{generated}: variants.csv lists no student")
     mapping = read_lms_roster(roster) if roster is not None else None
@@ -220,15 +230,16 @@ def build_gradescope(
     files: dict[str, bytes] = {}
     rows = []
     for number, (student, (code, network_file)) in enumerate(sorted(variants.items()), 1):
-        from chainrule.io.netfile import load
-
-        try:
-            text = Path(network_file).read_text(encoding="utf-8")
-            load(network_file)
-        except (OSError, UnicodeDecodeError, ChainruleError) as error:
-            raise UsageError(f"{network_file}: cannot read {student}'s variant ({error})") from None
-        name = f"{FOLDER}/variants/{number:05d}.toml"
-        files[name] = text.encode("utf-8")
+        if task is not None:
+            parts = []
+            for exercise, path in exercises[student].items():
+                name = f"{FOLDER}/variants/{number:05d}/{exercise}.toml"
+                files[name] = _variant_bytes(path, student)
+                parts.append(f"{exercise}={name}")
+            name = " ".join(parts)
+        else:
+            name = f"{FOLDER}/variants/{number:05d}.toml"
+            files[name] = _variant_bytes(network_file, student)
         if mapping is not None:
             emails, sids = mapping[student]
         else:
@@ -240,6 +251,10 @@ def build_gradescope(
     writer.writerow(["student", "variant", "emails", "sids", "network"])
     writer.writerows(rows)
     files[f"{FOLDER}/roster.csv"] = buffer.getvalue().encode("utf-8")
+    if decimals is None and task is None:  # the sheets' (never the answers file's)
+        from chainrule.teach.grading import _sheet_decimals
+
+        decimals = _sheet_decimals([Path(f) for _, f in variants.values()])
     settings: dict[str, Any] = {"rtol": rtol, "decimals": decimals, "reveal": reveal}
     if config is not None:
         from chainrule.teach.grading import GradingConfig
@@ -249,6 +264,9 @@ def build_gradescope(
                          "weights": dict(grading.weights), "credit": dict(grading.credit),
                          "rubric": grading.rubric.to_json()})
     files[f"{FOLDER}/settings.json"] = (json.dumps(settings, indent=2) + "\n").encode()
+    if task is not None:
+        files[f"{FOLDER}/{assignments.ASSIGNMENT_FILE}"] = (
+            json.dumps(task.assignment.to_json(), indent=2) + "\n").encode()
     if wheel is not None:
         path = Path(wheel)
         if not re.fullmatch(r"chainrule-[^-]+-.*\.whl", path.name) or not path.is_file():
@@ -261,6 +279,18 @@ def build_gradescope(
     files["setup.sh"] = SETUP_SH.encode()
     files["run_autograder"] = RUN_AUTOGRADER.encode()
     return _zip(files, executable={"setup.sh", "run_autograder"})
+
+
+def _variant_bytes(network_file: Path, student: str) -> bytes:
+    """A variant's network file, read and checked."""
+    from chainrule.io.netfile import load
+
+    try:
+        text = Path(network_file).read_text(encoding="utf-8")
+        load(network_file)
+    except (OSError, UnicodeDecodeError, ChainruleError) as error:
+        raise UsageError(f"{network_file}: cannot read {student}'s variant ({error})") from None
+    return text.encode("utf-8")
 
 
 def _zip(files: Mapping[str, bytes], executable: Collection[str] = ()) -> bytes:
@@ -370,6 +400,8 @@ def _mark(base: Path) -> dict[str, Any]:
         return gradescope_unreadable(f"Your Gradescope account ({who}) is not on this "
                                      "assignment's roster, so there is no variant to mark your "
                                      "answers against; please tell your instructor.")
+    if (source / ASSIGNMENT).is_file():
+        return _mark_assignment(base, entry, settings)
     network = load(base / "source" / entry.network)
     found = _answers_file(base / "submission")
     if isinstance(found, str):
@@ -389,8 +421,109 @@ def _mark(base: Path) -> dict[str, Any]:
     return results
 
 
+ASSIGNMENT = "assignment.json"
+
+
+def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """An assignment's results: every exercise of the one answers file marked against the
+    student's own variant, each test in the exercise's points (``exercise: quantity``), the
+    total the sum, less the rubric's deductions and the late penalty by the assignment's due
+    date (Gradescope's own due date when the assignment gives none)."""
+    from dataclasses import replace
+
+    from chainrule.io.netfile import load
+    from chainrule.io.reading import Unreadable, read_text
+    from chainrule.teach import assignment as assignments
+    from chainrule.teach.answers import MAX_ANSWERS_BYTES, AnswersError, parse
+    from chainrule.teach.answers import read as read_answers
+    from chainrule.teach.checking import check
+    from chainrule.teach.results_formats import (
+        REVEALING_TEST,
+        gradescope,
+        gradescope_unreadable,
+        with_unanswered,
+    )
+    from chainrule.teach.rubric import weigh
+
+    source = base / "source" / FOLDER
+    task = assignments.Assignment.from_json(
+        json.loads((source / ASSIGNMENT).read_text(encoding="utf-8")), ASSIGNMENT)
+    networks = dict(part.split("=", 1) for part in entry.network.split())
+    found = _answers_file(base / "submission")
+    if isinstance(found, str):
+        return gradescope_unreadable(found, max_score=task.points)
+    name = found.relative_to(base / "submission").as_posix()
+    try:
+        text = read_text(found, MAX_ANSWERS_BYTES)
+        tables = assignments.split_answers(read_answers(
+            text, name=name, fmt="json" if found.suffix.lower() == ".json" else None), task, name)
+    except Unreadable as error:
+        return gradescope_unreadable(f"{name}: {error.problem}", max_score=task.points)
+    except AnswersError as error:
+        return gradescope_unreadable(str(error), max_score=task.points)
+    tests: list[dict[str, Any]] = []
+    revealing: list[dict[str, Any]] = []
+    marked: list[CheckResult] = []
+    summary = []
+    per_exercise: dict[str, Any] = {}
+    reveal = settings.get("reveal", "after_due_date")
+    for e in task.exercises:
+        network = load(base / "source" / networks[e.name])
+        try:
+            answers = parse(tables.get(e.name, {}), network, source=f"{name} [{e.name}]")
+        except AnswersError as error:
+            tests.append({"name": f"{e.name}: answers", "score": 0, "max_score": _n(e.points),
+                          "status": "failed", "output": str(error), "output_format": "text",
+                          "tags": [], "visibility": "visible",
+                          "extra_data": {"status": "unreadable"}})
+            summary.append(f"{e.name} 0 of {_n(e.points)} (its table could not be read)")
+            per_exercise[e.name] = {"score": 0, "max_score": _n(e.points)}
+            continue
+        decimals = settings.get("decimals")
+        result = with_unanswered(check(network, answers, rtol=settings.get("rtol"),
+                                       decimals=e.decimals if decimals is None else decimals),
+                                 network)
+        if settings.get("weights") is not None or settings.get("credit") is not None:
+            result = weigh(result, settings.get("weights"), settings.get("credit"))
+        scale = e.points / result.max_score if result.max_score else 0.0
+        result = replace(result, tests=tuple(
+            replace(t, score=t.score * scale, max_score=t.max_score * scale)
+            for t in result.tests))
+        marked.append(result)
+        for test in gradescope(result, reveal=reveal)["tests"]:
+            test["name"] = f"{e.name}: {test['name']}"
+            (revealing if test["name"].endswith(REVEALING_TEST) else tests).append(test)
+        summary.append(f"{e.name} {_n(result.score)} of {_n(e.points)}")
+        per_exercise[e.name] = {"score": _n(result.score), "max_score": _n(e.points)}
+    score = sum(r.score for r in marked)
+    results: dict[str, Any] = {
+        "score": _n(score),
+        "output": f"{name}, marked against your variants: {task.title}, {_n(score)} of "
+                  f"{_n(task.points)} points ({'; '.join(summary)})."
+                  + (" The right values are shown after the due date."
+                     if revealing and reveal == "after_due_date" else ""),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {"student": entry.student, "assignment": task.title,
+                       "max_score": _n(task.points), "exercises": per_exercise},
+        "tests": [*tests, *revealing],
+    }
+    rubric = Rubric.from_json(settings.get("rubric"))
+    if task.late is not None:
+        rubric = Rubric(rubric.deductions, task.late)
+    every = CheckResult(task.title, 1, tuple(t for r in marked for t in r.tests))
+    _apply_rubric(results, every, rubric, base / "submission_metadata.json", due=task.due)
+    return results
+
+
+def _n(x: float) -> float | int:
+    r = round(float(x), 6)
+    return int(r) if r.is_integer() else r
+
+
 def _apply_rubric(results: dict[str, Any], result: CheckResult, rubric: Rubric,
-                  metadata: Path) -> None:
+                  metadata: Path, due: datetime | None = None) -> None:
     """Deductions (each mistake once) and the late penalty, as 0-point tests that say what was
     taken off, and in the top-level score."""
     score = float(results["score"])
@@ -407,7 +540,10 @@ def _apply_rubric(results: dict[str, Any], result: CheckResult, rubric: Rubric,
         data = found if isinstance(found, dict) else {}
         submitted = parse_time(data.get("created_at"))
         assignment = data.get("assignment")
-        due = parse_time(assignment.get("due_date") if isinstance(assignment, dict) else None)
+        theirs = parse_time(assignment.get("due_date") if isinstance(assignment, dict)
+                            else None)
+        # the later of the assignment file's due date and Gradescope's (an extension there)
+        due = max(d for d in (due, theirs) if d is not None) if (due or theirs) else None
         lost = rubric.late.fraction(submitted, due) if submitted and due else 0.0
         if lost > 0:
             hours = (submitted - due).total_seconds() / 3600 if submitted and due else 0

@@ -102,25 +102,49 @@ def question(net: Network, *, name: str, image: str, decimals: int = DECIMALS,
 def quiz(variants: Sequence[tuple[str, Network]], *, category: str,
          decimals: int = DECIMALS, rtol: float = RTOL) -> str:
     """The Moodle XML of one category holding a Cloze question per ``(code, network)``."""
-    if not variants:
-        raise UsageError("no variants to write a quiz of")
+    return quizzes([(category, variants, decimals)], rtol=rtol)
+
+
+def quizzes(categories: Sequence[tuple[str, Sequence[tuple[str, Network]], int]], *,
+            rtol: float = RTOL) -> str:
+    """The Moodle XML of several categories (an assignment's exercises), each ``(category,
+    [(code, network)], decimals)``: a category, then a Cloze question per variant."""
     root = ET.Element("quiz")
-    cat = ET.SubElement(root, "question", type="category")
-    ET.SubElement(ET.SubElement(cat, "category"), "text").text = f"$course$/top/{category}"
-    for code, net in variants:
-        safe = "".join(c if c.isalnum() else "-" for c in code)
-        root.append(question(net, name=f"{category}, variant {code}",
-                             image=f"network-{safe}.svg", decimals=decimals, rtol=rtol))
+    for category, variants, decimals in categories:
+        if not variants:
+            raise UsageError("no variants to write a quiz of")
+        cat = ET.SubElement(root, "question", type="category")
+        ET.SubElement(ET.SubElement(cat, "category"), "text").text = f"$course$/top/{category}"
+        for code, net in variants:
+            safe = "".join(c if c.isalnum() else "-" for c in code)
+            root.append(question(net, name=f"{category}, variant {code}",
+                                 image=f"network-{safe}.svg", decimals=decimals, rtol=rtol))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def quiz_of(generated: str | Path, *, category: str | None = None, decimals: int = DECIMALS,
-            rtol: float = RTOL) -> str:
-    """The quiz of every variant of ``generate``'s folder (each variant once)."""
+def quiz_of(generated: str | Path, *, category: str | None = None,
+            decimals: int | None = None, rtol: float = RTOL) -> str:
+    """The quiz of every variant of ``generate``'s folder (each variant once). For an
+    assignment of several exercises, a category per exercise (``CATEGORY/exercise``), each
+    question to the exercise's decimals unless ``decimals`` says otherwise."""
     from chainrule.io.netfile import load
+    from chainrule.teach import assignment as assignments
     from chainrule.teach.generation import read_variants
 
+    task = assignments.find(generated)
+    if task is not None:
+        top = (category or task.assignment.title).strip().replace("/", "-") or "chainrule"
+        categories = []
+        for e in task.assignment.exercises:
+            by_code: dict[str, Network] = {}
+            for code, files in sorted(task.students.values(), key=lambda s: s[0]):
+                if code not in by_code:
+                    by_code[code] = load(files[e.name])
+            categories.append((f"{top}/{e.name}", sorted(by_code.items()),
+                               e.decimals if decimals is None else decimals))
+        return quizzes(categories, rtol=rtol)
+    decimals = DECIMALS if decimals is None else decimals
     found = read_variants(generated)
     seen: dict[str, Network] = {}
     for _student, (code, network_file) in sorted(found.items(), key=lambda s: s[1][0]):

@@ -346,7 +346,10 @@ def mark_file(
     decimals: int | None = None,
 ) -> CheckResult | str:
     """The marking of the answers file at ``answers_path`` (unanswered quantities included), or
-    the one-line reason it cannot be read."""
+    the one-line reason it cannot be read.
+
+    ``decimals`` are the sheet's (default 4): an autograder never takes them from the answers
+    file, whose ``decimals = 0`` would otherwise widen the tolerance to 0.51."""
     from chainrule.core.errors import ChainruleError
     from chainrule.teach.answers import read_file
     from chainrule.teach.checking import check
@@ -357,4 +360,7 @@ def mark_file(
         return str(error)
     except (OSError, UnicodeDecodeError) as error:
         return f"{answers_path}: cannot be read ({error})"
-    return with_unanswered(check(network, parsed, rtol=rtol, decimals=decimals), network)
+    from chainrule.teach.marking import DECIMALS
+
+    asked = DECIMALS if decimals is None else decimals
+    return with_unanswered(check(network, parsed, rtol=rtol, decimals=asked), network)
