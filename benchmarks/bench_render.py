@@ -64,6 +64,7 @@ def command(argv: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident MB of one ``chainrule`` command (output discarded)."""
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
            "COLUMNS": "80"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode as an installed package has it
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "chainrule", *argv], env=env, check=True,

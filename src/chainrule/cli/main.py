@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -28,7 +28,7 @@ from chainrule.cli.teach import (
 from chainrule.cli.train import train_command
 from chainrule.core.errors import ChainruleError, DivergedError, UsageError, spell_parameters
 from chainrule.core.options import DECIMALS, NOTATION
-from chainrule.io.atomic import check_outputs, write_atomic
+from chainrule.io.atomic import check_outputs, write_atomic, write_atomic_pieces
 from chainrule.render.formats import FORMAT, format_for_output
 
 # Everything a command needs beyond click is imported inside it, so that `chainrule --help`
@@ -241,7 +241,7 @@ def solve(
     from chainrule.explain.solution import check_readable
     from chainrule.io.netfile import load
     from chainrule.render.options import SolutionOptions
-    from chainrule.render.output import render_solution, solution_trace
+    from chainrule.render.output import solution_pieces, solution_trace
 
     check_outputs({"--output": output, "--save-updated": save_updated}, {"NETWORK": network})
     fmt = format_for_output(output, fmt).name if output else fmt or FORMAT.default or "text"
@@ -280,7 +280,7 @@ def solve(
         _print_text_solution(trace, options)
     else:
         indent = 2 if output is None and sys.stdout.isatty() else None
-        _emit(render_solution(trace, options, indent=indent), output)
+        _emit_pieces(solution_pieces(trace, options, indent=indent), output)
     if save_updated:
         _save(save_updated, trace, network)
 
@@ -313,13 +313,14 @@ class _StdoutClosed(Exception):
 
 
 def _print_text_solution(trace: Trace, options: SolutionOptions) -> None:
-    from chainrule.render.output import solution_document
-    from chainrule.render.text import print_document, render
+    from chainrule.render.output import solution_stream
+    from chainrule.render.text import chunks, print_document
 
-    document = solution_document(trace, options)
+    document = solution_stream(trace, options)
     if not sys.stdout.isatty():
         # piped: plain text at $COLUMNS (or 80), as a Console would write it, without rich
-        sys.stdout.write(render(document, width=_piped_width()))
+        for block in _blocks(chunks(document, width=_piped_width()), 8 * BLOCK):
+            sys.stdout.write(block)
         return
     print_document(document, text_console())
 
@@ -451,6 +452,37 @@ def _emit(text: str, output: str | None) -> None:
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)
+
+
+BLOCK = 1 << 20
+"""Output is written in blocks of about this many characters (a MB)."""
+
+
+def _blocks(pieces: Iterable[str], size: int = BLOCK) -> Iterator[str]:
+    """The pieces joined into blocks of at least ``size`` characters (the last one shorter):
+    few writes, and never the whole output in memory."""
+    held: list[str] = []
+    count = 0
+    for piece in pieces:
+        held.append(piece)
+        count += len(piece)
+        if count >= size:
+            yield "".join(held)
+            held, count = [], 0
+    if held or count == 0:
+        yield "".join(held)
+
+
+def _emit_pieces(pieces: Iterable[str], output: str | None) -> None:
+    """Write the text the pieces make to the file ``output`` (through a temporary file renamed
+    at the end: see :func:`write_atomic_pieces`) or to standard output, a block at a time as
+    the pieces are made. Standard output gets its first write only when the first 8 MB are
+    made (a solution of that size or less is written at once, as :func:`_emit` does)."""
+    if output is not None:
+        write_atomic_pieces(output, _blocks(pieces))
+        return
+    for block in _blocks(pieces, 8 * BLOCK):
+        click.echo(block, nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

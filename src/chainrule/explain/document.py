@@ -7,6 +7,7 @@ piece of math is carried twice, as plain text and as LaTeX, so each renderer pic
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -75,3 +76,47 @@ class Document:
     intro: tuple[Prose, ...] = ()
     """The description's paragraphs with their symbols as math, for formats that typeset math
     (``description`` is the text as written)."""
+
+
+@dataclass(frozen=True)
+class LazySection:
+    """A Section whose blocks are made as they are read, once (a generator): a worked solution
+    of a large network (784-128-10: 200,000 equations) is rendered and written section by
+    section, never held whole. The renderers take it wherever they take a Section."""
+
+    title: str
+    blocks: Iterable[Block] = ()
+    level: int = 2
+    heading: Prose = ()
+
+    def made(self) -> Section:
+        """The Section with every block made (reads :attr:`blocks`, which a generator gives
+        only once)."""
+        return Section(self.title, tuple(self.blocks), self.level, self.heading)
+
+
+AnySection = Section | LazySection
+
+
+@dataclass(frozen=True)
+class DocumentStream:
+    """A Document whose sections are made as they are read, once (see :class:`LazySection`):
+    render it with a renderer's ``chunks`` and write each piece as it comes. :meth:`made` is
+    the Document itself, the same in every byte."""
+
+    title: str
+    sections: Iterator[AnySection]
+    description: str = ""
+    intro: tuple[Prose, ...] = ()
+
+    def made(self) -> Document:
+        return Document(
+            self.title,
+            tuple(s.made() if isinstance(s, LazySection) else s for s in self.sections),
+            self.description,
+            self.intro,
+        )
+
+
+AnyDocument = Document | DocumentStream
+"""What the renderers take: a Document, or one made as it is read."""

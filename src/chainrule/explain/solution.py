@@ -9,7 +9,7 @@ factors, and the update ``w_new = w_old - r dC/dw``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from chainrule.core import checks, limits, mathtable
 from chainrule.core.errors import UsageError
@@ -17,7 +17,19 @@ from chainrule.core.network import Network, WeightKey, weight_name
 from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
 from chainrule.explain.description import paragraphs
 from chainrule.explain.description import prose as description_prose
-from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.explain.document import (
+    AnySection,
+    Block,
+    Document,
+    DocumentStream,
+    Equation,
+    LazySection,
+    Math,
+    Paragraph,
+    Prose,
+    Section,
+    Table,
+)
 from chainrule.explain.notation import HANDOUT, Notation, Numbers, notation_named
 
 DOT = Math(" · ", r" \cdot ")
@@ -423,10 +435,9 @@ class Explainer:
                   y=num.factor(s.targets[name]), sum_y=num.factor(sum_y)),
         ]
 
-    def gradient_lines(self, step: Step, keys: Sequence[WeightKey]) -> list[Equation]:
+    def gradient_lines(self, step: Step, keys: Sequence[WeightKey]) -> Iterator[Equation]:
         net, n, num = self.net, self.n, self.num
         lay = step.layout
-        out = []
         many = len(step.samples) > 1
         ordered = sorted(keys, key=lambda k: net.depth[k[1]])
         for key in ordered:
@@ -471,10 +482,10 @@ class Explainer:
             note: Prose = ()
             for i, part in enumerate(notes):
                 note += ("; ", *part) if i else part
-            out.append(Equation(lhs, tuple(forms), note))
+            yield Equation(lhs, tuple(forms), note)
             if many:
                 for si, sample in enumerate(step.samples, start=1):
-                    out.append(
+                    yield (
                         Equation(
                             self._per_sample(si, w),
                             (chain_forms[-1], *self._factor_numbers(sample, key)),
@@ -492,10 +503,9 @@ class Explainer:
                     + Math(")", ")")
                 )
             forms.append(num.math(step.bias_gradients[bi]))
-            out.append(
+            yield (
                 Equation(lhs, tuple(forms), (n.d(n.z(name), n.b(name)) + Math(" = 1", " = 1"),))
             )
-        return out
 
     def _per_sample(self, si: int, w: Math) -> Math:
         """dC_1/dw: sample ``si``'s gradient of the weight ``w``."""
@@ -509,11 +519,18 @@ class Explainer:
         return chain_numbers(self.num, s.factors(key), self.n)
 
     def update_lines(self, step: Step, keys: Sequence[WeightKey]) -> tuple[list[Equation], Table]:
+        """Each parameter's update line, and the table of them all."""
+        blocks = list(self.update_blocks(step, keys))
+        table = blocks.pop()
+        assert isinstance(table, Table)
+        return [b for b in blocks if isinstance(b, Equation)], table
+
+    def update_blocks(self, step: Step, keys: Sequence[WeightKey]) -> Iterator[Block]:
+        """Each parameter's update line, made as it is read, then the table of them all."""
         net, n, num = self.net, self.n, self.num
         lay = step.layout
         r = num.factor(net.learning_rate)
-        lines = []
-        rows = []
+        rows: list[tuple[str | Math, ...]] = []
         for key in keys:
             i = lay.weight_index[key]
             old, grad, new = step.weights_before[i], step.weight_gradients[i], step.weights_after[i]
@@ -526,18 +543,16 @@ class Explainer:
                     num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad),
                     num.math(new),
                 )
-                lines.append(Equation(lhs, forms, self.alias_note(key)))
+                yield Equation(lhs, forms, self.alias_note(key))
             else:
-                lines.append(
-                    Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
-                )
+                yield Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
             rows.append((w, num.math(old), num.math(grad), num.math(new)))
         for bi, name in enumerate(lay.bias_units):
             old, grad, new = step.biases_before[bi], step.bias_gradients[bi], step.biases_after[bi]
             b = n.b(name)
             lhs = Math(f"new {b.text}", rf"\text{{new }} {b.latex}")
             if net.biases[name].trainable:
-                lines.append(
+                yield (
                     Equation(
                         lhs,
                         (
@@ -547,82 +562,91 @@ class Explainer:
                     )
                 )
             else:
-                lines.append(
-                    Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
-                )
+                yield Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
             rows.append((b, num.math(old), num.math(grad), num.math(new)))
         header = ("parameter", "old", n.d(n.C, Math("(parameter)", r"(\text{parameter})")), "new")
-        table = Table(header, tuple(rows), "The update")
-        return lines, table
+        yield Table(header, tuple(rows), "The update")
 
     def step_sections(self, step: Step, keys: Sequence[WeightKey]) -> list[Section]:
+        """The sections of step ``step``, every block made (see :meth:`step_parts`)."""
+        return [
+            part.made() if isinstance(part, LazySection) else part
+            for part in self.step_parts(step, keys)
+        ]
+
+    def step_parts(self, step: Step, keys: Sequence[WeightKey]) -> Iterator[AnySection]:
+        """The sections of step ``step``, each made as it is read: a renderer writes one
+        section's lines before the next section's are made (read them in order: the
+        gradients' notes point at the back-propagation's line numbers)."""
         k = step.number
         n = self.n
-        sections = [Section(f"Step {k} of {len(self.trace)}", (self.rounding_paragraph(),), 2)]
-        many = len(step.samples) > 1
-        fwd: list[Equation | Paragraph | Table] = []
-        back: list[Equation | Paragraph | Table] = []
-        cost: list[Equation | Paragraph | Table] = []
-        for si, s in enumerate(step.samples, start=1):
-            if many:
-                fwd.append(Paragraph((f"Sample {si}:",)))
-                back.append(Paragraph((f"Sample {si}:",)))
-            fwd += self.forward(s, step.weights_before, step.biases_before)
-            lhs = Math(f"{n.C.text}_{si}", f"{n.C.latex}_{{{si}}}") if many else n.C
-            cost.append(self.cost_lines(s, lhs))
-            back += self.backward(s, step.weights_before, f"{k}.3" + (f".{si}" if many else ""))
-        if many:
-            values = [self.num.factor(s.cost) for s in step.samples]
-            cost.append(
-                Equation(
-                    n.C,
-                    (
-                        Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
-                        + _join(values, Math(" + ", " + "))
-                        + Math(")", ")"),
-                        self.num.math(step.cost),
-                    ),
-                    (f"the batch's mean {n.cost_word}",),
-                )
-            )
-        lines, table = self.update_lines(step, keys)
+        yield Section(f"Step {k} of {len(self.trace)}", (self.rounding_paragraph(),), 2)
         dz = n.dC_dz_any()
         w, C, r = Math("w", "w"), n.C, n.r
         update = (
             Math("w_new = w_old - ", r"w_{\text{new}} = w_{\text{old}} - ") + r + Math(" ", r"\,")
         )
         update = update + n.d(C, w)
-        sections += [
-            Section(f"{k}.1 Feed-forward", tuple(fwd), 3),
-            Section(f"{k}.2 The {n.cost_word}", tuple(cost), 3),
-            Section(
-                f"{k}.3 Back-propagation: {dz.text} for every unit, output first",
-                tuple(back),
-                3,
-                (
-                    f"{k}.3 Back-propagation: ",
-                    dz,
-                    " for every unit, output first",
-                ),
+        yield LazySection(f"{k}.1 Feed-forward", self._forward_blocks(step), 3)
+        yield LazySection(f"{k}.2 The {n.cost_word}", self._cost_blocks(step), 3)
+        yield LazySection(
+            f"{k}.3 Back-propagation: {dz.text} for every unit, output first",
+            self._backward_blocks(step),
+            3,
+            (
+                f"{k}.3 Back-propagation: ",
+                dz,
+                " for every unit, output first",
             ),
-            Section(
-                f"{k}.4 The gradients, by the chain rule", tuple(self.gradient_lines(step, keys)), 3
-            ),
-        ]
+        )
+        yield LazySection(
+            f"{k}.4 The gradients, by the chain rule", self.gradient_lines(step, keys), 3
+        )
         # the numbering never shifts: 5 is always the closed forms (or why they are left out)
         dependency = self.dependency_section(step, keys, f"{k}.5") if self.dependency else None
         if dependency is not None:
-            sections.append(dependency)
+            yield dependency
         number = f"{k}.6"
-        sections.append(
-            Section(
-                f"{number} The update, {update.text}",
-                (*lines, table),
-                3,
-                (f"{number} The update, ", update),
-            )
+        yield LazySection(
+            f"{number} The update, {update.text}",
+            self.update_blocks(step, keys),
+            3,
+            (f"{number} The update, ", update),
         )
-        return sections
+
+    def _forward_blocks(self, step: Step) -> Iterator[Block]:
+        many = len(step.samples) > 1
+        for si, s in enumerate(step.samples, start=1):
+            if many:
+                yield Paragraph((f"Sample {si}:",))
+            yield from self.forward(s, step.weights_before, step.biases_before)
+
+    def _cost_blocks(self, step: Step) -> Iterator[Block]:
+        n = self.n
+        many = len(step.samples) > 1
+        for si, s in enumerate(step.samples, start=1):
+            lhs = Math(f"{n.C.text}_{si}", f"{n.C.latex}_{{{si}}}") if many else n.C
+            yield self.cost_lines(s, lhs)
+        if many:
+            values = [self.num.factor(s.cost) for s in step.samples]
+            yield Equation(
+                n.C,
+                (
+                    Math(f"1/{len(values)} (", rf"\frac{{1}}{{{len(values)}}}(")
+                    + _join(values, Math(" + ", " + "))
+                    + Math(")", ")"),
+                    self.num.math(step.cost),
+                ),
+                (f"the batch's mean {n.cost_word}",),
+            )
+
+    def _backward_blocks(self, step: Step) -> Iterator[Block]:
+        k = step.number
+        many = len(step.samples) > 1
+        for si, s in enumerate(step.samples, start=1):
+            if many:
+                yield Paragraph((f"Sample {si}:",))
+            yield from self.backward(s, step.weights_before, f"{k}.3" + (f".{si}" if many else ""))
 
     def rounding_paragraph(self) -> Paragraph:
         """How the printed numbers are computed (so a student knows what to expect by hand)."""
@@ -839,6 +863,26 @@ def explain(
     UsageError
         for a network over the limit (before any work), naming what to use instead.
     """
+    return explain_stream(
+        trace, decimals=decimals, step=step, weights=weights, notation=notation,
+        dependency=dependency, max_weights=max_weights,
+    ).made()
+
+
+def explain_stream(
+    trace: Trace,
+    *,
+    decimals: int = 4,
+    step: int | None = None,
+    weights: str | Sequence[str] | None = None,
+    notation: str | Notation = HANDOUT,
+    dependency: bool = True,
+    max_weights: int | None = None,
+) -> DocumentStream:
+    """The worked solution of ``trace`` as a :class:`DocumentStream`: the same Document as
+    :func:`explain` (same parameters), its sections made as a renderer reads them, so that a
+    large network's solution is written section by section, never held whole. The checks
+    (the network's size, the step) are made here, before any section."""
     if not trace.steps:
         raise UsageError("the trace has no steps to explain")
     check_readable(trace.network, max_weights)
@@ -851,13 +895,17 @@ def explain(
         if weights is None
         else parse_weight_names(trace.network, weights)
     )
-    sections = [ex.network_section(), *ex.step_sections(trace.step(number), keys)]
-    if len(trace) > 1:
-        sections.append(ex.summary())
+
+    def sections() -> Iterator[AnySection]:
+        yield ex.network_section()
+        yield from ex.step_parts(trace.step(number), keys)
+        if len(trace) > 1:
+            yield ex.summary()
+
     description = trace.network.description or ""
-    return Document(
+    return DocumentStream(
         trace.network.title or "Worked solution",
-        tuple(sections),
+        sections(),
         description,
         paragraphs(description) if description else (),
     )

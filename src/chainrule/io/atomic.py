@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from chainrule.core.errors import UsageError
@@ -33,11 +32,19 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
     Raises UsageError for an empty path, a missing folder, or a file the system will not let
     chainrule write (permission denied, a name too long, a read-only or full disk).
     """
+    write_atomic_pieces(path, (text,))
+
+
+def write_atomic_pieces(path: str | os.PathLike[str], pieces: Iterable[str | bytes]) -> None:
+    """:func:`write_atomic` of the text the pieces make, each written as it comes (a large
+    output is never held whole): into the temporary file, renamed over ``path`` only once the
+    last piece is written, so an error while they are made (or written) leaves no file."""
     given = os.fspath(path)
     if not given:
         raise UsageError("the output file name is empty; give a file name to write")
     # a lone surrogate is no character: written as its escape, never a crash
-    data = text.encode("utf-8", errors="backslashreplace") if isinstance(text, str) else text
+    data = (p.encode("utf-8", errors="backslashreplace") if isinstance(p, str) else p
+            for p in pieces)
     target = Path(given)
     try:
         info = target.stat()  # follows links
@@ -61,13 +68,16 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
     if not folder.is_dir():
         raise UsageError(f"{given}: the folder {str(folder)!r} does not exist")
     mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
+    import tempfile  # here: a command that writes no file does not load it
+
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{real.name[:100]}.", suffix=".tmp")
     except OSError as error:
         raise _unwritable(given, error) from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in data:
+                handle.write(piece)
         os.chmod(tmp, mode)
         os.replace(tmp, real)
     except OSError as error:
@@ -125,11 +135,12 @@ def write_under(root: str | os.PathLike[str], relative: str, text: str | bytes) 
     return path
 
 
-def _stream(path: str, data: bytes) -> None:
+def _stream(path: str, data: Iterable[bytes]) -> None:
     try:
         # append: for /dev/stdout redirected with >> this keeps what is there
         with open(path, "ab") as handle:
-            handle.write(data)
+            for piece in data:
+                handle.write(piece)
     except BrokenPipeError:
         raise
     except OSError as error:

@@ -8,7 +8,7 @@ new format is one entry here.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +17,7 @@ from chainrule.core.errors import UsageError
 from chainrule.core.options import Choice
 
 if TYPE_CHECKING:
-    from chainrule.explain.document import Document
+    from chainrule.explain.document import AnyDocument
 
 # Each renderer is imported when first used: the table itself (what the CLI's --format
 # choices read at start-up) loads none of them.
@@ -33,13 +33,16 @@ class OutputFormat:
     document : renders a Document; its second argument is the network diagram as SVG (only HTML
         shows it). None for ``json``, which is the subject's ``to_json()``.
     description : a few words for help texts.
+    pieces : the same as ``document``, in pieces made as they are read (a large solution is
+        written piece by piece); None for ``json``.
     """
 
     name: str
     suffix: str
     media_type: str
-    document: Callable[[Document, str | None], str] | None
+    document: Callable[[AnyDocument, str | None], str] | None
     description: str
+    pieces: Callable[[AnyDocument, str | None], Iterator[str]] | None = None
 
     @property
     def shows_diagram(self) -> bool:
@@ -47,37 +50,49 @@ class OutputFormat:
         return self.name == "html"
 
 
-def _text(doc: Document, diagram: str | None = None) -> str:
+def _text(doc: AnyDocument, diagram: str | None = None) -> Iterator[str]:
     from chainrule.render import text
 
-    return text.render(doc)
+    return text.chunks(doc)
 
 
-def _markdown(doc: Document, diagram: str | None = None) -> str:
+def _markdown(doc: AnyDocument, diagram: str | None = None) -> Iterator[str]:
     from chainrule.render import markdown
 
-    return markdown.render(doc)
+    return markdown.chunks(doc)
 
 
-def _latex(doc: Document, diagram: str | None = None) -> str:
+def _latex(doc: AnyDocument, diagram: str | None = None) -> Iterator[str]:
     from chainrule.render import latex
 
-    return latex.render(doc)
+    return latex.chunks(doc)
 
 
-def _html(doc: Document, diagram: str | None = None) -> str:
+def _html(doc: AnyDocument, diagram: str | None = None) -> Iterator[str]:
     from chainrule.render import html
 
-    return html.render(doc, diagram)
+    return html.chunks(doc, diagram)
+
+
+def _whole(pieces: Callable[[AnyDocument, str | None], Iterator[str]]
+           ) -> Callable[[AnyDocument, str | None], str]:
+    def document(doc: AnyDocument, diagram: str | None = None) -> str:
+        return "".join(pieces(doc, diagram))
+
+    return document
 
 
 FORMATS: dict[str, OutputFormat] = {
     f.name: f
     for f in (
-        OutputFormat("text", ".txt", "text/plain", _text, "a worked solution for a terminal"),
-        OutputFormat("markdown", ".md", "text/markdown", _markdown, "Markdown with $$ math"),
-        OutputFormat("latex", ".tex", "application/x-latex", _latex, "a LaTeX document"),
-        OutputFormat("html", ".html", "text/html", _html, "one self-contained page"),
+        OutputFormat("text", ".txt", "text/plain", _whole(_text),
+                     "a worked solution for a terminal", _text),
+        OutputFormat("markdown", ".md", "text/markdown", _whole(_markdown),
+                     "Markdown with $$ math", _markdown),
+        OutputFormat("latex", ".tex", "application/x-latex", _whole(_latex),
+                     "a LaTeX document", _latex),
+        OutputFormat("html", ".html", "text/html", _whole(_html), "one self-contained page",
+                     _html),
         OutputFormat("json", ".json", "application/json", None, "every number, full precision"),
     )
 }
@@ -143,12 +158,20 @@ def format_for_output(
     return by_ending
 
 
-def render_document(doc: Document, fmt: str | OutputFormat, diagram: str | None = None) -> str:
+def render_document(doc: AnyDocument, fmt: str | OutputFormat, diagram: str | None = None) -> str:
     """``doc`` in the document format ``fmt`` (text, markdown, latex or html)."""
+    return "".join(document_pieces(doc, fmt, diagram))
+
+
+def document_pieces(
+    doc: AnyDocument, fmt: str | OutputFormat, diagram: str | None = None
+) -> Iterator[str]:
+    """:func:`render_document` in pieces, each made as it is read (write each as it comes: a
+    large solution is never held whole)."""
     chosen = fmt if isinstance(fmt, OutputFormat) else output_format(fmt)
-    if chosen.document is None:
+    if chosen.pieces is None:
         raise UsageError(
             f"`format` {chosen.name!r} is not a document format; use one of "
             f"{', '.join(DOCUMENT_FORMATS)}"
         )
-    return chosen.document(doc, diagram if chosen.shows_diagram else None)
+    return chosen.pieces(doc, diagram if chosen.shows_diagram else None)

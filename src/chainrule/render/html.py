@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from chainrule.core.optional import optional_import
-from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.explain.document import (
+    AnyDocument,
+    AnySection,
+    Equation,
+    Math,
+    Paragraph,
+    Prose,
+    Table,
+)
 from chainrule.render.common import prose
 
 CSS = """
@@ -74,7 +83,7 @@ def scoped_css(scope: str) -> str:
     return "\n".join(out)
 
 
-def fragment(doc: Document, diagram: str | None = None) -> str:
+def fragment(doc: AnyDocument, diagram: str | None = None) -> str:
     """The worked solution as an HTML fragment with its own scoped style (Jupyter's display)."""
     return (
         f'<div class="chainrule"><style>{scoped_css(".chainrule")}</style>'
@@ -176,21 +185,25 @@ def table(t: Table) -> str:
     )
 
 
-def section(s: Section, diagram: str | None = None) -> str:
+def _section_parts(s: AnySection, diagram: str | None = None) -> Iterator[str]:
+    """The section's HTML in pieces (to be joined by line breaks), each made as it is read."""
     tag = "h2" if s.level <= 2 else "h3"
     title = _prose(s.heading) if s.heading else html.escape(s.title)
-    parts = [f"<section><{tag}>{title}</{tag}>"]
+    yield f"<section><{tag}>{title}</{tag}>"
     if diagram:
-        parts.append(f'<div class="diagram">{_larger(diagram)}</div>')
+        yield f'<div class="diagram">{_larger(diagram)}</div>'
     for block in s.blocks:
         if isinstance(block, Equation):
-            parts.append(equation(block))
+            yield equation(block)
         elif isinstance(block, Paragraph):
-            parts.append(f"<p>{_prose(block.parts)}</p>")
+            yield f"<p>{_prose(block.parts)}</p>"
         else:
-            parts.append(table(block))
-    parts.append("</section>")
-    return "\n".join(parts)
+            yield table(block)
+    yield "</section>"
+
+
+def section(s: AnySection, diagram: str | None = None) -> str:
+    return "\n".join(_section_parts(s, diagram))
 
 
 def _larger(svg: str) -> str:
@@ -203,24 +216,37 @@ def _larger(svg: str) -> str:
     return re.sub(r'\b(width|height)="([0-9.]+)"', scaled, head, count=2) + sep + rest
 
 
-def body(doc: Document, diagram: str | None = None) -> str:
-    """The page's content without ``<html>``/``<head>`` (for Jupyter)."""
-    parts = [f"<h1>{html.escape(doc.title)}</h1>"]
+def _body_parts(doc: AnyDocument, diagram: str | None = None) -> Iterator[str]:
+    """:func:`body` in pieces (to be joined by line breaks), each made as it is read."""
+    yield f"<h1>{html.escape(doc.title)}</h1>"
     if doc.intro:
-        parts += [f'<p class="description">{_prose(p)}</p>' for p in doc.intro]
+        for p in doc.intro:
+            yield f'<p class="description">{_prose(p)}</p>'
     elif doc.description:
-        parts.append(f'<p class="description">{html.escape(doc.description.strip())}</p>')
+        yield f'<p class="description">{html.escape(doc.description.strip())}</p>'
     for i, s in enumerate(doc.sections):
-        parts.append(section(s, diagram if i == 0 else None))
-    return "\n".join(parts)
+        yield from _section_parts(s, diagram if i == 0 else None)
 
 
-def render(doc: Document, diagram: str | None = None) -> str:
-    """The Document as a complete HTML page; ``diagram`` is an SVG string shown with the network."""
-    return (
+def body(doc: AnyDocument, diagram: str | None = None) -> str:
+    """The page's content without ``<html>``/``<head>`` (for Jupyter)."""
+    return "\n".join(_body_parts(doc, diagram))
+
+
+def chunks(doc: AnyDocument, diagram: str | None = None) -> Iterator[str]:
+    """:func:`render`'s page in pieces, made as they are read (a large solution is written
+    piece by piece: ``"".join(chunks(doc)) == render(doc)``)."""
+    yield (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(doc.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f"{body(doc, diagram)}\n</body>\n</html>\n"
     )
+    for i, part in enumerate(_body_parts(doc, diagram)):
+        yield "\n" + part if i else part
+    yield "\n</body>\n</html>\n"
+
+
+def render(doc: AnyDocument, diagram: str | None = None) -> str:
+    """The Document as a complete HTML page; ``diagram`` is an SVG string shown with the network."""
+    return "".join(chunks(doc, diagram))

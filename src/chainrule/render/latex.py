@@ -9,8 +9,18 @@ italics); a page may break between two equations, never inside one. Tables are `
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from itertools import groupby
 
-from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.explain.document import (
+    AnyDocument,
+    AnySection,
+    Equation,
+    Math,
+    Paragraph,
+    Prose,
+    Table,
+)
 from chainrule.render.common import equation_lines, prose
 
 PREAMBLE = r"""\documentclass[11pt,fleqn]{article}
@@ -102,15 +112,20 @@ def _rows(eq: Equation) -> tuple[str, bool]:
 
 def equations(eqs: list[Equation]) -> str:
     """A run of equations as one ``align*``, aligned on their = signs."""
-    body = ""
+    return "".join(_run(eqs))
+
+
+def _run(eqs: Iterable[Equation]) -> Iterator[str]:
+    """:func:`equations` in pieces, an equation at a time."""
     after_note = False
     for i, eq in enumerate(eqs):
         rows, below = _rows(eq)
         if i:
-            body += "\n" if after_note else " \\\\\n"
-        body += rows
+            yield ("\n" if after_note else " \\\\\n") + rows
+        else:
+            yield "\\begin{align*}\n" + rows
         after_note = below
-    return "\\begin{align*}\n" + body + "\n\\end{align*}"
+    yield "\n\\end{align*}"
 
 
 def equation(eq: Equation) -> str:
@@ -132,38 +147,45 @@ def table(t: Table) -> str:
     return "\n".join(lines)
 
 
-def section(s: Section) -> str:
+def _section_parts(s: AnySection) -> Iterator[str]:
+    """The section as LaTeX in pieces; a part that starts a paragraph starts with ``\\n\\n``
+    (a run of equations is one ``align*``, written an equation at a time)."""
     command = "section" if s.level <= 2 else "subsection"
     title = _prose(s.heading) if s.heading else escape(s.title)
-    parts = [f"\\{command}*{{{title}}}"]
-    run: list[Equation] = []
-    for block in s.blocks:
-        if isinstance(block, Equation):
-            run.append(block)
+    yield f"\\{command}*{{{title}}}"
+    for is_run, group in groupby(s.blocks, key=lambda block: isinstance(block, Equation)):
+        if is_run:
+            yield "\n\n"
+            yield from _run(b for b in group if isinstance(b, Equation))
             continue
-        if run:
-            parts.append(equations(run))
-            run = []
-        if isinstance(block, Paragraph):
-            parts.append(_prose(block.parts))
-        else:
-            parts.append(table(block))
-    if run:
-        parts.append(equations(run))
-    return "\n\n".join(parts)
+        for block in group:
+            if isinstance(block, Paragraph):
+                yield "\n\n" + _prose(block.parts)
+            elif isinstance(block, Table):
+                yield "\n\n" + table(block)
 
 
-def render(doc: Document) -> str:
-    """The Document as a complete LaTeX file."""
-    parts = [
-        PREAMBLE,
-        f"\\title{{{escape(doc.title)}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle",
-    ]
+def section(s: AnySection) -> str:
+    return "".join(_section_parts(s))
+
+
+def chunks(doc: AnyDocument) -> Iterator[str]:
+    """:func:`render`'s text in pieces, made as they are read (a large solution is written
+    piece by piece: ``"".join(chunks(doc)) == render(doc)``)."""
+    yield PREAMBLE
+    yield f"\n\n\\title{{{escape(doc.title)}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle"
     if doc.intro:
-        parts += [_prose(p) for p in doc.intro]
+        for p in doc.intro:
+            yield "\n\n" + _prose(p)
     elif doc.description:
-        paragraphs = [" ".join(p.split()) for p in doc.description.strip().split("\n\n")]
-        parts += [escape(p) for p in paragraphs]
-    parts += [section(s) for s in doc.sections]
-    parts.append("\\end{document}")
-    return "\n\n".join(parts) + "\n"
+        for paragraph in doc.description.strip().split("\n\n"):
+            yield "\n\n" + escape(" ".join(paragraph.split()))
+    for s in doc.sections:
+        yield "\n\n"
+        yield from _section_parts(s)
+    yield "\n\n\\end{document}\n"
+
+
+def render(doc: AnyDocument) -> str:
+    """The Document as a complete LaTeX file."""
+    return "".join(chunks(doc))

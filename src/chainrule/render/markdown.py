@@ -8,8 +8,17 @@ equation, and pipe tables for the network, the update and the summary.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Section, Table
+from chainrule.explain.document import (
+    AnyDocument,
+    AnySection,
+    Equation,
+    Math,
+    Paragraph,
+    Prose,
+    Table,
+)
 from chainrule.render.common import equation_lines, prose
 
 _ESCAPE = str.maketrans({c: "\\" + c for c in "\\`*_<|"})
@@ -96,26 +105,39 @@ def table(t: Table) -> str:
     return "\n".join(lines)
 
 
-def section(s: Section) -> str:
+def _section_parts(s: AnySection) -> Iterator[str]:
+    """The section's heading, then each block, as Markdown (to be joined by blank lines)."""
     title = _prose(s.heading) if s.heading else escape(s.title)
-    parts = ["#" * s.level + " " + title]
+    yield "#" * s.level + " " + title
     for block in s.blocks:
         if isinstance(block, Equation):
-            parts.append(equation(block))
+            yield equation(block)
         elif isinstance(block, Paragraph):
-            parts.append(_prose(block.parts))
+            yield _prose(block.parts)
         else:
-            parts.append(table(block))
-    return "\n\n".join(parts)
+            yield table(block)
 
 
-def render(doc: Document) -> str:
+def section(s: AnySection) -> str:
+    return "\n\n".join(_section_parts(s))
+
+
+def chunks(doc: AnyDocument) -> Iterator[str]:
+    """:func:`render`'s text in pieces, each made as it is read (a large solution is written
+    piece by piece: ``"".join(chunks(doc)) == render(doc)``)."""
+    yield f"# {escape(doc.title)}"
+    if doc.intro:
+        for p in doc.intro:
+            yield "\n\n" + _prose(p)
+    elif doc.description:
+        yield "\n\n" + description(doc.description.strip())
+    for s in doc.sections:
+        for part in _section_parts(s):
+            yield "\n\n" + part
+    yield "\n"
+
+
+def render(doc: AnyDocument) -> str:
     """The Document as Markdown (the description is Markdown already and is kept as written,
     without raw HTML: see :func:`description`)."""
-    parts = [f"# {escape(doc.title)}"]
-    if doc.intro:
-        parts += [_prose(p) for p in doc.intro]
-    elif doc.description:
-        parts.append(description(doc.description.strip()))
-    parts += [section(s) for s in doc.sections]
-    return "\n\n".join(parts) + "\n"
+    return "".join(chunks(doc))

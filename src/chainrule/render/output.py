@@ -11,15 +11,16 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from chainrule.core.engine import solve
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network
 from chainrule.core.trace import Trace
-from chainrule.explain.document import Document
-from chainrule.explain.solution import explain
-from chainrule.render.formats import output_format, render_document
+from chainrule.explain.document import Document, DocumentStream
+from chainrule.explain.solution import explain_stream
+from chainrule.render.formats import document_pieces, output_format, render_document
 from chainrule.render.options import SolutionOptions
 
 if TYPE_CHECKING:
@@ -52,7 +53,13 @@ def solution_trace(
 
 def solution_document(trace: Trace, options: SolutionOptions) -> Document:
     """The worked solution of ``trace`` as a Document, as ``options`` ask."""
-    return explain(
+    return solution_stream(trace, options).made()
+
+
+def solution_stream(trace: Trace, options: SolutionOptions) -> DocumentStream:
+    """:func:`solution_document`, its sections made as they are read (see
+    :func:`chainrule.explain.solution.explain_stream`)."""
+    return explain_stream(
         trace,
         decimals=options.decimals,
         step=options.step,
@@ -90,17 +97,30 @@ def render_solution(
         name: ``render_solution(net, format="markdown", steps=3)``.
     indent : JSON only: indent by this many spaces (None: one line).
     """
+    return "".join(solution_pieces(subject, options, indent=indent, **changes))
+
+
+def solution_pieces(
+    subject: Network | Trace,
+    options: SolutionOptions | None = None,
+    *,
+    indent: int | None = None,
+    **changes: Any,
+) -> Iterator[str]:
+    """:func:`render_solution` in pieces, each made as it is read: write each as it comes and
+    a large network's solution (784-128-10: 100 MB of Markdown) is never held whole. The
+    network is solved and checked before the first piece is asked for (errors come first)."""
     chosen = (options or SolutionOptions()).replace(**changes) if changes else (
         options or SolutionOptions()
     )
     trace = solution_trace(subject, chosen)
     fmt = output_format(chosen.format)
     if fmt.document is None:
-        return json.dumps(trace.to_json(), indent=indent, allow_nan=False) + "\n"
-    doc = solution_document(trace, chosen)
+        return iter((json.dumps(trace.to_json(), indent=indent, allow_nan=False) + "\n",))
+    doc = solution_stream(trace, chosen)
     decimals = trace.rounded if trace.rounded is not None else chosen.decimals
     picture = diagram_svg(trace, chosen.explained_step, decimals) if fmt.shows_diagram else None
-    return render_document(doc, fmt, picture)
+    return document_pieces(doc, fmt, picture)
 
 
 def render_derivative(derivative: Derivative, format: str = "text", *,

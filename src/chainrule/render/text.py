@@ -10,9 +10,10 @@ groups, each repeating the first column.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from chainrule.explain.document import Document, Equation, Math, Paragraph, Prose, Table
+from chainrule.explain.document import AnyDocument, Equation, Math, Paragraph, Prose, Table
 
 if TYPE_CHECKING:  # rich is imported where colours or wide characters need it, not for plain text
     from rich.console import Console
@@ -233,9 +234,14 @@ def _rule(title: str, width: int, *, center: bool) -> str:
     return f"{title} " + "─" * max(0, width - _width(title) - 1)
 
 
-def document_lines(doc: Document, width: int = WIDTH) -> list[list[Chunk]]:
+def document_lines(doc: AnyDocument, width: int = WIDTH) -> list[list[Chunk]]:
     """The Document as lines of styled chunks, every line at most ``width`` columns (a table
     wider than that is split into column groups; a group wider still is kept whole)."""
+    return [line for group in _line_groups(doc, width) for line in group]
+
+
+def _line_groups(doc: AnyDocument, width: int) -> Iterator[list[list[Chunk]]]:
+    """:func:`document_lines` a few at a time (a block's lines), each made as it is read."""
     lines: list[list[Chunk]] = [[(_rule(doc.title, width, center=True), "bold")]]
     if doc.description:
         # Markdown: a blank line ends a paragraph, a single line break is a space
@@ -243,31 +249,33 @@ def document_lines(doc: Document, width: int = WIDTH) -> list[list[Chunk]]:
             if i:
                 lines.append([])
             lines += [[(row, "italic")] for row in wrap(" ".join(paragraph.split()), width)]
+    yield lines
     for section in doc.sections:
-        lines.append([])
+        lines = [[]]
         if section.level <= 2:
             lines.append([(_rule(section.title, width, center=False), "green")])
         else:
             lines += [[(row, "bold green")] for row in wrap(section.title, width, "")]
+        yield lines
         for block in section.blocks:
             if isinstance(block, Equation):
-                lines += equation_lines(block, width)
+                yield equation_lines(block, width)
             elif isinstance(block, Paragraph):
                 words = _prose(block.parts)
                 style = "bold" if len(words) < 40 and words.endswith(":") else ""
-                lines += [[(row, style)] for row in wrap(words, width)]
+                yield [[(row, style)] for row in wrap(words, width)]
             else:
-                lines.append([])
+                lines = [[]]
                 if block.caption:
                     lines += [[(row, "italic")] for row in wrap(block.caption, width, "")]
                 for i, columns in enumerate(_column_groups(block, width)):
                     if i:
                         lines.append([])
                     lines += _table_lines(block, columns)
-    return lines
+                yield lines
 
 
-def print_document(doc: Document, console: Console) -> None:
+def print_document(doc: AnyDocument, console: Console) -> None:
     """Print the Document on a rich Console, every line within the console's width: with the
     console's colours on a terminal, else plain; written straight to the console's file (one
     pass, linear in the text)."""
@@ -298,9 +306,17 @@ def print_document(doc: Document, console: Console) -> None:
 
 
 def _plain_text(lines: list[list[Chunk]]) -> str:
-    return "\n".join("".join(chunk for chunk, _ in line).rstrip() for line in lines) + "\n"
+    """The lines as plain text, each ending in a line break."""
+    return "".join("".join(chunk for chunk, _ in line).rstrip() + "\n" for line in lines)
 
 
-def render(doc: Document, *, width: int = WIDTH) -> str:
+def chunks(doc: AnyDocument, *, width: int = WIDTH) -> Iterator[str]:
+    """:func:`render`'s text in pieces (a block's lines each), made as they are read: a large
+    solution is written piece by piece (``"".join(chunks(doc)) == render(doc)``)."""
+    for lines in _line_groups(doc, width):
+        yield _plain_text(lines)
+
+
+def render(doc: AnyDocument, *, width: int = WIDTH) -> str:
     """The Document as plain text (no colour codes), every line at most ``width`` columns."""
-    return _plain_text(document_lines(doc, width))
+    return "".join(chunks(doc, width=width))
