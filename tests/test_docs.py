@@ -3,7 +3,9 @@
 Fenced blocks, by their info string:
 
 - ``toml``: a complete network file; it must load. ``toml fragment``: a piece of one; it must
-  parse as TOML.
+  parse as TOML. ``toml file=NAME``: a file the page's console blocks use, written as NAME into
+  the page's scratch folder before they run; it must parse as TOML (and as an assignment when
+  it has ``[[exercise]]`` tables).
 - ``json``: must parse (no NaN). With ``units`` it is a network file and must load; with
   ``steps`` it is ``chainrule solve --format json`` output of the built-in whose title it has,
   and must match it to 1e-12.
@@ -85,6 +87,12 @@ def test_toml_examples(block: Block) -> None:
     if block.info == "toml":
         net = cr.loads(block.body, name=block.id)
         cr.solve(net)
+    elif block.info.startswith("toml file="):
+        data = tomllib.loads(block.body)
+        if "exercise" in data:
+            from chainrule.teach import assignment
+
+            assignment.parse(data, block.id)
     else:
         assert block.info == "toml fragment", block.info
         tomllib.loads(block.body)
@@ -147,7 +155,13 @@ def console_runs(scratch: dict[Path, Path]) -> dict[str, list[Run]]:
     """Every console block's commands, run once, in page order (a page's later blocks may use
     the files its earlier blocks wrote)."""
     runs: dict[str, list[Run]] = {}
-    for block in CONSOLE:
+    for block in blocks("console", "toml"):
+        if block.info.startswith("toml file="):
+            name = block.info.removeprefix("toml file=").strip()
+            assert "/" not in name and not name.startswith("."), block.id
+            (scratch[block.page] / name).write_text(block.body, encoding="utf-8")
+        if not block.info.startswith("console"):
+            continue
         runs[block.id] = []
         for command, shown in console_commands(block.body):
             allowed = ("chainrule", "python", "cat", "ls", "echo", "sed")

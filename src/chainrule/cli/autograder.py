@@ -54,6 +54,9 @@ def gradescope_command(generated: str, output: str, roster: str | None, reveal: 
     answers.toml they upload, and writes results/results.json: a score per quantity,
     the mistake's name at once, the right values after the due date (--reveal). A
     student not on the roster, or no answers file, gets a results file saying so.
+    For an assignment of several exercises (generate ASSIGNMENT.toml) it marks every
+    exercise of the one answers file, each in its points, with the late penalty by
+    the assignment's due date.
 
     \b
     Examples:

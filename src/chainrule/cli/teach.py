@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -167,10 +167,13 @@ def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol
 @click.option("--assignment", default="Backpropagation", show_default=True,
               help="The assignment's name (part of the hash, and the sheets' title).")
 @click.option("--layers", metavar="N,N,...",
-              help="Instead of SHAPE: units per layer, inputs first (e.g. 2,2,1).")
+              help="Instead of SHAPE: units per layer, inputs first (e.g. 2,2,1); a range "
+                   "LOW-HIGH (2,1-3,1) draws each student's number of units.")
 @click.option("--activation", default="relu", show_default=True,
-              help="With --layers: the hidden units' activation.")
-@click.option("--output-activation", help="With --layers: the output units' (default: the same).")
+              help="With --layers: the hidden units' activation, or a choice of them "
+                   "(relu,sigmoid: each student's drawn).")
+@click.option("--output-activation",
+              help="With --layers: the output units' (default: the same), or a choice.")
 @click.option("--biases", is_flag=True, help="With --layers: every unit gets a bias.")
 @click.option("--samples", type=click.IntRange(1, 100), default=1, show_default=True,
               help="With --layers: samples in the batch.")
@@ -194,7 +197,11 @@ def generate_command(shape: str | None, output: str, roster: str | None,
     """Write a private exercise sheet, answers template and key for every student.
 
     SHAPE is a built-in example or a network file whose structure is kept (its numbers
-    are redrawn), or use --layers. Students get DIR/sheets/<id>/ (the sheet, the
+    are redrawn), or an assignment file of several exercises (TOML with [[exercise]]
+    tables: each one's network or shape ranges, points and decimals, the due date;
+    see docs/teaching.md), or use --layers: ranges such as 2,1-3,1 and a choice of
+    activations such as relu,sigmoid draw each student's shape too. Students get
+    DIR/sheets/<id>/ (the sheet, the
     network, the answers template: nothing that reveals an answer); the instructor
     keeps DIR/instructor/ (variants.csv, the class key, each worked key). Each
     variant's numbers come from a keyed hash of the --assignment and the student id
@@ -209,6 +216,8 @@ def generate_command(shape: str | None, output: str, roster: str | None,
       chainrule generate exercise-2 --students roster.csv -o week3/
       chainrule generate exercise-2 --students r.csv --secret-file s.txt -o w3/
       chainrule generate --layers 2,2,1 --activation relu --count 30 -o sheets/
+      chainrule generate --layers 2,1-3,1 --activation relu,sigmoid --count 30 -o s/
+      chainrule generate week7.toml --students roster.csv -o week7/
       chainrule generate exercise-2 --students canvas.csv --id-column ID -o w3/
       chainrule generate exercise-2 --count 30 --pdf --exact -o sheets/
       chainrule generate exercise-1 --count 5 --self-check -o practice/
@@ -263,7 +272,7 @@ def generate_command(shape: str | None, output: str, roster: str | None,
         click.echo(f"chainrule generate: warning: {where}: {warning}", err=True)
     students = read_roster(roster, id_column) if roster else None
     if task is not None:
-        made: list[object] = list(assignments.generate(
+        made: list[Any] = list(assignments.generate(
             task, output, students=students, count=count, seed=secret, force=force, pdf=pdf,
             self_check=self_check))
     else:
@@ -276,6 +285,7 @@ def generate_command(shape: str | None, output: str, roster: str | None,
         click.echo(f"chainrule generate: no secret given: drew a random one and kept it in "
                    f"{Path(output) / 'instructor' / 'secret.txt'}; keep that file private, and "
                    "give it back with --secret-file to write the same sheets again", err=True)
+    _warn_missing_choices(task, net, made)
     if task is not None:
         click.echo(f"{len(made)} student(s) x {len(task.exercises)} exercises in {output}: "
                    "sheets/<id>/ for the students (sheet.md, sheet.html, sheet.tex, "
@@ -285,6 +295,28 @@ def generate_command(shape: str | None, output: str, roster: str | None,
     click.echo(f"{len(made)} variant(s) in {output}: sheets/<id>/ for the students (sheet.md, "
                "sheet.html, sheet.tex, answers.toml, network.toml); instructor/ for you "
                "(variants.csv, class-key.md, keys/)", err=True)
+
+
+def _warn_missing_choices(task: Assignment | None, net: Network | ShapeRange | None,
+                          made: list[Any]) -> None:
+    """A warning for each activation a shape range offers that no student got."""
+    from chainrule.teach.shape_ranges import ShapeRange, missing_choices
+
+    ranges: list[tuple[str, ShapeRange, list[Network]]] = []
+    if isinstance(net, ShapeRange):
+        ranges.append(("--activation", net, [v.network for v in made]))
+    for e in task.exercises if task is not None else ():
+        if e.shape is not None:
+            ranges.append((f"exercise {e.name}", ShapeRange.parse(e.shape),
+                           [v.networks[e.name] for v in made]))
+    for where, spec, drawn in ranges:
+        missing = missing_choices(spec, drawn)
+        if missing and len(drawn) >= 4:
+            click.echo(f"chainrule generate: warning: {where}: no student got "
+                       f"{' or '.join(missing)}: its variants' mistakes fell within rounding "
+                       f"of the right numbers at learning rate {spec.learning_rate:g} (a "
+                       "sigmoid's slope is at most 0.25); a learning rate of 0.5 to 1 gives "
+                       "them", err=True)
 
 
 def _layers(layers: str, activation: str, output_activation: str | None, biases: bool,
@@ -311,7 +343,12 @@ def _layers(layers: str, activation: str, output_activation: str | None, biases:
                              samples=samples, learning_rate=learning_rate or 0.1)
     spec = {"layers": sizes, "hidden": hidden, "output": output, "biases": biases,
             "samples": samples, "learning_rate": learning_rate or 0.1}
-    return ShapeRange.parse(spec, "--layers/--activation")
+    drawn = ShapeRange.parse(spec, "--layers/--activation")
+    if output_activation is None:  # the output units: the same as each student's hidden
+        from dataclasses import replace
+
+        drawn = replace(drawn, output=())
+    return drawn
 
 
 @click.command("grade", context_settings=CONTEXT)
@@ -351,7 +388,11 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
     grades.csv (one column per quantity, for a gradebook), <student>.json and
     <student>.html feedback, and report.md and report.html: the score
     distribution and how often each mistake occurred. Missing or unreadable
-    submissions are reported and get a feedback page.
+    submissions are reported and get a feedback page. For an assignment of several
+    exercises (generate ASSIGNMENT.toml), each student's one answers file is marked
+    exercise by exercise and scored as the sum of the exercises' points, with a
+    column per exercise (a submissions CSV's `submitted` column applies the late
+    penalty by the assignment's due date).
 
     \b
     Examples:

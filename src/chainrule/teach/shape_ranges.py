@@ -28,6 +28,10 @@ from chainrule.core.network import Network
 MAX_LAYERS = 5
 MAX_UNITS = 4
 SHAPE_TRIES = 20
+SHAPE_DRAWS = 200
+"""Draws of numbers per shape before the next shape is tried: a shape that gives no good
+variant in that many (a sigmoid network with a small learning rate, whose update mistakes
+fall within rounding) costs a tenth of a second, not two."""
 KEYS = ("layers", "hidden", "output", "biases", "samples", "cost", "learning_rate")
 
 
@@ -38,6 +42,7 @@ class ShapeRange:
     layers: tuple[tuple[int, int], ...]
     hidden: tuple[str, ...] = ("relu",)
     output: tuple[str, ...] = ("identity",)
+    """The output units' choices; empty: the activation drawn for the hidden units."""
     biases: bool = False
     samples: int = 1
     cost: str = "squared_error"
@@ -100,8 +105,10 @@ class ShapeRange:
         from chainrule.teach.variants import layered_shape
 
         sizes = [rng.randint(low, high) for low, high in self.layers]
-        return layered_shape(sizes, activation=rng.choice(self.hidden),
-                             output_activation=rng.choice(self.output), biases=self.biases,
+        hidden = rng.choice(self.hidden)
+        return layered_shape(sizes, activation=hidden,  # no output choices: the hidden's
+                             output_activation=rng.choice(self.output) if self.output else hidden,
+                             biases=self.biases,
                              samples=self.samples, cost=self.cost,
                              learning_rate=self.learning_rate)
 
@@ -119,7 +126,18 @@ def draw_exercise(spec: ShapeRange, seed: int, *, decimals: int = 2,
         rng = random.Random(int.from_bytes(digest[:8], "big"))
         shape = spec.pick(rng)
         try:
-            return draw(shape, rng.getrandbits(64), rules)
+            return draw(shape, rng.getrandbits(64), rules, max_draws=SHAPE_DRAWS)
         except UsageError as error:
             last = str(error)
     raise UsageError(f"no good exercise in this shape range in {SHAPE_TRIES} shapes ({last})")
+
+
+def missing_choices(spec: ShapeRange, drawn: Sequence[Network]) -> list[str]:
+    """The activations ``spec`` offers that no network of ``drawn`` got (a shape whose
+    mistakes cannot be told apart is redrawn, so a choice can come out never)."""
+    hidden = {u.activation for net in drawn for u in net.units[:-len(net.outputs)]
+              if not u.is_input}
+    output = {net.unit[k].activation for net in drawn for k in net.outputs}
+    missing = [f"hidden {a}" for a in spec.hidden if a not in hidden]
+    missing += [f"output {a}" for a in spec.output if a not in output]
+    return missing

@@ -112,23 +112,24 @@ class Rules:
     """Every catalogued mistake gives a clearly different number."""
 
 
-def draw(shape: Network, seed: int, rules: Rules | None = None) -> Network:
+def draw(shape: Network, seed: int, rules: Rules | None = None, *,
+         max_draws: int = MAX_DRAWS) -> Network:
     """A good variant of ``shape`` (its structure, fresh numbers) from ``seed``.
 
     Draws until one passes :func:`problems`; the same seed always gives the same variant.
-    Raises UsageError when no good variant turns up in :data:`MAX_DRAWS` draws.
+    Raises UsageError when no good variant turns up in ``max_draws`` draws.
     """
     rules = rules or Rules()
     rng = random.Random(seed)
     last = ""
-    for _ in range(MAX_DRAWS):
+    for _ in range(max_draws):
         candidate = _numbers(shape, rng, rules.decimals)
         why = problems(candidate, rules)
         if why is None:
             return candidate
         last = why
     raise UsageError(
-        f"no good variant of this network in {MAX_DRAWS} draws (the last: {last}); try "
+        f"no good variant of this network in {max_draws} draws (the last: {last}); try "
         "--allow-dead, other activations or a smaller network"
     )
 
