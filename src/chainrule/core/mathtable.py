@@ -479,6 +479,14 @@ class OutputPair:
     lse_latex: str = ""
     log_normalizer: Callable[[Sequence[float]], float] | None = None
     """The number $lse stands for, from the outputs' z (None when the formula has no $lse)."""
+    forward_rows: Callable[[Array, Array, Array], None] | None = None
+    """``(z, a, aux)``, for the trainer's whole epochs: the activations of rows of z written
+    into ``a``, and into ``aux`` (one column) what :attr:`cost_rows_array` needs later
+    (softmax: z is shifted in place by each row's maximum and aux is each row's
+    ``sum_j e^(z_j)``)."""
+    cost_rows_array: Callable[[Array, Array, Array, Array | None], Array] | None = None
+    """``(z, y, aux, sum_y) -> each row's cost``, from z and aux as :attr:`forward_rows` left
+    them (``sum_y`` as for :attr:`cost_sum_array`)."""
 
 
 def _softplus(z: float) -> float:
@@ -530,6 +538,25 @@ def _cce_dC_dz_array(a: Array, y: Array, sum_y: Array | None, out: Array) -> Non
         out -= y
 
 
+def _softmax_rows_array(z: Array, a: Array, aux: Array) -> None:
+    np.maximum.reduce(z, axis=1, keepdims=True, out=aux)
+    np.subtract(z, aux, out=z)
+    np.exp(z, out=a)
+    np.add.reduce(a, axis=1, keepdims=True, out=aux)
+    np.divide(a, aux, out=a)
+
+
+def _cce_cost_rows_array(z: Array, y: Array, aux: Array, sum_y: Array | None) -> Array:
+    # sum_k y_k (lse - z_k) = sum_y ln(aux) - sum_k y_k z_k: z shifted by the row's maximum m
+    # and lse = m + ln(aux), so m cancels
+    lse = np.log(aux[:, 0])
+    dot = np.einsum("ij,ij->i", y, z)
+    if sum_y is not None:
+        lse *= sum_y[:, 0]
+    out: Array = lse - dot
+    return out
+
+
 def _bce_from_z(z: Sequence[float], y: Sequence[float]) -> float:
     # -[y ln a + (1 - y) ln(1 - a)] = y softplus(-z) + (1 - y) softplus(z)
     c = 0.0
@@ -569,6 +596,19 @@ def _bce_cost_sum_array(z: Array, y: Array, _aux: Array | None, _sum_y: Array | 
     return float(softplus.sum()) - float(np.vdot(y, z))
 
 
+def _sigmoid_rows_array(z: Array, a: Array, _aux: Array) -> None:
+    a[...] = _sigmoid_array(z, 0.0)
+
+
+def _bce_cost_rows_array(z: Array, y: Array, _aux: Array, _sum_y: Array | None) -> Array:
+    # softplus(z) - y z, summed over each row's outputs
+    terms = np.log1p(np.exp(-np.abs(z)))
+    terms += np.maximum(z, 0.0)
+    terms -= y * z
+    out: Array = np.add.reduce(terms, axis=1)
+    return out
+
+
 def _bce_dC_dz_array(a: Array, y: Array, _sum_y: Array | None, out: Array) -> None:
     np.subtract(a, y, out=out)
 
@@ -594,6 +634,8 @@ OUTPUT_PAIRS: dict[tuple[str, str], OutputPair] = {
             lse_formula="ln sum_j e^(z_j)",
             lse_latex=r"\ln \sum_j e^{z_j}",
             log_normalizer=log_sum_exp,
+            forward_rows=_softmax_rows_array,
+            cost_rows_array=_cce_cost_rows_array,
         ),
         OutputPair(
             "sigmoid_bce",
@@ -610,6 +652,8 @@ OUTPUT_PAIRS: dict[tuple[str, str], OutputPair] = {
             dC_dz_formula="$a - $y",
             dC_dz_latex="$a - $y",
             note="sigmoid with binary cross entropy: a (1 - a) cancels the cost's denominator",
+            forward_rows=_sigmoid_rows_array,
+            cost_rows_array=_bce_cost_rows_array,
         ),
     ]
 }

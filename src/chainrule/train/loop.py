@@ -26,6 +26,7 @@ from chainrule.core.engine import Plan
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network
 from chainrule.io.netfile import NetworkLike, load
+from chainrule.train import chain
 from chainrule.train.compile import (
     Structure,
     compile_network,
@@ -338,7 +339,13 @@ def train(
     reporter = Reporter(progress, epochs, n)
     history: list[dict[str, Any]] = []
     # the parameters as views into one buffer: an optimizer updates them in one pass
-    flat, params = (None, initial_params) if scalar else flat_buffers(initial_params, dt)
+    layers: list[Array] | None = None
+    if scalar:
+        flat, params = None, initial_params
+    elif chain.eligible(structure):
+        flat, params, layers = chain.buffers(structure, initial_params, dt)
+    else:
+        flat, params = flat_buffers(initial_params, dt)
     if flat is not None:
         for p, initial_value in zip(params, initial_params, strict=True):
             p[...] = initial_value
@@ -365,7 +372,8 @@ def train(
         runner = _ScalarRunner(net, structure, params, r, data)
     else:
         assert flat is not None
-        runner = _ArrayRunner(structure, params, flat, r, optimizer, dt, batch_size, data)
+        runner = _ArrayRunner(structure, params, flat, r, optimizer, dt, batch_size, data,
+                              layers)
     try:
         # overflow is caught as a non-finite cost (TrainingDivergedError), not warned about
         quiet_numpy = contextlib.nullcontext() if scalar else np.errstate(
@@ -417,6 +425,9 @@ def train(
                 previous = start
     except KeyboardInterrupt:
         stopped = "interrupted"
+    finally:
+        if isinstance(runner, _ArrayRunner) and runner.chain is not None:
+            runner.chain.close()
     return result()
 
 
@@ -459,12 +470,20 @@ def _before_the_blow_up(runner: _ArrayRunner | _ScalarRunner, batch: int, curren
 
 class _ArrayRunner:
     def __init__(self, structure: Structure, params: list[Array], flat: Array, r: float,
-                 optimizer: str, dt: Any, batch_size: int, data: _Data) -> None:
-        self.kernel = Kernel(structure, params, batch_size, dt)
+                 optimizer: str, dt: Any, batch_size: int, data: _Data,
+                 layers: list[Array] | None = None) -> None:
+        self.structure = structure
+        self.batch_size = batch_size
+        self.dt = dt
+        # a layered network's whole epochs (the same numbers, fewer calls per batch)
+        self.chain = None if layers is None else chain.ChainKernel(
+            structure, layers, dt, batch_size, data.x, data.y, data.sum_y)
+        self._kernel: Kernel | None = None
         self.params = params
         # the optimizers work element by element: all parameters as one array, one pass
         self.flat = [flat]
-        self.flat_grads = [self.kernel.grad_flat]
+        self.flat_grads = [self.kernel.grad_flat if self.chain is None
+                           else self.chain.grad_flat]
         self.init, self.update = OPTIMIZERS[optimizer](r)
         # plain sgd: the kernel's gradients come out already times r (the backward pass is
         # linear in dC/dz), so the update is one subtraction: w_new = w_old - (r dC/dw)
@@ -478,6 +497,14 @@ class _ArrayRunner:
         self.sbuf = np.empty((batch_size, 1), dt) if data.sum_y is not None else None
         self.n_rows = data.x.shape[0]
 
+    @property
+    def kernel(self) -> Kernel:
+        """The general kernel (made when first needed: a layered network's epochs run on its
+        chain kernel, and only the thread probe uses this one)."""
+        if self._kernel is None:
+            self._kernel = Kernel(self.structure, self.params, self.batch_size, self.dt)
+        return self._kernel
+
     def checkpoint(self) -> _Checkpoint:
         return _Checkpoint([self.flat[0].copy()], copy.deepcopy(self.state), self.step)
 
@@ -490,7 +517,7 @@ class _ArrayRunner:
         return self.params
 
     def trained(self, net: Network) -> Network:
-        return network_from_params(net, self.kernel.s, self.params)
+        return network_from_params(net, self.structure, self.params)
 
     def probe_work(self, batch_size: int) -> Callable[[], object]:
         """A batch's forward and backward pass (the first rows), changing no parameter: what
@@ -510,8 +537,11 @@ class _ArrayRunner:
               reporter: Reporter, limit: int | None = None,
               governor: Governor | None = None) -> tuple[float, int]:
         """One pass over the rows (or their first ``limit`` batches): (mean cost, correct)."""
-        kernel, update, params, grads = self.kernel, self.update, self.flat, self.flat_grads
         watch = governor.check if governor is not None and governor.watching else None
+        if self.chain is not None:
+            return self._chain_epoch(self.chain, order, batch_size, labels, reporter, limit,
+                                     watch)
+        kernel, update, params, grads = self.kernel, self.update, self.flat, self.flat_grads
         x, y, sum_y = self.data.x, self.data.y, self.data.sum_y
         n = x.shape[0] if limit is None else min(x.shape[0], limit * batch_size)
         total = 0.0
@@ -564,6 +594,58 @@ class _ArrayRunner:
         if predicted is not None and labels is not None:
             correct = int(np.count_nonzero(predicted == labels))
         return total / batches, correct
+
+
+    def _chain_epoch(self, kernel: chain.ChainKernel, order: Array | None, batch_size: int,
+                     labels: Array | None, reporter: Reporter, limit: int | None,
+                     watch: Callable[[], object] | None) -> tuple[float, int]:
+        """:meth:`epoch` of a layered network (:mod:`chainrule.train.chain`)."""
+        n = self.n_rows if limit is None else min(self.n_rows, limit * batch_size)
+        params, grads = self.flat, self.flat_grads
+        if labels is not None and order is not None:
+            labels = labels[order]
+        one = self.data.y.shape[1] == 1
+        if self.prescaled:
+            p, g = params[0], grads[0]
+
+            def update() -> object:
+                return np.subtract(p, g, out=p)
+        else:
+            def update() -> object:
+                self.step += 1
+                self.state = self.update(self.step, grads, params, self.state)
+                return None
+
+        every: Callable[[int], object] | None = None
+        if watch is not None or reporter.active:
+            batches = [0]
+
+            def every(stop: int) -> None:
+                batches[0] += 1
+                if watch is not None and batches[0] % WATCH == 0:
+                    watch()
+                if reporter.active and time.perf_counter() >= reporter.next_refresh:
+                    costs = kernel.costs(stop)
+                    accuracy = None
+                    if labels is not None:
+                        accuracy = _correct(kernel.A[:stop], labels[:stop], one) / stop
+                    reporter.batch_done(stop, float(costs.mean()), accuracy)
+
+        costs, outputs = kernel.epoch(order, n, self.scale, update, every)
+        if self.prescaled:
+            self.step += len(costs)
+        bad = np.flatnonzero(~np.isfinite(costs))
+        if bad.size:
+            raise _NonFinite(float(costs[bad[0]]), int(bad[0]) + 1)
+        correct = _correct(outputs, labels[:n], one) if labels is not None else 0
+        return float(costs.sum()) / len(costs), correct
+
+
+def _correct(outputs: Array, labels: Array, one: bool) -> int:
+    """How many rows' outputs predict their label (one output: above 0.5)."""
+    if one:
+        return int(np.count_nonzero((outputs[:, 0] > 0.5) == labels))
+    return int(np.count_nonzero(outputs.argmax(axis=1) == labels))
 
 
 def _evaluate(structure: Structure, params: list[Array], data: _Data, accuracy: bool,

@@ -1,0 +1,374 @@
+"""The trainer's fast path for layered, fully connected networks (what :func:`chainrule.mlp`
+builds): whole epochs with as few array operations per batch as the arithmetic allows.
+
+The same numbers as :mod:`chainrule.train.kernel` (the general kernel), computed with fewer
+calls, because a batch of a small network costs more in calls than in arithmetic:
+
+- **Biases inside the products.** Each layer's weights and biases are one matrix in the
+  parameter buffer, the weights' rows then the biases' row, and each layer's activations carry a
+  column of ones: ``z = [a, 1] @ [W; b]`` adds the biases, and ``[a, 1].T @ dC/dz`` gives the
+  bias gradients (the sums of dC/dz over the batch) in its last row.
+- **Each epoch's rows gathered once.** For data of at most :data:`WHOLE_BYTES`, the epoch's
+  shuffled inputs (with their column of ones) and targets are gathered in one pass, and every
+  batch is a slice of them; larger data is gathered batch by batch.
+- **Costs and accuracy at the end of the epoch.** The output layer writes each batch's z and
+  activations into arrays of the whole epoch; each batch's mean cost and the accuracy come
+  from them once the epoch is done (:attr:`~chainrule.core.mathtable.OutputPair.forward_rows`,
+  :attr:`~chainrule.core.mathtable.OutputPair.cost_rows_array`).
+
+Every formula comes from :mod:`chainrule.core.mathtable`; this module only moves arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from chainrule.train.compile import Structure
+
+Array = NDArray[Any]
+
+WHOLE_BYTES = 8 * 2**20
+"""Data of at most this many bytes (inputs with their column of ones) is gathered once per
+epoch rather than batch by batch."""
+
+
+def eligible(structure: Structure) -> bool:
+    """Whether ``structure`` is a layered, fully connected network this path trains: each
+    layer fed by the one before through every weight, every weight and bias present and
+    trainable, one elementwise activation per hidden layer, and outputs that form an output
+    pair with the cost or have one elementwise activation."""
+    groups = structure.groups
+    if len(groups) < 2:
+        return False
+    for g in range(1, len(groups)):
+        group = groups[g]
+        if len(group.blocks) != 1:
+            return False
+        block = group.blocks[0]
+        if block.src != g - 1 or block.mask is not None or block.shape != (
+                groups[g - 1].size, group.size):
+            return False
+        if group.bias_cols is None or group.bias_mask is not None or len(
+                group.bias_cols) != group.size:
+            return False
+        if len(group.segments) != 1:
+            return False
+        if group.segments[0][2].kind != "elementwise" and (
+                g < len(groups) - 1 or structure.pair is None):
+            return False
+    if structure.pair is not None:
+        return structure.pair.forward_rows is not None and \
+            structure.pair.cost_rows_array is not None
+    return not structure.softmax
+
+
+def buffers(structure: Structure, like: Sequence[Array], dtype: Any
+            ) -> tuple[Array, list[Array], list[Array]]:
+    """The parameter buffer of an eligible structure: ``(flat, params, layers)`` with
+    ``layers[l]`` the layer's ``[W; b]`` matrix, ``params`` views of each weight matrix then
+    each bias (the order of :func:`~chainrule.train.compile.compile_network`), all in ``flat``.
+    ``like`` gives the shapes (its values are not copied)."""
+    sizes = [g.size for g in structure.groups]
+    flat = np.empty(sum((a + 1) * b for a, b in zip(sizes, sizes[1:], strict=False)), dtype)
+    layers: list[Array] = []
+    start = 0
+    for a, b in zip(sizes, sizes[1:], strict=False):
+        layers.append(flat[start:start + (a + 1) * b].reshape(a + 1, b))
+        start += (a + 1) * b
+    params = [layer[:-1] for layer in layers] + [layer[-1] for layer in layers]
+    for view, p in zip(params, like, strict=True):
+        assert view.shape == p.shape
+    return flat, params, layers
+
+
+class _Pool:
+    """Arrays kept from one training to the next. A fresh array of a megabyte or more costs
+    the page faults of its first writes (about as long as an epoch of a small network's
+    arithmetic), so the epoch-sized buffers of a :class:`ChainKernel` are reused: taken with
+    :meth:`get`, given back by :meth:`ChainKernel.close`. Their old contents are never read
+    (every buffer is written before it is read). Two trainings at once each get their own."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.free: dict[tuple[tuple[int, ...], str], list[Array]] = {}
+        self.held = 0
+
+    def get(self, shape: tuple[int, ...], dtype: Any) -> Array:
+        arrays = self.free.get((shape, np.dtype(dtype).str))
+        if arrays:
+            try:
+                a = arrays.pop()
+            except IndexError:  # another thread took it
+                return np.empty(shape, dtype)
+            self.held -= a.nbytes
+            return a
+        return np.empty(shape, dtype)
+
+    def put(self, arrays: Sequence[Array]) -> None:
+        for a in arrays:
+            if self.held + a.nbytes > self.limit:
+                continue
+            key = (a.shape, a.dtype.str)
+            kept = self.free.setdefault(key, [])
+            if len(kept) < 2:
+                kept.append(a)
+                self.held += a.nbytes
+
+
+POOL = _Pool(64 * 2**20)
+
+
+class _Hidden(NamedTuple):
+    """A hidden layer's forward pass for batches of one size."""
+
+    w: Array
+    """[W; b] (n_in + 1, n_out), or W alone for the inputs when they carry no ones."""
+    bias: Array | None
+    """b, when ``w`` is W alone."""
+    z: Array
+    h: Array
+    """[a, 1] of the batch."""
+    a: Array
+    """a, the view of ``h`` without the ones."""
+    value_into: Callable[[Array, float, Array], Array] | None
+    value: Callable[[Array, float], Array]
+    parameter: float
+
+
+class _Back(NamedTuple):
+    """A layer's backward pass for batches of one size (above the first)."""
+
+    grad: Array
+    """The gradient of [W; b]."""
+    h_below_t: Array
+    """[a, 1] of the layer below, transposed."""
+    weights_t: Array
+    """W (without b), transposed."""
+    dA: Array
+    """dC/da of the layer below."""
+    z_below: Array
+    a_below: Array
+    slope_times: Callable[[Array, Array, float, Array], object] | None
+    slope: Callable[[Array, Array, float], Array] | None
+    """The layer below's slope, None for the identity."""
+    parameter: float
+
+
+class _Plan(NamedTuple):
+    hidden: list[_Hidden]
+    out_w: Array
+    out_bias: Array | None
+    back: list[_Back]
+    grad0: Array
+    """The first layer's gradient: [W; b] when the inputs carry ones, else W alone and"""
+    grad0_bias: Array | None
+    dz: Array
+
+
+class EpochRows(NamedTuple):
+    """What an epoch leaves: each batch's mean cost, and each row's outputs (for accuracy)."""
+
+    costs: Array
+    outputs: Array
+
+
+class ChainKernel:
+    """Whole epochs of an eligible network with plain sgd (gradients already times r) or any
+    element-wise optimizer."""
+
+    def __init__(self, structure: Structure, layers: list[Array], dtype: Any, capacity: int,
+                 x: Array, y: Array, sum_y: Array | None) -> None:
+        self.s = structure
+        self.capacity = capacity
+        self.x, self.y, self.sum_y = x, y, sum_y
+        n, d = x.shape
+        self.n_rows = n
+        self.layers = layers
+        self.grad_flat = np.empty(sum(w.size for w in layers), dtype)
+        self.grads: list[Array] = []
+        start = 0
+        for w in layers:
+            self.grads.append(self.grad_flat[start:start + w.size].reshape(w.shape))
+            start += w.size
+        self.pooled: list[Array] = []
+        get = self._get
+        self.activations = [g.segments[0] for g in structure.groups[1:]]
+        sizes = [w.shape[1] for w in layers]
+        self.zs = [get((capacity, k), dtype) for k in sizes[:-1]]
+        self.hs = [get((capacity, k + 1), dtype) for k in sizes[:-1]]
+        for h in self.hs:
+            h[:, -1] = 1.0
+        self.dAs = [get((capacity, k), dtype) for k in sizes[:-1]]
+        out = sizes[-1]
+        self.pair = structure.pair
+        self.cost = structure.cost
+        self.whole = n * (d + 1) * x.itemsize <= WHOLE_BYTES
+        if self.whole:
+            # the inputs with their column of ones, and the buffer an epoch's rows go to
+            self.x1 = get((n, d + 1), dtype)
+            self.x1[:, :d] = x
+            self.x1[:, d] = 1.0
+            self.X = self.x1
+            self.xbuf = self.x1
+        else:
+            self.xbuf = get((capacity, d), dtype)
+        self.Z = get((n, out), dtype)
+        self.A = get((n, out), dtype)
+        self.aux = get((n, 1), dtype)
+        self.dz = get((capacity, out), dtype)
+        self.Y = get(y.shape, dtype)
+        self.SY = get(sum_y.shape, dtype) if sum_y is not None else None
+        self._targets: tuple[Array, Array | None] = (y, sum_y)
+        self.full = self._plan(capacity)
+
+    def _get(self, shape: tuple[int, ...], dtype: Any) -> Array:
+        a = POOL.get(shape, dtype)
+        self.pooled.append(a)
+        return a
+
+    def close(self) -> None:
+        """Give the epoch-sized buffers back for the next training (this kernel is done)."""
+        POOL.put(self.pooled)
+        self.pooled = []
+
+    def _plan(self, m: int) -> _Plan:
+        """The buffers and functions of every layer for batches of ``m`` rows."""
+        layers = self.layers
+        last = len(layers) - 1
+        hidden = []
+        for i in range(last):
+            _, _, f, p = self.activations[i]
+            h = self.hs[i][:m]
+            plain = i == 0 and not self.whole
+            hidden.append(_Hidden(layers[i][:-1] if plain else layers[i],
+                                  layers[i][-1] if plain else None, self.zs[i][:m], h,
+                                  h[:, :-1], f.value_into, f.value_array, p))
+        back = []
+        for i in range(last, 0, -1):
+            _, _, f, p = self.activations[i - 1]
+            identity = f.name == "identity"
+            h = self.hs[i - 1][:m]
+            back.append(_Back(self.grads[i], h.T, layers[i][:-1].T, self.dAs[i - 1][:m],
+                              self.zs[i - 1][:m], h[:, :-1],
+                              None if identity else f.slope_times,
+                              None if identity else f.slope_array, p))
+        plain = last == 0 and not self.whole
+        return _Plan(hidden, layers[last][:-1] if plain else layers[last],
+                     layers[last][-1] if plain else None, back,
+                     self.grads[0] if self.whole else self.grads[0][:-1],
+                     None if self.whole else self.grads[0][-1], self.dz[:m])
+
+    def _gather(self, order: Array | None) -> tuple[Array, Array | None]:
+        """The epoch's inputs (when gathered whole) and targets in the order of its rows."""
+        if order is None:
+            if self.whole:
+                self.X = self.x1
+            return self.y, self.sum_y
+        if self.whole:
+            if self.X is self.x1:
+                self.X = self._get(self.x1.shape, self.x1.dtype)
+            np.take(self.x1, order, axis=0, out=self.X, mode="clip")
+        y = np.take(self.y, order, axis=0, out=self.Y, mode="clip")
+        sum_y = None
+        if self.sum_y is not None and self.SY is not None:
+            sum_y = np.take(self.sum_y, order, axis=0, out=self.SY, mode="clip")
+        return y, sum_y
+
+    def costs(self, n: int) -> Array:
+        """The mean cost of each batch of the epoch's first ``n`` rows (after :meth:`epoch`
+        has passed them)."""
+        Y, SY = self._targets
+        if self.pair is not None:
+            assert self.pair.cost_rows_array is not None
+            rows = self.pair.cost_rows_array(self.Z[:n], Y[:n], self.aux[:n],
+                                             SY[:n] if SY is not None else None)
+        else:
+            rows = self.cost.value_array(self.A[:n], Y[:n])
+        starts = np.arange(0, n, self.capacity)
+        sums = np.add.reduceat(rows.astype(np.float64), starts)
+        return sums / (np.minimum(starts + self.capacity, n) - starts)
+
+    def epoch(self, order: Array | None, n: int, scale: float,
+              update: Callable[[], object], every: Callable[[int], object] | None
+              ) -> EpochRows:
+        """The first ``n`` rows of an epoch in ``order`` (None: as they are), batch after
+        batch; ``update()`` after each batch's gradients (``scale`` times the mean: plain sgd
+        passes r); ``every(stop)`` after each batch's update, when given."""
+        Y, SY = self._gather(order)
+        self._targets = (Y, SY)
+        B = self.capacity
+        pair = self.pair
+        cost = self.cost
+        out_f = self.activations[-1]
+        Z, A, aux = self.Z, self.A, self.aux
+        whole = self.whole
+        X = self.X if whole else self.x
+        xbuf = self.xbuf
+        dot = np.dot
+        multiply = np.multiply
+        full_scale = scale / B
+        plan = self.full
+        forward_rows = pair.forward_rows if pair is not None else None
+        dC_dz = pair.dC_dz_array if pair is not None else None
+        for begin in range(0, n, B):
+            stop = begin + B
+            if stop > n:
+                stop = n
+                plan = self._plan(stop - begin)
+                full_scale = scale / (stop - begin)
+            if whole:
+                h = X[begin:stop]
+            else:
+                h = xbuf[:stop - begin]
+                if order is None:
+                    h[...] = X[begin:stop]
+                else:
+                    np.take(X, order[begin:stop], axis=0, out=h, mode="clip")
+            inputs = h
+            for w, bias, z, hh, a, into, value, p in plan.hidden:
+                dot(h, w, out=z)
+                if bias is not None:
+                    z += bias
+                if into is not None:
+                    into(z, p, a)
+                else:
+                    a[...] = value(z, p)
+                h = hh
+            z = Z[begin:stop]
+            dot(h, plan.out_w, out=z)
+            if plan.out_bias is not None:
+                z += plan.out_bias
+            a = A[begin:stop]
+            yb = Y[begin:stop]
+            dz = plan.dz
+            if forward_rows is not None and dC_dz is not None:
+                forward_rows(z, a, aux[begin:stop])
+                dC_dz(a, yb, SY[begin:stop] if SY is not None else None, dz)
+            else:
+                _, _, f, p = out_f
+                a[...] = f.value_array(z, p)
+                dC_da = cost.slope_array(a, yb)
+                if f.name == "identity":
+                    dz[...] = dC_da
+                else:
+                    multiply(dC_da, f.slope_array(z, a, p), out=dz)
+            multiply(dz, full_scale, out=dz)
+            for grad, h_t, w_t, dA, zb, ab, times, slope, p in plan.back:
+                dot(h_t, dz, out=grad)
+                dot(dz, w_t, out=dA)
+                if times is not None:
+                    times(zb, ab, p, dA)
+                elif slope is not None:
+                    multiply(dA, slope(zb, ab, p), out=dA)
+                dz = dA
+            dot(inputs.T, dz, out=plan.grad0)
+            if plan.grad0_bias is not None:
+                np.add.reduce(dz, axis=0, out=plan.grad0_bias)
+            update()
+            if every is not None:
+                every(stop)
+        return EpochRows(self.costs(n), A[:n])
