@@ -15,8 +15,8 @@ import chainrule as cr
 from chainrule.teach.answers import dumps
 from chainrule.teach.generation import generate
 from chainrule.teach.grading import grade, write
-from chainrule.teach.mistakes import sites
-from chainrule.teach.quantities import graph_of_step, replay
+from chainrule.teach.mistakes import planted, sites
+from chainrule.teach.quantities import Graph
 from chainrule.teach.variants import layered_shape
 
 TARGET_S = 10.0
@@ -36,11 +36,11 @@ def main() -> int:
         quantities = 0
         for v in made:
             step = cr.solve(v.network).step(1)
-            graph = graph_of_step(v.network, step)
+            graph = Graph(v.network)
             values = graph.expected(step)
             if rng.random() < 0.4:
                 site = rng.choice(sites(graph))
-                values, _ = replay(graph, site=(site.node, site.rule))
+                values = planted(graph, site)
             answers = {n.name: f"{values[n.index]:.4f}" for n in graph.nodes
                        if n.name and n.kind != "input"}
             quantities = len(answers)

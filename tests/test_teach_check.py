@@ -15,7 +15,7 @@ import chainrule as cr
 from chainrule.cli.main import main
 from chainrule.teach import AnswersError, check, template
 from chainrule.teach.answers import Written, dumps
-from chainrule.teach.quantities import graph_of_step, replay
+from chainrule.teach.quantities import Graph, parameters_of, replay
 
 from .strategies import random_network_dict
 
@@ -24,7 +24,7 @@ def right_values(net: cr.Network, step: int = 1) -> dict[str, float]:
     """Every quantity's right value by its answers-file name (read from the Trace)."""
     trace = cr.solve(net, steps=step)
     s = trace.step(step)
-    graph = graph_of_step(net, s)
+    graph = Graph(net)
     expected = graph.expected(s)
     return {n.name: expected[n.index] for n in graph.nodes if n.name and n.kind != "input"}
 
@@ -37,9 +37,9 @@ def test_the_replay_gives_the_engines_numbers_on_random_networks() -> None:
     for seed in range(150):
         net = cr.load(random_network_dict(seed))
         trace = cr.solve(net, steps=2)
+        graph = Graph(net)  # one graph, replayed at each step's weights
         for step in trace:
-            graph = graph_of_step(net, step)
-            computed, _ = replay(graph)
+            computed, _ = replay(graph, parameters=parameters_of(step))
             for node, e, c in zip(graph.nodes, graph.expected(step), computed, strict=True):
                 assert math.isclose(e, c, rel_tol=1e-12, abs_tol=1e-12), (seed, node.name)
 
@@ -324,3 +324,35 @@ def test_the_feedback_page_typesets_each_derivation_as_the_solution_does() -> No
                if eq.lhs.text == "dC/da_j"]
     assert line in [b for s in document(result).sections for b in s.blocks]
     assert "0.7955" in page and html_of(document(result)) == page
+
+
+def test_every_step_is_a_replay_of_one_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """check builds the network's step graph once and replays it at each step's weights:
+    the right key of steps 1 to 3 is all right, and a mistake planted at step 3 (the same graph
+    replayed at step 3's weights with one rule swapped) is found and named there."""
+    from chainrule.teach.checking import Checker
+    from chainrule.teach.mistakes import planted, sites
+
+    net = cr.load("exercise-2")
+    trace = cr.solve(net, steps=3)
+    keys = {n: right_values(net, step=n) for n in (1, 2, 3)}
+    graph = Graph(net)
+    site = next(s for s in sites(graph) if s.mistake == "sign-of-update")
+    wrong = planted(graph, site, parameters_of(trace.step(3)))
+    sheet = {n.name: wrong[n.index] for n in graph.nodes if n.name and n.kind != "input"}
+    built: list[cr.Network] = []
+    init = Graph.__init__
+
+    def counted(self: Graph, network: cr.Network) -> None:
+        built.append(network)
+        init(self, network)
+
+    monkeypatch.setattr(Graph, "__init__", counted)
+    checker = Checker(net)
+    for n in (1, 2, 3):
+        assert checker.check(_nest(rounded(keys[n], 5), step=n)).all_right, n
+    result = checker.check(_nest(rounded(sheet, 5), step=3))
+    first = result.first_wrong
+    assert first is not None and first.name == graph.nodes[site.node].name
+    assert first.tags == ["sign-of-update"], first.output
+    assert len(built) == 1  # one graph for the whole check, every step a replay of it

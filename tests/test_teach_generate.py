@@ -15,7 +15,7 @@ import chainrule as cr
 from chainrule.cli.main import main
 from chainrule.teach.answers import dumps
 from chainrule.teach.generation import read_roster
-from chainrule.teach.quantities import graph_of_step
+from chainrule.teach.quantities import Graph
 from chainrule.teach.variants import variant_code, variant_seed
 
 
@@ -23,7 +23,7 @@ def right_sheet(network: Path, decimals: int = 4, change: dict[str, float] | Non
                 ) -> str:
     net = cr.load(network)
     step = cr.solve(net).step(1)
-    graph = graph_of_step(net, step)
+    graph = Graph(net)
     expected = graph.expected(step)
     values = {n.name: f"{expected[n.index]:.{decimals}f}" for n in graph.nodes
               if n.name and n.kind != "input"}
@@ -78,7 +78,7 @@ def test_no_file_under_sheets_reveals_an_answer(tmp_path: Path, roster: Path) ->
     for row in csv.DictReader((out / "instructor" / "variants.csv").read_text().splitlines()):
         net = cr.load(out / row["folder"] / "network.toml")
         step = cr.solve(net).step(1)
-        graph = graph_of_step(net, step)
+        graph = Graph(net)
         expected = graph.expected(step)
         given = {p.value for p in net.weights.values()} | {
             v for s in net.samples for v in (*s.inputs.values(), *s.targets.values())}

@@ -13,7 +13,7 @@ import chainrule as cr
 from chainrule.teach.answers import Answers, Written
 from chainrule.teach.checking import Checker, CheckResult, check
 from chainrule.teach.marking import Tolerance, mark
-from chainrule.teach.quantities import Graph, graph_of_step
+from chainrule.teach.quantities import Graph
 from chainrule.teach.variants import Rules, draw, layered_shape, variant_seed
 
 SHAPES = {
@@ -35,7 +35,7 @@ def variants(shape: str) -> list[tuple[cr.Network, Graph, list[float]]]:
     for v in range(VARIANTS):
         net = draw(SHAPES[shape](), variant_seed("gaming", shape, str(v)), Rules())
         step = cr.solve(net).step(1)
-        graph = graph_of_step(net, step)
+        graph = Graph(net)
         out.append((net, graph, graph.expected(step)))
     return out
 
@@ -167,15 +167,14 @@ def test_the_decimals_asked_come_from_the_file_or_the_flag() -> None:
 def _planted(shape: str, detail: str) -> list[tuple[str, list[str]]]:
     """Plant each site whose detail contains ``detail`` in the shape's variants; the first
     wrong answer's name and tags for each."""
-    from chainrule.teach.mistakes import sites
-    from chainrule.teach.quantities import replay
+    from chainrule.teach.mistakes import planted, sites
 
     found = []
     for net, graph, expected in variants(shape):
         for site in sites(graph):
             if detail not in site.detail:
                 continue
-            computed, _ = replay(graph, site=(site.node, site.rule))
+            computed = planted(graph, site)
             if all(abs(c - e) < 1e-9 for c, e in zip(computed, expected, strict=True)):
                 continue
             text = {n.index: f"{computed[n.index]:.4f}" for n in graph.nodes}

@@ -12,8 +12,8 @@ from chainrule.render.markdown import render as markdown
 from chainrule.teach.answers import dumps
 from chainrule.teach.generation import generate, read_variants
 from chainrule.teach.grading import ClassGrades, grade, report
-from chainrule.teach.mistakes import sites
-from chainrule.teach.quantities import graph_of_step, replay
+from chainrule.teach.mistakes import planted, sites
+from chainrule.teach.quantities import Graph
 
 STUDENTS = [f"s{i}" for i in range(8)]
 
@@ -21,7 +21,7 @@ STUDENTS = [f"s{i}" for i in range(8)]
 def _key(network_file: Path) -> tuple[object, list[float]]:
     net = cr.load(str(network_file))
     step = cr.solve(net).step(1)
-    graph = graph_of_step(net, step)
+    graph = Graph(net)
     return graph, graph.expected(step)
 
 
@@ -40,7 +40,7 @@ def graded(root: str) -> ClassGrades:
         graph, expected = keys[student]
         if student in ("s2", "s3"):
             site = next(x for x in sites(graph) if x.mistake == "dropped-two")  # type: ignore[arg-type]
-            values, _ = replay(graph, site=(site.node, site.rule))  # type: ignore[arg-type]
+            values = planted(graph, site)  # type: ignore[arg-type]
         elif student == "s4":
             values = keys["s5"][1]
         elif student == "s5":

@@ -466,6 +466,16 @@ def test_check_marks_answers_as_chainrule_check_does(
     bad = client.post("/api/check", json={"network": example("exercise-2"),
                                           "answers": "[a]\nq = 1\n"})
     assert bad.status_code == 400 and "no unit named q" in bad.json()["error"]
+    # the page's notation reaches the feedback, as check --notation aima
+    code, out, _ = cli(["check", "exercise-2", str(path), "--format", "json",
+                        "--notation", "aima"], capsys)
+    aima = client.post("/api/check", json={"network": example("exercise-2"),
+                                           "answers": ANSWERS, "notation": "aima"}).json()
+    assert {k: v for k, v in aima.items() if k not in ("html", "all_right")} == json.loads(out)
+    assert "Delta" in aima["html"] and "Delta" not in got["html"]
+    odd = client.post("/api/check", json={"network": example("exercise-2"),
+                                          "answers": ANSWERS, "notation": "latin"})
+    assert odd.status_code in (400, 422) and "notation" in odd.text
 
 
 def test_chainrule_serve_serves_until_interrupted(tmp_path: Path) -> None:

@@ -659,6 +659,19 @@ OUTPUT_PAIRS: dict[tuple[str, str], OutputPair] = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# The update
+
+
+def update(w: Any, r: Any, gradient: Any) -> Any:
+    """The handout's update of one parameter, ``w_new = w_old - r dC/dw`` (floats or
+    Fractions): the step graph's rule for every new w and b, and, given another r or another
+    gradient, the mistakes of the update. The scalar engine's compiled step and the trainer's
+    optimizers apply the same rule to whole lists and arrays (the fast paths, pinned to the
+    step graph by tests)."""
+    return w - r * gradient
+
+
 def output_pair(output_activations: Sequence[str], cost: str) -> OutputPair | None:
     """The pair that every output unit (their activations given) forms with ``cost``, if any."""
     if not output_activations:

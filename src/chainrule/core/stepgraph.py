@@ -123,26 +123,17 @@ def unit_name(kind: str, unit: str, sample: int) -> str:
 class Graph:
     """Every quantity of one step of ``network``, in the order a student computes them.
 
-    ``weights``/``biases`` are the leaves' values when a replay gives none (default: the
-    network's own), so a graph can stand for any step; :func:`replay`'s ``parameters`` runs
-    the same graph at other weights without building it again.
+    Built once per network: the weight and bias leaves hold the network's own values (its
+    first step); :func:`replay`'s ``parameters`` runs the same graph at any other step's
+    weights (:func:`parameters_of`) without building it again.
     """
 
-    def __init__(
-        self,
-        network: Network,
-        weights: Mapping[WeightKey, float] | None = None,
-        biases: Mapping[str, float] | None = None,
-    ) -> None:
+    def __init__(self, network: Network) -> None:
         net = network
         self.network = net
-        self.w: dict[WeightKey, Any] = (
-            dict(weights) if weights is not None else {k: p.value for k, p in net.weights.items()}
-        )
-        """The weights' values before the step (the leaves' defaults), by key."""
-        self.b: dict[str, Any] = (
-            dict(biases) if biases is not None else {k: p.value for k, p in net.biases.items()}
-        )
+        self.w: dict[WeightKey, Any] = {k: p.value for k, p in net.weights.items()}
+        """The network's weights (the weight leaves' values when a replay gives none)."""
+        self.b: dict[str, Any] = {k: p.value for k, p in net.biases.items()}
         self.r: float = net.learning_rate
         self.cost = mathtable.COSTS[net.cost]
         self.n_samples = len(net.samples)
@@ -158,22 +149,22 @@ class Graph:
         self.fused = self.pair is not None and self.softmax
         # the leaves: parameters first (in the network's order), then each sample's numbers
         self.weight_leaves = [
-            self._add(None, "w", -1, None, key, (), _const(v)) for key, v in self.w.items()
+            self._add(None, "w", -1, None, key, (), const(v)) for key, v in self.w.items()
         ]
         self.bias_leaves = [
-            self._add(None, "b", -1, u, None, (), _const(v)) for u, v in self.b.items()
+            self._add(None, "b", -1, u, None, (), const(v)) for u, v in self.b.items()
         ]
-        self.rate = self._add(None, "r", -1, None, None, (), _const(net.learning_rate))
+        self.rate = self._add(None, "r", -1, None, None, (), const(net.learning_rate))
         for unit in net.units:
             if unit.parameter is not None:
-                self._add(None, "p", -1, unit.name, None, (), _const(unit.parameter))
+                self._add(None, "p", -1, unit.name, None, (), const(unit.parameter))
         many = self.n_samples > 1
         for s, sample in enumerate(net.samples):
             for name in net.inputs:
                 self._add(unit_name("a", name, s), "input", s, name, None, (),
-                          _const(sample.inputs[name]))
+                          const(sample.inputs[name]))
             for name in outputs:
-                self._add(None, "y", s, name, None, (), _const(sample.targets[name]))
+                self._add(None, "y", s, name, None, (), const(sample.targets[name]))
             for name in net.order:
                 unit = net.unit[name]
                 if unit.is_input:
@@ -197,37 +188,37 @@ class Graph:
             prefix = f"sample.{s + 1}." if many else None
             for key in net.weights:
                 a, dz = self.at("a", s, key[0]), self.at("dC_dz", s, key[1])
-                slope = self.index.get(("da_dz", s, key[1]))
+                g = self.index.get(("da_dz", s, key[1]))
                 hand = None
-                if slope is not None:
-                    hand = _product3(a, slope, self.at("dC_da", s, key[1]))
+                if g is not None:
+                    hand = _product3(a, g, self.at("dC_da", s, key[1]))
                 self._add(
                     prefix and f"{prefix}dC_dw.{weight_name(key)}", "gw", s, None, key, (a, dz),
-                    _product(a, dz), hand,
+                    product(a, dz), hand,
                 )
             for u in net.biases:
                 dz = self.at("dC_dz", s, u)
-                self._add(prefix and f"{prefix}dC_db.{u}", "gb", s, u, None, (dz,), _copy(dz))
+                self._add(prefix and f"{prefix}dC_db.{u}", "gb", s, u, None, (dz,), copy(dz))
         costs = tuple(self.at("C_sample", s, None) for s in range(self.n_samples))
-        self._add("C", "C", -1, None, None, costs, _mean(costs))
+        self._add("C", "C", -1, None, None, costs, mean(costs))
         for key in net.weights:
             parts = tuple(self.at("gw", s, key) for s in range(self.n_samples))
-            self._add(f"dC_dw.{weight_name(key)}", "dC_dw", -1, None, key, parts, _mean(parts))
+            self._add(f"dC_dw.{weight_name(key)}", "dC_dw", -1, None, key, parts, mean(parts))
         for u in net.biases:
             parts = tuple(self.at("gb", s, u) for s in range(self.n_samples))
-            self._add(f"dC_db.{u}", "dC_db", -1, u, None, parts, _mean(parts))
+            self._add(f"dC_db.{u}", "dC_db", -1, u, None, parts, mean(parts))
         r = self.rate
         self.new_weights: list[int] = []
         for key, p in net.weights.items():
             g, old = self.at("dC_dw", -1, key), self.at("w", -1, key)
-            rule = update(old, r, g) if p.trainable else _copy(old)
+            rule = update(old, r, g) if p.trainable else copy(old)
             self.new_weights.append(
                 self._add(f"new_w.{weight_name(key)}", "new_w", -1, None, key, (g, old, r), rule)
             )
         self.new_biases: list[int] = []
         for u, p in net.biases.items():
             g, old = self.at("dC_db", -1, u), self.at("b", -1, u)
-            rule = update(old, r, g) if p.trainable else _copy(old)
+            rule = update(old, r, g) if p.trainable else copy(old)
             self.new_biases.append(
                 self._add(f"new_b.{u}", "new_b", -1, u, None, (g, old, r), rule)
             )
@@ -280,7 +271,7 @@ class Graph:
             return
         p = self._param(name)
         self._add(unit_name("a", name, s), "a", s, name, None,
-                  (z,) if p is None else (z, p), _activation(fn, z, p))
+                  (z,) if p is None else (z, p), activation(fn, z, p))
 
     def _outs(self, kind: str, s: int) -> tuple[int, ...]:
         return tuple(self.at(kind, s, k) for k in self.network.outputs)
@@ -299,7 +290,7 @@ class Graph:
 
     def _add_output_dC_da(self, s: int, k: str) -> None:
         a, y = self.at("a", s, k), self.at("y", s, k)
-        hand = _cost_slope(self.cost, a, y, len(self.network.outputs))
+        hand = cost_slope(self.cost, a, y, len(self.network.outputs))
         rule = hand
         deps: tuple[int, ...] = (a, y)
         if self.pair is not None:  # the table's -y/a from z (not 0 where a rounds to 0)
@@ -332,17 +323,17 @@ class Graph:
                       _layer_backward(fn, aa, dd, self.network.outputs.index(name)))
             return
         p = self._param(name)
-        rule, hand = _slope(fn, z, a, p)
+        rule, hand = slope(fn, z, a, p)
         deps = (z, a) if p is None else (z, a, p)
-        slope = self._add(unit_name("da_dz", name, s), "da_dz", s, name, None, deps, rule, hand)
+        g = self._add(unit_name("da_dz", name, s), "da_dz", s, name, None, deps, rule, hand)
         if output and self.pair is not None:  # sigmoid with binary cross entropy: a - y
             aa, yy = self._outs("a", s), self._outs("y", s)
             self._add(unit_name("dC_dz", name, s), "dC_dz", s, name, None, aa + yy,
                       _pair_dC_dz(self.pair, aa, yy, self.network.outputs.index(name)))
             return
         self._add(
-            unit_name("dC_dz", name, s), "dC_dz", s, name, None, (slope, dC_da),
-            _product(slope, dC_da),
+            unit_name("dC_dz", name, s), "dC_dz", s, name, None, (g, dC_da),
+            product(g, dC_da),
         )
 
     # -- reading -------------------------------------------------------------------------------
@@ -424,8 +415,8 @@ class Graph:
             if at is None:
                 continue
             z[i] = values[at]
-            slope = index.get(("da_dz", s, name))
-            da_dz[i] = None if slope is None else values[slope]
+            at = index.get(("da_dz", s, name))
+            da_dz[i] = None if at is None else values[at]
             dC_da[i] = values[index[("dC_da", s, name)]]
             dC_dz[i] = values[index[("dC_dz", s, name)]]
         gw = [values[index[("gw", s, key)]] for key in self.network.weights]
@@ -441,6 +432,16 @@ def by_hand(node: Node) -> Rule:
     return node.hand if node.hand is not None and node.kind != "gw" else node.rule
 
 
+Parameters = tuple[Sequence[Any], Sequence[Any]]
+"""A step's weights and biases, each in the network's order: the leaves of its replay."""
+
+
+def parameters_of(step: Any) -> Parameters:
+    """The weights and biases ``step`` (a :class:`~chainrule.core.trace.Step`) starts from: a
+    replay of the one graph at that step is ``replay(graph, parameters=parameters_of(step))``."""
+    return tuple(step.weights_before), tuple(step.biases_before)
+
+
 def replay(
     graph: Graph,
     given: Mapping[int, Any] | None = None,
@@ -450,7 +451,7 @@ def replay(
     round_leaves: bool = True,
     hand: bool = False,
     number: type = float,
-    parameters: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    parameters: Parameters | None = None,
     base: tuple[list[Any], list[Any]] | None = None,
     only: frozenset[int] | None = None,
     stop: int | None = None,
@@ -593,15 +594,35 @@ def exact_digits(network: Network, steps: int, limit: int | None = None) -> int:
     return exact_digit_estimates(network, steps, limit)[-1]
 
 
-def _const(value: Any) -> Rule:
+# -- the rules ----------------------------------------------------------------------------------
+# Each builder returns a node's rule from the nodes it reads (by index). The graph builds its
+# nodes with them; a mistake (:mod:`chainrule.teach.mistakes`) is one of them built with other
+# inputs: another node, or a rule (the number a student used instead, like an updated weight).
+
+Input = int | Rule
+"""What a rule reads: a node (its index), or a rule giving the number used in its place."""
+
+
+def reader(x: Input) -> Rule:
+    """``x`` as a rule: a node's value, or the rule itself."""
+    if isinstance(x, int):
+        return lambda v: v[x]
+    return x
+
+
+def const(value: Any) -> Rule:
+    """A number the step starts from (a leaf), or a number a mistake puts in."""
     return lambda v: value
 
 
-def _copy(i: int) -> Rule:
+def copy(i: int) -> Rule:
+    """Another node's value: a one-sample mean, a bias's gradient dC/db = dC/dz, a frozen
+    parameter's new value."""
     return lambda v: v[i]
 
 
-def _product(i: int, j: int) -> Rule:
+def product(i: int, j: int) -> Rule:
+    """The chain rule's product of two factors: dC/dw = a · dC/dz, dC/dz = g'(z) · dC/da."""
     return lambda v: v[i] * v[j]
 
 
@@ -609,7 +630,8 @@ def _product3(i: int, j: int, k: int) -> Rule:
     return lambda v: v[i] * v[j] * v[k]
 
 
-def _mean(parts: tuple[int, ...]) -> Rule:
+def mean(parts: tuple[int, ...]) -> Rule:
+    """A batch's cost or gradient: the mean over its samples."""
     if len(parts) == 1:
         only = parts[0]
         return lambda v: v[only]
@@ -617,9 +639,26 @@ def _mean(parts: tuple[int, ...]) -> Rule:
     return lambda v: sum(v[i] for i in parts) / n
 
 
-def update(old: int, r: int, g: int) -> Rule:
-    """w_new = w_old - r dC/dw (the old value, r and the gradient are nodes)."""
-    return lambda v: v[old] - v[r] * v[g]
+def total(parts: tuple[int, ...]) -> Rule:
+    """The samples' values summed (a batch's mean without its division: a mistake)."""
+    return lambda v: sum(v[i] for i in parts)
+
+
+def scaled(rule: Rule, factor: float) -> Rule:
+    """``rule``'s value times a constant factor (a mistake that drops a constant or turns a
+    sign: ``factor`` 0.5, -1)."""
+    return lambda v: factor * rule(v)
+
+
+def update(old: Input, r: Input, g: Input) -> Rule:
+    """w_new = w_old - r dC/dw, the table's update (:func:`mathtable.update`), from the old
+    value's, the learning rate's and the gradient's nodes; a mistake gives a rule for any of
+    them (r given as -r or as r · r, one sample's gradient for the batch's)."""
+    step = mathtable.update
+    if isinstance(old, int) and isinstance(r, int) and isinstance(g, int):
+        return lambda v: step(v[old], v[r], v[g])
+    old_of, r_of, g_of = reader(old), reader(r), reader(g)
+    return lambda v: step(old_of(v), r_of(v), g_of(v))
 
 
 def weighted_sum(incoming: Sequence[tuple[int, int]], bias: int | None) -> Rule:
@@ -638,34 +677,57 @@ def weighted_sum(incoming: Sequence[tuple[int, int]], bias: int | None) -> Rule:
     return rule
 
 
-def back_sum(terms: Sequence[tuple[int | None, int]]) -> Rule:
-    """dC/da_j = sum_k w_jk dC/dz_k, ``terms`` being (w_jk's node, dC/dz_k's node) pairs; a
-    weight node None counts as 1 (a mistake that leaves the weights out)."""
+def back_sum(terms: Sequence[tuple[Input | None, int]]) -> Rule:
+    """dC/da_j = sum_k w_jk dC/dz_k, ``terms`` being (w_jk, dC/dz_k's node) pairs, w_jk a node
+    or a rule (the weight a student used: an already updated one); None counts as 1 (a
+    mistake that leaves the weights out)."""
     pairs = tuple(terms)
     if not pairs:
         return lambda v: 0.0
+    if any(w is not None and not isinstance(w, int) for w, _ in pairs):
+        ruled = tuple((None if w is None else reader(w), dz) for w, dz in pairs)
+
+        def by_rule(v: list[Any]) -> Any:
+            s: Any = None
+            for w_of, dz in ruled:
+                t = v[dz] if w_of is None else w_of(v) * v[dz]
+                s = t if s is None else s + t
+            return s
+
+        return by_rule
 
     def rule(v: list[Any]) -> Any:
         s: Any = None
         for w, dz in pairs:
-            t = v[dz] if w is None else v[w] * v[dz]
+            t = v[dz] if w is None else v[w] * v[dz]  # type: ignore[index]
             s = t if s is None else s + t
         return s
 
     return rule
 
 
-def _activation(fn: mathtable.Activation, z: int, p: int | None) -> Rule:
+def activation(fn: mathtable.Activation, z: int, p: int | None) -> Rule:
+    """a = g(z), the table's activation ``fn`` (``p`` its parameter's node, if any)."""
     g = fn.value
     if p is None:
         return lambda v: g(v[z], 0.0)
     return lambda v: g(v[z], v[p])
 
 
-def _slope(fn: mathtable.Activation, z: int, a: int, p: int | None) -> tuple[Rule, Rule | None]:
-    """The slope's rule, and its rule as printed (the sigmoid's a (1 - a)) if that differs."""
+def slope(fn: mathtable.Activation, z: int, a: Input, p: int | None
+          ) -> tuple[Rule, Rule | None]:
+    """da/dz = g'(z), the table's slope of ``fn`` from z and a = g(z), and its rule as printed
+    (the sigmoid's a (1 - a)) if that differs; ``a`` may be a rule (a mistake: g'(.) taken at
+    another number, whose g is that rule)."""
     g = fn.slope
     printed = fn.slope_by_hand
+    if not isinstance(a, int):
+        a_of = a
+        if p is None:
+            return (lambda v: g(v[z], a_of(v), 0.0)), (
+                (lambda v: printed(v[z], a_of(v), 0.0)) if printed else None)
+        return (lambda v: g(v[z], a_of(v), v[p])), (
+            (lambda v: printed(v[z], a_of(v), v[p])) if printed else None)
     if p is None:
         rule: Rule = lambda v: g(v[z], v[a], 0.0)  # noqa: E731
         hand: Rule | None = (lambda v: printed(v[z], v[a], 0.0)) if printed else None
@@ -704,9 +766,10 @@ def _cost_terms(cost: mathtable.Cost, a: tuple[int, ...], y: tuple[int, ...]) ->
     return rule
 
 
-def _cost_slope(cost: mathtable.Cost, a: int, y: int, n_out: int) -> Rule:
-    slope = cost.slope
-    return lambda v: slope(v[a], v[y], n_out)
+def cost_slope(cost: mathtable.Cost, a: int, y: int, n_out: int) -> Rule:
+    """dC/da of an output, the table's derivative of ``cost`` at a and y."""
+    derivative = cost.slope
+    return lambda v: derivative(v[a], v[y], n_out)
 
 
 def _pair_cost(pair: mathtable.OutputPair, z: tuple[int, ...], y: tuple[int, ...]) -> Rule:

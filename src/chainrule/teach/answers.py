@@ -159,16 +159,18 @@ def parse(
     *,
     source: str = "<answers>",
     text: str | None = None,
+    graph: Graph | None = None,
 ) -> Answers:
     """Validate an answers dict (the file's structure) against ``network``.
 
     Every name must be a quantity the network has; every value a number (or a numeric string;
     an empty string means not answered). Raises :class:`AnswersError` naming the key, its line
-    and the valid names.
+    and the valid names. ``graph`` is the network's step graph where the caller has built it
+    (a :class:`~chainrule.teach.checking.Checker` has), so that it is not built again.
     """
     if isinstance(data, Answers):
         return data
-    graph_names = set(Graph(network).names)
+    graph_names = set((graph or Graph(network)).names)
     values: dict[str, Written] = {}
     formulas: dict[str, str] = {}
     lines: dict[str, int] = {}

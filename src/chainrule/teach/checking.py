@@ -2,7 +2,10 @@
 
 Each answer is compared with the engine's number (the Trace); a wrong one is compared with the
 number the student's own earlier answers give (follow-on marking), and a wrong one that does not
-follow is replayed against the catalogue of mistakes (:mod:`chainrule.teach.mistakes`).
+follow is replayed against the catalogue of mistakes (:mod:`chainrule.teach.mistakes`). All of
+it replays one step graph, built once per network (:class:`Checker`): a step is the same graph
+at that step's weights, follow-on is a replay with the student's numbers given, a mistake a
+replay with one rule swapped.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from chainrule.teach.answers import Answers, Written, parse
 from chainrule.teach.lines import Lines
 from chainrule.teach.marking import Tolerance, mark, score_of
 from chainrule.teach.mistakes import Diagnoser, Diagnosis, update_base
-from chainrule.teach.quantities import LEAF_KINDS, Graph, by_hand, graph_of_step, replay
+from chainrule.teach.quantities import (
+    LEAF_KINDS,
+    Graph,
+    Parameters,
+    by_hand,
+    parameters_of,
+    replay,
+)
 
 
 @dataclass(frozen=True)
@@ -127,45 +137,70 @@ def _number(x: float) -> float | int:
     return int(x) if float(x).is_integer() else x
 
 
+@dataclass(frozen=True)
+class StepAt:
+    """One step of the checked network: the one graph's replay at its weights."""
+
+    lines: Lines
+    """The worked solution's lines of the step (the feedback's derivations)."""
+    parameters: Parameters
+    """The weights and biases the step starts from: the graph's leaves in every replay."""
+    expected: list[float]
+    """The right value of every node (the Trace's numbers)."""
+    right: tuple[list[float], list[float]]
+    """The graph's replay at the step's weights (the right numbers, as the graph gets them)."""
+
+
 class Checker:
-    """Checks answers for one network (build once, check many students: ``grade`` does)."""
+    """Checks answers for one network (build once, check many students: ``grade`` does).
+
+    The network's step graph is built once; each step asked for is a replay of it at that
+    step's weights and biases (taken from the engine's Trace, the fast path)."""
 
     def __init__(self, network: Network, tolerance: Tolerance | None = None,
                  notation: str | Notation = "handout") -> None:
         self.network = network
         self.tolerance = tolerance or Tolerance()
         self.notation = notation
-        self._steps: dict[int, tuple[Lines, Graph, list[float], Diagnoser]] = {}
+        self.graph = Graph(network)
+        self.diagnoser = Diagnoser(self.graph)
+        self._steps: dict[int, StepAt] = {}
         self._trace: Trace | None = None
 
-    def _step(self, number: int) -> tuple[Lines, Graph, list[float], Diagnoser]:
+    def _step(self, number: int) -> StepAt:
         if number not in self._steps:
             if self._trace is None or len(self._trace) < number:
                 self._trace = solve(self.network, number)
             step: Step = self._trace.step(number)
-            graph = graph_of_step(self.network, step)
-            lines = Lines(self._trace, step, graph, self.notation)
-            self._steps[number] = (lines, graph, graph.expected(step), Diagnoser(graph))
+            parameters = parameters_of(step)
+            self._steps[number] = StepAt(
+                Lines(self._trace, step, self.graph, self.notation), parameters,
+                self.graph.expected(step), replay(self.graph, parameters=parameters))
         return self._steps[number]
 
     def check(self, answers: Answers | Mapping[str, Any]) -> CheckResult:
-        answers = parse(answers, self.network) if not isinstance(answers, Answers) else answers
-        worked, graph, expected, diagnoser = self._step(answers.step)
+        if not isinstance(answers, Answers):
+            answers = parse(answers, self.network, graph=self.graph)
+        at = self._step(answers.step)
+        graph, diagnoser, worked, expected = self.graph, self.diagnoser, at.lines, at.expected
+        parameters = at.parameters
         tol = self.tolerance
         by_node: dict[int, Written] = {}
         for name, written in answers.values.items():
             by_node[graph.by_name[name].index] = written
         # the sheet's own numbers (the inputs) are never replaced by what a student writes
         given = {i: w.value for i, w in by_node.items() if graph.nodes[i].kind not in LEAF_KINDS}
-        base = replay(graph, given, hand=True)
+        base = replay(graph, given, hand=True, parameters=parameters)
         follow = base[0]
         # their wrong numbers, and the exact values of their right ones (a student who kept
         # more decimals than they wrote)
         exact_right = {
-            i: expected[i] if tol.matches(v, expected[i], base=update_base(graph, i)) else v
+            i: expected[i] if tol.matches(v, expected[i], base=update_base(graph, i, expected))
+            else v
             for i, v in given.items()
         }
-        follow_exact = replay(graph, exact_right, hand=True)[0] if exact_right != given else follow
+        follow_exact = (replay(graph, exact_right, hand=True, parameters=parameters)[0]
+                        if exact_right != given else follow)
         statuses: dict[int, str] = {}
         marked: list[tuple[int, str, list[Diagnosis], list[int], bool]] = []
         for i in sorted(by_node):
@@ -173,7 +208,7 @@ class Checker:
             t = expected[i]
             upstream = graph.ancestors(i)
             wrong_inputs = [g for g, st in statuses.items() if st != "right" and g in upstream]
-            old = update_base(graph, i)
+            old = update_base(graph, i, expected)
             degenerate = bool(wrong_inputs) and _degenerate(graph, i, w.value, by_node, expected,
                                                             follow[i], tol, statuses)
             status = mark(w.value, t, follow[i], w.decimals, tol, not wrong_inputs, base=old,
@@ -182,7 +217,8 @@ class Checker:
                               graph, i, follow[i], by_node, tol.decimals, base[1]))
             found: list[Diagnosis] = []
             if status in ("wrong", "rounding"):
-                found = diagnoser.diagnose(i, w.value, w.decimals, given, base, tol)
+                found = diagnoser.diagnose(i, w.value, w.decimals, given, base, tol, at.right,
+                                           parameters)
                 if status == "rounding" and any(d.mistake != "rounded-too-early" for d in found):
                     status = "wrong"
             statuses[i] = status
@@ -246,14 +282,18 @@ class Checker:
                     follow_on=None, output="unanswered", explanation=("unanswered",))))
         tests = [r for _, r in sorted(rows, key=lambda row: order(graph, row[0]))]
         for name, formula in answers.formulas.items():
-            tests.append(self._formula(graph, name, formula, answers.source))
+            tests.append(self._formula(parameters, name, formula, answers.source))
         title = self.network.title or "the network"
         return CheckResult(title, answers.step, tuple(tests))
 
-    def _formula(self, graph: Graph, name: str, formula: str, source: str) -> QuantityResult:
+    def _formula(self, parameters: Parameters, name: str, formula: str, source: str
+                 ) -> QuantityResult:
         from chainrule.teach.formulas import check_formula
 
-        marked = check_formula(self.network, graph, name, formula, self.tolerance, source)
+        net = self.network
+        here = net.with_parameters(dict(zip(net.weights, parameters[0], strict=True)),
+                                   dict(zip(net.biases, parameters[1], strict=True)))
+        marked = check_formula(here, name, formula, self.tolerance, source)
         status = str(marked["status"])
         lines = tuple(marked["lines"])
         return QuantityResult(
@@ -358,7 +398,7 @@ def _degenerate(graph: Graph, i: int, value: float, by_node: Mapping[int, Writte
     deps = _answered_deps(graph, i, by_node)
     if any(statuses.get(j) == "follows" for j in deps):
         return False
-    old, right = update_base(graph, i), expected[i]
+    old, right = update_base(graph, i, expected), expected[i]
     if value == old:
         return not tol.matches(old, right, base=old)
     # a copy of an answer it is computed from, none of whose right values is this one's (an
@@ -477,10 +517,12 @@ def check(
     from chainrule.teach.marking import DECIMALS as ASKED
     from chainrule.teach.marking import RTOL
 
-    answers = parse(answers, network) if not isinstance(answers, Answers) else answers
+    checker = Checker(network, notation=notation)  # the step graph, built once
+    if not isinstance(answers, Answers):
+        answers = parse(answers, network, graph=checker.graph)
     if decimals is not None:
         decimals = DECIMALS.check(decimals)
     else:
         decimals = ASKED if answers.decimals is None else answers.decimals
-    tolerance = Tolerance(RTOL if rtol is None else rtol, decimals)
-    return Checker(network, tolerance, notation).check(answers)
+    checker.tolerance = Tolerance(RTOL if rtol is None else rtol, decimals)
+    return checker.check(answers)

@@ -20,7 +20,6 @@ from chainrule.core.errors import ChainruleError, UsageError
 from chainrule.core.network import Network, WeightKey, weight_name
 from chainrule.teach.answers import AnswersError
 from chainrule.teach.marking import Tolerance
-from chainrule.teach.quantities import Graph
 
 POINTS = 6
 """Random points a formula is compared at."""
@@ -45,13 +44,13 @@ def _decimals(formula: str) -> int:
 
 def check_formula(
     network: Network,
-    graph: Graph,
     name: str,
     formula: str,
     tolerance: Tolerance,
     source: str = "<answers>",
 ) -> dict[str, Any]:
-    """Mark the formula ``formula`` for the quantity ``name`` (``dC_dw_formula.j -> k``).
+    """Mark the formula ``formula`` for the quantity ``name`` (``dC_dw_formula.j -> k``) of
+    ``network`` at its current weights (a later step's: the network at that step's weights).
 
     Returns the fields of a QuantityResult: status, expected/given at the current weights, and
     the explanation lines. The formula is read under bounds and evaluated under a time and
@@ -66,7 +65,7 @@ def check_formula(
     except UsageError as error:
         raise AnswersError(f"{source}: [dC_dw_formula] \"{key_text}\": {error}") from None
     try:
-        return bounded(_check_formula, network, graph, name, formula, tolerance, source,
+        return bounded(_check_formula, network, name, formula, tolerance, source,
                        what="evaluating the formula")
     except OverBudget as error:
         return {"status": "wrong", "expected": None, "given": None,
@@ -76,7 +75,6 @@ def check_formula(
 
 def _check_formula(
     network: Network,
-    graph: Graph,
     name: str,
     formula: str,
     tolerance: Tolerance,
@@ -101,7 +99,7 @@ def _check_formula(
             f"write the weights as {valid} (w is w_{a}{b} itself)"
         )
     decimals = _decimals(formula)
-    base = dict(graph.w)
+    base = {k: p.value for k, p in network.weights.items()}
     rng = random.Random(f"{name}|{formula}")
     points = [base] + [_nearby(network, base, rng) for _ in range(POINTS)]
     agree = 0
@@ -110,7 +108,7 @@ def _check_formula(
     for weights in points:
         if weights is None:
             continue
-        right = _engine_gradient(network, graph, weights, key)
+        right = _engine_gradient(network, weights, key)
         if right is None:
             continue
         given = _evaluate(expr, symbols, allowed, weights)
@@ -120,7 +118,7 @@ def _check_formula(
         if given is not None and tolerance.matches(given, right, decimals):
             agree += 1
     status = "right" if tried and agree == tried else "wrong"
-    exact = _sympy_equal(network, graph, key, expr, symbols, allowed)
+    exact = _sympy_equal(network, key, expr, symbols, allowed)
     right0, given0 = first if first else (None, None)
     lines: list[str]
     exact_text = exact if isinstance(exact, str) else None
@@ -147,11 +145,11 @@ def _nearby(network: Network, base: dict[WeightKey, float], rng: random.Random
     return {k: v + rng.uniform(-0.1, 0.1) * (abs(v) + 0.1) for k, v in base.items()}
 
 
-def _engine_gradient(network: Network, graph: Graph, weights: dict[WeightKey, float],
+def _engine_gradient(network: Network, weights: dict[WeightKey, float],
                      key: WeightKey) -> float | None:
     """The engine's dC/dw at these weights, or None where a ReLU is on another piece."""
-    net = network.with_parameters(weights, graph.b)
-    here = network.with_parameters(graph.w, graph.b)
+    net = network.with_parameters(weights)
+    here = network
     try:
         step, ref = solve(net).step(1), solve(here).step(1)
     except ChainruleError:
@@ -176,7 +174,7 @@ def _evaluate(expr: Any, symbols: dict[str, Any], allowed: dict[str, WeightKey],
     return value.real
 
 
-def _sympy_equal(network: Network, graph: Graph, key: WeightKey, expr: Any,
+def _sympy_equal(network: Network, key: WeightKey, expr: Any,
                  symbols: dict[str, Any], allowed: dict[str, WeightKey]) -> bool | str | None:
     """True when sympy finds the formula equal to the closed form of dC/dw (inputs, targets
     and biases exact, each ReLU on its current piece); else the closed form as text; None
@@ -187,7 +185,7 @@ def _sympy_equal(network: Network, graph: Graph, key: WeightKey, expr: Any,
 
     if closed_forms.supported(network) is not None:
         return None
-    step = solve(network.with_parameters(graph.w, graph.b)).step(1)
+    step = solve(network).step(1)
     weight_symbols = {k: sp.Symbol(f"w_{k[0]}{k[1]}", real=True) for k in network.weights}
     right = sp.diff(closed_forms.cost_expression(network, step, weight_symbols),
                     weight_symbols[key])

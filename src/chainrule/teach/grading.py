@@ -404,13 +404,13 @@ def mark_roster(
 def _key(net: Any) -> dict[str, float]:
     """Every quantity's right value for a variant (no student's answers needed)."""
     from chainrule.core.engine import solve
-    from chainrule.teach.quantities import graph_of_step
+    from chainrule.teach.quantities import Graph
 
     try:
         step = solve(net).step(1)
     except ChainruleError:
         return {}
-    graph = graph_of_step(net, step)
+    graph = Graph(net)
     expected = graph.expected(step)
     return {n.name: expected[n.index] for n in graph.nodes if n.name}
 

@@ -1,7 +1,10 @@
 """The catalogue of mistakes, each replayed through the quantity graph with one step done wrong.
 
 A mistake is a set of *sites*: a node of :class:`~chainrule.teach.quantities.Graph` whose rule is
-swapped for the wrong one (``dC/da_k = (a_k - y_k)`` for a dropped 2). :func:`diagnose` replays
+swapped for the wrong one, built from the graph's own rules with other inputs
+(``dC/da_k = (a_k - y_k)``, the table's 2(a - y) halved, for a dropped 2; the update with -r for
+a turned sign; back-propagation through the graph's new weights, given from the replay before,
+for an updated weight used too early). :meth:`Diagnoser.diagnose` replays
 every site upstream of a wrong answer, from the student's own earlier numbers, and names the
 mistakes that reproduce the answer (to the student's precision) while differing clearly from the
 right one. The ids are the contract's; ids may be added, never renamed.
@@ -9,13 +12,30 @@ right one. The ids are the contract's; ids may be added, never renamed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from chainrule.core import mathtable
 from chainrule.core.network import weight_name
 from chainrule.teach.marking import Tolerance
-from chainrule.teach.quantities import Graph, Rule, back_sum, replay, weighted_sum
+from chainrule.teach.quantities import (
+    Graph,
+    Input,
+    Parameters,
+    Rule,
+    activation,
+    back_sum,
+    const,
+    copy,
+    cost_slope,
+    product,
+    replay,
+    scaled,
+    slope,
+    total,
+    update,
+    weighted_sum,
+)
 
 
 @dataclass(frozen=True)
@@ -98,14 +118,22 @@ def _w(key: tuple[str, str]) -> str:
     return f"w_{a}{b}" if len(a) == len(b) == 1 else f"w_({a},{b})"
 
 
+IDENTITY = mathtable.ACTIVATIONS["identity"]
+"""The table's identity, a = z with slope 1: what a ReLU becomes when its gate is ignored."""
+
+
 def sites(graph: Graph) -> list[Site]:
-    """Every site of every catalogued mistake in this graph (``rounded-too-early`` aside)."""
+    """Every site of every catalogued mistake in this graph (``rounded-too-early`` aside).
+
+    Each site's rule is one of the graph's own rules (:mod:`chainrule.core.stepgraph`) built
+    with other inputs: z in place of a, no weights, one path, the identity's slope, the
+    update with another r, the weights already updated (the graph's new w and b, given from
+    the replay it starts from). Nothing here computes a formula of its own."""
     net, nodes = graph.network, graph.nodes
     out: list[Site] = []
     cost = graph.cost
     n_out = len(net.outputs)
     r = graph.rate  # the learning rate's leaf
-    right = replay(graph)[0] if graph.n_samples > 1 else None  # the batch's right gradients
 
     def add(mistake: str, node: int, rule: Rule, detail: str) -> None:
         out.append(Site(mistake, node, rule, detail))
@@ -116,56 +144,68 @@ def sites(graph: Graph) -> list[Site]:
             a = graph.at("a", s, u)
             z = graph.at("z", s, u)
             y = graph.at("y", s, u)
-            slope = cost.slope
+            right = cost_slope(cost, a, y, n_out)
             if net.cost in ("squared_error", "mean_squared_error"):
-                add("dropped-two", i, _scaled(slope, a, y, n_out, 0.5),
+                add("dropped-two", i, scaled(right, 0.5),
                     f"dC/da_{u} = (a_{u} - y_{u}) instead of 2(a_{u} - y_{u})")
-            add("sign-of-error", i, _scaled(slope, a, y, n_out, -1.0),
+            add("sign-of-error", i, scaled(right, -1.0),
                 f"dC/da_{u} with the sign turned round ({_y_minus_a(net.cost, u)})")
-            add("z-for-a", i, _scaled(slope, z, y, n_out, 1.0),
+            add("z-for-a", i, cost_slope(cost, z, y, n_out),
                 f"dC/da_{u} computed with z_{u} in place of a_{u}")
         elif kind == "dC_da" and u is not None and u not in net.outputs:
-            terms: list[tuple[int | None, int]] = [
-                (graph.at("w", -1, k), graph.at("dC_dz", s, k[1])) for k in net.weights
-                if k[0] == u
-            ]
+            outgoing = [k for k in net.weights if k[0] == u]
+            terms = [(graph.at("w", -1, k), graph.at("dC_dz", s, k[1])) for k in outgoing]
             add("missing-inner-derivative", i, back_sum([(None, d) for _, d in terms]),
                 f"dC/da_{u} = sum of dC/dz_k without the weights w_{u}k")
             if len(terms) > 1:
-                for key, (w, d) in zip([k for k in net.weights if k[0] == u], terms, strict=True):
+                for key, (w, d) in zip(outgoing, terms, strict=True):
                     add("paths-not-summed", i, back_sum([(w, d)]),
                         f"dC/da_{u} = {_w(key)} · dC/dz_{key[1]} only, the other paths left out")
-            a_u = graph.at("a", s, u)
-            early = [
-                (k, graph.at("dC_dz", s, k[1])) for k in net.weights if k[0] == u
-            ]
-            if any(net.weights[k].trainable for k, _ in early):
-                add("updated-weight-too-early", i, _early(graph, early, a_u, r),
-                    f"dC/da_{u} computed with the already updated weights new w_{u}k")
-                if right is not None:
-                    add("updated-weight-too-early", i, _early_batch(graph, early, r, right),
-                        f"dC/da_{u} computed with the weights new w_{u}k already updated by "
-                        "the batch's mean gradient")
+            if any(net.weights[k].trainable for k in outgoing):
+                early = "updated-weight-too-early"
+                if graph.n_samples > 1:
+                    # each weight updated by this sample's own gradient: the graph's update
+                    # with the sample's gradient given for the batch's
+                    own: list[tuple[Input | None, int]] = [
+                        (update(w, r, graph.at("gw", s, k)) if net.weights[k].trainable else w,
+                         d)
+                        for k, (w, d) in zip(outgoing, terms, strict=True)
+                    ]
+                    add(early, i, back_sum(own),
+                        f"dC/da_{u} computed with the already updated weights new w_{u}k")
+                # the graph's new weights (the update's nodes, given from the replay before)
+                updated: list[tuple[Input | None, int]] = [
+                    (graph.at("new_w", -1, k), d)
+                    for k, (_, d) in zip(outgoing, terms, strict=True)
+                ]
+                add(early, i, back_sum(updated),
+                    f"dC/da_{u} computed with the already updated weights new w_{u}k"
+                    if graph.n_samples == 1 else
+                    f"dC/da_{u} computed with the weights new w_{u}k already updated by the "
+                    "batch's mean gradient")
         elif kind == "dC_dz" and u is not None:
             if ("da_dz", s, u) in graph.index:
-                add("missing-inner-derivative", i, _copy(graph.at("dC_da", s, u)),
+                add("missing-inner-derivative", i, copy(graph.at("dC_da", s, u)),
                     f"dC/dz_{u} = dC/da_{u}, the factor da_{u}/dz_{u} left out")
         elif kind == "a" and u is not None and net.unit[u].activation in ("relu", "leaky_relu"):
-            add("relu-gate-ignored", i, _copy(graph.at("z", s, u)),
+            add("relu-gate-ignored", i, activation(IDENTITY, graph.at("z", s, u), None),
                 f"a_{u} = z_{u} although z_{u} <= 0 (the negative z passed through)")
         elif kind == "da_dz" and u is not None:
             act = net.unit[u].activation
             z, a = graph.at("z", s, u), graph.at("a", s, u)
             if act in ("relu", "leaky_relu"):
-                add("relu-gate-ignored", i, lambda v: 1.0,
+                add("relu-gate-ignored", i, slope(IDENTITY, z, a, None)[0],
                     f"da_{u}/dz_{u} = 1 although z_{u} <= 0 (a gradient through a dead unit)")
             if act == "sigmoid":
                 fn = net.unit[u].function
-                add("sigmoid-derivative", i, _slope_at_value(fn, a),
+                # the table's slope at a instead of z (its a = g(a)), its formula a (1 - a)
+                # filled with z, and a itself
+                add("sigmoid-derivative", i, slope(fn, a, activation(fn, a, None), None)[0],
                     f"sigma'(z_{u}) taken at a_{u}: sigma(a_{u})(1 - sigma(a_{u}))")
-                add("sigmoid-derivative", i, _slope_formula_at(fn, z),
+                rule, hand = slope(fn, z, z, None)
+                add("sigmoid-derivative", i, hand or rule,
                     f"sigma'(z_{u}) taken as z_{u}(1 - z_{u})")
-                add("sigmoid-derivative", i, _copy(a),
+                add("sigmoid-derivative", i, copy(a),
                     f"sigma'(z_{u}) taken as sigma(z_{u}) = a_{u} itself")
         elif kind == "z" and u is not None:
             incoming = [k for k in net.weights if k[1] == u]
@@ -191,23 +231,23 @@ def sites(graph: Graph) -> list[Site]:
             src, dst = node.key
             dz = graph.at("dC_dz", s, dst)
             wname = weight_name(node.key)
-            add("missing-inner-derivative", i, _copy(dz),
+            add("missing-inner-derivative", i, copy(dz),
                 f"dC/d{_w(node.key)} = dC/dz_{dst}, the factor a_{src} left out")
             if not net.unit[src].is_input:
-                add("z-for-a", i, _times(graph.at("z", s, src), dz),
+                add("z-for-a", i, product(graph.at("z", s, src), dz),
                     f"dC/d{_w(node.key)} = z_{src} · dC/dz_{dst}, z_{src} in place of a_{src}")
                 for x in net.inputs:
-                    add("z-for-a", i, _times(graph.at("a", s, x), dz),
+                    add("z-for-a", i, product(graph.at("a", s, x), dz),
                         f"dC/d{_w(node.key)} = x_{x} · dC/dz_{dst}: the input in place of a_{src}"
                         f" ({wname})")
         elif kind == "gb" and u is not None:
             dz = graph.at("dC_dz", s, u)
             for k in net.weights:
                 if k[1] == u:
-                    add("bias-times-input", i, _times(graph.at("a", s, k[0]), dz),
+                    add("bias-times-input", i, product(graph.at("a", s, k[0]), dz),
                         f"dC/db_{u} = a_{k[0]} · dC/dz_{u}, multiplied by an input")
         elif kind in ("C", "dC_dw", "dC_db") and graph.n_samples > 1:
-            add("batch-summed", i, _total(node.deps),
+            add("batch-summed", i, total(node.deps),
                 "the samples' values summed instead of averaged")
         elif kind in ("new_w", "new_b"):
             name = _w(node.key) if node.key else f"b_{u}"
@@ -217,11 +257,12 @@ def sites(graph: Graph) -> list[Site]:
             if not trainable:
                 continue
             g, old = node.deps[0], node.deps[1]
-            add("sign-of-update", i, _step(old, r, g, -1.0),
+            # the graph's update, given another learning rate: -r, none (1), r · r
+            add("sign-of-update", i, update(old, scaled(copy(r), -1.0), g),
                 f"new {name} = {name} + r · dC/d{name} (the update added instead of subtracted)")
-            add("learning-rate", i, _step(old, None, g),
+            add("learning-rate", i, update(old, const(1), g),
                 f"new {name} = {name} - dC/d{name}, the learning rate r left out")
-            add("learning-rate", i, _step(old, r, g, power=2),
+            add("learning-rate", i, update(old, product(r, r), g),
                 f"new {name} = {name} - r · r · dC/d{name}, r applied twice")
     return out
 
@@ -234,88 +275,17 @@ def _y_minus_a(cost: str, u: str) -> str:
     return f"-dC/da_{u}"
 
 
-def _scaled(slope: Callable[[float, float, int], float], a: int, y: int, k: int, f: float
-            ) -> Rule:
-    return lambda v: f * slope(v[a], v[y], k)
-
-
-def _step(old: int, r: int | None, g: int, sign: float = 1.0, power: int = 1) -> Rule:
-    """w_new = w_old - r dC/dw, with a wrong r: -r (``sign`` -1), none, or r^``power``."""
-    if r is None:
-        return lambda v: v[old] - v[g]
-    return lambda v: v[old] - sign * v[r] ** power * v[g]
-
-
-def _slope_at_value(fn: mathtable.Activation, a: int) -> Rule:
-    """g'(.) evaluated at a instead of z: sigma(a)(1 - sigma(a))."""
-    return lambda v: fn.slope(v[a], fn.value(v[a], 0.0), 0.0)
-
-
-def _slope_formula_at(fn: mathtable.Activation, z: int) -> Rule:
-    """The sigmoid's slope formula a(1 - a) filled with z instead of a: z(1 - z) (the table's
-    slope as worked by hand, given z for a)."""
-    by_hand = fn.slope_by_hand or fn.slope
-    return lambda v: by_hand(v[z], v[z], 0.0)
-
-
-def _copy(i: int) -> Rule:
-    return lambda v: v[i]
-
-
-def _times(i: int, j: int) -> Rule:
-    return lambda v: v[i] * v[j]
-
-
-def _total(parts: tuple[int, ...]) -> Rule:
-    return lambda v: sum(v[i] for i in parts)
-
-
-def _early(graph: Graph, terms: list[tuple[tuple[str, str], int]], a_u: int, r: int) -> Rule:
-    """dC/da_j = sum_k (w_jk - r a_j dC/dz_k) dC/dz_k: each weight already updated."""
-    net = graph.network
-    weights = [(graph.at("w", -1, k), d, net.weights[k].trainable) for k, d in terms]
-
-    def rule(v: list[float]) -> float:
-        s = 0.0
-        for w, d, trainable in weights:
-            new = v[w] - v[r] * v[a_u] * v[d] if trainable else v[w]
-            s += new * v[d]
-        return s
-
-    return rule
-
-
-def _early_batch(graph: Graph, terms: list[tuple[tuple[str, str], int]], r: int,
-                 exact: list[float]) -> Rule:
-    """dC/da_j = sum_k (w_jk - r mean dC/dw_jk) dC/dz_k: each weight already updated by the
-    batch's (right) mean gradient, which a student who updates early computes first."""
-    net = graph.network
-    weights = [
-        (graph.at("w", -1, k), exact[graph.at("dC_dw", -1, k)] if net.weights[k].trainable
-         else 0.0, d)
-        for k, d in terms
-    ]
-
-    def rule(v: list[float]) -> float:
-        s = 0.0
-        for w, g, d in weights:
-            s += (v[w] - v[r] * g) * v[d]
-        return s
-
-    return rule
-
-
 ROUNDINGS = (1, 2, 3)
 """Rounding every intermediate number to this many decimals (rounded-too-early)."""
 
 
 class Diagnoser:
-    """Replays the catalogue for one graph; build once per network, use for every student."""
+    """Replays the catalogue for one graph; build once per network, use for every student and
+    every step (a step is a replay of the same graph at its weights)."""
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self._by_node: dict[int, list[Site]] | None = None
-        self._exact_replay: tuple[list[float], list[float]] | None = None
 
     @property
     def by_node(self) -> dict[int, list[Site]]:
@@ -326,11 +296,6 @@ class Diagnoser:
                 self._by_node.setdefault(site.node, []).append(site)
         return self._by_node
 
-    def _exact(self) -> tuple[list[float], list[float]]:
-        if self._exact_replay is None:
-            self._exact_replay = replay(self.graph)
-        return self._exact_replay
-
     def diagnose(
         self,
         target: int,
@@ -339,18 +304,22 @@ class Diagnoser:
         given: Mapping[int, float],
         base: tuple[list[float], list[float]],
         tolerance: Tolerance,
+        right: tuple[list[float], list[float]],
+        parameters: Parameters | None = None,
     ) -> list[Diagnosis]:
         """The mistakes that reproduce ``given_value`` at node ``target``.
 
-        ``given`` holds the student's answers by node and ``base`` the follow-on replay from
-        them; every site at ``target`` or upstream of it (not hidden behind an answer the
-        student gave) is replayed.
+        ``given`` holds the student's answers by node, ``base`` the follow-on replay from them
+        and ``right`` the replay of the right numbers, both at the step's ``parameters`` (its
+        weights and biases; the network's own when None); every site at ``target`` or
+        upstream of it (not hidden behind an answer the student gave) is replayed, from the
+        numbers of each.
         """
         graph = self.graph
         upstream = graph.ancestors(target)
         only = upstream | {target}
         follow = base[0][target]
-        old = update_base(graph, target)
+        old = update_base(graph, target, right[0])
         found: dict[str, Diagnosis] = {}
 
         def fits(m: float, right: float) -> bool:
@@ -365,7 +334,7 @@ class Diagnoser:
                     continue
                 # from the student's own numbers, and from the exact ones (the student's
                 # rounded numbers may carry the mistake's number a little off)
-                for start, from_given in ((base, given), (self._exact(), {})):
+                for start, from_given in ((base, given), (right, {})):
                     computed, _ = replay(graph, from_given, site=(site.node, site.rule),
                                          base=start, only=only, stop=target, hand=True)
                     m = computed[target]
@@ -377,7 +346,7 @@ class Diagnoser:
                 break
             # the student rounds what they compute, not the numbers they are given
             computed, _ = replay(graph, given, rounding=k, round_leaves=False, only=only,
-                                 stop=target)
+                                 stop=target, parameters=parameters)
             m = computed[target]
             if fits(m, follow):
                 found["rounded-too-early"] = Diagnosis(
@@ -397,18 +366,27 @@ def best(found: list[Diagnosis], given_value: float, tolerance: float) -> list[D
     return [first, *(d for d in found[1:] if abs(d.value - given_value) < miss - tolerance / 2)]
 
 
-def update_base(graph: Graph, index: int) -> float:
-    """An updated parameter's old value (its update is what is marked), else 0."""
+def update_base(graph: Graph, index: int, values: Sequence[float]) -> float:
+    """An updated parameter's old value (its update is what is marked), else 0: its old
+    value's leaf in ``values`` (a replay, or the step's right numbers)."""
     node = graph.nodes[index]
-    if node.kind == "new_w" and node.key is not None:
-        return float(graph.w[node.key])
-    if node.kind == "new_b" and node.unit is not None:
-        return float(graph.b[node.unit])
+    if node.kind in ("new_w", "new_b"):
+        return float(values[node.deps[1]])
     return 0.0
 
 
-def planted(graph: Graph, site: Site) -> list[float]:
-    """Every quantity as a student who makes this one mistake computes it (for tests and for
-    checking that a variant tells its mistakes apart)."""
-    computed, _ = replay(graph, site=(site.node, site.rule))
+def planted(
+    graph: Graph,
+    site: Site,
+    parameters: Parameters | None = None,
+    right: tuple[list[float], list[float]] | None = None,
+) -> list[float]:
+    """Every quantity as a student who makes this one mistake computes it, at the step of
+    ``parameters`` (the network's own weights when None): the right replay (``right``, if
+    already made), then the same graph replayed from the mistake's node on with its rule
+    swapped (a rule that reads a later node, like an updated weight, reads it from the right
+    replay)."""
+    if right is None:
+        right = replay(graph, parameters=parameters)
+    computed, _ = replay(graph, site=(site.node, site.rule), base=right)
     return computed

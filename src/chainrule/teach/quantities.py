@@ -1,37 +1,42 @@
 """Every quantity of one step, for marking: the step graph of :mod:`chainrule.core.stepgraph`.
 
-The graph, its nodes and :func:`replay` live in core (one step graph for the whole project:
-by-hand numbers, exact keys, follow-on marking and every mistake are replays of it); this
-module names them for the teaching code and adds :func:`graph_of_step`.
+The graph, its nodes, its rules and :func:`replay` live in core (one step graph for the whole
+project: by-hand numbers, exact keys, follow-on marking and every mistake are replays of it);
+this module names them for the teaching code. A network's graph is built once; a step of it is
+a replay at that step's weights (:func:`parameters_of`).
 """
 
 from __future__ import annotations
 
-from chainrule.core.network import Network, weight_name
 from chainrule.core.stepgraph import (
     LEAF_KINDS,
     STEP_KINDS,
     UNIT_KINDS,
     Graph,
+    Input,
     Node,
+    Parameters,
     Rule,
+    activation,
     back_sum,
     by_hand,
+    const,
+    copy,
+    cost_slope,
+    mean,
+    parameters_of,
+    product,
     replay,
+    scaled,
+    slope,
+    total,
     unit_name,
     update,
     weighted_sum,
 )
-from chainrule.core.trace import Step
 
 __all__ = [
-    "LEAF_KINDS", "STEP_KINDS", "UNIT_KINDS", "Graph", "Node", "Rule", "back_sum", "by_hand",
-    "graph_of_step", "replay", "unit_name", "update", "weighted_sum",
+    "LEAF_KINDS", "STEP_KINDS", "UNIT_KINDS", "Graph", "Input", "Node", "Parameters", "Rule",
+    "activation", "back_sum", "by_hand", "const", "copy", "cost_slope", "mean", "parameters_of",
+    "product", "replay", "scaled", "slope", "total", "unit_name", "update", "weighted_sum",
 ]
-
-
-def graph_of_step(network: Network, step: Step) -> Graph:
-    """The graph of ``step``, its weight and bias leaves at the parameters it started from."""
-    before = step.before()
-    weights = {k: before["weights"][weight_name(k)] for k in network.weights}
-    return Graph(network, weights, before["biases"])

@@ -103,10 +103,10 @@ def expected_values(network: Network, step: int = 1) -> dict[str, float]:
 
 def _expected(network: Network, step: int) -> dict[str, float]:
     from chainrule.core.engine import solve
-    from chainrule.teach.quantities import graph_of_step
+    from chainrule.teach.quantities import Graph
 
     s = solve(network, step).step(step)
-    graph = graph_of_step(network, s)
+    graph = Graph(network)
     values = graph.expected(s)
     return {n.name: values[n.index] for n in graph.nodes if n.name}
 

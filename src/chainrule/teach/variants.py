@@ -21,8 +21,8 @@ from chainrule.core.engine import solve
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network, Parameter, Sample, Unit
 from chainrule.teach.marking import Tolerance
-from chainrule.teach.mistakes import sites
-from chainrule.teach.quantities import graph_of_step, replay
+from chainrule.teach.mistakes import planted, sites
+from chainrule.teach.quantities import Graph, replay
 from chainrule.teach.secret import digest
 
 ANSWER_DECIMALS = 4
@@ -209,12 +209,13 @@ def indistinct_mistake(net: Network, step: object) -> str | None:
     from chainrule.core.trace import Step
 
     assert isinstance(step, Step)
-    graph = graph_of_step(net, step)
+    graph = Graph(net)  # the step's weights are the network's own (step 1)
     expected = graph.expected(step)
     tol = Tolerance()
     named = [n.index for n in graph.nodes if n.name and n.kind != "input"]
+    right = replay(graph)
     for site in sites(graph):
-        computed, _ = replay(graph, site=(site.node, site.rule))
+        computed = planted(graph, site, right=right)
         for i in named:
             if i < site.node:
                 continue

@@ -103,6 +103,8 @@ class CheckRequest(_Request):
     name: Annotated[str, Field(max_length=200, description="its name, for messages")] = "answers"
     taken: Annotated[int, Field(ge=0, le=10_000_000, description="steps the page took before "
                                 "this network (the sheet's step counts them)")] = 0
+    notation: Notation = "handout"
+    """The feedback's symbols, as ``check --notation`` takes them."""
 
 
 class TemplateRequest(NetworkRequest):
@@ -571,7 +573,8 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
     @app.post("/api/check", responses=ERRORS)
     async def check(body: CheckRequest) -> dict[str, Any]:
         """A student's answers marked as ``chainrule check`` marks them."""
-        return await run(work.check, body.network, body.answers, body.name, body.taken)
+        return await run(work.check, body.network, body.answers, body.name, body.taken,
+                         body.notation)
 
     @app.get("/api/examples")
     async def examples() -> dict[str, list[dict[str, str]]]:

@@ -226,10 +226,11 @@ def answers_template(data: Mapping[str, Any], taken: int = 0) -> str:
 
 
 def check(data: Mapping[str, Any], text: str, name: str = "answers",
-          taken: int = 0) -> dict[str, Any]:
+          taken: int = 0, notation: str = "handout") -> dict[str, Any]:
     """A student's answers file (TOML or JSON text) marked as ``chainrule check`` marks it: the
-    ``check --format json`` object, and the feedback as HTML (MathML). ``taken``: the steps the
-    page took before this network (the sheet's ``step`` counts them)."""
+    ``check --format json`` object, and the feedback as HTML (MathML), its derivations in
+    ``notation`` (``check --notation``). ``taken``: the steps the page took before this
+    network (the sheet's ``step`` counts them)."""
     from chainrule.render.html import fragment
     from chainrule.teach.answers import parse, read
     from chainrule.teach.checking import check as mark
@@ -245,7 +246,7 @@ def check(data: Mapping[str, Any], text: str, name: str = "answers",
                     f"{name}: step = {step}: this sheet is for step {step}, and the page is at "
                     f"step {taken + 1} now; press Blank sheet for a sheet of step {taken + 1}")
             given = {**given, "step": step - taken}
-    result = mark(net, parse(given, net, source=name, text=text))
+    result = mark(net, parse(given, net, source=name, text=text), notation=notation)
     if result.step > 1:
         limits.check_work(net, result.step)
     answer = result.to_json()

@@ -900,7 +900,7 @@ async function checkAnswers() {
   box.replaceChildren(); // an old result never stays beside a new sheet
   const answer = await api("/api/check",
     {network: state.network, answers: $("answers").value, name: "your answers",
-      taken: state.steps});
+      taken: state.steps, notation: state.notation});
   showMarkup(box, answer.html);
   phrases(box, answer);
   const score = document.createElement("p");
