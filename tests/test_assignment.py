@@ -380,3 +380,33 @@ def test_the_moodle_quiz_has_a_category_per_exercise(week7: Path, tmp_path: Path
     texts = [q.findtext("questiontext/text") or "" for q in cloze]
     assert all("to 4 decimals" in t for t in texts[:len(STUDENTS)])
     assert all("to 3 decimals" in t for t in texts[len(STUDENTS):])
+
+
+def test_a_student_checks_one_exercise_of_the_assignments_answers_file(
+        week7: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sheets = week7 / "w7" / "sheets"
+    answers = tmp_path / "answers.toml"
+    answers.write_text(answers_for(sheets, "ada", wrong={"layers/C": 3.0}))
+    chain, layers = (str(sheets / "ada" / e / "network.toml") for e in ("chain", "layers"))
+    assert main(["check", chain, str(answers), "--exercise", "chain"]) == 0
+    assert main(["check", layers, str(answers), "--exercise", "layers"]) == 3
+    capsys.readouterr()
+    assert main(["check", chain, str(answers)]) == 2
+    err = capsys.readouterr().err
+    assert "a table per exercise (chain, layers): add --exercise chain" in err
+    assert main(["check", chain, str(answers), "--exercise", "nope"]) == 2
+    assert "no table [nope] of answers in this file; its exercises are chain, layers" in \
+        capsys.readouterr().err
+    out = tmp_path / "gs.json"
+    assert main(["check", chain, str(answers), "--exercise", "chain", "--format", "gradescope",
+                 "-o", str(out)]) == 0
+    assert all(t["status"] == "passed" for t in json.loads(out.read_text())["tests"]
+               if t["max_score"])
+
+
+def test_a_self_check_sheet_says_how_to_check_each_exercise(week7: Path, tmp_path: Path) -> None:
+    out = tmp_path / "practice"
+    assert main(["generate", str(week7 / "week7.toml"), "--count", "1", "--self-check",
+                 "--seed", "a-long-enough-course-secret", "-o", str(out)]) == 0
+    sheet = (out / "sheets" / "v01" / "sheet.md").read_text()
+    assert "answers.toml --exercise" in sheet and "chainrule check" in sheet

@@ -91,10 +91,14 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
 @click.option("--notation", type=click.Choice(["handout", "aima"]), default="handout",
               show_default=True,
               help="Symbols of the derivations, as in `chainrule solve --notation`.")
+@click.option("--exercise", metavar="NAME",
+              help="Mark the table [NAME] of an assignment's answers file (one table per "
+                   "exercise), against that exercise's NETWORK.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the marking to this file instead of standard output.")
 def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol: float,
-                  decimals: int | None, notation: str, output: str | None) -> int:
+                  decimals: int | None, notation: str, exercise: str | None,
+                  output: str | None) -> int:
     """Mark the numbers in ANSWERS for NETWORK; name the mistake behind each wrong one.
 
     ANSWERS is an answers file (TOML or JSON; `chainrule answers-template` writes
@@ -118,6 +122,7 @@ def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol
       chainrule check exercise-2 answers.toml --format html -o feedback.html
       chainrule check network.toml answers.toml --format gradescope -o res.json
       chainrule check aima-21 answers.toml --notation aima
+      chainrule check chain/network.toml answers.toml --exercise chain
     """
     from chainrule.teach.answers import read_file
     from chainrule.teach.checking import check
@@ -135,10 +140,10 @@ def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol
         from chainrule.teach.results_formats import autograder_results
 
         data = autograder_results(net, answers, fmt, rtol=rtol, decimals=decimals,
-                                  reveal=reveal)
+                                  reveal=reveal, exercise=exercise)
         _write(json.dumps(data, indent=2, allow_nan=False) + "\n", output)
         return 0
-    parsed = read_file(answers, net)
+    parsed = read_file(answers, net, exercise=exercise)
     result = check(net, parsed, rtol=rtol, decimals=decimals, notation=notation)
     _write(render(result, fmt), output)
     return 0 if result.all_right else 3

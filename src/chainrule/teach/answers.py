@@ -493,8 +493,9 @@ def dumps(values: Mapping[str, str | float], *, step: int = 1) -> str:
     return "\n".join(out) + "\n"
 
 
-def read_file(path: str, network: Network) -> Answers:
-    """Read and validate an answers file (``-`` for standard input)."""
+def read_file(path: str, network: Network, *, exercise: str | None = None) -> Answers:
+    """Read and validate an answers file (``-`` for standard input); with ``exercise``, the
+    table of that name in an assignment's answers file (``[chain]``, ``[chain.a]``, ...)."""
     import sys
     from pathlib import Path
 
@@ -518,4 +519,22 @@ def read_file(path: str, network: Network) -> Answers:
             raise AnswersError(f"{path}: {error.problem}") from None
         name = path
     fmt = "json" if name.lower().endswith(".json") else None
-    return parse(read(text, name=name, fmt=fmt), network, source=name, text=text)
+    data = read(text, name=name, fmt=fmt)
+    if exercise is not None:
+        tables = sorted(k for k, v in data.items() if isinstance(v, dict) and k not in TABLES
+                        and k not in FORMULA_TABLES and k != "sample")
+        table = data.get(exercise)
+        if exercise not in tables or not isinstance(table, dict):
+            raise AnswersError(f"{name}: --exercise {exercise}: no table [{exercise}] of "
+                               "answers in this file; " + (
+                                   f"its exercises are {', '.join(tables)}" if tables else
+                                   "it answers one exercise: leave out --exercise"))
+        return parse(table, network, source=f"{name} [{exercise}]")
+    exercises = [k for k, v in data.items() if isinstance(v, dict) and k not in TABLES
+                 and k not in FORMULA_TABLES and k != "sample"]
+    if len(exercises) >= 2 and len(exercises) == len(data):
+        raise AnswersError(f"{name}: [{exercises[0]}]: not a table of an answers file (valid "
+                           f"are {', '.join([*TABLES, *FORMULA_TABLES, 'sample'])}); an "
+                           "assignment's answers file has a table per exercise "
+                           f"({', '.join(exercises)}): add --exercise {exercises[0]}")
+    return parse(data, network, source=name, text=text)

@@ -372,7 +372,8 @@ def answers_template(assignment: Assignment, networks: Mapping[str, Network], *,
             lines.append(re.sub(r"^\[(.+)\]", rf"[{e.name}.\1]", line))
         lines.append("")
     if self_check:
-        lines.append("# Then: chainrule check NETWORK answers.toml, for each exercise's table")
+        lines.append("# Then, for each exercise: chainrule check EXERCISE/network.toml "
+                     "answers.toml --exercise EXERCISE")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -424,7 +425,8 @@ def sheet_document(assignment: Assignment, variant: StudentVariant, *,
             f"Round your answers to {e.decimals} decimals and write them under [{e.name}] "
             "in answers.toml.",)))))
     hand_in = ("and check each exercise with: chainrule check <exercise>/network.toml "
-               "with its table" if self_check else "and hand that one file in")
+               "answers.toml --exercise <exercise>" if self_check
+               else "and hand that one file in")
     tasks = (*(Paragraph((t,)) for t in TASKS),
              Paragraph((f"Write every answer in answers.toml (a table per exercise) {hand_in}.",)))
     return Document(f"{assignment.title}", (Section("Tasks, for every exercise", tasks),
@@ -468,14 +470,17 @@ def sheet_html(assignment: Assignment, variant: StudentVariant, doc: Any) -> str
 
 def sheet_latex(assignment: Assignment, variant: StudentVariant, doc: Any) -> str:
     """The sheet as a LaTeX file, each exercise's network drawn in picture mode."""
-    from chainrule.render.latex import escape, render
+    from chainrule.render.latex import escape
     from chainrule.teach.sheets import picture
+    from chainrule.teach.sheets import sheet_latex as compact
 
-    text = render(doc)
+    first = variant.networks[assignment.exercises[0].name]
+    text = compact(doc, first)  # the sheet's page layout (it draws no network here)
     for i, e in enumerate(assignment.exercises, 1):
         net = variant.networks[e.name]
         heading = f"\\section*{{{escape(exercise_heading(i, e, net))}}}"
-        text = text.replace(heading, heading + "\n\n" + picture(net), 1)
+        page = "\\clearpage\n" if i > 1 else ""  # each later exercise on a page of its own
+        text = text.replace(heading, page + heading + "\n\n" + picture(net), 1)
     return text
 
 

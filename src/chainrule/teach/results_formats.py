@@ -327,12 +327,14 @@ def autograder_results(
     rtol: float | None = None,
     decimals: int | None = None,
     reveal: str = "after_due_date",
+    exercise: str | None = None,
 ) -> dict[str, Any]:
     """Read and mark the answers file at ``answers_path`` for ``network`` and give ``fmt``'s
     results; an answers file that cannot be read gives valid results saying why (score 0,
-    PrairieLearn's ``gradable: false``), never an exception."""
+    PrairieLearn's ``gradable: false``), never an exception. ``exercise`` names the table of
+    an assignment's answers file to mark."""
     _check_reveal(reveal)
-    result = mark_file(network, answers_path, rtol=rtol, decimals=decimals)
+    result = mark_file(network, answers_path, rtol=rtol, decimals=decimals, exercise=exercise)
     if isinstance(result, str):
         return unreadable(fmt, result, max_score=len(asked(network)))
     return results(result, fmt, reveal=reveal)
@@ -344,6 +346,7 @@ def mark_file(
     *,
     rtol: float | None = None,
     decimals: int | None = None,
+    exercise: str | None = None,
 ) -> CheckResult | str:
     """The marking of the answers file at ``answers_path`` (unanswered quantities included), or
     the one-line reason it cannot be read.
@@ -355,7 +358,7 @@ def mark_file(
     from chainrule.teach.checking import check
 
     try:
-        parsed = read_file(answers_path, network)
+        parsed = read_file(answers_path, network, exercise=exercise)
     except ChainruleError as error:
         return str(error)
     except (OSError, UnicodeDecodeError) as error:
