@@ -197,3 +197,35 @@ def test_draw_exercise_varies_the_shape_within_the_range() -> None:
 def test_a_bad_shape_range_is_one_line(spec: dict[str, Any], says: str) -> None:
     with pytest.raises(cr.UsageError, match=re.escape(says)):
         cr.draw_exercise(spec, 1)
+
+
+def test_the_key_rounds_half_up_as_every_key_does() -> None:
+    """One rounding rule: 0.2415 to 3 decimals is 0.242 by hand and in every key (Python's
+    round gives 0.241: the float is a hair under the decimal)."""
+    net = cr.load({"units": {"i": "input", "j": "identity"}, "weights": {"i -> j": 0.2415},
+                   "samples": [{"inputs": {"i": 1.0}, "targets": {"j": 1.0}}]})
+    assert round(0.2415, 3) == 0.241
+    assert cr.right_answers(net, decimals=3)["z.j"] == 0.242
+    with pytest.raises(cr.UsageError, match="`decimals` must be a whole number from 0 to 15"):
+        cr.right_answers(net, decimals=16)
+
+
+def test_check_answers_speaks_the_notation_asked_for() -> None:
+    wrong = {"dC_dz": {"k": "-2"}, "dC_dw": {"j -> k": "0.5"}}
+    aima = cr.check_answers("exercise-2", wrong, notation="aima")
+    handout = cr.check_answers("exercise-2", wrong)
+    assert any("Delta_k" in t.derivation for t in aima.tests)
+    assert not any("Delta" in t.derivation for t in handout.tests)
+    with pytest.raises(cr.UsageError, match="notation"):
+        cr.check_answers("exercise-2", wrong, notation="latin")
+
+
+@pytest.mark.parametrize("module", ["chainrule.api", "chainrule.teach.checking",
+                                    "chainrule.core.stepgraph", "chainrule.core.options"])
+def test_docstring_examples_run(module: str) -> None:
+    """The examples in the docstrings (what `help()` shows a course's programmer) run."""
+    import doctest
+    import importlib
+
+    failed, attempted = doctest.testmod(importlib.import_module(module))
+    assert failed == 0 and attempted > 0, module

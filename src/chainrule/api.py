@@ -195,21 +195,26 @@ def right_answers(
     network: NetworkLike, *, decimals: int | None = None, step: int = 1
 ) -> dict[str, float]:
     """The answer key: every quantity's right value by its answers-file name, rounded to
-    ``decimals`` (None: full precision).
+    ``decimals`` (None: full precision) half up, as a student rounds and as every key and
+    worked solution of chainrule does (0.62075 -> 0.6208).
 
     >>> right_answers("exercise-2", decimals=4)["dC_dw.j -> k"]
     -0.7256
     """
+    from chainrule.core.options import DECIMALS
+    from chainrule.core.stepgraph import hand_rounding
     from chainrule.teach.results_formats import asked, expected_values
 
     net = load(network)
     _whole(step, "step", 1, 10_000)
+    if decimals is not None:
+        decimals = DECIMALS.check(decimals)
     values = expected_values(net, step)
     names = asked(net)
     if decimals is None:
         return {n: values[n] for n in names}
-    _whole(decimals, "decimals", 0, 15)
-    return {n: round(values[n], decimals) for n in names}
+    rounded = hand_rounding(decimals)
+    return {n: rounded(values[n]) for n in names}
 
 
 def check_answers(
@@ -219,6 +224,7 @@ def check_answers(
     asked: Sequence[str] | None = None,
     rtol: float | None = None,
     decimals: int | None = None,
+    notation: str = "handout",
 ) -> CheckResult:
     """Mark a student's answers for ``network`` as ``chainrule check`` does.
 
@@ -231,7 +237,11 @@ def check_answers(
     asked : the names of the quantities asked for (:func:`answer_names`); each one not
         answered is a test of status ``unanswered`` scoring 0 of 1. Default: every quantity.
     rtol : relative tolerance (default 0.01).
-    decimals : mark every number as if written to this many decimals (default: as written).
+    decimals : the decimals the sheet asks for, which set the tolerance
+        ``max(rtol |right|, 0.51 x 10^-decimals)`` (default: the answers' own ``decimals``
+        key, else 4); writing fewer decimals never widens it.
+    notation : the symbols of the feedback's derivations, ``"handout"`` or ``"aima"``
+        (``check --notation``).
 
     Returns
     -------
@@ -252,7 +262,7 @@ def check_answers(
     >>> result = check_answers("exercise-2", {"a": {"j": "0.602"}, "dC_da": {"k": "-0.6027"}},
     ...                        asked=["a.j", "dC_da.k", "C"])
     >>> [(t.name, t.status, t.tags) for t in result.tests]
-    [('a.j', 'right', []), ('dC_da.k', 'wrong', ['dropped-two']), ('C', 'unanswered', [])]
+    [('a.j', 'right', []), ('C', 'unanswered', []), ('dC_da.k', 'wrong', ['dropped-two'])]
     >>> result.score, result.max_score
     (1.0, 3.0)
     """
@@ -263,7 +273,8 @@ def check_answers(
     net = load(network)
     parsed = read_file(os.fspath(answers), net) if isinstance(answers, (str, os.PathLike)) \
         else answers
-    return with_unanswered(check(net, parsed, rtol=rtol, decimals=decimals), net, asked)
+    return with_unanswered(check(net, parsed, rtol=rtol, decimals=decimals, notation=notation),
+                           net, asked)
 
 
 def _whole(value: object, name: str, lowest: int, highest: int) -> int:

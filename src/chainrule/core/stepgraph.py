@@ -56,7 +56,13 @@ def round_half_up(x: float, decimals: int) -> float:
     the rounded-too-early diagnosis all use it. The float is first read as the decimal it
     stands for (12 significant digits: 0.564 + 0.5 · 0.1135 is 0.62075 by hand, but
     0.62074999999999991 in binary floating point), then rounded half up (away from zero on a
-    5, as in school: -0.125 -> -0.13)."""
+    5, as in school: -0.125 -> -0.13).
+
+    >>> round_half_up(0.2415, 3), round(0.2415, 3)  # Python's round: the float is a hair under
+    (0.242, 0.241)
+    >>> round_half_up(-0.125, 2)
+    -0.13
+    """
     return hand_rounding(decimals)(x)
 
 

@@ -512,7 +512,7 @@ def check(
     >>> [(t.name, t.status, t.tags) for t in result.answered]
     [('a.j', 'right', []), ('dC_da.k', 'wrong', ['dropped-two'])]
     >>> result.score, result.max_score   # the quantities not answered count too
-    (1, 11)
+    (1.0, 15.0)
     """
     from chainrule.teach.marking import DECIMALS as ASKED
     from chainrule.teach.marking import RTOL
