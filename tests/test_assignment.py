@@ -410,3 +410,19 @@ def test_a_self_check_sheet_says_how_to_check_each_exercise(week7: Path, tmp_pat
                  "--seed", "a-long-enough-course-secret", "-o", str(out)]) == 0
     sheet = (out / "sheets" / "v01" / "sheet.md").read_text()
     assert "answers.toml --exercise" in sheet and "chainrule check" in sheet
+
+
+def test_one_exercise_generated_over_an_assignment_is_graded_as_one(
+        week7: Path, tmp_path: Path) -> None:
+    import shutil
+
+    out = tmp_path / "w"
+    shutil.copytree(week7 / "w7", out)
+    assert main(["generate", "exercise-2", "--count", "2", "--seed", "x" * 20, "-o", str(out),
+                 "--force"]) == 0
+    assert not (out / "instructor" / "assignment.json").exists()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    assert main(["grade", str(out), str(subs), "-o", str(tmp_path / "g")]) == 0
+    header = (tmp_path / "g" / "grades.csv").read_text().splitlines()[0]
+    assert header.startswith("student,variant,score,max_score,z.j")

@@ -221,6 +221,9 @@ def generate(
                 raise UsageError(f"`exact`: no exact answers for {v.student}'s variant: {why}; "
                                  "leave out the activations that take e^z")
     out.mkdir(exist_ok=True)
+    stale = out / INSTRUCTOR / "assignment.json"  # an assignment written here before (--force)
+    if stale.is_file() and not stale.is_symlink():  # would make grade read this as one
+        stale.unlink()
     if drawn:
         (out / INSTRUCTOR).mkdir(exist_ok=True)
         write_secret(out / INSTRUCTOR, secret)
