@@ -8,6 +8,7 @@ a target, ``C`` the cost, ``r`` the learning rate.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 
 from chainrule.core.options import NOTATION
@@ -198,6 +199,7 @@ class Numbers:
         self._texts: dict[float, str] = {}
         self._maths: dict[float, Math] = {}
         self._factors: dict[float, Math] = {}
+        self._round: Callable[[float], float] | None = None
 
     def __call__(self, x: float) -> str:
         text = self._texts.get(x)
@@ -211,10 +213,13 @@ class Numbers:
         if x != 0.0 and abs(x) < self._tiny:
             return format(x, self._small)
         # half up on the decimal, the one rounding rule (0.145 -> 0.15, as by hand); imported
-        # here (once per distinct number) so that the CLI's --notation choices load no NumPy
-        from chainrule.core.stepgraph import round_half_up
+        # at the first number so that the CLI's --notation choices load no NumPy
+        rounded = self._round
+        if rounded is None:
+            from chainrule.core.stepgraph import hand_rounding
 
-        text = format(round_half_up(x, self._decimals), self._fixed)
+            rounded = self._round = hand_rounding(self._decimals)
+        text = format(rounded(x), self._fixed)
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text

@@ -20,18 +20,25 @@ def equation_lines(eq: Equation) -> list[str]:
     ``&= f3``, ...: as many forms on a line as fit :data:`LONG` characters of plain text, so a
     short equation stays on one line and a long one breaks at ``=`` signs, aligned on them.
     """
-    if not eq.forms:
+    forms = eq.forms
+    if not forms:
         return [eq.lhs.latex]
-    rows: list[list[Math]] = [[]]
-    used = len(eq.lhs.text)
-    for form in eq.forms:
-        if rows[-1] and used + 3 + len(form.text) > LONG:
-            rows.append([])
-            used = len(eq.lhs.text)
-        rows[-1].append(form)
-        used += 3 + len(form.text)
-    lines = [" = ".join(f.latex for f in row) for row in rows]
-    return [eq.lhs.latex + " &= " + lines[0], *(f"&= {line}" for line in lines[1:])]
+    start = len(eq.lhs.text)
+    rows: list[list[str]] = []
+    row: list[str] = []
+    used = start
+    for form in forms:
+        size = 3 + len(form.text)
+        if row and used + size > LONG:
+            rows.append(row)
+            row = []
+            used = start
+        row.append(form.latex)
+        used += size
+    rows.append(row)
+    lines = [eq.lhs.latex + " &= " + " = ".join(rows[0])]
+    lines += ["&= " + " = ".join(r) for r in rows[1:]]
+    return lines
 
 
 def prose(parts: Prose, text: Callable[[str], str], math: Callable[[Math], str]) -> str:

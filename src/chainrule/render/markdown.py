@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from chainrule.explain.document import (
     AnyDocument,
@@ -71,13 +72,16 @@ def inline(m: Math) -> str:
     return f"${m.latex}$"
 
 
+@lru_cache(maxsize=4096)
 def _prose(parts: Prose) -> str:
+    # cached: the weights into one unit share their note, so it is written once per unit
     return prose(parts, escape, inline)
 
 
 def _cell(cell: str | Math) -> str:
-    text = inline(cell) if isinstance(cell, Math) else escape(cell)
-    return text.replace("|", "\\|") if isinstance(cell, Math) else text
+    if isinstance(cell, Math):
+        return f"${cell.latex}$".replace("|", "\\|")
+    return escape(cell)
 
 
 def equation(eq: Equation) -> str:
@@ -100,8 +104,8 @@ def table(t: Table) -> str:
         lines.append(f"**{escape(t.caption)}**\n")
     lines.append("| " + " | ".join(_cell(h) for h in t.header) + " |")
     lines.append("|" + "|".join([":---"] + ["---:"] * (len(t.header) - 1)) + "|")
-    for row in t.rows:
-        lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    cell = _cell
+    lines += ["| " + " | ".join([cell(c) for c in row]) + " |" for row in t.rows]
     return "\n".join(lines)
 
 
