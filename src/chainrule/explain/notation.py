@@ -204,8 +204,14 @@ class Numbers:
     def __call__(self, x: float) -> str:
         text = self._texts.get(x)
         if text is None:
+            if len(self._texts) >= self.KEEP:
+                self._texts.clear()
             text = self._texts[x] = self._format(x)
         return text
+
+    KEEP = 65536
+    """Each cache keeps at most this many numbers (then starts again): a 100,000-weight
+    solution formats 300,000 numbers, most of them once, and its memory stays bounded."""
 
     def _format(self, x: float) -> str:
         if math.isnan(x) or math.isinf(x):
@@ -228,11 +234,13 @@ class Numbers:
         """A number as Math (LaTeX writes e-notation as ``\\times 10^{n}``)."""
         m = self._maths.get(x)
         if m is None:
-            text = self(x)
+            text = self._texts.get(x) or self(x)
             latex = text
             if "e" in text:
                 mantissa, exponent = text.split("e")
                 latex = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+            if len(self._maths) >= self.KEEP:
+                self._maths.clear()
             m = self._maths[x] = Math(text, latex)
         return m
 
@@ -240,7 +248,9 @@ class Numbers:
         """A number inside a product or after a minus: negatives in parentheses."""
         f = self._factors.get(x)
         if f is None:
-            m = self.math(x)
+            m = self._maths.get(x) or self.math(x)
             f = Math(f"({m.text})", rf"({m.latex})") if m.text.startswith("-") else m
+            if len(self._factors) >= self.KEEP:
+                self._factors.clear()
             self._factors[x] = f
         return f

@@ -10,7 +10,9 @@ A print stylesheet keeps equations and tables whole on a page."""
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
+import sys
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -92,7 +94,35 @@ def fragment(doc: AnyDocument, diagram: str | None = None) -> str:
 
 
 def _converter() -> Any:
-    return optional_import("latex2mathml.converter", "HTML output needs")
+    converter = sys.modules.get("latex2mathml.converter")
+    if converter is None:
+        _register_package("latex2mathml")
+        converter = optional_import("latex2mathml.converter", "HTML output needs")
+    return converter
+
+
+def _register_package(name: str) -> None:
+    """Register the package ``name`` without running its ``__init__`` (latex2mathml's only
+    reads its own version from the installed metadata, which loads ``importlib.metadata`` and
+    ``email``: most of the time HTML output took to start); ``__version__`` is read when asked.
+    Nothing is done when the package is loaded already or cannot be found (the import then
+    says why)."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.submodule_search_locations is None:
+        return
+    package = importlib.util.module_from_spec(spec)
+
+    def version(attribute: str) -> str:
+        if attribute != "__version__":
+            raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
+        from importlib.metadata import version as installed
+
+        return installed(name)
+
+    package.__getattr__ = version  # type: ignore[method-assign]
+    sys.modules[name] = package
 
 
 _SIGN = re.compile(r"(^|[(=,{]\s*)-(\d[\d.]*)")
