@@ -266,8 +266,7 @@ def test_pictures_get_the_permissions_of_any_new_file(tmp_path: Path, suffix: st
 
 
 def test_drawing_lays_the_network_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """When edge labels find no place, only the gap between columns grows: the ordering and
-    the heights are not computed again."""
+    """When edge labels find no place, only the gaps grow: the ordering is not computed again."""
     calls = {"order": 0, "paint": 0}
     order, paint = layout._order, layout._paint
 
@@ -277,7 +276,8 @@ def test_drawing_lays_the_network_out_once(monkeypatch: pytest.MonkeyPatch) -> N
 
     def never_fits(*args: Any) -> Any:
         calls["paint"] += 1
-        return paint(*args)[0], False
+        shapes, labels, _ = paint(*args)
+        return shapes, labels, False
 
     monkeypatch.setattr(layout, "_order", counted_order)
     monkeypatch.setattr(layout, "_paint", never_fits)
@@ -345,3 +345,183 @@ def test_a_label_sits_on_its_own_edge_clear_of_crossings() -> None:
         near = sorted(distance(*centre, e) for e in edges)
         assert near[0] < 12.0, "the label is on an edge"
         assert near[1] > 10.0, f"the label at {centre} also sits on a second edge"
+
+
+# --- weight labels: each on its own edge, never on another edge ------------------------------
+
+
+def _bezier(p0: tuple[float, float], c1: tuple[float, float], c2: tuple[float, float],
+            p1: tuple[float, float], t: float) -> tuple[float, float]:
+    u = 1 - t
+    x, y = (u**3 * p0[i] + 3 * u * u * t * c1[i] + 3 * u * t * t * c2[i] + t**3 * p1[i]
+            for i in (0, 1))
+    return x, y
+
+
+def _path_line(d: str) -> list[tuple[float, float]]:
+    """An SVG path of cubic Beziers (M x,y C ... ) as a fine polyline."""
+    import re
+
+    numbers = [float(x) for x in re.findall(r"-?[\d.]+", d)]
+    points = list(zip(numbers[::2], numbers[1::2], strict=True))
+    line = [points[0]]
+    for s in range(0, len(points) - 1, 3):
+        p0, c1, c2, p1 = points[s : s + 4]
+        line += [_bezier(p0, c1, c2, p1, i / 40) for i in range(1, 41)]
+    return line
+
+
+def _meets(p: tuple[float, float], q: tuple[float, float],
+           box: tuple[float, float, float, float]) -> bool:
+    """Whether the segment p-q meets the box (written here again, apart from the layout's)."""
+    lo, hi = 0.0, 1.0
+    for axis in (0, 1):
+        d = q[axis] - p[axis]
+        low, high = box[axis], box[axis + 2]
+        if d == 0:
+            if not low <= p[axis] <= high:
+                return False
+            continue
+        a, b = sorted(((low - p[axis]) / d, (high - p[axis]) / d))
+        lo, hi = max(lo, a), min(hi, b)
+        if lo > hi:
+            return False
+    return True
+
+
+def _distance(point: tuple[float, float], line: list[tuple[float, float]]) -> float:
+    best = float("inf")
+    for p, q in itertools.pairwise(line):
+        dx, dy = q[0] - p[0], q[1] - p[1]
+        n = dx * dx + dy * dy
+        t = 0.0 if n == 0 else max(0.0, min(1.0, ((point[0] - p[0]) * dx + (point[1] - p[1]) * dy)
+                                                / n))
+        best = min(best, ((point[0] - p[0] - t * dx) ** 2 + (point[1] - p[1] - t * dy) ** 2)
+                   ** 0.5)
+    return best
+
+
+def label_problems(picture: str) -> list[str]:
+    """What is wrong with the weight labels of a unit-level picture, read from its SVG alone:
+    each label's box must be centred on an edge (its own), meet no other edge's line or
+    arrowhead, and overlap no other label."""
+    root = parse(picture)
+    shapes = list(root)
+    edges: dict[str, list[list[tuple[float, float]]]] = {}
+    for i, e in enumerate(shapes):
+        if e.tag == f"{SVG}path" and e.get("class") == "edge":
+            head = shapes[i + 1]
+            assert head.tag == f"{SVG}polygon"
+            corners = [tuple(map(float, p.split(","))) for p in head.get("points", "").split()]
+            edges[e.get("data-weight", "")] = [_path_line(e.get("d", "")),
+                                               [*corners, corners[0]]]  # type: ignore[list-item]
+    labels = list(texts(root, "edge-label"))
+    values = [t for t in texts(root) if t.get("class") != "edge-label"]
+    boxes = []
+    for r in root.iter(f"{SVG}rect"):
+        x, y, w, h = (float(r.get(k, "0")) for k in ("x", "y", "width", "height"))
+        box = (x, y, x + w, y + h)
+
+        def inside(t: ET.Element, box: tuple[float, float, float, float] = box) -> bool:
+            tx, ty = float(t.get("x", "0")), float(t.get("y", "0"))
+            return box[0] <= tx <= box[2] and box[1] <= ty <= box[3]
+
+        if any(inside(t) for t in labels) and not any(inside(t) for t in values):
+            boxes.append(box)
+    problems = []
+    if len(boxes) != len(edges):
+        problems.append(f"{len(boxes)} label boxes for {len(edges)} edges")
+    for box in boxes:
+        centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        own = min(edges, key=lambda k: _distance(centre, edges[k][0]))
+        if _distance(centre, edges[own][0]) > 1.0:
+            problems.append(f"the label at {centre} is on no edge")
+        for name, (line, head) in edges.items():
+            if name != own and any(_meets(p, q, box) for part in (line, head)
+                                   for p, q in itertools.pairwise(part)):
+                problems.append(f"the label of {own} meets the edge {name}")
+    for a, b in itertools.combinations(boxes, 2):
+        if overlap(a, b):
+            problems.append(f"labels {a} and {b} overlap")
+    return problems
+
+
+EXAMPLES = ["exercise-1", "exercise-2", "exercise-3", "aima-21", "chain-1"]
+
+
+@pytest.mark.parametrize("values", [None, "forward", "backward"])
+@pytest.mark.parametrize("steady", [False, True])
+def test_weight_labels_meet_no_other_edge_and_no_other_label(
+    values: str | None, steady: bool
+) -> None:
+    # aima-21: x1 -> u4 and x2 -> u3 cross in the middle, where both labels used to stack
+    nets: list[Any] = [*EXAMPLES, *_random_nets()[:14]]
+    nets += [random_network_dict(seed, max_inputs=4, max_hidden_layers=4, max_width=5,
+                                 max_outputs=3) for seed in (100, 102, 103)]
+    for net in nets:
+        for decimals in ((4,) if steady else (3, 4)):  # the page shows 4 decimals
+            picture = diagram.svg(net, values=values, decimals=decimals,  # type: ignore[arg-type]
+                                  max_units=60, steady=steady)
+            problems = label_problems(picture)
+            assert not problems, (net if isinstance(net, str) else net["title"], problems[:3])
+
+
+def test_the_label_check_finds_a_label_on_a_crossing() -> None:
+    # the check itself: a label moved onto the crossing of x1 -> u4 and x2 -> u3 is caught
+    import re
+
+    picture = diagram.svg("aima-21")
+    assert label_problems(picture) == []
+    root = parse(picture)
+    lines = {e.get("data-weight"): _path_line(e.get("d", "")) for e in root.iter(f"{SVG}path")
+             if e.get("class") == "edge"}
+    crossing = min(
+        ((p, q) for p in lines["x1 -> u4"] for q in lines["x2 -> u3"]),
+        key=lambda pq: (pq[0][0] - pq[1][0]) ** 2 + (pq[0][1] - pq[1][1]) ** 2,
+    )[0]
+    rect = re.search(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" '
+                     r'rx="3" fill="#FFFFFF" fill-opacity="0.95"/>\n<text class="edge-label" '
+                     r'x="[\d.]+" y="[\d.]+"[^>]*>0.4<', picture)
+    assert rect is not None
+    x, y, w, h = map(float, rect.groups())
+    label = re.search(r'<text class="edge-label" x="([\d.]+)" y="([\d.]+)"[^>]*>0.4<', picture)
+    assert label is not None
+    dx, dy = crossing[0] - (x + w / 2), crossing[1] - (y + h / 2)
+    moved = picture.replace(rect.group(0).split("\n")[0],
+                            f'<rect x="{x + dx:.2f}" y="{y + dy:.2f}" width="{w}" height="{h}" '
+                            'rx="3" fill="#FFFFFF" fill-opacity="0.95"/>')
+    moved = moved.replace(label.group(0), label.group(0).replace(
+        f'x="{label.group(1)}" y="{label.group(2)}"',
+        f'x="{float(label.group(1)) + dx:.2f}" y="{float(label.group(2)) + dy:.2f}"'))
+    assert any("meets the edge x2 -> u3" in p for p in label_problems(moved))
+
+
+def test_a_steady_picture_stays_put_and_is_laid_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web page's pictures: every step of a run is drawn in the same place (only numbers
+    and colours change), and the layout is found once, then reused."""
+    import re
+
+    from chainrule.core.engine import solve
+
+    layout._FITS.clear()
+    trace = solve(cr.load("aima-21"), 40)
+    first = diagram.svg(trace, "backward", 1, decimals=4, steady=True)
+    calls = []
+    place = layout._place_edge_labels
+
+    def counted(*args: Any) -> Any:
+        calls.append(1)
+        return place(*args)
+
+    monkeypatch.setattr(layout, "_place_edge_labels", counted)
+    geometry = re.compile(r'(?<![-\w])(?:x|y|cx|cy|width|height|d)="[^"]*"')
+    for step in (2, 10, 40):
+        picture = diagram.svg(trace, "backward", step, decimals=4, steady=True)
+        assert geometry.findall(picture) == geometry.findall(first)
+        assert picture != first  # the numbers moved on
+        assert not label_problems(picture)
+    assert calls == []
+    # the same picture as drawn afresh
+    layout._FITS.clear()
+    assert diagram.svg(trace, "backward", 40, decimals=4, steady=True) == picture
+    assert calls  # laid out afresh

@@ -219,16 +219,17 @@ def test_the_page_step_runs_steps_and_shows_the_next(client: TestClient) -> None
     assert got["network"] == cr.solve("exercise-2", 3).final.to_dict()
     assert got["cost"] == trace.step(4).cost
     assert got["step"]["gradients"] == trace.step(4).to_json()["gradients"]
-    # the diagram of the next step, numbered as the page counts: 2 steps before, 3 taken now
+    # the diagram of the next step, numbered as the page counts: 2 steps before, 3 taken now;
+    # laid out steady (it stays put from step to step)
     assert got["diagram"] == svg(cr.solve(cr.solve("exercise-2", 3).final, 1), "backward",
-                                 steps_before=3)
+                                 steps_before=3, steady=True)
     assert "backward pass, step 4" in got["diagram"]
     later = client.post("/api/step", json={"network": net, "steps": 3, "view": "backward",
                                            "taken": 2})
     assert "backward pass, step 6" in later.json()["diagram"]
     nothing = client.post("/api/step", json={"network": net, "steps": 0, "view": "weights"})
     assert nothing.json()["costs"] == [] and nothing.json()["network"] == net
-    assert nothing.json()["diagram"] == svg(cr.solve("exercise-2", 1))
+    assert nothing.json()["diagram"] == svg(cr.solve("exercise-2", 1), steady=True)
     assert "weights before step 1" in nothing.json()["diagram"]
 
 
@@ -559,3 +560,29 @@ def test_the_structure_edits_give_valid_networks_or_one_line(client: TestClient)
             assert answer.status_code == 400 and words in answer.json()["error"], answer.text
     assert client.post("/api/edit", json={"network": net, "operation": "x"}).status_code == 422
     assert client.get("/api/choices").json()["costs"][0] == "squared_error"
+
+
+def test_docs_web_md_documents_every_endpoint_and_status() -> None:
+    """docs/web.md is where the API beyond CONTRACT.md is written down: every endpoint of the
+    app in its table and in "Each request and its answer", every status code it answers in
+    "Status codes"."""
+    import re
+
+    from chainrule.web.app import ERRORS
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "web.md").read_text("utf-8")
+    table = page[page.index("| endpoint | answers |"):page.index("### Each request")]
+    each = page[page.index("### Each request"):page.index("### Status codes")]
+    statuses = page[page.index("### Status codes"):page.index("## Limits")]
+    app = create_app()
+    routes = {(method, route.path) for route in app.routes
+              for method in getattr(route, "methods", ()) or ()
+              if route.path.startswith("/api/")}
+    assert len(routes) >= 14
+    for method, path in routes:
+        shown = path.replace("{name}", "NAME")
+        assert f"`{method} {shown}`" in table or f"`{method} {shown}" in table, (method, path)
+        assert f"**`{method} {shown}`**" in each, (method, path)
+    documented = {int(code) for code in re.findall(r"^\| (\d{3}) \|", statuses, re.M)}
+    assert documented >= {200, 400, 404, 413, 421, 422, 429, 500, 503}
+    assert {int(code) for code in ERRORS} <= documented

@@ -64,6 +64,7 @@ class Keywords(TypedDict, total=False):
     decimals: int
     max_units: int
     steps_before: int
+    steady: bool
 
 
 def drawing(
@@ -78,7 +79,7 @@ def drawing(
     net = st.network
     if len(net.units) > chosen.max_units or len(net.weights) > 3 * chosen.max_units:
         return layer_drawing(st, chosen.decimals)
-    return unit_drawing(st, chosen.decimals)
+    return unit_drawing(st, chosen.decimals, chosen.steady)
 
 
 def svg(

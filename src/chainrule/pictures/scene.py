@@ -32,6 +32,9 @@ class DiagramOptions:
     steps_before : steps taken before the source's first step, when it continues an earlier
         run (the web page solves one step at a time): the step shown is called
         ``step + steps_before``.
+    steady : lay the picture out for any numbers of ``decimals`` decimals, so that it stays put
+        while they change from step to step, and keep the layout for the next picture of the
+        same network (the web page draws one per Step).
     """
 
     values: Values = None
@@ -40,6 +43,7 @@ class DiagramOptions:
     decimals: int = 3
     max_units: int = 40
     steps_before: int = 0
+    steady: bool = False
 
     def __post_init__(self) -> None:
         if self.values not in (None, "forward", "backward"):
@@ -52,6 +56,8 @@ class DiagramOptions:
         if isinstance(before, bool) or not isinstance(before, int) or before < 0:
             raise UsageError(f"steps_before must be a whole number >= 0, got {before!r}")
         DECIMALS.check(self.decimals)
+        if not isinstance(self.steady, bool):
+            raise UsageError(f"steady must be True or False, got {self.steady!r}")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 Point = tuple[float, float]
 
@@ -214,17 +214,20 @@ def segment_hits_box(p: Point, q: Point, box: Box) -> bool:
 
 
 def frame(
-    shapes: list[Shape], title: str, subtitle: str, legend: Sequence[tuple[str, str, bool]] = ()
+    shapes: list[Shape],
+    title: str,
+    subtitle: str,
+    legend: Sequence[tuple[str, str, bool]] = (),
+    inner: Box | None = None,
 ) -> Drawing:
     """Add the title above and the legend below, move everything to a margin, size the page.
 
     ``legend`` holds (text, colour, dashed) items: a line sample of that colour (dashed or not)
-    before the text, or no sample when the colour is empty and dashed is False.
+    before the text, or no sample when the colour is empty and dashed is False. ``inner`` is
+    :func:`bounds` of ``shapes`` when the caller knows it already (a picture laid out before).
     """
-    boxes = [shape_box(s) for s in shapes]
-    x0 = min(b.x0 for b in boxes)
-    y0 = min(b.y0 for b in boxes)
-    y1 = max(b.y1 for b in boxes)
+    inner = inner or bounds(shapes)
+    x0, y0, y1 = inner.x0, inner.y0, inner.y1
     head: list[Shape] = [
         Text(x0, y0 - 34, title, 16.0, "title", anchor="start", bold=True),
         Text(x0, y0 - 14, subtitle, 12.0, "subtitle", anchor="start", color=MUTED),
@@ -241,15 +244,27 @@ def frame(
         t = Text(x, ly, text, 11.0, "legend", anchor="start", color=MUTED)
         foot.append(t)
         x = t.box.x1 + 18
-    everything = [*head, *shapes, *foot]
-    boxes = [shape_box(s) for s in everything]
+    outer = bounds([*head, *foot], inner)
     margin = 16.0
-    dx = margin - min(b.x0 for b in boxes)
-    dy = margin - min(b.y0 for b in boxes)
-    shifted = [moved(s, dx, dy) for s in everything]
-    width = max(b.x1 for b in boxes) + dx + margin
-    height = max(b.y1 for b in boxes) + dy + margin
+    dx = margin - outer.x0
+    dy = margin - outer.y0
+    shifted = [moved(s, dx, dy) for s in (*head, *shapes, *foot)]
+    width = outer.x1 + dx + margin
+    height = outer.y1 + dy + margin
     return Drawing(math.ceil(width), math.ceil(height), shifted, title)
+
+
+def bounds(shapes: Sequence[Shape], start: Box | None = None) -> Box:
+    """The smallest box around ``shapes`` (and ``start``)."""
+    boxes = [shape_box(s) for s in shapes]
+    if start is not None:
+        boxes.append(start)
+    return Box(
+        min(b.x0 for b in boxes),
+        min(b.y0 for b in boxes),
+        max(b.x1 for b in boxes),
+        max(b.y1 for b in boxes),
+    )
 
 
 def shape_box(s: Shape) -> Box:
@@ -269,12 +284,18 @@ def shape_box(s: Shape) -> Box:
 
 
 def moved(s: Shape, dx: float, dy: float) -> Shape:
+    # the constructors, not dataclasses.replace: a picture moves every shape once, and the web
+    # page draws one picture per Step
     if isinstance(s, Text):
-        return replace(s, x=s.x + dx, y=s.y + dy)
+        return Text(s.x + dx, s.y + dy, s.text, s.size, s.role, s.anchor, s.color, s.bold,
+                    s.italic)
     if isinstance(s, Circle):
-        return replace(s, cx=s.cx + dx, cy=s.cy + dy)
+        return Circle(s.cx + dx, s.cy + dy, s.r, s.fill, s.stroke, s.width, s.dashed, s.tooltip,
+                      s.unit)
     if isinstance(s, Rect):
-        return replace(s, x=s.x + dx, y=s.y + dy)
-    return replace(s, points=tuple((x + dx, y + dy) for x, y in s.points))
-
-
+        return Rect(s.x + dx, s.y + dy, s.w, s.h, s.fill, s.stroke, s.width, s.rx, s.opacity,
+                    s.dashed)
+    points = tuple((x + dx, y + dy) for x, y in s.points)
+    if isinstance(s, Curve):
+        return Curve(points, s.color, s.width, s.dashed, s.tooltip, s.weight)
+    return Polygon(points, s.fill)

@@ -504,12 +504,15 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
         text = await run(work.solution, body.network, options)
         return Response(text, media_type=MEDIA[body.format])
 
-    @app.post("/api/step", responses=ERRORS)
-    async def step(body: StepRequest) -> dict[str, Any]:
+    @app.post("/api/step", responses={200: {"description": "the network after the steps, "
+                                            "their costs, the next step and the diagram",
+                                            "content": {"application/json": {
+                                                "schema": {"type": "object"}}}}, **ERRORS})
+    async def step(body: StepRequest) -> Response:
         """Run ``steps`` steps (0 for none), then show the next one: the network after them,
         each step's cost, the next step's numbers and the diagram with the ``view``'s values."""
-        return await run(work.advance, body.network, body.steps, body.view, body.sample,
-                         body.decimals, body.taken)
+        return json_text(await run(work.advance_json, body.network, body.steps, body.view,
+                                   body.sample, body.decimals, body.taken))
 
     @app.post("/api/derivation", responses=ERRORS)
     async def derivation(body: DerivationRequest) -> dict[str, Any]:

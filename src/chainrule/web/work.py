@@ -9,6 +9,7 @@ library. Nothing here reads or writes a file.
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -124,7 +125,7 @@ def advance(data: Mapping[str, Any], steps: int, view: str, sample: int = 1,
     following = solve(net, 1)
     values = None if view == "weights" else view
     picture = svg(following, values, sample=sample, decimals=decimals,  # type: ignore[arg-type]
-                  steps_before=taken + steps)
+                  steps_before=taken + steps, steady=True)
     step = following.to_json()["steps"][0]
     return {
         "network": net.to_dict(),
@@ -137,6 +138,14 @@ def advance(data: Mapping[str, Any], steps: int, view: str, sample: int = 1,
 
 
 VIEWS = ("weights", "forward", "backward")
+
+
+def advance_json(data: Mapping[str, Any], steps: int, view: str, sample: int = 1,
+                 decimals: int = 3, taken: int = 0) -> str:
+    """:func:`advance`'s answer as JSON text, written where the work is done (the server's
+    event loop only sends it on)."""
+    return json.dumps(advance(data, steps, view, sample, decimals, taken), ensure_ascii=False,
+                      allow_nan=False, separators=(",", ":"))
 
 
 def derivation(data: Mapping[str, Any], *, unit: str | None = None, weight: str | None = None,
