@@ -249,7 +249,7 @@ FRACTIONS = tuple(
 )
 """Where on its edge a label may go, as a share of the edge's length: the middle first."""
 
-CLEARANCE = 8.0
+CLEARANCE = 4.0
 """How far a label keeps from another edge's line (px)."""
 
 ROOMY = 24.0
