@@ -60,13 +60,14 @@ def evaluate(expression: str) -> Decimal | None:
 
 
 def lines_checked(
-    name: str | dict[str, object], decimals: int, rounded: bool, step: int = 2
+    name: str | dict[str, object], decimals: int, rounded: bool, step: int = 2,
+    notation: str = "handout",
 ) -> tuple[int, list[str]]:
     """Every form of every printed line made of numbers alone, worked exactly from its printed
     numbers: (forms checked, those more than half a unit in the last place from the line's
     printed result)."""
-    trace = cr.solve(name, 2, rounded=decimals if rounded else None)
-    doc = explain(trace, decimals=decimals, step=step, dependency=False)
+    trace = cr.solve(name, 2, rounded=decimals if rounded else None, notation=notation)
+    doc = explain(trace, decimals=decimals, step=step, dependency=False, notation=notation)
     half = Decimal(1).scaleb(-decimals) / 2
     checked, wrong = 0, []
     for section in doc.sections:
@@ -87,25 +88,31 @@ def lines_checked(
     return checked, wrong
 
 
+@pytest.mark.parametrize("notation", ["handout", "aima"])
 @pytest.mark.parametrize("decimals", [2, 4])
 @pytest.mark.parametrize("name", sorted(examples()))
 def test_every_line_worked_from_the_printed_numbers_gives_the_printed_result(
-    name: str, decimals: int
+    name: str, decimals: int, notation: str
 ) -> None:
-    checked, wrong = lines_checked(name, decimals, rounded=True)
+    """In either notation: AIMA's gradient line Delta_k · a_j is worked from the printed
+    Delta_k, the handout's a_j · g'(z_k) · dC/da_k from its three printed factors."""
+    checked, wrong = lines_checked(name, decimals, rounded=True, notation=notation)
     assert checked >= 6
     assert not wrong, wrong
 
 
+@pytest.mark.parametrize("notation", ["handout", "aima"])
 @pytest.mark.parametrize("cost", COSTS)
-def test_every_line_reproduces_on_random_networks_for_every_cost(cost: str) -> None:
+def test_every_line_reproduces_on_random_networks_for_every_cost(cost: str,
+                                                                 notation: str) -> None:
     """Cross entropies included: -1 / 0.08 = -12.5 (from the printed a), not -13.18."""
     total = 0
     for seed in range(12):
         data = random_network_dict(seed, cost=cost, max_hidden_layers=2)
         for decimals in (2, 3):
             try:
-                checked, wrong = lines_checked(data, decimals, rounded=True, step=1)
+                checked, wrong = lines_checked(data, decimals, rounded=True, step=1,
+                                               notation=notation)
             except cr.DivergedError:
                 continue  # an output printed as 0 or 1 under a logarithm
             total += checked
@@ -113,7 +120,8 @@ def test_every_line_reproduces_on_random_networks_for_every_cost(cost: str) -> N
     assert total >= 300
 
 
-def test_no_false_differs_in_the_closed_forms() -> None:
+@pytest.mark.parametrize("notation", ["handout", "aima"])
+def test_no_false_differs_in_the_closed_forms(notation: str) -> None:
     """The closed form is held to the chain rule at the printed numbers; DIFFERS only where the
     printed values really differ (here: never, the closed forms are right)."""
     from chainrule.render import solution
@@ -126,10 +134,10 @@ def test_no_false_differs_in_the_closed_forms() -> None:
             continue
         for decimals in (2,):
             try:
-                trace = cr.solve(data, rounded=decimals)
+                trace = cr.solve(data, rounded=decimals, notation=notation)
             except cr.DivergedError:
                 continue
-            text = solution("text", trace)
+            text = solution("text", trace, {"notation": notation})
             assert "DIFFERS" not in text, (seed, decimals)
             seen += text.count("at the current weights: equals the chain rule's result")
     assert seen >= 8

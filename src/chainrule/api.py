@@ -31,6 +31,7 @@ def solve(
     learning_rate: float | None = None,
     max_steps: int | None = None,
     rounded: int | None = None,
+    notation: str = "handout",
 ) -> Trace:
     """Run ``steps`` steps of gradient descent and record every number in a Trace.
 
@@ -48,6 +49,9 @@ def solve(
         does by hand (for answer keys), every printed number rounded half up to that many
         decimals and each line computed from the rounded numbers before it.
         ``solve("exercise-2", rounded=4)`` gives ``0.66 · (-1.2054) = -0.7956``.
+    notation : with ``rounded``, the notation whose worked solution the numbers reproduce
+        line by line (``"handout"`` or ``"aima"``: AIMA works a gradient as Delta_k · a_j from
+        the printed Delta_k, the handout as a_j · g'(z_k) · dC/da_k from the printed factors).
 
     Returns
     -------
@@ -68,7 +72,8 @@ def solve(
     0.556
     """
     return engine.solve(
-        load(network), steps, learning_rate=learning_rate, max_steps=max_steps, rounded=rounded
+        load(network), steps, learning_rate=learning_rate, max_steps=max_steps, rounded=rounded,
+        notation=notation,
     )
 
 

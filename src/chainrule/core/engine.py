@@ -27,7 +27,7 @@ from typing import NamedTuple
 from chainrule.core import checks, limits, mathtable, stepgraph
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network
-from chainrule.core.options import DECIMALS
+from chainrule.core.options import DECIMALS, NOTATION
 from chainrule.core.trace import Layout, SampleTrace, Step, Trace
 
 
@@ -236,6 +236,7 @@ def solve(
     learning_rate: float | None = None,
     max_steps: int | None = None,
     rounded: int | None = None,
+    notation: str = "handout",
 ) -> Trace:
     """Run ``steps`` steps of gradient descent and record every number in a Trace.
 
@@ -255,6 +256,9 @@ def solve(
         dC/dz, each gradient, each new weight) is rounded half up to that many decimals, and
         each line is computed from the rounded numbers before it. The Trace's ``rounded``
         says which.
+    notation : with ``rounded``, the notation whose lines the numbers reproduce: the
+        handout's works a gradient as a_j · g'(z_k) · dC/da_k from the printed factors, AIMA's
+        as Delta_k · a_j from the printed Delta_k (``"handout"`` or ``"aima"``).
 
     Returns
     -------
@@ -282,8 +286,9 @@ def solve(
         rate = checks.positive_number(learning_rate, "learning_rate")
         net = net.with_parameters(learning_rate=rate)
     check_steps(net, steps, max_steps)
+    delta = NOTATION.check(notation) == "aima"
     if rounded is not None:  # the decimals shown: the one bound of every `decimals`
-        return _solve_by_hand(net, steps, DECIMALS.check(rounded, "rounded"))
+        return _solve_by_hand(net, steps, DECIMALS.check(rounded, "rounded"), delta)
     plan = Plan(net)
     lay = plan.layout
     r = net.learning_rate
@@ -314,10 +319,11 @@ def solve(
     return Trace(net, recorded)
 
 
-def _solve_by_hand(net: Network, steps: int, decimals: int) -> Trace:
+def _solve_by_hand(net: Network, steps: int, decimals: int, delta: bool = False) -> Trace:
     """:func:`solve` as a student works it by hand: the step graph replayed with every number
     rounded half up to ``decimals`` as it is printed, each line computed from the printed
-    numbers before it by the formula the line prints (:func:`chainrule.core.stepgraph.replay`).
+    numbers before it by the formula the line prints (:func:`chainrule.core.stepgraph.replay`;
+    ``delta``: as AIMA's notation prints them, each gradient from the printed Delta = dC/dz).
     The inputs, targets, weights, biases and learning rate are rounded too: the numbers a
     student starts from are the ones printed."""
     q = stepgraph.hand_rounding(decimals)
@@ -333,7 +339,7 @@ def _solve_by_hand(net: Network, steps: int, decimals: int) -> Trace:
     gb_nodes = [graph.at("dC_db", -1, u) for u in net.biases]
     recorded: list[Step] = []
     for number in range(1, steps + 1):
-        v, _ = stepgraph.replay(graph, rounding=decimals, parameters=(w, b))
+        v, _ = stepgraph.replay(graph, rounding=decimals, parameters=(w, b), hand=delta)
         cost = v[cost_node]
         if not math.isfinite(cost):
             if not mathtable.COSTS[net.cost].exact and any(

@@ -477,7 +477,8 @@ def replay(
     (weights, biases) in the network's order replace the weight and bias leaves (the next step
     of the same graph).
     ``site`` = (node, rule) replaces one node's rule (a mistake). ``hand`` works each node
-    by :func:`by_hand` (from a student's own numbers, as they work it: follow-on marking).
+    by :func:`by_hand` (from a student's own numbers, as they work it: follow-on marking;
+    with ``rounding``, the lines as AIMA's notation prints them, a gradient as Delta_k · a_j).
 
     ``base``, ``only`` and ``stop`` make a replay cheap: start from an earlier replay's lists,
     recompute only the nodes in ``only`` (from the site on), and stop after node ``stop``.
@@ -505,10 +506,10 @@ def replay(
         if i == site_node:
             assert site is not None
             rule = site[1]
-        elif q is not None and node.hand is not None:
-            rule = node.hand
         elif hand:
             rule = by_hand(node)
+        elif q is not None and node.hand is not None:
+            rule = node.hand
         else:
             rule = node.rule
         if i in params:

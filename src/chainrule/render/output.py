@@ -48,6 +48,7 @@ def solution_trace(
         learning_rate=options.learning_rate,
         max_steps=max_steps,
         rounded=options.decimals if options.rounded else None,
+        notation=options.notation,
     )
 
 
