@@ -121,3 +121,39 @@ def test_the_autograder_applies_the_rubric_and_the_late_penalty(
     assert slip["score"] == pytest.approx((15 - 1 - 2) * 0.8)
     names = [t["name"] for t in slip["tests"]]  # type: ignore[union-attr]
     assert "Deduction: dropped-two" in names and "Late submission" in names
+
+
+def test_grade_takes_the_late_penalty_from_a_submissions_csvs_times(
+        course: Path, tmp_path: Path) -> None:
+    """A submissions CSV may carry each submission's time (``submitted``); with ``[late] due``
+    in the grading config, grade takes the late penalty off as the autograder does."""
+    rubric = tmp_path / "late.toml"
+    rubric.write_text("[late]\nper_day = 0.1\nmax = 0.5\ndue = 2026-12-10T23:00:00Z\n")
+    rows = ["student,quantity,answer,submitted"]
+    for student, when in (("right", "2026-12-10T22:00:00+00:00"),
+                          ("slip", "2026-12-12T22:00:00+00:00")):
+        net = cr.load(read_variants(course / "gen")[student][1])
+        rows.append(f"{student},C,{cr.right_answers(net, decimals=4)['C']},{when}")
+    (tmp_path / "subs.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "g"
+    assert main(["grade", str(course / "gen"), str(tmp_path / "subs.csv"), "-o", str(out),
+                 "--config", str(rubric)]) == 0
+    right = json.loads((out / "right.json").read_text())
+    slip = json.loads((out / "slip.json").read_text())
+    assert right["score"] == 1 and "late" not in right
+    assert slip["score"] == pytest.approx(0.8) and slip["late"] == {"fraction": 0.2}
+
+
+@pytest.mark.parametrize(("due", "says"), [
+    ('"friday"', "[late] due = 'friday': give the due date with its time zone"),
+    ("2026-12-10T23:00:00", "[late] due = '2026-12-10 23:00:00': give the due date with"),
+])
+def test_a_late_due_date_without_a_time_zone_is_refused(
+        course: Path, tmp_path: Path, due: str, says: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "late.toml"
+    path.write_text(f"[late]\nper_day = 0.1\ndue = {due}\n")
+    code = main(["grade", str(course / "gen"), str(course / "subs"), "-o",
+                 str(tmp_path / "out"), "--config", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and says in err, err

@@ -781,9 +781,10 @@ def grade(
         sub = subs.get(student)
         when = sub.get("submitted") if isinstance(sub, dict) else None
         late = assignment.late or config.rubric.late
-        if a.graded and late is not None and assignment.due is not None and when:
+        due = assignment.due or (late.due if late is not None else None)
+        if a.graded and late is not None and due is not None and when:
             a.submitted_at = when
-            a.late = late.fraction(when, assignment.due)
+            a.late = late.fraction(when, due)
             a.score *= 1 - a.late
         if progress:
             progress(f"{student}: {_num(round(a.score, 6))} of {_num(a.max_score)}")

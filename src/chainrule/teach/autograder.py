@@ -542,6 +542,7 @@ def _apply_rubric(results: dict[str, Any], result: CheckResult, rubric: Rubric,
         assignment = data.get("assignment")
         theirs = parse_time(assignment.get("due_date") if isinstance(assignment, dict)
                             else None)
+        due = due or rubric.late.due
         # the later of the assignment file's due date and Gradescope's (an extension there)
         due = max(d for d in (due, theirs) if d is not None) if (due or theirs) else None
         lost = rubric.late.fraction(submitted, due) if submitted and due else 0.0

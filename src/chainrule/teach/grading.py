@@ -160,6 +160,9 @@ class StudentGrade:
     """The right value of every quantity of this student's variant (for copy detection)."""
     copied: tuple[str, int, int] | None = None
     """(the classmate whose variant the answers match better, their matches, own matches)."""
+    late: float = 0.0
+    """The fraction of the marks taken off for lateness (a submissions CSV's ``submitted``
+    time against the grading config's ``[late] due``)."""
 
     def to_json(self) -> dict[str, Any]:
         data = self.result.to_json() if self.result else {"tests": []}
@@ -187,6 +190,8 @@ class StudentGrade:
             data["problem"] = self.problem
         if self.notes:
             data["notes"] = self.notes
+        if self.late:
+            data["late"] = {"fraction": self.late}
         if self.copied:
             data["copy_flag"] = {"matches_variant_of": self.copied[0],
                                  "matches": self.copied[1], "matches_own": self.copied[2]}
@@ -395,6 +400,11 @@ def mark_roster(
         g.score = sum(g.per_quantity.values())
         g.deductions = config.rubric.deducted(tag for t in result.tests for tag in t.tags)
         g.score = max(0.0, g.score - sum(g.deductions.values()))
+        late = config.rubric.late
+        when = sub.get("submitted") if isinstance(sub, dict) else None
+        if late is not None and late.due is not None and when is not None:
+            g.late = late.fraction(when, late.due)
+            g.score *= 1 - g.late
         g.unanswered = [q for q in asked if q not in g.per_quantity]
         if progress:
             progress(f"{student}: {_n(g.score)} of {_n(g.max_score)}")

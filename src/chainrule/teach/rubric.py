@@ -12,6 +12,7 @@ Read from the grading config (the TOML file ``grade --config`` and ``autograder 
     per_day = 0.1          # the fraction of the marks lost per day late (or part of a day)
     max = 0.5              # at most this fraction lost
     grace_minutes = 5
+    due = 2026-12-10T23:59:00Z   # for grade's submitted times (Gradescope has its own)
 
 A deduction never takes a score below 0; the late penalty applies to the score after deductions.
 """
@@ -44,6 +45,9 @@ class Late:
     per_day: float = 0.0
     most: float = 1.0
     grace_minutes: float = 0.0
+    due: datetime | None = None
+    """The due date, where the platform does not give it (``grade`` with a submissions CSV's
+    ``submitted`` column); on Gradescope the later of this and Gradescope's own."""
 
     def fraction(self, submitted: datetime, due: datetime) -> float:
         """The fraction of the marks lost for a submission at ``submitted`` (0 when on time)."""
@@ -67,8 +71,10 @@ class Rubric:
     def to_json(self) -> dict[str, Any]:
         late = self.late
         return {"deductions": dict(self.deductions),
-                "late": None if late is None else {"per_day": late.per_day, "max": late.most,
-                                                    "grace_minutes": late.grace_minutes}}
+                "late": None if late is None else {
+                    "per_day": late.per_day, "max": late.most,
+                    "grace_minutes": late.grace_minutes,
+                    "due": late.due.isoformat() if late.due else None}}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Rubric:
@@ -76,7 +82,8 @@ class Rubric:
             return cls()
         late = data.get("late")
         return cls(dict(data.get("deductions") or {}),
-                   Late(late["per_day"], late["max"], late["grace_minutes"]) if late else None)
+                   Late(late["per_day"], late["max"], late["grace_minutes"],
+                        parse_time(late.get("due"))) if late else None)
 
 
 def read(data: Mapping[str, Any], where: str) -> Rubric:
@@ -105,10 +112,17 @@ def read(data: Mapping[str, Any], where: str) -> Rubric:
         section = data["late"]
         if not isinstance(section, dict):
             raise UsageError(f"{where}: [late]: give a table with per_day, max, grace_minutes")
-        unknown = set(section) - {"per_day", "max", "grace_minutes"}
+        unknown = set(section) - {"per_day", "max", "grace_minutes", "due"}
         if unknown:
             raise UsageError(f"{where}: [late] {sorted(unknown)[0]}: not a late setting; valid "
-                             "are per_day, max, grace_minutes")
+                             "are per_day, max, grace_minutes, due")
+        due = section.get("due")
+        if due is not None:
+            when = due if isinstance(due, datetime) else parse_time(due)
+            if when is None or when.tzinfo is None:
+                raise UsageError(f"{where}: [late] due = {str(due)[:40]!r}: give the due date "
+                                 "with its time zone, e.g. 2026-12-10T23:59:00Z")
+            due = when
         values = {}
         for key, default, highest in (("per_day", 0.0, 1.0), ("max", 1.0, 1.0),
                                       ("grace_minutes", 0.0, 1e6)):
@@ -117,7 +131,7 @@ def read(data: Mapping[str, Any], where: str) -> Rubric:
                     0 <= value <= highest):
                 raise UsageError(f"{where}: [late] {key}: give a number from 0 to {highest:g}")
             values[key] = float(value)
-        late = Late(values["per_day"], values["max"], values["grace_minutes"])
+        late = Late(values["per_day"], values["max"], values["grace_minutes"], due)
     return Rubric(deductions, late)
 
 
