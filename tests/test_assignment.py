@@ -231,7 +231,9 @@ def test_a_late_submission_loses_the_penalty_by_the_due_date(week7: Path, tmp_pa
     for student, when in (("ada", "2026-12-10T23:00:00+00:00"),
                           ("bo", "2026-12-12T10:00:00+00:00")):
         net = cr.load(sheets / student / "chain" / "network.toml")
-        rows.append(f"{student},chain.C,{expected_values(net)['C']:.4f},{when}")
+        right = expected_values(net)
+        rows.append(f"{student},chain.C,{right['C']:.4f},{when}")
+        rows.append(f"{student},chain.dC_dw.i -> j,{right['dC_dw.i -> j']:.4f},{when}")
     (tmp_path / "subs.csv").write_text("\n".join(rows) + "\n")
     assert main(["grade", str(week7 / "w7"), str(tmp_path / "subs.csv"), "-o",
                  str(tmp_path / "g")]) == 0
@@ -240,6 +242,8 @@ def test_a_late_submission_loses_the_penalty_by_the_due_date(week7: Path, tmp_pa
     on_time, late = float(grades["ada"]["score"]), float(grades["bo"]["score"])
     assert on_time > 0 and late == pytest.approx(on_time * 0.8, rel=1e-5)  # 2 days, 10% a day
     assert json.loads((tmp_path / "g" / "bo.json").read_text())["late"]["fraction"] == 0.2
+    ada = json.loads((tmp_path / "g" / "ada.json").read_text())
+    assert {t["name"]: t["status"] for t in ada["tests"]}["chain/dC_dw.i -> j"] == "right"
 
 
 def test_generate_layers_with_ranges_draws_each_students_shape(tmp_path: Path) -> None:

@@ -40,11 +40,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainrule.core.errors import ChainruleError, UsageError
 from chainrule.core.network import Network
 from chainrule.teach.rubric import Late
+
+if TYPE_CHECKING:
+    from chainrule.teach.grading import GradingConfig
 
 MAX_EXERCISES = 20
 MAX_POINTS = 1000
@@ -710,7 +713,7 @@ def grade(
     generated: Generated,
     submissions: str | Path,
     *,
-    config: Any = None,
+    config: GradingConfig | None = None,
     decimals: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> AssignmentGrades:
@@ -735,7 +738,7 @@ def grade(
     assignment = generated.assignment
     codes = {s: code for s, (code, _) in generated.students.items()}
     subs, intake = read_intake(submissions, codes)
-    tables: dict[str, dict[str, Mapping[str, Any]] | str] = {}
+    tables: dict[str, Mapping[str, Any] | str] = {}
     for student, sub in subs.items():
         if student not in codes:
             continue
@@ -748,6 +751,9 @@ def grade(
                 data = read_answers(text, name=str(sub.path), fmt=sub.fmt)
                 tables[student] = split_answers(data, assignment, str(sub.path))
             else:
+                if sub.get("variant") and sub["variant"] != codes[student]:
+                    raise AnswersError(f"{sub['file']}: {student} answered variant "
+                                       f"{sub['variant']}, but theirs is {codes[student]}")
                 tables[student] = _csv_tables(sub, assignment)
         except (ChainruleError, OSError, UnicodeDecodeError) as error:
             tables[student] = f"unreadable submission: {error}"
@@ -759,8 +765,9 @@ def grade(
             if isinstance(found, str):
                 answers[student] = _failing(found)
             else:
-                answers[student] = _parser(found.get(e.name, {}),
-                                           f"{_source(subs[student])} [{e.name}]")
+                table = found.get(e.name, {})
+                answers[student] = table if callable(table) else _parser(
+                    table, f"{_source(subs[student])} [{e.name}]")
         tolerance = Tolerance(config.rtol, e.decimals if decimals is None else decimals)
         marked, quantities = mark_roster(roster, answers, config=config, tolerance=tolerance)
         for g in marked:
@@ -824,28 +831,32 @@ def _failing(problem: str) -> Callable[[Any], Any]:
 
 
 def _csv_tables(entry: Mapping[str, Any], assignment: Assignment
-                ) -> dict[str, Mapping[str, Any]]:
-    """A submissions CSV's rows (``quantity`` as ``exercise.name``, e.g. ``chain.a.j``) as
-    answers dicts per exercise."""
+                ) -> dict[str, Callable[[Any], Any]]:
+    """A submissions CSV's rows (``quantity`` as ``exercise.name``, e.g. ``chain.a.j`` or
+    ``chain.sample.2.a.j``) as each exercise's answers, read against its network as ``grade``
+    reads one exercise's CSV."""
     from chainrule.teach.answers import AnswersError
 
     names = {e.name for e in assignment.exercises}
-    out: dict[str, Mapping[str, Any]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for quantity, answer in entry["values"].items():
         exercise, _, rest = quantity.partition(".")
-        where = f"{entry['file']}: line {entry['lines'][quantity]}"
+        line = entry["lines"][quantity]
         if exercise not in names or not rest:
-            raise AnswersError(f"{where}: {quantity!r}: name the exercise first: "
-                               f"{sorted(names)[0]}.a.j (exercises: {', '.join(sorted(names))})")
-        if not answer:
-            continue
-        table: dict[str, Any] = out.setdefault(exercise, {})  # type: ignore[assignment]
-        if rest == "C":
-            table["C"] = answer
-            continue
-        kind, _, key = rest.partition(".")
-        table.setdefault(kind, {})[key] = answer
-    return out
+            raise AnswersError(f"{entry['file']}: line {line}: {quantity!r}: name the exercise "
+                               f"first: {sorted(names)[0]}.a.j (exercises: "
+                               f"{', '.join(sorted(names))})")
+        part = out.setdefault(exercise, {"values": {}, "lines": {}, "file": entry["file"]})
+        part["values"][rest] = answer
+        part["lines"][rest] = line
+    return {name: _csv_reader(part) for name, part in out.items()}
+
+
+def _csv_reader(part: Mapping[str, Any]) -> Callable[[Any], Any]:
+    from chainrule.teach.grading import _answers_from_csv
+    from chainrule.teach.quantities import Graph
+
+    return lambda net: _answers_from_csv(part, Graph(net))
 
 
 def lms_grades(grades: AssignmentGrades) -> list[Any]:
