@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from chainrule.explain.document import AnyDocument, Equation, Math, Paragraph, Prose, Table
@@ -37,8 +38,10 @@ def _plain(part: str | Math) -> str:
     return part.text if isinstance(part, Math) else part
 
 
+@lru_cache(maxsize=4096)
 def _prose(parts: Prose) -> str:
-    return "".join(_plain(p) for p in parts)
+    # cached: the weights into one unit share their note
+    return "".join([p.text if isinstance(p, Math) else p for p in parts])
 
 
 def _length(line: list[Chunk]) -> int:
@@ -81,52 +84,49 @@ def _best_break(text: str, room: int) -> int:
 
 def equation_lines(eq: Equation, width: int) -> list[list[Chunk]]:
     """The equation as lines of styled chunks, each at most ``width`` characters long."""
-    head = INDENT + (f"({eq.label}) " if eq.label else "")
+    label = f"({eq.label}) " if eq.label else ""
+    head = len(INDENT) + len(label)
     lhs = eq.lhs.text
-    forms = [f.text for f in eq.forms]
-    styles = ["" for _ in forms]
-    if len(forms) > 1:
-        styles[-1] = "bold cyan"
-    first: list[Chunk] = [(head[: len(INDENT)], ""), (head[len(INDENT) :], "dim"), (lhs, "bold")]
-    hang = len(head) + len(lhs) + 1
+    first: list[Chunk] = [(INDENT, ""), (label, "dim"), (lhs, "bold")]
+    hang = head + len(lhs) + 1
     if hang > width // 2:
-        hang = len(head) + 4
+        hang = head + 4
+    hanging = " " * hang + "= "
     lines: list[list[Chunk]] = [first]
-    size = len(head) + len(lhs)  # the length of the last line (kept, not recounted)
-    for i, (form, style) in enumerate(zip(forms, styles, strict=True)):
-        line = lines[-1]
+    size = head + len(lhs)  # the length of the last line (kept, not recounted)
+    last = len(eq.forms) - 1
+    for i, math in enumerate(eq.forms):
+        form = math.text
+        style = "bold cyan" if i == last and last else ""
         if size + 3 + len(form) <= width:
-            line += [(" = ", ""), (form, style)]
+            lines[-1] += [(" = ", ""), (form, style)]
             size += 3 + len(form)
             continue
         # on a line of its own (the first form stays beside the lhs when it fits there)
-        start = line if i == 0 else None
-        prefix: list[Chunk] = [(" = ", "")] if start is not None else [(" " * hang + "= ", "")]
-        indent = (size + 3) if start is not None else hang + 2
+        indent = (size + 3) if i == 0 else hang + 2
         room = max(width - indent, 20)
-        pieces = _split_long(form, room, room - 2)
-        if start is None:
-            lines.append(prefix + [(pieces[0], style)])
+        pieces = [form] if len(form) <= room else _split_long(form, room, room - 2)
+        if i:
+            lines.append([(hanging, ""), (pieces[0], style)])
             size = hang + 2 + len(pieces[0])
         elif size + 3 + min(len(pieces[0]), room) <= width:
-            start += prefix + [(pieces[0], style)]
+            first += [(" = ", ""), (pieces[0], style)]
             size += 3 + len(pieces[0])
         else:
             indent, room = hang + 2, max(width - hang - 2, 20)
             pieces = _split_long(form, room, room - 2)
-            lines.append([(" " * hang + "= ", ""), (pieces[0], style)])
+            lines.append([(hanging, ""), (pieces[0], style)])
             size = hang + 2 + len(pieces[0])
         for piece in pieces[1:]:
             lines.append([(" " * (indent + 2), ""), (piece, style)])
             size = indent + 2 + len(piece)
     if eq.note:
         note = f"[{_prose(eq.note)}]"
-        last = lines[-1]
         if size + len(NOTE_GAP) + len(note) <= width:
-            last.append((NOTE_GAP + note, "dim italic"))
+            lines[-1].append((NOTE_GAP + note, "dim italic"))
         else:
             fits = hang + len(note) <= width
-            margin = " " * (hang if fits else len(head) + 2)
+            margin = " " * (hang if fits else head + 2)
             for row in _wrap(note, width, margin, margin + " "):
                 lines.append([(row, "dim italic")])
     return lines
@@ -165,8 +165,14 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
     if (text and len(first) + len(text) <= width and text[0] != " " and text[-1] != " "
             and _UNUSUAL_SPACE.isdisjoint(text)):
         return [first + text]
-    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
-                         break_on_hyphens=False)
+    return list(_wrapped(text, width, first, rest))
+
+
+@lru_cache(maxsize=4096)
+def _wrapped(text: str, width: int, first: str, rest: str) -> tuple[str, ...]:
+    # cached: a note shared by the weights into one unit is wrapped once
+    return tuple(textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                               break_on_hyphens=False))
 
 
 def _width(text: str) -> int:
@@ -182,15 +188,25 @@ def _table_lines(table: Table, columns: list[int]) -> list[list[Chunk]]:
     """The columns of the table as lines: a bold header, a rule under it, then the rows; the
     first column left-aligned, the others right-aligned, `` │ `` between them."""
     cells = [[_plain(table.header[i]) for i in columns]]
-    cells += [[_plain(row[i]) for i in columns] for row in table.rows]
-    widths = [max(_width(row[j]) for row in cells) for j in range(len(columns))]
+    cells += [[c.text if isinstance(c, Math) else c for c in map(row.__getitem__, columns)]
+              for row in table.rows]
+    if "".join(map("".join, cells)).isascii():
+        # one character, one cell of the terminal: padded by str.ljust and str.rjust
+        widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
+        rest = widths[1:]
 
-    def line(row: list[str], bar: str) -> str:
-        parts = []
-        for j, (cell, w) in enumerate(zip(row, widths, strict=True)):
-            pad = " " * (w - _width(cell))
-            parts.append(cell + pad if j == 0 else pad + cell)
-        return bar.join(parts)
+        def line(row: list[str], bar: str) -> str:
+            return bar.join([row[0].ljust(widths[0]),
+                             *[cell.rjust(w) for cell, w in zip(row[1:], rest, strict=True)]])
+    else:
+        widths = [max(_width(row[j]) for row in cells) for j in range(len(columns))]
+
+        def line(row: list[str], bar: str) -> str:
+            parts = []
+            for j, (cell, w) in enumerate(zip(row, widths, strict=True)):
+                pad = " " * (w - _width(cell))
+                parts.append(cell + pad if j == 0 else pad + cell)
+            return bar.join(parts)
 
     last = len(widths) - 1
     rule = "╇".join(
@@ -307,7 +323,7 @@ def print_document(doc: AnyDocument, console: Console) -> None:
 
 def _plain_text(lines: list[list[Chunk]]) -> str:
     """The lines as plain text, each ending in a line break."""
-    return "".join("".join(chunk for chunk, _ in line).rstrip() + "\n" for line in lines)
+    return "".join(["".join([chunk for chunk, _ in line]).rstrip() + "\n" for line in lines])
 
 
 def chunks(doc: AnyDocument, *, width: int = WIDTH) -> Iterator[str]:
