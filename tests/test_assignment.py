@@ -430,3 +430,22 @@ def test_one_exercise_generated_over_an_assignment_is_graded_as_one(
     assert main(["grade", str(out), str(subs), "-o", str(tmp_path / "g")]) == 0
     header = (tmp_path / "g" / "grades.csv").read_text().splitlines()[0]
     assert header.startswith("student,variant,score,max_score,z.j")
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--layers", "2,1-9,1"], "Invalid value for '--layers': '2,1-9,1': a shape drawn per "
+     "student has 2 to 5 layers of 1 to 4 units"),
+    (["--layers", "2,3-1,1"], "a range LOW-HIGH with LOW <= HIGH"),
+    (["--layers", "2,1-3,1", "--activation", "relu,nope"],
+     "Invalid value for '--activation': 'nope' is not an activation; give one or a list of"),
+    (["--layers", "2,1-2,1", "--output-activation", "x,relu"],
+     "Invalid value for '--output-activation': 'x' is not an activation"),
+    (["--layers", "2,1-2,1", "--samples", "7"], "Invalid value for '--samples': 7"),
+])
+def test_bad_shape_ranges_on_the_command_line_are_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str) -> None:
+    code = main(["generate", *args, "--count", "2", "--seed", "x" * 20, "-o",
+                 str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and says in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "o").exists()

@@ -346,6 +346,28 @@ def _layers(layers: str, activation: str, output_activation: str | None, biases:
         return layered_shape([int(n) for n in sizes if isinstance(n, int)],
                              activation=hidden[0], output_activation=output[0], biases=biases,
                              samples=samples, learning_rate=learning_rate or 0.1)
+    from chainrule.core import mathtable
+    from chainrule.teach.shape_ranges import MAX_LAYERS, MAX_UNITS
+
+    valid = [a for a in mathtable.ACTIVATIONS if a != "input"]
+    for flag, names in (("--activation", hidden), ("--output-activation", output)):
+        bad = [a for a in names if a not in valid]
+        if bad or not names:
+            raise click.BadParameter(f"{(bad or [''])[0]!r} is not an activation; give one or "
+                                     f"a list of {', '.join(valid)}", param_hint=f"'{flag}'")
+    if not 2 <= len(sizes) <= MAX_LAYERS or any(
+            not 1 <= (n if isinstance(n, int) else n[0]) <= (n if isinstance(n, int) else n[1])
+            <= MAX_UNITS for n in sizes):
+        raise click.BadParameter(
+            f"{layers!r}: a shape drawn per student has 2 to {MAX_LAYERS} layers of 1 to "
+            f"{MAX_UNITS} units, each a number or a range LOW-HIGH with LOW <= HIGH "
+            "(e.g. 2,1-3,1)", param_hint="'--layers'")
+    if samples > 4:
+        raise click.BadParameter(f"{samples}: a shape drawn per student has 1 to 4 samples",
+                                 param_hint="'--samples'")
+    if learning_rate is not None and learning_rate > 10:
+        raise click.BadParameter(f"{learning_rate:g}: give a learning rate above 0, at most 10",
+                                 param_hint="'--learning-rate'")
     spec = {"layers": sizes, "hidden": hidden, "output": output, "biases": biases,
             "samples": samples, "learning_rate": learning_rate or 0.1}
     drawn = ShapeRange.parse(spec, "--layers/--activation")
