@@ -48,9 +48,11 @@ from chainrule.pictures.shapes import (
     unit_vector,
 )
 
-WIDENINGS = 6
-"""How many times the gap between columns may grow (by 1.3) to give every edge label a place
-(the gaps between the units of a column grow too, the later half of the times)."""
+WIDENINGS = 10
+"""How many times the gap between columns may grow (by :data:`GROWTH`) to give every edge label
+a place (the gaps between the units of a column grow too, the later half of the times)."""
+
+GROWTH = 1.15
 
 FITS_KEPT = 32
 """How many steady pictures' geometry is kept (a network, a view, the numbers' widths)."""
@@ -103,11 +105,14 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 
 
 def _steady_width(decimals: int) -> Width:
-    """Each number in a text counted as at least as wide as ``-0.`` and ``decimals`` digits."""
+    """Each number with decimals in a text counted as at least as wide as ``-0.`` and
+    ``decimals`` digits (a whole number, an input or a target or a gradient of 0, mostly stays
+    as it is from step to step, and keeps its own width)."""
     least = 2 + (decimals + 1 if decimals else 0)
 
     def width(text: str) -> int:
-        return len(text) + sum(max(0, least - len(m.group())) for m in _NUMBER.finditer(text))
+        return len(text) + sum(max(0, least - len(m.group())) for m in _NUMBER.finditer(text)
+                               if "." in m.group() or "e" in m.group())
 
     return width
 
@@ -143,9 +148,9 @@ def unit_drawing(st: Scene, decimals: int, steady: bool = False) -> Drawing:
         shapes, labels, ok = _paint(st, lay, col_gap, info, edges, width, None)
         if ok or attempt == WIDENINGS - 1:
             break
-        col_gap *= 1.3
+        col_gap *= GROWTH
         if attempt >= WIDENINGS // 2 - 1:  # wide already: more room between the units too
-            _heights(lay, 1.3 ** (attempt - WIDENINGS // 2 + 2))
+            _heights(lay, GROWTH ** (attempt - WIDENINGS // 2 + 2))
     inner = bounds(shapes)
     if steady:
         with _FITS_LOCK:
