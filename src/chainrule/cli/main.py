@@ -18,16 +18,6 @@ import click
 from click.core import ParameterSource
 
 from chainrule import __version__
-from chainrule.cli.autograder import autograder_group, quiz_group
-from chainrule.cli.pictures import draw_command, plot_command
-from chainrule.cli.serve import serve_command
-from chainrule.cli.teach import (
-    answers_template_command,
-    check_command,
-    generate_command,
-    grade_command,
-)
-from chainrule.cli.train import train_command
 from chainrule.core.errors import ChainruleError, DivergedError, UsageError, spell_parameters
 from chainrule.core.options import DECIMALS, NOTATION
 from chainrule.io.atomic import check_outputs, write_atomic, write_atomic_pieces
@@ -49,7 +39,37 @@ FLAGS = {"sizes": "--layers", "output": "--output-activation"}
 parameters in backticks; the CLI shows them as its flags)."""
 
 
-@click.group(context_settings=CONTEXT)
+class _Commands(click.Group):
+    """The command group, each command's module loaded when that command runs (or when the
+    help lists them all): `chainrule solve` does not load the web server's, the teaching
+    commands' or the trainer's modules."""
+
+    LAZY = {
+        "draw": "chainrule.cli.pictures:draw_command",
+        "plot": "chainrule.cli.pictures:plot_command",
+        "train": "chainrule.cli.train:train_command",
+        "answers-template": "chainrule.cli.teach:answers_template_command",
+        "check": "chainrule.cli.teach:check_command",
+        "generate": "chainrule.cli.teach:generate_command",
+        "grade": "chainrule.cli.teach:grade_command",
+        "serve": "chainrule.cli.serve:serve_command",
+        "autograder": "chainrule.cli.autograder:autograder_group",
+        "quiz": "chainrule.cli.autograder:quiz_group",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.LAZY:
+            import importlib
+
+            module, _, name = self.LAZY[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="chainrule")
 def cli() -> None:
     """Backpropagation the way it is taught, with every number shown.
@@ -429,16 +449,6 @@ def examples_show(name: str, output: str | None) -> None:
 
 
 cli.add_command(examples_command, "examples")
-cli.add_command(draw_command, "draw")
-cli.add_command(plot_command, "plot")
-cli.add_command(train_command, "train")
-cli.add_command(answers_template_command, "answers-template")
-cli.add_command(check_command, "check")
-cli.add_command(generate_command, "generate")
-cli.add_command(grade_command, "grade")
-cli.add_command(serve_command, "serve")
-cli.add_command(autograder_group, "autograder")
-cli.add_command(quiz_group, "quiz")
 
 
 @cli.command("diff", context_settings={**CONTEXT, "ignore_unknown_options": True})
