@@ -144,3 +144,30 @@ def test_buffers_are_reused_not_shared() -> None:
                                   samples_per_second=a["samples_per_second"])
                              for h, a in zip(again.history, first.history, strict=True)]
     assert loop.SCALAR_WORK_LIMIT > 0
+
+
+@pytest.mark.parametrize("dtype,scale", [("float64", 400.0), ("float32", 60.0),
+                                         ("float64", -900.0), ("float64", 1.0)])
+def test_large_logits_give_the_guarded_softmax(dtype: str, scale: float,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # logits past exp's range (e^z overflows, or every e^z of a row underflows) make the
+    # unguarded epoch fail its check: it is done again with the shift by the row's maximum
+    net = cr.mlp([4, 6, 3], hidden="identity", output="softmax",
+                 cost="categorical_cross_entropy", seed=0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 4)) * abs(scale)
+    if scale < 0:
+        X = np.abs(X)
+        net = cr.mlp([4, 6, 3], hidden="relu", output="softmax",
+                     cost="categorical_cross_entropy", seed=0)
+    Y = rng.integers(0, 3, 40)
+    kwargs: dict[str, Any] = {"network": net, "X": X, "Y": Y, "epochs": 2, "batch_size": 8,
+                              "learning_rate": 1e-6, "seed": 0, "dtype": dtype,
+                              "progress": False}
+    fast = cr.train(**kwargs)
+    slow = general(monkeypatch, **kwargs)
+    tolerance = 1e-9 if dtype == "float64" else 1e-3
+    assert np.allclose(values(fast.network), values(slow.network), rtol=tolerance,
+                       atol=tolerance)
+    assert fast.history[-1]["cost"] == pytest.approx(slow.history[-1]["cost"], rel=tolerance)
+    assert np.isfinite(fast.history[-1]["cost"])

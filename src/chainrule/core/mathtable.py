@@ -487,6 +487,14 @@ class OutputPair:
     cost_rows_array: Callable[[Array, Array, Array, Array | None], Array] | None = None
     """``(z, y, aux, sum_y) -> each row's cost``, from z and aux as :attr:`forward_rows` left
     them (``sum_y`` as for :attr:`cost_sum_array`)."""
+    forward_rows_unguarded: Callable[[Array, Array, Array], None] | None = None
+    """:attr:`forward_rows` in fewer passes, without its guard against overflow (softmax:
+    z not shifted by the row's maximum), for :attr:`cost_rows_array` the same. Its numbers
+    are right only when :attr:`rows_guarded` says so of the ``aux`` it left; else use
+    :attr:`forward_rows` (the trainer checks once per epoch, and redoes the epoch)."""
+    rows_guarded: Callable[[Array], bool] | None = None
+    """``aux -> bool``: whether :attr:`forward_rows_unguarded` gave what :attr:`forward_rows`
+    would have (within rounding)."""
 
 
 def _softplus(z: float) -> float:
@@ -546,9 +554,24 @@ def _softmax_rows_array(z: Array, a: Array, aux: Array) -> None:
     np.divide(a, aux, out=a)
 
 
+def _softmax_rows_unguarded_array(z: Array, a: Array, aux: Array) -> None:
+    np.exp(z, out=a)
+    np.add.reduce(a, axis=1, keepdims=True, out=aux)
+    np.divide(a, aux, out=a)
+
+
+def _exp_sums_in_range(aux: Array) -> bool:
+    # each row's sum_j e^(z_j) is finite, and normal with room to spare, so that the row's
+    # largest e^(z_j) (at least the sum over the row's length) is a full-precision number:
+    # then a_j = e^(z_j) / sum is what the shifted softmax gives, within rounding (a NaN
+    # fails both comparisons)
+    info = np.finfo(aux.dtype)
+    return bool(aux.min() >= float(info.tiny) * 2.0**40) and bool(aux.max() <= float(info.max))
+
+
 def _cce_cost_rows_array(z: Array, y: Array, aux: Array, sum_y: Array | None) -> Array:
     # sum_k y_k (lse - z_k) = sum_y ln(aux) - sum_k y_k z_k: z shifted by the row's maximum m
-    # and lse = m + ln(aux), so m cancels
+    # and lse = m + ln(aux), so m cancels (or z not shifted, and lse = ln(aux))
     lse = np.log(aux[:, 0])
     dot = np.einsum("ij,ij->i", y, z)
     if sum_y is not None:
@@ -636,6 +659,8 @@ OUTPUT_PAIRS: dict[tuple[str, str], OutputPair] = {
             log_normalizer=log_sum_exp,
             forward_rows=_softmax_rows_array,
             cost_rows_array=_cce_cost_rows_array,
+            forward_rows_unguarded=_softmax_rows_unguarded_array,
+            rows_guarded=_exp_sums_in_range,
         ),
         OutputPair(
             "sigmoid_bce",

@@ -225,20 +225,22 @@ def parameter_keys(table: Mapping[Any, Parameter]) -> tuple[Any, ...]:
 class ParameterTable(Mapping[Any, Parameter]):
     """A read-only mapping ``key -> Parameter`` over a list of values, made without building a
     Parameter object per weight until one is asked for (a trained network may have 100,000).
-    The key index and trainable flags are shared between networks of the same structure."""
+    The key index and trainable flags are shared between networks of the same structure.
+    ``values`` may also be a one-dimensional array (the trainer's): it becomes a list of plain
+    floats when a value is first asked for, so a network nobody reads costs no conversion."""
 
     __slots__ = ("_index", "_keys", "_trainable", "_values")
 
     def __init__(self, keys: tuple[Any, ...], index: Mapping[Any, int],
-                 values: list[float], trainable: Sequence[bool]) -> None:
+                 values: Sequence[float] | Any, trainable: Sequence[bool]) -> None:
         self._keys = keys
         self._index = index
         self._values = values
         self._trainable = trainable
 
     @classmethod
-    def like(cls, source: Mapping[Any, Parameter], keys: tuple[Any, ...], values: list[float]
-             ) -> ParameterTable:
+    def like(cls, source: Mapping[Any, Parameter], keys: tuple[Any, ...],
+             values: Sequence[float] | Any) -> ParameterTable:
         """A table with ``source``'s keys (in ``keys`` order) and trainable flags, new values."""
         if isinstance(source, ParameterTable) and source._keys is keys:
             return cls(keys, source._index, values, source._trainable)
@@ -247,7 +249,10 @@ class ParameterTable(Mapping[Any, Parameter]):
 
     def __getitem__(self, key: Any) -> Parameter:
         i = self._index[key]
-        return Parameter(self._values[i], self._trainable[i])
+        values: Any = self._values
+        if type(values) is not list:
+            values = self._values = values.tolist()
+        return Parameter(values[i], self._trainable[i])
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._keys)

@@ -292,12 +292,26 @@ class ChainKernel:
         sums = np.add.reduceat(rows.astype(np.float64), starts)
         return sums / (np.minimum(starts + self.capacity, n) - starts)
 
+    @property
+    def unguarded(self) -> bool:
+        """Whether the outputs have an unguarded forward pass (see :meth:`guarded`)."""
+        return self.pair is not None and self.pair.forward_rows_unguarded is not None \
+            and self.pair.rows_guarded is not None
+
+    def guarded(self, n: int) -> bool:
+        """After an epoch with ``unguarded=True``: whether its numbers are those of the guarded
+        pass (else the caller redoes the epoch from its start, guarded)."""
+        assert self.pair is not None and self.pair.rows_guarded is not None
+        return self.pair.rows_guarded(self.aux[:n])
+
     def epoch(self, order: Array | None, n: int, scale: float,
-              update: Callable[[], object], every: Callable[[int], object] | None
-              ) -> EpochRows:
+              update: Callable[[], object], every: Callable[[int], object] | None,
+              unguarded: bool = False) -> EpochRows:
         """The first ``n`` rows of an epoch in ``order`` (None: as they are), batch after
         batch; ``update()`` after each batch's gradients (``scale`` times the mean: plain sgd
-        passes r); ``every(stop)`` after each batch's update, when given."""
+        passes r); ``every(stop)`` after each batch's update, when given. ``unguarded``: the
+        output pair's forward pass without its guard against overflow, one pass fewer a
+        batch; then :meth:`guarded` says whether the epoch stands."""
         Y, SY = self._gather(order)
         self._targets = (Y, SY)
         B = self.capacity
@@ -312,7 +326,9 @@ class ChainKernel:
         multiply = np.multiply
         full_scale = scale / B
         plan = self.full
-        forward_rows = pair.forward_rows if pair is not None else None
+        forward_rows = None
+        if pair is not None:
+            forward_rows = pair.forward_rows_unguarded if unguarded else pair.forward_rows
         dC_dz = pair.dC_dz_array if pair is not None else None
         for begin in range(0, n, B):
             stop = begin + B

@@ -265,8 +265,8 @@ def network_from_params(
     for g, b in zip(structure.biased_groups(), params[n_blocks:], strict=True):
         assert g.bias_cols is not None and g.bias_index is not None
         bias_values[g.bias_index] = b[g.bias_cols]
-    weights = ParameterTable.like(net.weights, structure.weight_keys, values.tolist())
-    biases = ParameterTable.like(net.biases, structure.bias_units, bias_values.tolist())
+    weights = ParameterTable.like(net.weights, structure.weight_keys, values)
+    biases = ParameterTable.like(net.biases, structure.bias_units, bias_values)
     new = replace(net, weights=weights, biases=biases, **changes)
     _COMPILED[new] = (structure, [np.array(p, dtype=np.float64) for p in params])
     return new

@@ -631,7 +631,16 @@ class _ArrayRunner:
                         accuracy = _correct(kernel.A[:stop], labels[:stop], one) / stop
                     reporter.batch_done(stop, float(costs.mean()), accuracy)
 
-        costs, outputs = kernel.epoch(order, n, self.scale, update, every)
+        if kernel.unguarded:
+            # the softmax without its shift by each row's maximum (one pass fewer a batch);
+            # when a row's sum of e^z left the safe range, the epoch is done again, guarded
+            start = self.checkpoint()
+            costs, outputs = kernel.epoch(order, n, self.scale, update, every, unguarded=True)
+            if not kernel.guarded(n):
+                self.restore(start)
+                costs, outputs = kernel.epoch(order, n, self.scale, update, every)
+        else:
+            costs, outputs = kernel.epoch(order, n, self.scale, update, every)
         if self.prescaled:
             self.step += len(costs)
         bad = np.flatnonzero(~np.isfinite(costs))
