@@ -449,3 +449,25 @@ def test_bad_shape_ranges_on_the_command_line_are_one_line(
     err = capsys.readouterr().err
     assert code == 2 and says in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "o").exists()
+
+
+def test_an_exercise_too_big_to_work_by_hand_is_refused_before_any_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from chainrule.teach.variants import layered_shape
+
+    started = time.perf_counter()
+    assert main(["generate", "--layers", "20,30,30,10", "--count", "1", "-o",
+                 str(tmp_path / "o")]) == 2
+    assert "asks for 3951 numbers" in capsys.readouterr().err
+    assert main(["generate", "--layers", "2,2,1", "--samples", "100", "--count", "1", "-o",
+                 str(tmp_path / "o")]) == 2
+    (tmp_path / "big.toml").write_text(cr.dumps_toml(layered_shape([4, 8, 8, 2])))
+    (tmp_path / "a.toml").write_text('[[exercise]]\nname = "big"\nnetwork = "big.toml"\n'
+                                     "points = 1\n")
+    assert main(["generate", str(tmp_path / "a.toml"), "--count", "1", "-o",
+                 str(tmp_path / "o")]) == 2
+    assert "exercise 1 (big): network: the exercise asks for 315 numbers" in \
+        capsys.readouterr().err
+    assert time.perf_counter() - started < 5 and not (tmp_path / "o").exists()

@@ -260,6 +260,11 @@ def generate_command(shape: str | None, output: str, roster: str | None,
                       learning_rate, layered_shape)
     else:
         net = load(shape or "")
+    from chainrule.teach.shape_ranges import ShapeRange as Ranges
+    from chainrule.teach.shape_ranges import check_hand_sized
+
+    if net is not None and not isinstance(net, Ranges):  # a network: bounded before any work
+        check_hand_sized(net, shape or f"--layers {layers}")
     if seed is not None and secret_file is not None:
         raise click.UsageError("give the secret by --seed or by --secret-file, not both")
     if id_column is not None and roster is None:

@@ -286,10 +286,13 @@ def _exercise(table: object, n: int, decimals: int, fail: Callable[[str, str], U
                        "network file")
         network = _network_source(network.strip(), base)
         from chainrule.io.netfile import load
+        from chainrule.teach.shape_ranges import check_hand_sized
 
         try:
-            load(network)
+            check_hand_sized(load(network), f"{source}: {where}: network")
         except ChainruleError as error:
+            if str(error).startswith(source):
+                raise
             raise fail(f"{where}: network", str(error)) from None
     else:
         from chainrule.teach.shape_ranges import ShapeRange

@@ -141,3 +141,22 @@ def missing_choices(spec: ShapeRange, drawn: Sequence[Network]) -> list[str]:
     missing = [f"hidden {a}" for a in spec.hidden if a not in hidden]
     missing += [f"output {a}" for a in spec.output if a not in output]
     return missing
+
+
+MAX_QUANTITIES = 300
+"""The most quantities (answers) an exercise for ``generate`` may ask for: above every built-in
+and hand-worked exercise (aima-21 asks for 34, a 4-4-4-4 network 157), it bounds the time each
+student's good-exercise check takes before any work (a 20-30-30-10 network ran for minutes)."""
+
+
+def check_hand_sized(network: Network, where: str) -> None:
+    """UsageError when ``network`` asks for more than :data:`MAX_QUANTITIES` answers."""
+    from chainrule.teach.quantities import Graph
+
+    graph = Graph(network)
+    count = sum(1 for n in graph.nodes if n.name and n.kind != "input")
+    if count > MAX_QUANTITIES:
+        raise UsageError(f"{where}: the exercise asks for {count} numbers ({len(network.weights)} "
+                         f"weights, {len(network.samples)} sample(s)); generate makes exercises "
+                         f"worked by hand, of at most {MAX_QUANTITIES}: give a smaller network "
+                         "or fewer samples")
