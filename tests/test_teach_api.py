@@ -135,6 +135,9 @@ def test_the_prairielearn_example_question() -> None:
     assert 'answers-name="{{key}}"' in html and "{{#params.quantities}}" in html
     for field in re.findall(r"\{\{params\.(\w+)\}\}", html):
         assert field in pl_generate(load_server(), 1)["params"], field
+    # the element's own tolerance is check's for the decimals asked: max(rtol |x|, 0.51e-d)
+    atol = float(re.search(r'atol="([0-9.e-]+)"', html)[1])  # type: ignore[index]
+    assert atol == pytest.approx(0.51 * 10.0 ** -load_server().DECIMALS)
 
     server = load_server()
     one, two = pl_generate(server, 11), pl_generate(server, 12)
