@@ -250,16 +250,24 @@ def test_exact_refuses_within_seconds_before_any_work(
     assert main(["solve", "exercise-2", "--exact", "--steps", "10"]) == 2
     err = capsys.readouterr().err
     assert time.perf_counter() - start < 2.0
-    assert err.count("\n") == 1 and "--max-digits" in err and "at most 6 step(s)" in err
+    assert err.count("\n") == 1 and "at most 6 step(s)" in err
+    assert main(["solve", "exercise-2", "--exact", "--steps", "7"]) == 2  # 48,087 digits: 3 s
+    assert "or raise the limit with --max-digits 48087" in capsys.readouterr().err
     assert main(["solve", "exercise-2", "--exact", "--steps", "90000"]) == 2
-    assert "--max-digits" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "at most 6 step(s)" in err and "without --exact" in err and "--max-digits" not in err
+    # the limit is raised only so far: 10 steps (1.3 million digits) would take half an hour
+    assert main(["solve", "exercise-2", "--exact", "--steps", "10", "--max-digits",
+                 "100000000"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--max-digits must be a whole number from 1 to 200,000" in err
     assert time.perf_counter() - start < 4.0
     # one layer: the digits grow by a few dozen per step, not threefold
     single = {"units": {"x": "input", "y": "identity"}, "weights": {"x -> y": 0.5},
               "samples": [{"inputs": {"x": 1.5}, "targets": {"y": 2}}], "learning_rate": 0.1}
     (tmp_path / "single.json").write_text(json.dumps(single))
     assert main(["solve", str(tmp_path / "single.json"), "--exact", "--steps", "90000"]) == 2
-    assert "--max-digits" in capsys.readouterr().err
+    assert "at most" in capsys.readouterr().err
     # the limit raised: it answers, exactly
     assert main(["solve", "exercise-2", "--exact", "--steps", "3", "--max-digits", "600"]) == 0
     assert len(printed_tables(capsys.readouterr().out)) == 3

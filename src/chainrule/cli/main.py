@@ -222,8 +222,8 @@ def _rounded(value: str | None, decimals: int) -> int | None:
 @click.option(
     "--max-digits",
     type=click.IntRange(min=1),
-    help="With --exact: allow exact numbers longer than the limit (20,000 digits; the digits "
-    "grow about threefold per step).",
+    help="With --exact: allow exact numbers longer than the limit (20,000 digits, at most "
+    "200,000; the digits grow about threefold per step).",
 )
 def solve(
     network: str,

@@ -34,6 +34,10 @@ from chainrule.core.stepgraph import (
 MAX_DIGITS = 20_000
 """The default most digits (numerator and denominator together) of the longest exact value:
 ``max_digits=`` / ``--max-digits`` raises it."""
+MOST_DIGITS = 200_000
+"""The most ``max_digits`` may be raised to: exercise-2's 8 exact steps (about 144,000 digits)
+take about 20 s on one core, and the time grows with the square of the digits (its 10 steps,
+1.3 million digits, would take half an hour)."""
 
 
 def unsupported(network: Network) -> str | None:
@@ -45,6 +49,11 @@ def check_digits(network: Network, steps: int, max_digits: int | None = None) ->
     """Refuse, before any work, ``steps`` exact steps whose numbers would run past
     ``max_digits`` digits (default :data:`MAX_DIGITS`), naming the parameter that raises it."""
     limit = MAX_DIGITS if max_digits is None else checks.count(max_digits, "max_digits")
+    if limit > MOST_DIGITS:
+        raise UsageError(
+            f"`max_digits` must be a whole number from 1 to {MOST_DIGITS:,} (exact numbers "
+            f"longer than that take many minutes: the time grows with the square of the "
+            f"digits), got {limit:,}")
     estimates = exact_digit_estimates(network, steps, limit)
     if estimates[-1] <= limit:
         return
@@ -54,8 +63,11 @@ def check_digits(network: Network, steps: int, max_digits: int | None = None) ->
     raise UsageError(
         f"`exact`: {steps:,} step(s) of exact numbers would take {shown} digits (they grow "
         f"with every step: {estimates[0]:,} at step 1), over the limit of {limit:,}; ask for "
-        f"at most {fits:,} step(s), or raise the limit with `max_digits={min(last, 10**12)}` "
-        "(slow: the time grows with the square of the digits)"
+        f"at most {fits:,} step(s), " + (
+            f"or raise the limit with `max_digits={last}` (slow: the time grows with the "
+            "square of the digits)" if last <= MOST_DIGITS else
+            f"as exact numbers past {MOST_DIGITS:,} digits take too long (without `exact`, "
+            "any number of steps is worked in floating point)")
     )
 
 
