@@ -101,9 +101,6 @@ class Assignment:
     def points(self) -> float:
         return sum(e.points for e in self.exercises)
 
-    def exercise(self, name: str) -> Exercise:
-        return next(e for e in self.exercises if e.name == name)
-
     def seed_name(self, exercise: Exercise) -> str:
         """What a variant's hash is of, for ``exercise`` (with the student id)."""
         return f"{self.title}\0exercise\0{exercise.name}"
@@ -205,6 +202,8 @@ def parse(data: Mapping[str, Any], source: str = "the assignment",
         if not isinstance(data["late"], dict):
             raise fail("late", "give a table [late] with per_day, max, grace_minutes")
         late = read_rubric({"late": data["late"]}, source).late
+        if late is not None and due is None:  # [late] due, where the top level gives none
+            due = late.due
     exercises = data.get("exercise")
     if not isinstance(exercises, list) or not exercises:
         raise fail("exercise", "no exercises; give one [[exercise]] table per exercise, each "
@@ -454,23 +453,16 @@ def _num(x: float) -> str:
 
 def sheet_html(assignment: Assignment, variant: StudentVariant, doc: Any) -> str:
     """The sheet as an HTML page, each exercise's network drawn under its heading."""
-    import html as html_module
-
-    from chainrule.render.html import DIAGRAM_SCALE, render
+    from chainrule.render.html import render, section
     from chainrule.render.output import diagram_svg
     from chainrule.teach.sheets import SHEET_PRINT_CSS
 
     page = render(doc)
-    for i, e in enumerate(assignment.exercises, 1):
-        net = variant.networks[e.name]
-        heading = f"<h2>{html_module.escape(exercise_heading(i, e, net))}</h2>"
-        svg = diagram_svg(net)
-        head, sep, rest = svg.partition(">")
-        head = re.sub(r'\b(width|height)="([0-9.]+)"',
-                      lambda m: f'{m[1]}="{float(m[2]) * DIAGRAM_SCALE:g}"', head, count=2)
-        page = page.replace(heading, f'{heading}\n<div class="diagram">{head}{sep}{rest}</div>',
-                            1)
-    css = SHEET_PRINT_CSS.replace("body > section:first-of-type", "body > section.none")
+    for s, e in zip(doc.sections[1:], assignment.exercises, strict=True):
+        page = page.replace(section(s), section(s, diagram_svg(variant.networks[e.name])), 1)
+    # the print layout of a sheet, less its two columns for the one network's section
+    css = "\n".join(line for line in SHEET_PRINT_CSS.splitlines()
+                    if "first-of-type" not in line)
     return page.replace("</style>", css + "</style>", 1)
 
 
