@@ -316,10 +316,12 @@ def test_the_page_fits_every_screen(browser: Any, server_url: str, tmp_path: Pat
             assert "projector" in page.evaluate("document.body.className")
         if phone:
             small = page.evaluate("""() => [...document.querySelectorAll(
-                '.controls button, header button, #parameters button')]
-                .filter(b => b.getBoundingClientRect().height < 44)
-                .map(b => b.id || b.textContent)""")
-            assert small == [], small
+                'button, select, input, summary, .file-button, textarea, a[href]')]
+                .filter(b => b.id !== 'upload' && b.checkVisibility() && !b.closest('#diagram'))
+                .filter(b => b.getBoundingClientRect().height < 44 ||
+                             b.getBoundingClientRect().width < 44)
+                .map(b => b.id || b.getAttribute('aria-label') || b.textContent)""")
+            assert small == [], small  # every tap target, the Network panel's x buttons too
             label = page.locator("#diagram svg text").first.bounding_box()
             assert label and label["height"] >= 8  # readable, not ~5 px
         page.screenshot(path=tmp_path / f"{screen}.png")
