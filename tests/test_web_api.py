@@ -586,3 +586,13 @@ def test_docs_web_md_documents_every_endpoint_and_status() -> None:
     documented = {int(code) for code in re.findall(r"^\| (\d{3}) \|", statuses, re.M)}
     assert documented >= {200, 400, 404, 413, 421, 422, 429, 500, 503}
     assert {int(code) for code in ERRORS} <= documented
+
+
+def test_the_steps_taken_before_are_bounded(client: TestClient) -> None:
+    # a 4,000-digit `taken` would be written into the diagram's subtitle: refused, by name
+    net = example("exercise-2")
+    for path, extra in (("/api/step", {}), ("/api/derivation", {"weight": "i -> j"})):
+        answer = client.post(path, json={"network": net, "taken": 10**12, **extra})
+        assert answer.status_code == 422
+        assert answer.json()["error"].startswith("taken: ")
+        assert client.post(path, json={"network": net, "taken": 10**7, **extra}).status_code == 200

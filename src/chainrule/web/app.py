@@ -118,7 +118,8 @@ class StepRequest(_Request):
     view: Literal["weights", "forward", "backward"] = "forward"
     sample: Annotated[int, Field(ge=1)] = 1
     decimals: Decimals = 3
-    taken: Annotated[int, Field(ge=0, description="steps the page took before")] = 0
+    taken: Annotated[int, Field(ge=0, le=10_000_000,
+                                description="steps the page took before")] = 0
 
 
 class DiagramRequest(_Request):
@@ -137,7 +138,8 @@ class DerivationRequest(_Request):
     step: Steps = 1
     decimals: Decimals = 4
     notation: Notation = "handout"
-    taken: Annotated[int, Field(ge=0, description="steps the page took before")] = 0
+    taken: Annotated[int, Field(ge=0, le=10_000_000,
+                                description="steps the page took before")] = 0
 
 
 class EditRequest(_Request):
