@@ -23,6 +23,7 @@ pytest.importorskip("pytest_playwright")
 
 import uvicorn  # noqa: E402
 from playwright.sync_api import ConsoleMessage, Page, expect  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 import chainrule as cr  # noqa: E402
 from chainrule.cli.main import main  # noqa: E402
@@ -92,9 +93,19 @@ def choose_weight(page: Page, name: str) -> dict[str, Any]:
     # the transparent wide copy under the arrow takes the click. A straight arrow's box has no
     # height, which Playwright calls invisible (even with force, at times), so the mouse clicks
     # the middle of its box, on the 16 px stroke, as a user's pointer would.
+    # The diagram is replaced when an answer comes (after Backward, say): until the last one
+    # is drawn, the arrow found may be gone by the time it is measured, so measure again.
     hit = page.locator(f'#diagram .hit[data-name="{name}"]')
-    hit.evaluate("e => e.scrollIntoView({block: 'center', inline: 'center'})")
-    box = hit.bounding_box()
+    box = None
+    deadline = time.monotonic() + 10
+    while box is None and time.monotonic() < deadline:
+        page.evaluate("window.chainruleSettled()")
+        try:
+            hit.evaluate("e => e.scrollIntoView({block: 'center', inline: 'center'})",
+                         timeout=2000)
+            box = hit.bounding_box(timeout=2000)
+        except PlaywrightError:
+            box = None
     assert box is not None, f"the arrow of {name} is not drawn"
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     full = page.locator("#derivation .full")
