@@ -142,3 +142,32 @@ def test_the_json_agrees_with_grades_csv(tmp_path: Path) -> None:
             cell = row[t["name"]]
             assert (float(cell) if cell else 0) == t["score"], (student, t["name"])
     assert "da_dz.k" not in rows["s0"]
+
+
+def test_grade_caps_gaming_sheets_at_a_fifth_of_the_weighted_points(tmp_path: Path) -> None:
+    """In ``grade`` the 20% is of the points its config gives: with the slopes (right as 1 on
+    every variant) worth 5 points each, a sheet of ones, of whole numbers or copied from a
+    classmate's key still earns at most a fifth of the points, and the right key all of them."""
+    from chainrule.teach.grading import GradingConfig
+
+    students = ["s0", "s1", "s2", "s3"]
+    generate(cr.load("exercise-3"), tmp_path / "gen", students=students,
+             seed="a-long-secret-for-the-gaming-tests")
+    roster = read_variants(tmp_path / "gen")
+    keys = {s: _key(f) for s, (_, f) in roster.items()}
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for student in students:
+        graph, expected = keys[student]
+        text = {"s0": lambda i: f"{expected[i]:.4f}",  # noqa: B023
+                "s1": lambda i: "1",
+                "s2": lambda i: f"{expected[i]:.0f}",  # noqa: B023
+                "s3": lambda i: f"{keys['s0'][1][i]:.4f}"}[student]
+        (subs / f"{student}.toml").write_text(dumps({
+            n.name: text(n.index) for n in graph.nodes  # type: ignore[attr-defined]
+            if n.name and n.kind != "input"}))
+    config = GradingConfig.from_dict({"weights": {"da_dz.*": 5}})
+    by = {g.student: g for g in grade(tmp_path / "gen", subs, config=config).students}
+    assert by["s0"].score == by["s0"].max_score > 0
+    for student in ("s1", "s2", "s3"):
+        assert by[student].score <= 0.2 * by[student].max_score, (student, by[student].score)

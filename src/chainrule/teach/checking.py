@@ -11,7 +11,7 @@ replay with one rule swapped.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from chainrule.explain.document import Block, Equation, Math, Paragraph
 from chainrule.explain.notation import Notation, Numbers
 from chainrule.teach.answers import Answers, Written, parse
 from chainrule.teach.lines import Lines
-from chainrule.teach.marking import Tolerance, mark, score_of
+from chainrule.teach.marking import GUESS_CAP, Tolerance, mark, score_of, unworked
 from chainrule.teach.mistakes import Diagnoser, Diagnosis, update_base
 from chainrule.teach.quantities import (
     LEAF_KINDS,
@@ -158,9 +158,13 @@ class Checker:
     step's weights and biases (taken from the engine's Trace, the fast path)."""
 
     def __init__(self, network: Network, tolerance: Tolerance | None = None,
-                 notation: str | Notation = "handout") -> None:
+                 notation: str | Notation = "handout",
+                 worth: Callable[[str, str], float] | None = None) -> None:
         self.network = network
         self.tolerance = tolerance or Tolerance()
+        self.worth = worth or (lambda _name, status: score_of(status))
+        """The marks an answer of this name and status earns (``grade``: its weights and
+        credit), for the cap on a sheet of guesses."""
         self.notation = notation
         self.graph = Graph(network)
         self.diagnoser = Diagnoser(self.graph)
@@ -203,14 +207,20 @@ class Checker:
                         if exact_right != given else follow)
         statuses: dict[int, str] = {}
         marked: list[tuple[int, str, list[Diagnosis], list[int], bool]] = []
+        guesses: set[int] = set()  # wrong whole numbers where the right value is not whole
+        from_guesses: set[int] = set()  # what the student's numbers give from guesses only
         for i in sorted(by_node):
             w = by_node[i]
             t = expected[i]
             upstream = graph.ancestors(i)
             wrong_inputs = [g for g, st in statuses.items() if st != "right" and g in upstream]
             old = update_base(graph, i, expected)
-            degenerate = bool(wrong_inputs) and _degenerate(graph, i, w.value, by_node, expected,
-                                                            follow[i], tol, statuses)
+            # follow-on needs a wrong earlier answer that was worked out, not guessed: whole
+            # numbers make the work trivial (times 1, plus 0, times 0)
+            roots = [g for g in wrong_inputs if statuses[g] != "follows" and g not in from_guesses]
+            guessed = bool(roots) and all(g in guesses for g in roots)
+            degenerate = bool(wrong_inputs) and (guessed or _degenerate(
+                graph, i, w.value, by_node, expected, follow[i], tol, statuses))
             status = mark(w.value, t, follow[i], w.decimals, tol, not wrong_inputs, base=old,
                           degenerate=degenerate, follow_on_exact=follow_exact[i],
                           slack=0.0 if tol.matches(w.value, t, base=old) else _rounding_slack(
@@ -223,13 +233,21 @@ class Checker:
                     status = "wrong"
             statuses[i] = status
             marked.append((i, status, found, wrong_inputs, degenerate and status == "wrong"))
+            if status == "wrong" and guessed:
+                from_guesses.add(i)
+            elif status == "wrong" and not found and _whole(w.value - old) and not _whole(t - old):
+                guesses.add(i)
         withheld = _no_follow_on(graph, marked)
+        cut = self._unworked(graph, marked, by_node, expected, answers, {
+            i for i, w in by_node.items()  # the right value, rounded to the decimals written
+            if abs(w.value - expected[i]) <= 0.51 * 10.0 ** -w.decimals
+        }) if withheld else set()
         rows: list[tuple[int, QuantityResult]] = []
         for i, status, found, wrong_inputs, trivial in marked:
             node = graph.nodes[i]
             w = by_node[i]
             t, f = expected[i], follow[i]
-            if withheld and status == "follows":
+            if withheld and status == "follows" or i in cut:
                 status = "wrong"
             inputs = tuple(worked.symbol(graph.nodes[g]) for g in wrong_inputs)
             shown: Equation | None = None
@@ -242,7 +260,9 @@ class Checker:
             elif status != "right":
                 shown = worked.right(node)
                 right = worked.text(node, shown)
-            note = (f"{_WITHHELD} ({withheld})." if withheld and statuses[i] == "follows"
+            note = (f"{_UNWORKED} ({withheld}); {_CAPPED}" if i in cut
+                    else f"{_WITHHELD} ({withheld})." if withheld and statuses[i] == "follows"
+                    else _FROM_GUESSES if trivial and i in from_guesses
                     else _TRIVIAL if trivial else None)
             blocks = _explanation(status, t, w.decimals, found, inputs, shown, tol.decimals, note)
             sentences: list[str] = []
@@ -286,6 +306,24 @@ class Checker:
         title = self.network.title or "the network"
         return CheckResult(title, answers.step, tuple(tests))
 
+    def _unworked(self, graph: Graph,
+                  marked: list[tuple[int, str, list[Diagnosis], list[int], bool]],
+                  by_node: Mapping[int, Written], expected: list[float],
+                  answers: Answers, close: set[int]) -> set[int]:
+        """The answers a sheet of guesses loses the marks of (:func:`marking.unworked`)."""
+        statuses = {i: "wrong" if status == "follows" else status for i, status, *_ in marked}
+        names = {i: graph.nodes[i].name or "" for i in statuses}
+        return set(unworked(
+            sorted(statuses, key=lambda i: order(graph, i)), statuses,
+            {i: self.worth(names[i], status) for i, status in statuses.items()},
+            {i: _answered_deps(graph, i, by_node) for i in statuses},
+            {i for i in statuses if _whole(expected[i] - update_base(graph, i, expected))},
+            sum(self.worth(graph.nodes[i].name or "", "right")
+                for i in set(statuses) | set(asked(graph)))
+            + sum(self.worth(name, "right") for name in answers.formulas),
+            close,
+        ))
+
     def _formula(self, parameters: Parameters, name: str, formula: str, source: str
                  ) -> QuantityResult:
         from chainrule.teach.formulas import check_formula
@@ -313,6 +351,21 @@ class Checker:
 
 _WITHHELD = ("No follow-on credit on this sheet: too many of its answers are wrong for no "
              "recognised reason")
+
+
+_UNWORKED = ("No credit, though your number is close enough: this sheet was not worked from its "
+             "own numbers")
+_CAPPED = (f"answers right without that work (whole numbers, copies, coincidences) earn at most "
+           f"{GUESS_CAP:.0%} of the marks, and this one is past it.")
+
+
+def _whole(x: float) -> bool:
+    """A whole number (a slope of 1 is right on every variant, whatever the sheet says)."""
+    return math.isfinite(x) and abs(x - round(x)) <= 1e-12
+
+
+_FROM_GUESSES = ("It may be what your own earlier numbers give, but they start from whole numbers "
+                 "where the right values are not (a guess, not a slip): no follow-on credit.")
 
 
 _TRIVIAL = ("It may be what your own earlier numbers give, but they make it exactly 0 (or a "
@@ -419,8 +472,7 @@ def _no_follow_on(graph: Graph,
     """Why follow-on credit is withheld from this sheet ("" when it is not): a sheet of guesses,
     of zeros, of whole numbers, or copied from another variant's key is consistent with itself
     but wrong for no recognised reason in many steps of the work."""
-    unexplained = [i for i, status, found, _, trivial in marked
-                   if status == "wrong" and not found and not trivial]
+    unexplained = [i for i, status, found, _, _ in marked if status == "wrong" and not found]
     steps = {STEP_OF.get(graph.nodes[i].kind, graph.nodes[i].kind) for i in unexplained}
     if len(steps) < UNEXPLAINED_STEPS:
         return ""
@@ -450,6 +502,9 @@ def _explanation(
             f"{', '.join(wrong_inputs)} (the right value is {exp}):"
         )
     else:
+        if note and note.startswith(_UNWORKED):
+            out.append(note)
+            return out
         out.append(
             f"Rounded to {decimals} decimal{'s' if decimals != 1 else ''}: part credit; the "
             f"sheet asks for {asked_decimals} (the right value is {exp})."

@@ -390,7 +390,7 @@ def mark_roster(
         except (ChainruleError, OSError, UnicodeDecodeError) as error:
             g.problem = f"unreadable submission: {error}"
             continue
-        result = Checker(net, tolerance).check(answers)
+        result = Checker(net, tolerance, worth=_worth(config, g.points)).check(answers)
         g.result = result
         g.key = {t.name: t.expected for t in result.tests
                  if t.expected is not None and "formula" not in t.name}
@@ -409,6 +409,14 @@ def mark_roster(
         if progress:
             progress(f"{student}: {_n(g.score)} of {_n(g.max_score)}")
     return grades, quantities
+
+
+def _worth(config: GradingConfig, points: Mapping[str, float]) -> Callable[[str, str], float]:
+    """The points an answer earns: its quantity's weight (0 for one not asked) times its
+    status's credit."""
+    def worth(name: str, status: str) -> float:
+        return points.get(name, 0.0) * config.credit.get(status, 0.0)
+    return worth
 
 
 def _key(net: Any) -> dict[str, float]:

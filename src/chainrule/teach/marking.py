@@ -13,6 +13,7 @@ value (0, or a copy of an earlier number) where the right value is not one.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 RTOL = 1e-2
@@ -35,6 +36,11 @@ NEAR = 3.0
 NEAR_RELATIVE = 0.03
 
 STATUSES = ("right", "wrong", "follows", "rounding", "unanswered")
+CREDITED = ("right", "rounding", "follows")
+GUESS_CAP = 0.2
+"""On a sheet not worked from its own numbers (a sheet of guesses: zeros, whole numbers, another
+variant's key), the answers that are right without that work earn at most this share of the
+marks."""
 
 
 @dataclass(frozen=True)
@@ -154,3 +160,44 @@ def score_of(status: str, rounding: float = ROUNDING_CREDIT) -> float:
     if status in ("right", "follows"):
         return 1.0
     return rounding if status == "rounding" else 0.0
+
+
+def unworked(
+    order: Sequence[int],
+    statuses: Mapping[int, str],
+    scores: Mapping[int, float],
+    inputs: Mapping[int, Sequence[int]],
+    whole: Collection[int],
+    max_score: float,
+    close: Collection[int] = (),
+) -> list[int]:
+    """The answers of a sheet of guesses whose marks it loses, so that what it earns without
+    working from its own numbers stays within :data:`GUESS_CAP` of ``max_score``.
+
+    An answer is *worked* when it earns credit and every answer it is computed from (``inputs``,
+    the student's own answers it reads) is worked or ``close`` (the right value, rounded to the
+    decimals written, too few of them to earn credit): a chain of right numbers that starts at
+    the sheet's given numbers. Its marks stand, except where its right value is a whole number (a
+    ReLU's slope 1 is right on every variant, whatever the sheet says). Every other credited
+    answer (a whole number, or a right number computed from wrong ones: a coincidence, or a copy)
+    counts, in the order of the work, only while the sheet's marks stay within ``GUESS_CAP x
+    max_score``; a sheet whose worked marks alone reach that loses nothing.
+    """
+    worked: dict[int, bool] = {}
+    for i in order:
+        worked[i] = statuses[i] in CREDITED and all(
+            worked.get(j, False) or (j in close and statuses[j] not in CREDITED)
+            for j in inputs[i])
+    evidence = [i for i in order if worked[i] and i not in whole]
+    total = sum(scores[i] for i in evidence)
+    limit = GUESS_CAP * max_score + 1e-9
+    cut: list[int] = []
+    if total >= limit:
+        return cut  # worked from its numbers after all: nothing to cut
+    for i in order:
+        if scores[i] > 0 and i not in evidence:
+            if total + scores[i] <= limit:
+                total += scores[i]
+            else:
+                cut.append(i)
+    return cut
