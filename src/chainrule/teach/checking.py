@@ -235,9 +235,10 @@ class Checker:
             marked.append((i, status, found, wrong_inputs, degenerate and status == "wrong"))
             if status == "wrong" and guessed:
                 from_guesses.add(i)
-            elif status == "wrong" and not found and _whole(w.value - old) and not _whole(t - old):
+            elif status == "wrong" and _guess(w, old, t) and all(
+                    d.mistake == "rounded-too-early" for d in found):
                 guesses.add(i)
-        withheld = _no_follow_on(graph, marked)
+        withheld = _no_follow_on(graph, marked, guesses | from_guesses)
         cut = self._unworked(graph, marked, by_node, expected, answers, {
             i for i, w in by_node.items()  # the right value, rounded to the decimals written
             if abs(w.value - expected[i]) <= 0.51 * 10.0 ** -w.decimals
@@ -359,6 +360,13 @@ _CAPPED = (f"answers right without that work (whole numbers, copies, coincidence
            f"{GUESS_CAP:.0%} of the marks, and this one is past it.")
 
 
+def _guess(written: Written, old: float, right: float) -> bool:
+    """A whole number where the right value is not (of the update, for an updated parameter):
+    1 for 0.7137, or a bare 0 (0.0000 may be a small number rounded)."""
+    return (_whole(written.value - old) and not _whole(right - old)
+            and (written.value != old or written.decimals == 0))
+
+
 def _whole(x: float) -> bool:
     """A whole number (a slope of 1 is right on every variant, whatever the sheet says)."""
     return math.isfinite(x) and abs(x - round(x)) <= 1e-12
@@ -468,11 +476,14 @@ the numbers were not worked from this sheet: no follow-on credit."""
 
 
 def _no_follow_on(graph: Graph,
-                  marked: list[tuple[int, str, list[Diagnosis], list[int], bool]]) -> str:
+                  marked: list[tuple[int, str, list[Diagnosis], list[int], bool]],
+                  guessed: set[int]) -> str:
     """Why follow-on credit is withheld from this sheet ("" when it is not): a sheet of guesses,
     of zeros, of whole numbers, or copied from another variant's key is consistent with itself
-    but wrong for no recognised reason in many steps of the work."""
-    unexplained = [i for i, status, found, _, _ in marked if status == "wrong" and not found]
+    but wrong for no recognised reason in many steps of the work (``guessed``: whole numbers
+    where the right values are not, and what the student's numbers give from them only)."""
+    unexplained = [i for i, status, found, _, trivial in marked if status == "wrong" and (
+        not found and not trivial or i in guessed)]
     steps = {STEP_OF.get(graph.nodes[i].kind, graph.nodes[i].kind) for i in unexplained}
     if len(steps) < UNEXPLAINED_STEPS:
         return ""
