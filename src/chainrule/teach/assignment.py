@@ -33,7 +33,6 @@ over the exercises of the exercise's points times the fraction of its marks earn
 from __future__ import annotations
 
 import json
-import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainrule.core.errors import ChainruleError, UsageError
 from chainrule.core.network import Network
+from chainrule.teach.grading import _number, _shown
 from chainrule.teach.rubric import Late
 
 if TYPE_CHECKING:
@@ -137,16 +137,6 @@ class Assignment:
         except (KeyError, TypeError, ValueError, AttributeError):
             raise UsageError(f"{source}: not an assignment chainrule generate wrote; generate "
                              "the assignment again") from None
-
-
-def _number(value: object) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def looks_like_assignment(path: str | Path) -> bool:
@@ -516,7 +506,6 @@ def generate(
     ``answers.toml`` (a table per exercise) and ``<exercise>/network.toml`` per exercise;
     ``instructor/`` holds ``assignment.json``, ``variants.csv``, the class key and each key.
     The same secret and roster give the same files, byte for byte."""
-    import shutil
 
     from chainrule.core.engine import solve
     from chainrule.core.schema import dumps_toml
@@ -529,27 +518,18 @@ def generate(
         SHEETS,
         VARIANTS_CSV,
         check_output_folder,
+        check_pdf,
+        class_of,
         latex_pdf,
     )
     from chainrule.teach.secret import check_secret, new_secret, write_secret
     from chainrule.teach.sheets import class_key, class_key_html
-    from chainrule.teach.students import check_id
 
     out = Path(output)
-    if students is None:
-        if count is None or count < 1:
-            raise UsageError("give --count N (N >= 1) or --students ROSTER.csv")
-        width = max(2, len(str(count)))
-        students = [f"v{i:0{width}d}" for i in range(1, count + 1)]
-    if not students:
-        raise UsageError("no students to generate sheets for")
-    for sid in students:
-        check_id(sid, "students")
+    students = class_of(students, count)
     drawn = seed is None
     secret = new_secret() if seed is None else check_secret(seed, "`seed`")
-    if pdf and shutil.which("pdflatex") is None:
-        raise UsageError("`pdf`: sheet.pdf needs pdflatex, which is not installed here; "
-                         "sheet.tex is written without it")
+    check_pdf(pdf)
     check_output_folder(out, force)
     made = draw_variants(assignment, students, secret)
     out.mkdir(exist_ok=True)

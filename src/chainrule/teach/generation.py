@@ -133,6 +133,28 @@ def variants(
     return out
 
 
+def class_of(students: Sequence[str] | None, count: int | None) -> list[str]:
+    """The class to generate for: the roster's students, or ``count`` variants ``v01``,
+    ``v02``, ...; every id checked."""
+    if students is None:
+        if count is None or count < 1:
+            raise UsageError("give --count N (N >= 1) or --students ROSTER.csv")
+        width = max(2, len(str(count)))
+        students = [f"v{i:0{width}d}" for i in range(1, count + 1)]
+    if not students:
+        raise UsageError("no students to generate sheets for")
+    for sid in students:
+        check_id(sid, "students")
+    return list(students)
+
+
+def check_pdf(pdf: bool) -> None:
+    """``pdf`` needs pdflatex: refused before any work where it is not installed."""
+    if pdf and shutil.which("pdflatex") is None:
+        raise UsageError("`pdf`: sheet.pdf needs pdflatex, which is not installed here; "
+                         "sheet.tex is written without it")
+
+
 def check_output_folder(output: Path, force: bool) -> None:
     """An output folder must be new or empty, unless ``force``."""
     if output.is_symlink():
@@ -190,15 +212,7 @@ def generate(
     from chainrule.render.markdown import render as markdown
 
     out = Path(output)
-    if students is None:
-        if count is None or count < 1:
-            raise UsageError("give --count N (N >= 1) or --students ROSTER.csv")
-        width = max(2, len(str(count)))
-        students = [f"v{i:0{width}d}" for i in range(1, count + 1)]
-    if not students:
-        raise UsageError("no students to generate sheets for")
-    for sid in students:
-        check_id(sid, "students")
+    students = class_of(students, count)
     drawn = seed is None
     secret = new_secret() if seed is None else check_secret(seed, "`seed`")
     if exact and isinstance(shape, Network):
@@ -207,9 +221,7 @@ def generate(
         why = unsupported(shape)
         if why:
             raise UsageError(f"`exact`: no exact answers for this network: {why}")
-    if pdf and shutil.which("pdflatex") is None:
-        raise UsageError("`pdf`: sheet.pdf needs pdflatex, which is not installed here; "
-                         "sheet.tex is written without it")
+    check_pdf(pdf)
     check_output_folder(out, force)
     made = variants(shape, students, seed=secret, assignment=assignment, rules=rules)
     if exact and not isinstance(shape, Network):
