@@ -303,10 +303,14 @@ def sweep(torch: Any) -> list[Row]:
         net = cr.mlp(sizes, hidden="relu", output="softmax", cost="categorical_cross_entropy",
                      seed=0)
         model = torch_setup(sizes, torch.nn.ReLU, torch.float32)
+        why: list[str] = [""]
+
+        def chainrule_epoch(net: Any = net, why: list[str] = why) -> None:
+            why[0] = cr.train(net, X, labels, epochs=1, batch_size=batch, learning_rate=r,
+                              seed=0, dtype="float32", progress=False).threads_reason
+
         t = best_interleaved({
-            "chainrule": lambda net=net: cr.train(net, X, labels, epochs=1, batch_size=batch,
-                                                  learning_rate=r, seed=0, dtype="float32",
-                                                  progress=False),
+            "chainrule": chainrule_epoch,
             "torch 1 thread": with_torch_threads(
                 torch, 1, lambda model=model: torch_epoch(model, Xt, yt, r, batch, ce)),
             "torch 2 threads": with_torch_threads(
@@ -316,6 +320,7 @@ def sweep(torch: Any) -> list[Row]:
         ratio = tb / t["chainrule"]
         print(f"   H={hidden:4}  chainrule {t['chainrule'] * 1e3:8.1f} ms   PyTorch "
               f"{tb * 1e3:8.1f} ms ({which})   {ratio:.2f}x")
+        print(f"             chainrule's threads (last call): {why[0]}")
         rows.append((f"Sweep H={hidden} vs PyTorch at its best", ratio, ">= 1x (parity)",
                      ratio >= 1.0))
     print(f"   [{load()}]")

@@ -53,40 +53,80 @@ def test_bad_threads_is_a_usage_error(bad: object) -> None:
         cr.train(net, X, labels, progress=False, threads=bad)  # type: ignore[arg-type]
 
 
-def test_the_probe_keeps_one_thread_unless_more_clearly_win(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, seconds: dict[int, float], batches: int,
+         others: int = 0) -> tuple[threads.Governor, list[int]]:
+    """A governor over ``batches`` batches that take ``seconds[threads]`` each."""
+    clock = _Clock()
+    calls: list[int] = []
+    monkeypatch.setattr(threads, "time", clock)
+    monkeypatch.setattr(threads, "limited", _recording(calls))
     monkeypatch.setattr(threads, "cores", lambda: 2)
-    monkeypatch.setattr(threads, "free_cores", lambda n: 2)
-    calls: list[int] = []
-    monkeypatch.setattr(threads, "limited", _recording(calls))
-    choice = threads.probe(lambda: None)  # no work: no clear win for 2 threads
-    assert choice.threads in (1, 2) and sorted(set(calls)) == [1, 2]
-    monkeypatch.setattr(threads, "free_cores", lambda n: 1)
-    busy = threads.probe(lambda: None)
-    assert busy.threads == 1 and "busy" in busy.reason
-
-
-def test_a_governor_falls_back_to_one_thread_when_batches_slow_down(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    monkeypatch.setattr(threads, "limited", _recording(calls))
-    choice = threads.ThreadChoice(2, "2: probed", one_batch=1e-12)
+    monkeypatch.setattr(threads, "others_running", lambda: others)
+    choice = threads.ThreadChoice(1, "1: chosen while the batches run", adaptive=True, key=-1)
     with threads.Governor(choice) as governor:
-        governor.check()
-    assert calls == [2, 1]
-    assert governor.used().threads == 1 and "slower" in governor.used().reason
-    steady = threads.ThreadChoice(2, "2: probed", one_batch=1e6)
-    with threads.Governor(steady) as governor:
-        governor.check()
-    assert governor.used() == steady
+        for _ in range(batches):
+            clock.now += seconds[governor.threads]
+            governor.tick()
+    return governor, calls
 
 
-def test_initial_choice_without_a_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_governor_moves_to_more_threads_when_they_win(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    governor, calls = _run(monkeypatch, {1: 1.0, 2: 0.5}, 200)
+    assert calls[:2] == [1, 2] and governor.threads == 2
+    used = governor.used()
+    assert used.threads == 2 and "on 2 thread(s)" in used.reason
+    # the next training of the same size starts on 2 threads
+    assert threads.initial(None, 10**9, 100).threads in (1, 2)
+    assert threads._recent[-1][0] == 2
+
+
+def test_a_governor_keeps_one_thread_when_more_do_not_clearly_win(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    governor, calls = _run(monkeypatch, {1: 1.0, 2: 0.9}, 300)
+    used = governor.used()
+    assert used.threads == 1 and 2 in calls and governor.threads == 1
+
+
+def test_a_governor_goes_back_to_one_thread_at_once_on_a_busy_machine(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    governor, calls = _run(monkeypatch, {1: 1.0, 2: 30.0}, 200)
+    used = governor.used()
+    assert used.threads == 1 and "slower" in used.reason
+    # each try costs at most its first two batches
+    assert governor.counts[2] <= 2 * governor.tries
+
+
+def test_a_governor_tries_no_more_threads_while_others_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    governor, calls = _run(monkeypatch, {1: 1.0, 2: 0.5}, 200, others=1)
+    assert set(calls) == {1} and governor.tries == 0
+    assert "other processes" in governor.used().reason
+
+
+def test_others_running_reads_a_count() -> None:
+    assert threads.others_running() >= 0
+    assert 1 <= threads.free_cores(2) <= 2
+
+
+def test_initial_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(threads, "cores", lambda: 2)
     assert threads.initial(3, 10**9, 100).threads == 3
     assert threads.initial(None, 1000, 100).limit is False
     assert threads.initial(None, 10**9, 5).threads == 1
-    assert threads.initial(None, 10**9, 100) is None  # a probe decides
+    start = threads.initial(None, 10**9 + 1, 100)
+    assert start.adaptive and start.threads == 1
 
 
 def test_cli_threads_and_verbose() -> None:

@@ -38,15 +38,7 @@ from chainrule.train.kernel import Kernel, flat_buffers
 from chainrule.train.optimizers import OPTIMIZERS, State
 from chainrule.train.progress import Progress, Reporter
 from chainrule.train.straight import compiled as straight_line
-from chainrule.train.threads import (
-    WATCH,
-    Governor,
-    ThreadChoice,
-    applied,
-    check_threads,
-    initial,
-    probe,
-)
+from chainrule.train.threads import Governor, ThreadChoice, applied, check_threads, initial
 
 Array = NDArray[Any]
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -274,9 +266,9 @@ def train(
     engine : ``"auto"`` (plain Python floats for tiny networks and batches, arrays otherwise),
         ``"scalar"`` or ``"array"``. Both give the same numbers.
     threads : the BLAS threads of the matrix products: None or ``"auto"`` lets the trainer
-        choose per problem (one thread for small products; for large ones it times a batch
-        both ways, at the start of every epoch, and keeps the faster), a whole number asks for
-        that many. The numbers do not depend on it. ``result.threads`` says what was used.
+        choose per problem (one thread for small products; for large ones it times the
+        batches as they run and moves between one thread and all the cores, trying more only
+        when no other process is running), a whole number asks for that many. The numbers do not depend on it. ``result.threads`` says what was used.
 
     Returns
     -------
@@ -350,7 +342,7 @@ def train(
         for p, initial_value in zip(params, initial_params, strict=True):
             p[...] = initial_value
     stopped: str | None = None
-    choice: ThreadChoice | None
+    choice: ThreadChoice
     if scalar:
         choice = ThreadChoice(1, "1: plain Python floats (the scalar engine), no matrix "
                                  "products", limit=False)
@@ -358,7 +350,6 @@ def train(
         largest = max((batch_size * b.shape[0] * b.shape[1] for b in structure.blocks()),
                       default=0)
         choice = initial(requested_threads, largest, -(-n // batch_size))
-    probing = choice is None
     used = ThreadChoice(1, "")
 
     def result() -> TrainResult:
@@ -387,9 +378,6 @@ def train(
                         rng = np.random.default_rng(seed)
                     order = rng.permutation(n)
                 started = time.perf_counter()
-                if probing and isinstance(runner, _ArrayRunner):
-                    choice = probe(runner.probe_work(batch_size))
-                assert choice is not None
                 used = choice
                 start = _EpochStart(runner.checkpoint(), order)
                 try:
@@ -400,6 +388,8 @@ def train(
                         else:
                             cost, correct = runner.epoch(order, batch_size, labels, reporter)
                     used = governor.used()
+                    if used.adaptive:
+                        choice = used  # the next epoch starts where this one ended
                 except _NonFinite as bad:
                     if not _all_finite(data.x):
                         raise UsageError("X has a value that is not a finite number") from None
@@ -500,7 +490,7 @@ class _ArrayRunner:
     @property
     def kernel(self) -> Kernel:
         """The general kernel (made when first needed: a layered network's epochs run on its
-        chain kernel, and only the thread probe uses this one)."""
+        chain kernel instead)."""
         if self._kernel is None:
             self._kernel = Kernel(self.structure, self.params, self.batch_size, self.dt)
         return self._kernel
@@ -519,25 +509,11 @@ class _ArrayRunner:
     def trained(self, net: Network) -> Network:
         return network_from_params(net, self.structure, self.params)
 
-    def probe_work(self, batch_size: int) -> Callable[[], object]:
-        """A batch's forward and backward pass (the first rows), changing no parameter: what
-        the thread probe times."""
-        m = min(batch_size, self.n_rows)
-        xb, yb = self.data.x[:m], self.data.y[:m]
-        sy = self.data.sum_y[:m] if self.data.sum_y is not None else None
-        kernel = self.kernel
-
-        def work() -> object:
-            kernel.forward(xb)
-            return kernel.backward(yb, sy)
-
-        return work
-
     def epoch(self, order: Array | None, batch_size: int, labels: Array | None,
               reporter: Reporter, limit: int | None = None,
               governor: Governor | None = None) -> tuple[float, int]:
         """One pass over the rows (or their first ``limit`` batches): (mean cost, correct)."""
-        watch = governor.check if governor is not None and governor.watching else None
+        watch = governor.tick if governor is not None and governor.watching else None
         if self.chain is not None:
             return self._chain_epoch(self.chain, order, batch_size, labels, reporter, limit,
                                      watch)
@@ -583,7 +559,7 @@ class _ArrayRunner:
                 np.subtract(params[0], grads[0], out=params[0])
             else:
                 self.state = update(self.step, grads, params, self.state)
-            if watch is not None and batches % WATCH == 0:
+            if watch is not None:
                 watch()
             if reporter.active and time.perf_counter() >= reporter.next_refresh:
                 accuracy = None
@@ -617,12 +593,15 @@ class _ArrayRunner:
                 return None
 
         every: Callable[[int], object] | None = None
-        if watch is not None or reporter.active:
-            batches = [0]
+        if watch is not None and not reporter.active:
+            tick = watch
 
             def every(stop: int) -> None:
-                batches[0] += 1
-                if watch is not None and batches[0] % WATCH == 0:
+                tick()
+        elif reporter.active:
+
+            def every(stop: int) -> None:
+                if watch is not None:
                     watch()
                 if reporter.active and time.perf_counter() >= reporter.next_refresh:
                     costs = kernel.costs(stop)

@@ -8,13 +8,14 @@ of 32) never gain. So the trainer decides:
 
 - a batch whose products are all small (each under :data:`SMALL_PRODUCT` multiply-adds, where
   OpenBLAS itself uses one thread) runs on one thread, and nothing is changed;
-- otherwise, when more than one core is free (:func:`os.getloadavg` says the others are not
-  busy), it *probes*: one batch's forward and backward pass (no update, so no number changes)
-  timed on one thread and on all of them, twice each, and keeps the faster, more threads only
-  when they win clearly (:data:`WIN`). It probes again at the start of every epoch, and
-  within an epoch a :class:`Governor` watches the batches: when they become several times
-  slower than the probe's one-thread batch (another process took the other core), the rest of
-  the epoch runs on one thread. Never slower than one thread, up to timing noise;
+- otherwise a :class:`Governor` times the batches as they run, in windows of :data:`WATCH`
+  batches, and moves between one thread and all of them: it tries more threads only when no
+  other process is running at that moment (the kernel's count of runnable tasks, in
+  ``/proc/loadavg``), keeps them only while their batches are clearly faster (:data:`WIN`)
+  than the last window on one thread, and goes back to one thread at once when a batch on
+  more threads takes several times as long as one on one thread (another process took a core).
+  The next training of the same size starts from the last choice. Never much slower than one
+  thread: no batch is done twice, and a bad try costs about one batch;
 - ``threads=N`` asks for N threads, and is used as it is.
 
 The numbers do not depend on the choice (BLAS splits a product's rows and columns between
@@ -27,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,13 +38,25 @@ SMALL_PRODUCT = 262_144
 """m x n x k at or below which OpenBLAS multiplies on one thread whatever its setting
 (``SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD``)."""
 WIN = 0.85
-"""More threads are kept only when their best batch takes under this fraction of one
-thread's."""
+"""More threads are kept only while their batches take under this fraction of one thread's."""
 PROBE_BATCHES = 24
-"""Epochs with fewer batches than this are not probed (the probe would cost more than it
-could save): they run on one thread."""
+"""Epochs with fewer batches than this run on one thread (too few to time both ways)."""
+WATCH = 16
+"""The batches of a window: a Governor compares windows."""
+EXPLORE = 2
+"""Windows on one thread before more threads are tried (then 4 times as many after a try that
+lost)."""
+BAIL = 3.0
+"""A batch on more threads taking over this many times one thread's (the last window's mean)
+sends the rest back to one thread at once."""
+RECENT_S = 60.0
+"""A choice is remembered for the next training of the same size for this many seconds."""
 
 _controller: Any = None
+_recent: dict[int, tuple[int, float, float]] = {}
+"""Per problem size (the largest product): the threads of the last epoch, one thread's time
+a batch, and when."""
+_loadavg: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,8 +67,12 @@ class ThreadChoice:
     reason: str
     limit: bool = True
     """Whether BLAS is limited to ``threads`` (False: left alone, every product is small)."""
+    adaptive: bool = False
+    """Whether a Governor may move between one thread and all of them while the batches run."""
+    key: int = 0
+    """The problem's size (its largest product), under which the choice is remembered."""
     one_batch: float = 0.0
-    """The probe's best one-thread batch in seconds (0: no probe), what a Governor expects."""
+    """One thread's time a batch, when known (seconds; 0: not yet)."""
 
 
 def cores() -> int:
@@ -75,18 +92,30 @@ def check_threads(threads: Any) -> int | None:
     return int(threads)
 
 
-def free_cores(n_cores: int) -> int:
-    """Cores not busy with other work by the 1-minute load average (this process's own
-    work counts as load too: about one of it is taken to be ours)."""
+def others_running() -> int:
+    """How many other tasks are running or waiting to run right now: the kernel's count of
+    runnable tasks (``/proc/loadavg``), less this one, the smaller of two readings. Where
+    there is no such count, the 1-minute load average less one."""
+    global _loadavg
     try:
-        load = os.getloadavg()[0]
-    except OSError:  # pragma: no cover - platforms without a load average
-        return n_cores
-    return max(1, min(n_cores, int(n_cores - load + 1.5)))
+        if _loadavg is None:
+            _loadavg = os.open("/proc/loadavg", os.O_RDONLY)
+        counts = [int(os.pread(_loadavg, 128, 0).split()[3].split(b"/")[0]) for _ in range(2)]
+        return max(0, min(counts) - 1)
+    except (OSError, ValueError, IndexError):
+        try:
+            return max(0, round(os.getloadavg()[0] - 1))
+        except OSError:  # pragma: no cover - platforms without a load average
+            return 0
 
 
-def initial(requested: int | None, largest_product: int, batches: int) -> ThreadChoice | None:
-    """The choice made before any timing, or None when a probe has to decide.
+def free_cores(n_cores: int) -> int:
+    """Cores not busy with other work right now (see :func:`others_running`)."""
+    return max(1, n_cores - others_running())
+
+
+def initial(requested: int | None, largest_product: int, batches: int) -> ThreadChoice:
+    """The threads a training starts with.
 
     ``largest_product``: the largest m x n x k of a batch's products; ``batches``: per epoch."""
     if requested is not None:
@@ -99,32 +128,11 @@ def initial(requested: int | None, largest_product: int, batches: int) -> Thread
                                "runs it on one thread", limit=False)
     if batches < PROBE_BATCHES:
         return ThreadChoice(1, f"1: {batches} batch(es) per epoch, too few to time both ways")
-    return None
-
-
-def probe(work: Callable[[], object]) -> ThreadChoice:
-    """Time ``work`` (a batch's forward and backward pass) on one thread and on every free
-    core, interleaved, and choose the faster; one thread unless more clearly win."""
-    n_cores = cores()
-    free = free_cores(n_cores)
-    if free < 2:
-        return ThreadChoice(1, f"1: the other core(s) are busy (load average "
-                               f"{os.getloadavg()[0]:.2f} on {n_cores} cores)")
-    best = {1: float("inf"), free: float("inf")}
-    with limited(1):
-        work()  # warm-up
-    for _ in range(2):
-        for n in (free, 1):
-            with limited(n):
-                start = time.perf_counter()
-                work()
-                best[n] = min(best[n], time.perf_counter() - start)
-    one, many = best[1] * 1e3, best[free] * 1e3
-    if best[free] < WIN * best[1]:
-        return ThreadChoice(free, f"{free}: a batch took {many:.2f} ms on {free} threads, "
-                                  f"{one:.2f} ms on one", one_batch=best[1])
-    return ThreadChoice(1, f"1: a batch took {one:.2f} ms on one thread, {many:.2f} ms on "
-                           f"{free}")
+    threads, one, when = _recent.get(largest_product, (1, 0.0, 0.0))
+    if threads > 1 and (time.monotonic() - when > RECENT_S or free_cores(n_cores) < threads):
+        threads = 1
+    return ThreadChoice(threads, f"{threads}: chosen while the batches run", adaptive=True,
+                        key=largest_product, one_batch=one)
 
 
 @contextlib.contextmanager
@@ -143,56 +151,111 @@ def limited(threads: int) -> Iterator[None]:
         yield
 
 
-WATCH = 16
-"""A Governor looks at the clock every this many batches."""
-SLOWER = 4.0
-"""... and falls back to one thread when a batch took over this many times the probe's
-one-thread batch."""
-
-
 class Governor:
-    """A choice in force for one epoch (a context manager); with more than one thread,
-    :meth:`check` (called every :data:`WATCH` batches) falls back to one thread when batches
-    become much slower than the probe said."""
+    """A choice in force for one epoch (a context manager). When the choice is adaptive,
+    :meth:`tick` (called after every batch) times the batches and moves between one thread
+    and all of them (see the module's description)."""
 
     def __init__(self, choice: ThreadChoice) -> None:
         self.choice = choice
-        self.fell_back = False
-        self.watching = choice.threads > 1 and choice.one_batch > 0
+        self.watching = choice.adaptive
+        self.threads = choice.threads
+        self.many = max(cores(), choice.threads)
         self._stack: contextlib.ExitStack[bool | None] | None = None
-        self._since = 0.0
+        self.per_batch: dict[int, float] = {1: choice.one_batch} if choice.one_batch else {}
+        self.counts: dict[int, int] = {}
+        self.tries = 0
+        self.lost = 0
+        self.bailed = 0
+        self._last = 0.0
+        self._window = 0.0
+        self._in_window = 0
+        self._skip = True
+        self._ones = 0
+        self._exploring = False
 
     def __enter__(self) -> Governor:
         if self.choice.limit:
-            self._stack = contextlib.ExitStack()
-            self._stack.enter_context(limited(self.choice.threads))
-        if self.watching:
-            self._since = time.perf_counter()
+            self._limit(self.threads)
+        self._last = self._window = time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._stack is not None:
             self._stack.close()
+            self._stack = None
+        if self.watching:
+            used = self.used()
+            _recent[self.choice.key] = (used.threads, self.per_batch.get(1, 0.0),
+                                        time.monotonic())
 
-    def check(self) -> None:
-        """Called every :data:`WATCH` batches."""
+    def _limit(self, threads: int) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._stack = contextlib.ExitStack()
+        self._stack.enter_context(limited(threads))
+        self.threads = threads
+        self._skip = True  # the first batch after a change wakes (or parks) BLAS's threads
+
+    def tick(self) -> None:
+        """After every batch."""
         now = time.perf_counter()
-        per_batch = (now - self._since) / WATCH
-        self._since = now
-        if self.watching and per_batch > SLOWER * self.choice.one_batch:
-            if self._stack is None:
-                self._stack = contextlib.ExitStack()
-            self._stack.enter_context(limited(1))
-            self.watching = False
-            self.fell_back = True
+        took = now - self._last
+        self._last = now
+        threads = self.threads
+        self.counts[threads] = self.counts.get(threads, 0) + 1
+        if self._skip:
+            self._skip = False
+            self._window = now
+            self._in_window = 0
+            return
+        self._in_window += 1
+        one = self.per_batch.get(1)
+        if threads > 1 and one is not None and took > BAIL * one:
+            self.bailed += 1
+            self._back_to_one()
+            return
+        if self._in_window < WATCH:
+            return
+        mean = (now - self._window) / self._in_window
+        self._window = now
+        self._in_window = 0
+        self.per_batch[threads] = mean
+        if threads > 1:
+            if one is not None and mean > WIN * one:
+                self.lost += self._exploring
+                self._back_to_one()
+            self._exploring = False
+            return
+        self._ones += 1
+        if self._ones >= EXPLORE * (4 if self.lost else 1) and free_cores(self.many) > 1:
+            self.tries += 1
+            self._exploring = True
+            self._limit(self.many)
+
+    def _back_to_one(self) -> None:
+        self._exploring = False
+        self._ones = 0
+        self._limit(1)
 
     def used(self) -> ThreadChoice:
-        """The choice as it ended the epoch."""
-        if not self.fell_back:
+        """The choice as it ended the epoch: the threads most of its batches ran on."""
+        if not self.watching or not self.counts:
             return self.choice
-        return ThreadChoice(1, f"1: {self.choice.reason}, but batches became over "
-                               f"{SLOWER:g}x slower mid-epoch (a busy machine), so the rest "
-                               "ran on one thread")
+        threads = max(self.counts, key=lambda k: (self.counts[k], -k))
+        total = sum(self.counts.values())
+        times = ", ".join(f"{self.per_batch[k] * 1e3:.2f} ms a batch on {k}"
+                          for k in sorted(self.per_batch) if self.per_batch[k])
+        how = f"{threads}: {self.counts[threads]} of {total} batches on {threads} thread(s)"
+        if times:
+            how += f" ({times})"
+        if self.tries == 0 and threads == 1:
+            how += "; other processes were running, so more threads were not tried"
+        elif self.bailed:
+            how += f"; a batch on {self.many} threads became over {BAIL:g}x slower than on " \
+                   "one (a busy machine), so the trainer went back to one"
+        return ThreadChoice(threads, how, adaptive=True, key=self.choice.key,
+                            one_batch=self.per_batch.get(1, 0.0))
 
 
 def applied(choice: ThreadChoice) -> Governor:
