@@ -262,7 +262,7 @@ def w2(torch: Any) -> list[Row]:
         "torch 2 threads": with_torch_threads(torch, 2, lambda: torch_epoch(model, Xt, yt, r,
                                                                               batch, ce)),
         "sklearn": lambda: sk.partial_fit(X, labels),
-    }, repeats=3)
+    }, repeats=5)
     params = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
     floor, rate = gemm_floor(784, 128, batch, params, n)
     data_bytes = X.nbytes + labels.nbytes
@@ -271,7 +271,7 @@ def w2(torch: Any) -> list[Row]:
     _, extra = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     show("W2 synthetic 60000x784 float32, 784-128-10 relu/softmax, batch 128, one epoch "
-         "(best of 3):", t, "s")
+         "(best of 5):", t, "s")
     print(f"   GEMM floor     {floor:10.3f} s  (6 x {params} params x {n} samples at {rate} "
           f"thread(s))")
     print(f"   chainrule's threads: {why[0]}")
@@ -296,7 +296,7 @@ def sweep(torch: Any) -> list[Row]:
     Xt, yt = torch.from_numpy(X), torch.from_numpy(labels)
     ce = torch.nn.CrossEntropyLoss()
     rows: list[Row] = []
-    print(f"Sweep 784-H-10 relu/softmax, float32, batch 128, {n} samples, one epoch (best of 3): "
+    print(f"Sweep 784-H-10 relu/softmax, float32, batch 128, {n} samples, one epoch (best of 5): "
           f"[{load()}]")
     for hidden in (32, 64, 128, 256, 512):
         sizes = [784, hidden, 10]
@@ -315,7 +315,7 @@ def sweep(torch: Any) -> list[Row]:
                 torch, 1, lambda model=model: torch_epoch(model, Xt, yt, r, batch, ce)),
             "torch 2 threads": with_torch_threads(
                 torch, 2, lambda model=model: torch_epoch(model, Xt, yt, r, batch, ce)),
-        }, repeats=3)
+        }, repeats=5)
         tb, which = torch_best(t)
         ratio = tb / t["chainrule"]
         print(f"   H={hidden:4}  chainrule {t['chainrule'] * 1e3:8.1f} ms   PyTorch "

@@ -268,7 +268,8 @@ def train(
     threads : the BLAS threads of the matrix products: None or ``"auto"`` lets the trainer
         choose per problem (one thread for small products; for large ones it times the
         batches as they run and moves between one thread and all the cores, trying more only
-        when no other process is running), a whole number asks for that many. The numbers do not depend on it. ``result.threads`` says what was used.
+        when no other process is running), a whole number asks for that many. The numbers do
+        not depend on it. ``result.threads`` says what was used.
 
     Returns
     -------
