@@ -134,3 +134,20 @@ def test_lms_and_roster_go_together(graded: Path, tmp_path: Path,
     code = main(["grade", str(graded / "gen"), str(graded / "subs"), "-o",
                  str(tmp_path / "o"), "--lms", "canvas"])
     assert code == 2 and "--roster" in capsys.readouterr().err
+
+
+def test_an_existing_canvas_column_keeps_its_own_points(
+        graded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Canvas keeps an existing assignment's points possible, so grades go in on its scale: a
+    30-point column gets 15 of 15 as 30, and --percent cannot turn it into percentages."""
+    export = graded / "canvas30.csv"
+    export.write_text(CANVAS_EXPORT.replace(",,,,,15,10,", ",,,,,30,10,", 1), encoding="utf-8")
+    for out, extra in (("c30", ()), ("c30p", ("--percent",))):
+        assert grade(graded, out, "--lms", "canvas", "--roster", str(export),
+                     "--assignment", "Week 3", *extra) == 0
+        err = capsys.readouterr().err
+        rows = rows_of(graded / out / "canvas.csv")
+        assert rows[1][-1] == "30"  # the Points Possible row says the column's own points
+        body = {r[1]: r[-1] for r in rows[2:]}
+        assert body["101"] == "30" and float(body["102"]) < 30
+        assert "which is worth 30 points" in err

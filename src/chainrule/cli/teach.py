@@ -488,6 +488,11 @@ def _write_lms(lms: str, export: Export, grades: list[Grade], output: str,
     if made.no_grade:
         click.echo(f"chainrule grade: {len(made.no_grade)} student(s) of {lms_roster} have "
                    f"no grade and are left out of {made.name}", err=True)
+    if made.scale is not None:
+        click.echo(f"chainrule grade: the grades are written in points of the column "
+                   f"{made.column!r}, which is worth {made.scale:g} points in {lms_roster} "
+                   "(Canvas keeps an assignment's points: a score of s of m is s/m of them)",
+                   err=True)
     click.echo(f"{output}/{made.name}: {len(made.written)} grade(s) for the column "
                f"{made.column!r}, ready to import into {lms.capitalize()}", err=True)
 

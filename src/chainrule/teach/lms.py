@@ -73,6 +73,8 @@ class LmsFile:
     no_grade: list[str] = field(default_factory=list)
     """Students of the export (by the LMS's name for them) with no grade: left out."""
     column: str = ""
+    scale: float | None = None
+    """The points of the export's own column, when the grades were written on its scale."""
 
 
 def read_export(path: str | Path, kind: str) -> Export:
@@ -165,21 +167,45 @@ def canvas(export: Export, grades: Sequence[Grade], *, assignment: str,
     found, missing = _match(export, CANVAS_MATCH, grades)
     rows: list[list[object]] = []
     maxima = [g.max_score for g in grades]
+    # an existing assignment keeps its points in Canvas: the grades are written on its scale
+    scale = _points_possible(export, column)
     if export.points_row is not None:  # kept: Canvas reads the column's points from it
         points = export.points_row
-        possible: float | int | str = 100 if percent else (
-            _value(Grade("", max(maxima), max(maxima), ""), False) if maxima else "")
+        possible: float | int | str = _number_cell(scale) if scale is not None else (
+            100 if percent else (
+                _value(Grade("", max(maxima), max(maxima), ""), False) if maxima else ""))
         rows.append([points[0] if h == "Student" else export.cell(points, h) for h in identity]
                     + [possible])
     by_row = {found[g.student]: g for g in grades if g.student in found}
     for i in sorted(by_row):
         row = export.rows[i]
-        rows.append([export.cell(row, h) for h in identity] + [_value(by_row[i], percent)])
+        g = by_row[i]
+        value = _value(g, percent) if scale is None else _number_cell(
+            scale * g.score / g.max_score if g.max_score else 0.0)
+        rows.append([export.cell(row, h) for h in identity] + [value])
     graded = set(by_row)
     no_grade = [export.cell(r, "Student") or export.cell(r, "ID")
                 for i, r in enumerate(export.rows) if i not in graded]
+    same = scale is not None and not percent and all(g.max_score == scale for g in grades)
     return LmsFile("canvas.csv", csv_text([*identity, column], rows),
-                   [g.student for g in grades if g.student in found], missing, no_grade, column)
+                   [g.student for g in grades if g.student in found], missing, no_grade, column,
+                   None if scale is None or same else scale)
+
+
+def _points_possible(export: Export, column: str) -> float | None:
+    """The points of the export's own column ``column`` (its Points Possible cell), or None
+    when the export has no such column or no number there."""
+    if export.points_row is None or export.column(column) is None:
+        return None
+    try:
+        points = float(export.cell(export.points_row, column))
+    except ValueError:
+        return None
+    return points if points > 0 and points < float("inf") else None
+
+
+def _number_cell(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else round(x, 2)
 
 
 def moodle(export: Export, grades: Sequence[Grade], *, assignment: str,
