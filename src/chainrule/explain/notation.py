@@ -209,9 +209,11 @@ class Numbers:
             text = self._texts[x] = self._format(x)
         return text
 
-    KEEP = 65536
-    """Each cache keeps at most this many numbers (then starts again): a 100,000-weight
-    solution formats 300,000 numbers, most of them once, and its memory stays bounded."""
+    KEEP = 1 << 20
+    """Each cache keeps at most this many numbers (then starts again), so that memory stays
+    bounded: a 784-128-10 network's solution formats some 260,000 numbers, each shown two to
+    four times (a weight in the network's table, its sum, its update and the update's
+    table), and keeps them all."""
 
     def _format(self, x: float) -> str:
         if math.isnan(x) or math.isinf(x):

@@ -98,8 +98,9 @@ def equation_lines(eq: Equation, width: int) -> list[list[Chunk]]:
     for i, math in enumerate(eq.forms):
         form = math.text
         style = "bold cyan" if i == last and last else ""
+        # an unstyled piece is joined to what comes before it (fewer chunks, the same text)
         if size + 3 + len(form) <= width:
-            lines[-1] += [(" = ", ""), (form, style)]
+            lines[-1] += [(" = ", ""), (form, style)] if style else [(" = " + form, "")]
             size += 3 + len(form)
             continue
         # on a line of its own (the first form stays beside the lhs when it fits there)
@@ -107,18 +108,21 @@ def equation_lines(eq: Equation, width: int) -> list[list[Chunk]]:
         room = max(width - indent, 20)
         pieces = [form] if len(form) <= room else _split_long(form, room, room - 2)
         if i:
-            lines.append([(hanging, ""), (pieces[0], style)])
+            lines.append([(hanging, ""), (pieces[0], style)] if style
+                         else [(hanging + pieces[0], "")])
             size = hang + 2 + len(pieces[0])
         elif size + 3 + min(len(pieces[0]), room) <= width:
-            first += [(" = ", ""), (pieces[0], style)]
+            first += [(" = ", ""), (pieces[0], style)] if style else [(" = " + pieces[0], "")]
             size += 3 + len(pieces[0])
         else:
             indent, room = hang + 2, max(width - hang - 2, 20)
             pieces = _split_long(form, room, room - 2)
-            lines.append([(hanging, ""), (pieces[0], style)])
+            lines.append([(hanging, ""), (pieces[0], style)] if style
+                         else [(hanging + pieces[0], "")])
             size = hang + 2 + len(pieces[0])
         for piece in pieces[1:]:
-            lines.append([(" " * (indent + 2), ""), (piece, style)])
+            margin = " " * (indent + 2)
+            lines.append([(margin, ""), (piece, style)] if style else [(margin + piece, "")])
             size = indent + 2 + len(piece)
     if eq.note:
         note = f"[{_prose(eq.note)}]"
