@@ -356,3 +356,17 @@ def test_every_step_is_a_replay_of_one_graph(monkeypatch: pytest.MonkeyPatch) ->
     assert first is not None and first.name == graph.nodes[site.node].name
     assert first.tags == ["sign-of-update"], first.output
     assert len(built) == 1  # one graph for the whole check, every step a replay of it
+
+
+def test_a_mistake_is_told_in_the_notation_asked_for() -> None:
+    """The mistake's detail uses the feedback's symbols: AIMA's Loss, Delta and alpha."""
+    net = cr.load("exercise-2")
+    sheet = {"dC_da": {"k": "-0.6027"}, "dC_dz": {"k": "-1.2054"},
+             "new_w": {"j -> k": "0.5875"}}
+    aima = {t.name: t for t in check(net, sheet, notation="aima").tests}
+    handout = {t.name: t for t in check(net, sheet).tests}
+    assert aima["dC_da.k"].mistakes[0].detail == "dLoss/da_k = (a_k - y_k) instead of 2(a_k - y_k)"
+    assert handout["dC_da.k"].mistakes[0].detail == "dC/da_k = (a_k - y_k) instead of 2(a_k - y_k)"
+    assert aima["new_w.j -> k"].tags == ["sign-of-update"]
+    assert "alpha · dLoss/dw_(j,k)" in aima["new_w.j -> k"].output
+    assert not any("dC/" in t.output for t in aima.values())

@@ -281,6 +281,11 @@ def test_check_your_answers_gives_chainrule_checks_marking(
     cell = page.locator("#check-result td[title='mistake id: dropped-two']")
     expect(cell).to_have_text("wrong: the 2 of 2(a - y) dropped")
     page.locator("#check-panel").screenshot(path=tmp_path / "check.png")
+    # the page's notation reaches the feedback's derivations, as check --notation aima
+    page.select_option("#notation", "aima")
+    page.click("#check")
+    expect(page.locator("#check-result")).to_contain_text("Loss")
+    page.locator("#check-panel").screenshot(path=tmp_path / "check-aima.png")
 
 
 SCREENS = {"laptop": (1280, 800), "projector": (1920, 1080), "phone": (390, 844)}

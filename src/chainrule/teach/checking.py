@@ -167,7 +167,7 @@ class Checker:
         credit), for the cap on a sheet of guesses."""
         self.notation = notation
         self.graph = Graph(network)
-        self.diagnoser = Diagnoser(self.graph)
+        self.diagnoser = Diagnoser(self.graph, notation)
         self._steps: dict[int, StepAt] = {}
         self._trace: Trace | None = None
 

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from string import Template
 
 from chainrule.core import mathtable
 from chainrule.core.network import weight_name
+from chainrule.explain.document import Math
+from chainrule.explain.notation import Notation, notation_named
+from chainrule.explain.solution import chain_symbols
 from chainrule.teach.marking import Tolerance
 from chainrule.teach.quantities import (
     Graph,
@@ -40,45 +44,70 @@ from chainrule.teach.quantities import (
 
 @dataclass(frozen=True)
 class Mistake:
-    """One catalogued mistake: its id, a short title, and what the right way is."""
+    """One catalogued mistake: its id, a short title, and what the right way is.
+
+    ``template`` is the right way with the notation's symbols as ``$`` placeholders
+    (:meth:`right_way_in`): ``$C`` the cost, ``$r`` the learning rate, ``$z`` a weighted input,
+    ``$dC_da``, ``$dC_dw``, ``$dC_da_j``, ``$dC_dw_jk``, ``$chain_jk`` (its factors), ``$w_jk``,
+    ``$dC_dz_k``, ``$dC_db_k``."""
 
     id: str
     title: str
-    right_way: str
+    template: str
+
+    @property
+    def right_way(self) -> str:
+        """The right way, in the handout's symbols."""
+        return self.right_way_in("handout")
+
+    def right_way_in(self, notation: str | Notation) -> str:
+        """The right way in ``notation``'s symbols (AIMA: Loss, alpha, in, Delta)."""
+        n = notation_named(notation)
+        j, k = "j", "k"
+        symbols = {
+            "C": n.C.text, "r": n.r.text, "z": n.z(k).text.removesuffix(f"_{k}"),
+            "dC_da": n.d(n.C, Math("a", "a")).text, "dC_dw": n.d(n.C, Math("w", "w")).text,
+            "dC_da_j": n.d(n.C, n.a(j)).text, "dC_dw_jk": n.d(n.C, n.w(j, k)).text,
+            "chain_jk": chain_symbols(n, (j, k))[-1].text, "w_jk": n.w(j, k).text,
+            "dC_dz_k": n.dC_dz(k).text, "dC_db_k": n.d(n.C, n.b(k)).text,
+        }
+        return Template(self.template).substitute(symbols)
 
 
 CATALOGUE: dict[str, Mistake] = {
     m.id: m
     for m in [
         Mistake("dropped-two", "the 2 of 2(a - y) dropped",
-                "with C = (a - y)^2 the power rule gives dC/da = 2(a - y); the 1/2 that cancels "
-                "the 2 belongs to other courses' C = 1/2 (a - y)^2"),
+                "with $C = (a - y)^2 the power rule gives $dC_da = 2(a - y); the 1/2 that "
+                "cancels the 2 belongs to other courses' $C = 1/2 (a - y)^2"),
         Mistake("sign-of-error", "the error's sign turned round",
-                "dC/da = 2(a - y), not 2(y - a): the cost grows as a moves away from y"),
+                "$dC_da = 2(a - y), not 2(y - a): the cost grows as a moves away from y"),
         Mistake("sign-of-update", "the update added instead of subtracted",
-                "the update goes against the gradient: w_new = w_old - r dC/dw"),
+                "the update goes against the gradient: w_new = w_old - $r $dC_dw"),
         Mistake("missing-inner-derivative", "the chain rule not applied (an inner derivative "
                 "left out)",
-                "every factor of the chain is needed: dC/dw_jk = a_j · g'(z_k) · dC/da_k, and a "
-                "hidden unit's dC/da_j = sum_k w_jk · dC/dz_k"),
+                "every factor of the chain is needed: $dC_dw_jk = $chain_jk, and a hidden "
+                "unit's $dC_da_j = sum_k $w_jk · $dC_dz_k"),
         Mistake("relu-gate-ignored", "the ReLU's gate ignored",
-                "a ReLU with z <= 0 outputs 0 and has slope 0: nothing flows through a dead unit"),
+                "a ReLU with $z <= 0 outputs 0 and has slope 0: nothing flows through a dead "
+                "unit"),
         Mistake("sigmoid-derivative", "the sigmoid's derivative taken wrong",
-                "sigma'(z) = a (1 - a) with a = sigma(z): the activation itself, at the unit's z"),
+                "sigma'($z) = a (1 - a) with a = sigma($z): the activation itself, at the "
+                "unit's $z"),
         Mistake("paths-not-summed", "the paths not summed",
-                "a unit that feeds several units gets dC/da_j = sum over all of them of "
-                "w_jk · dC/dz_k"),
+                "a unit that feeds several units gets $dC_da_j = sum over all of them of "
+                "$w_jk · $dC_dz_k"),
         Mistake("batch-summed", "the batch summed instead of averaged",
                 "a batch's cost and gradients are the mean over its samples"),
         Mistake("updated-weight-too-early", "an updated weight used while back-propagating",
                 "back-propagate with the old weights; update every weight at the end"),
         Mistake("learning-rate", "the learning rate left out or applied twice",
-                "w_new = w_old - r · dC/dw, with r once"),
+                "w_new = w_old - $r · $dC_dw, with $r once"),
         Mistake("z-for-a", "z (or the input x) used where a was needed",
                 "the weight's own input is the activation a of the unit it comes from, after "
                 "its activation function"),
         Mistake("bias-times-input", "a bias gradient multiplied by an input",
-                "a bias is a weight on a constant input 1: dC/db_k = dC/dz_k"),
+                "a bias is a weight on a constant input 1: $dC_db_k = $dC_dz_k"),
         Mistake("rounded-too-early", "intermediate values rounded too early",
                 "keep more decimals in the intermediate numbers than in the answer"),
     ]
@@ -93,7 +122,7 @@ class Site:
     node: int
     rule: Rule
     detail: str
-    """What was done, in the handout's notation: ``dC/da_k = (a_k - y_k)``."""
+    """What was done, in the feedback's notation: ``dC/da_k = (a_k - y_k)``."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +132,8 @@ class Diagnosis:
     mistake: str
     detail: str
     value: float
+    notation: str = "handout"
+    """The notation ``detail`` and :attr:`right_way` are written in."""
 
     @property
     def title(self) -> str:
@@ -110,20 +141,49 @@ class Diagnosis:
 
     @property
     def right_way(self) -> str:
-        return CATALOGUE[self.mistake].right_way
+        return CATALOGUE[self.mistake].right_way_in(self.notation)
 
 
-def _w(key: tuple[str, str]) -> str:
-    a, b = key
-    return f"w_{a}{b}" if len(a) == len(b) == 1 else f"w_({a},{b})"
+class _Symbols:
+    """The symbols of a mistake's detail, as text in one notation (the worked solution's)."""
+
+    def __init__(self, notation: str | Notation) -> None:
+        self.n = n = notation_named(notation)
+        self.C, self.r = n.C.text, n.r.text
+
+    def a(self, u: str) -> str:
+        return self.n.a(u).text
+
+    def y(self, u: str) -> str:
+        return self.n.y(u).text
+
+    def z(self, u: str) -> str:
+        return self.n.z(u).text
+
+    def w(self, src: str, dst: str) -> str:
+        return self.n.w(src, dst).text
+
+    def dC_da(self, u: str) -> str:
+        return self.n.d(self.n.C, self.n.a(u)).text
+
+    def dC_dz(self, u: str) -> str:
+        return self.n.dC_dz(u).text
+
+    def slope(self, u: str) -> str:
+        return self.n.slope_factor(u).text
+
+    def d(self, what: str) -> str:
+        """dC/d(what): a weight's or a bias's gradient."""
+        return f"d{self.C}/d{what}"
 
 
 IDENTITY = mathtable.ACTIVATIONS["identity"]
 """The table's identity, a = z with slope 1: what a ReLU becomes when its gate is ignored."""
 
 
-def sites(graph: Graph) -> list[Site]:
-    """Every site of every catalogued mistake in this graph (``rounded-too-early`` aside).
+def sites(graph: Graph, notation: str | Notation = "handout") -> list[Site]:
+    """Every site of every catalogued mistake in this graph (``rounded-too-early`` aside), each
+    detail written in ``notation``'s symbols (the feedback's).
 
     Each site's rule is one of the graph's own rules (:mod:`chainrule.core.stepgraph`) built
     with other inputs: z in place of a, no weights, one path, the identity's slope, the
@@ -131,6 +191,8 @@ def sites(graph: Graph) -> list[Site]:
     the replay it starts from). Nothing here computes a formula of its own."""
     net, nodes = graph.network, graph.nodes
     out: list[Site] = []
+    sym = _Symbols(notation)
+    a_, y_, z_, dC_da, dC_dz = sym.a, sym.y, sym.z, sym.dC_da, sym.dC_dz
     cost = graph.cost
     n_out = len(net.outputs)
     r = graph.rate  # the learning rate's leaf
@@ -147,20 +209,21 @@ def sites(graph: Graph) -> list[Site]:
             right = cost_slope(cost, a, y, n_out)
             if net.cost in ("squared_error", "mean_squared_error"):
                 add("dropped-two", i, scaled(right, 0.5),
-                    f"dC/da_{u} = (a_{u} - y_{u}) instead of 2(a_{u} - y_{u})")
+                    f"{dC_da(u)} = ({a_(u)} - {y_(u)}) instead of 2({a_(u)} - {y_(u)})")
             add("sign-of-error", i, scaled(right, -1.0),
-                f"dC/da_{u} with the sign turned round ({_y_minus_a(net.cost, u)})")
+                f"{dC_da(u)} with the sign turned round ({_y_minus_a(net.cost, u, sym)})")
             add("z-for-a", i, cost_slope(cost, z, y, n_out),
-                f"dC/da_{u} computed with z_{u} in place of a_{u}")
+                f"{dC_da(u)} computed with {z_(u)} in place of {a_(u)}")
         elif kind == "dC_da" and u is not None and u not in net.outputs:
             outgoing = [k for k in net.weights if k[0] == u]
             terms = [(graph.at("w", -1, k), graph.at("dC_dz", s, k[1])) for k in outgoing]
             add("missing-inner-derivative", i, back_sum([(None, d) for _, d in terms]),
-                f"dC/da_{u} = sum of dC/dz_k without the weights w_{u}k")
+                f"{dC_da(u)} = sum of {dC_dz('k')} without the weights {sym.w(u, 'k')}")
             if len(terms) > 1:
                 for key, (w, d) in zip(outgoing, terms, strict=True):
                     add("paths-not-summed", i, back_sum([(w, d)]),
-                        f"dC/da_{u} = {_w(key)} · dC/dz_{key[1]} only, the other paths left out")
+                        f"{dC_da(u)} = {sym.w(*key)} · {dC_dz(key[1])} only, the other paths "
+                        "left out")
             if any(net.weights[k].trainable for k in outgoing):
                 early = "updated-weight-too-early"
                 if graph.n_samples > 1:
@@ -172,41 +235,44 @@ def sites(graph: Graph) -> list[Site]:
                         for k, (w, d) in zip(outgoing, terms, strict=True)
                     ]
                     add(early, i, back_sum(own),
-                        f"dC/da_{u} computed with the already updated weights new w_{u}k")
+                        f"{dC_da(u)} computed with the already updated weights new "
+                        f"{sym.w(u, 'k')}")
                 # the graph's new weights (the update's nodes, given from the replay before)
                 updated: list[tuple[Input | None, int]] = [
                     (graph.at("new_w", -1, k), d)
                     for k, (_, d) in zip(outgoing, terms, strict=True)
                 ]
                 add(early, i, back_sum(updated),
-                    f"dC/da_{u} computed with the already updated weights new w_{u}k"
-                    if graph.n_samples == 1 else
-                    f"dC/da_{u} computed with the weights new w_{u}k already updated by the "
-                    "batch's mean gradient")
+                    f"{dC_da(u)} computed with the already updated weights new "
+                    f"{sym.w(u, 'k')}" if graph.n_samples == 1 else
+                    f"{dC_da(u)} computed with the weights new {sym.w(u, 'k')} already "
+                    "updated by the batch's mean gradient")
         elif kind == "dC_dz" and u is not None:
             if ("da_dz", s, u) in graph.index:
                 add("missing-inner-derivative", i, copy(graph.at("dC_da", s, u)),
-                    f"dC/dz_{u} = dC/da_{u}, the factor da_{u}/dz_{u} left out")
+                    f"{dC_dz(u)} = {dC_da(u)}, the factor {sym.slope(u)} left out")
         elif kind == "a" and u is not None and net.unit[u].activation in ("relu", "leaky_relu"):
             add("relu-gate-ignored", i, activation(IDENTITY, graph.at("z", s, u), None),
-                f"a_{u} = z_{u} although z_{u} <= 0 (the negative z passed through)")
+                f"{a_(u)} = {z_(u)} although {z_(u)} <= 0 (the negative {z_(u)} passed "
+                "through)")
         elif kind == "da_dz" and u is not None:
             act = net.unit[u].activation
             z, a = graph.at("z", s, u), graph.at("a", s, u)
             if act in ("relu", "leaky_relu"):
                 add("relu-gate-ignored", i, slope(IDENTITY, z, a, None)[0],
-                    f"da_{u}/dz_{u} = 1 although z_{u} <= 0 (a gradient through a dead unit)")
+                    f"{sym.slope(u)} = 1 although {z_(u)} <= 0 (a gradient through a dead "
+                    "unit)")
             if act == "sigmoid":
                 fn = net.unit[u].function
                 # the table's slope at a instead of z (its a = g(a)), its formula a (1 - a)
                 # filled with z, and a itself
                 add("sigmoid-derivative", i, slope(fn, a, activation(fn, a, None), None)[0],
-                    f"sigma'(z_{u}) taken at a_{u}: sigma(a_{u})(1 - sigma(a_{u}))")
+                    f"sigma'({z_(u)}) taken at {a_(u)}: sigma({a_(u)})(1 - sigma({a_(u)}))")
                 rule, hand = slope(fn, z, z, None)
                 add("sigmoid-derivative", i, hand or rule,
-                    f"sigma'(z_{u}) taken as z_{u}(1 - z_{u})")
+                    f"sigma'({z_(u)}) taken as {z_(u)}(1 - {z_(u)})")
                 add("sigmoid-derivative", i, copy(a),
-                    f"sigma'(z_{u}) taken as sigma(z_{u}) = a_{u} itself")
+                    f"sigma'({z_(u)}) taken as sigma({z_(u)}) = {a_(u)} itself")
         elif kind == "z" and u is not None:
             incoming = [k for k in net.weights if k[1] == u]
             if any(not net.unit[k[0]].is_input for k in incoming):
@@ -216,7 +282,8 @@ def sites(graph: Graph) -> list[Site]:
                     for k in incoming
                 ]
                 add("z-for-a", i, weighted_sum(pairs, graph.index.get(("b", -1, u))),
-                    f"z_{u} computed from the z of the units before it instead of their a")
+                    f"{z_(u)} computed from the weighted inputs of the units before it "
+                    "instead of their activations a")
                 hidden = [k for k in incoming if not net.unit[k[0]].is_input]
                 if len(incoming) > 1:
                     for only in hidden:  # one incoming a replaced by its z, the others right
@@ -226,31 +293,34 @@ def sites(graph: Graph) -> list[Site]:
                             for k in incoming
                         ]
                         add("z-for-a", i, weighted_sum(some, graph.index.get(("b", -1, u))),
-                            f"z_{u} computed with z_{only[0]} in place of a_{only[0]}")
+                            f"{z_(u)} computed with {z_(only[0])} in place of {a_(only[0])}")
         elif kind == "gw" and node.key is not None:
             src, dst = node.key
             dz = graph.at("dC_dz", s, dst)
             wname = weight_name(node.key)
+            grad = sym.d(sym.w(src, dst))
             add("missing-inner-derivative", i, copy(dz),
-                f"dC/d{_w(node.key)} = dC/dz_{dst}, the factor a_{src} left out")
+                f"{grad} = {dC_dz(dst)}, the factor {a_(src)} left out")
             if not net.unit[src].is_input:
                 add("z-for-a", i, product(graph.at("z", s, src), dz),
-                    f"dC/d{_w(node.key)} = z_{src} · dC/dz_{dst}, z_{src} in place of a_{src}")
+                    f"{grad} = {z_(src)} · {dC_dz(dst)}, {z_(src)} in place of {a_(src)}")
                 for x in net.inputs:
                     add("z-for-a", i, product(graph.at("a", s, x), dz),
-                        f"dC/d{_w(node.key)} = x_{x} · dC/dz_{dst}: the input in place of a_{src}"
+                        f"{grad} = x_{x} · {dC_dz(dst)}: the input in place of {a_(src)}"
                         f" ({wname})")
         elif kind == "gb" and u is not None:
             dz = graph.at("dC_dz", s, u)
             for k in net.weights:
                 if k[1] == u:
                     add("bias-times-input", i, product(graph.at("a", s, k[0]), dz),
-                        f"dC/db_{u} = a_{k[0]} · dC/dz_{u}, multiplied by an input")
+                        f"{sym.d(sym.n.b(u).text)} = {a_(k[0])} · {dC_dz(u)}, multiplied "
+                        "by an input")
         elif kind in ("C", "dC_dw", "dC_db") and graph.n_samples > 1:
             add("batch-summed", i, total(node.deps),
                 "the samples' values summed instead of averaged")
         elif kind in ("new_w", "new_b"):
-            name = _w(node.key) if node.key else f"b_{u}"
+            name = sym.w(*node.key) if node.key else sym.n.b(u or "").text
+            r_, grad = sym.r, sym.d(name)
             trainable = (
                 net.weights[node.key].trainable if node.key else net.biases[u or ""].trainable
             )
@@ -259,20 +329,21 @@ def sites(graph: Graph) -> list[Site]:
             g, old = node.deps[0], node.deps[1]
             # the graph's update, given another learning rate: -r, none (1), r · r
             add("sign-of-update", i, update(old, scaled(copy(r), -1.0), g),
-                f"new {name} = {name} + r · dC/d{name} (the update added instead of subtracted)")
+                f"new {name} = {name} + {r_} · {grad} (the update added instead of "
+                "subtracted)")
             add("learning-rate", i, update(old, const(1), g),
-                f"new {name} = {name} - dC/d{name}, the learning rate r left out")
+                f"new {name} = {name} - {grad}, the learning rate {r_} left out")
             add("learning-rate", i, update(old, product(r, r), g),
-                f"new {name} = {name} - r · r · dC/d{name}, r applied twice")
+                f"new {name} = {name} - {r_} · {r_} · {grad}, {r_} applied twice")
     return out
 
 
-def _y_minus_a(cost: str, u: str) -> str:
+def _y_minus_a(cost: str, u: str, sym: _Symbols) -> str:
     if cost in ("squared_error", "mean_squared_error"):
-        return f"2(y_{u} - a_{u})"
+        return f"2({sym.y(u)} - {sym.a(u)})"
     if cost == "half_squared_error":
-        return f"y_{u} - a_{u}"
-    return f"-dC/da_{u}"
+        return f"{sym.y(u)} - {sym.a(u)}"
+    return f"-{sym.dC_da(u)}"
 
 
 ROUNDINGS = (1, 2, 3)
@@ -283,8 +354,10 @@ class Diagnoser:
     """Replays the catalogue for one graph; build once per network, use for every student and
     every step (a step is a replay of the same graph at its weights)."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, notation: str | Notation = "handout") -> None:
         self.graph = graph
+        self.notation = notation
+        """The symbols of the mistakes' details (the feedback's notation)."""
         self._by_node: dict[int, list[Site]] | None = None
 
     @property
@@ -292,7 +365,7 @@ class Diagnoser:
         """The catalogue's sites by node (built when first needed: a right sheet needs none)."""
         if self._by_node is None:
             self._by_node = {}
-            for site in sites(self.graph):
+            for site in sites(self.graph, self.notation):
                 self._by_node.setdefault(site.node, []).append(site)
         return self._by_node
 
@@ -316,6 +389,7 @@ class Diagnoser:
         numbers of each.
         """
         graph = self.graph
+        name = notation_named(self.notation).name
         upstream = graph.ancestors(target)
         only = upstream | {target}
         follow = base[0][target]
@@ -339,7 +413,7 @@ class Diagnoser:
                                          base=start, only=only, stop=target, hand=True)
                     m = computed[target]
                     if fits(m, follow if from_given else start[0][target]):
-                        found[site.mistake] = Diagnosis(site.mistake, site.detail, m)
+                        found[site.mistake] = Diagnosis(site.mistake, site.detail, m, name)
                         break
         for k in ROUNDINGS:
             if k >= max(decimals, 1) + 1:
@@ -351,7 +425,7 @@ class Diagnoser:
             if fits(m, follow):
                 found["rounded-too-early"] = Diagnosis(
                     "rounded-too-early", f"every number before it rounded to {k} decimal"
-                    + ("s" if k > 1 else ""), m)
+                    + ("s" if k > 1 else ""), m, name)
                 break
         return best(list(found.values()), given_value, tolerance.of(follow, base=old))
 
