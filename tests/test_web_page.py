@@ -330,6 +330,9 @@ def test_the_page_fits_every_screen(browser: Any, server_url: str, tmp_path: Pat
             assert diagram["y"] + diagram["height"] <= height and title["y"] < height
             assert title["x"] > diagram["x"] + diagram["width"] - 1  # side by side
             assert "projector" in page.evaluate("document.body.className")
+            on, off = page.evaluate("""() => ['#projector', '#share'].map(s =>
+                getComputedStyle(document.querySelector(s)).backgroundColor)""")
+            assert on != off, "the Projector button shows that it is on"
         if phone:
             small = page.evaluate("""() => [...document.querySelectorAll(
                 'button, select, input, summary, .file-button, textarea, a[href]')]
