@@ -64,6 +64,8 @@ def gradescope_command(generated: str, output: str, roster: str | None, reveal: 
       chainrule autograder gradescope week3/ --output autograder.zip
       chainrule autograder gradescope week3/ -o ag.zip --roster gradescope.csv
       chainrule autograder gradescope week3/ -o ag.zip --config rubric.toml
+      chainrule generate week7.toml --students roster.csv -o week7/
+      chainrule autograder gradescope week7/ -o week7.zip
     """
     from chainrule.io.atomic import check_outputs
     from chainrule.teach.autograder import build_gradescope

@@ -433,6 +433,8 @@ def grade_command(sheets: str, submissions: str, output: str, config: str | None
       chainrule grade week3/ subs/ -o grades/ --lms canvas --roster export.csv
       chainrule grade week3/ subs/ -o g/ --lms moodle --roster m.csv --percent
       chainrule grade week3/ subs/ -o grades/ --decimals 3
+      chainrule generate week7.toml --students roster.csv -o week7/
+      chainrule grade week7/ subs/ -o grades7/
     """
     from chainrule.teach.generation import check_not_inside
     from chainrule.teach.grading import GradingConfig, grade, write
