@@ -133,6 +133,8 @@ def test_a_bad_value_is_one_line_naming_file_key_and_what_is_valid(
     ('title = "W"\n[[exercise]]\nname="a"\nnetwork="exercise-2"\npoints=1\nbonus=2\n',
      "exercise 1 (a): bonus: not an exercise setting; valid are name, title, network"),
     ('title = [\n', "not a valid assignment file"),
+    ('[[exercise]]\nname="ex"\nnetwork="a\\u0000b"\npoints=1\n',
+     "exercise 1 (ex): network: 'a\\x00b': give a built-in's name or a network file"),
     ('frobnicate = 1\n[[exercise]]\nname="a"\nnetwork="exercise-2"\npoints=1\n',
      "frobnicate: not an assignment setting; valid are title, due, decimals, late, exercise"),
 ])

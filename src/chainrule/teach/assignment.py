@@ -270,7 +270,8 @@ def _exercise(table: object, n: int, decimals: int, fail: Callable[[str, str], U
         raise fail(where, "give network (a built-in or a network file, its numbers redrawn) "
                    "or shape (a table of ranges), one of them")
     if network is not None:
-        if not isinstance(network, str) or not network.strip():
+        if not isinstance(network, str) or not network.strip() or len(network) > 4096 or any(
+                not c.isprintable() for c in network):
             raise fail(f"{where}: network", f"{_shown(network)}: give a built-in's name or a "
                        "network file")
         network = _network_source(network.strip(), base)
