@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 import chainrule as cr  # noqa: E402
 from chainrule.cli.main import main  # noqa: E402
 from chainrule.explain.derivation import derivation, equations  # noqa: E402
+from chainrule.explain.notation import Numbers  # noqa: E402
 from chainrule.pictures.diagram import svg  # noqa: E402
 from chainrule.web import limits  # noqa: E402
 from chainrule.web.app import create_app  # noqa: E402
@@ -290,6 +291,17 @@ def test_diagram_landscape_and_toml_come_from_the_library(client: TestClient) ->
     answer = client.post("/api/landscape", json={"network": net, "weights": ["u3 -> u5"],
                                                  "steps": 5})
     assert answer.status_code == 200 and "<svg" in answer.text
+    # its numbers as the page writes every number: 4 decimals, as the status line's C
+    from chainrule.pictures.plot import landscape_data
+
+    later = cr.solve("aima-21", 30).final
+    answer = client.post("/api/landscape", json={"network": later.to_dict(),
+                                                 "weights": ["u3 -> u5"], "steps": 5})
+    data = landscape_data(later, ["u3 -> u5"], 5)
+    for number in (data.gradient[0], data.current[0], data.current_cost):
+        assert Numbers(4)(number) in answer.text, number
+    assert Numbers(4)(data.current_cost) == "0.0132"
+    assert f"{data.current_cost:.4g}" == "0.01317" not in answer.text
     answer = client.post("/api/landscape", json={"network": net, "weights": ["u3 -> u9"]})
     assert answer.status_code == 400 and "its weights are" in answer.json()["error"]
 

@@ -21,7 +21,7 @@ one sample the two are the same.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from chainrule.core.engine import solve
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network, Parameter, WeightKey, weight_name
-from chainrule.explain.notation import HANDOUT
+from chainrule.explain.notation import HANDOUT, Numbers
 from chainrule.io.netfile import NetworkLike, load
 from chainrule.pictures.matplotlib_backend import pyplot, save_figure
 
@@ -332,14 +332,14 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _fmt_lowest(data: Landscape) -> str:
+def _fmt_lowest(data: Landscape, fmt: Callable[[float], str] = _fmt) -> str:
     """The lowest cost for a label: 0 when it is 0 but for rounding (3e-26, or 3e-7 on a grid
     that only passes near a valley's floor)."""
     finite = data.cost[np.isfinite(data.cost)]
     span = float(finite.max() - finite.min()) if finite.size else 0.0
     if abs(data.minimum_cost) <= 1e-5 * max(span, 1e-300):
         return "0"
-    return _fmt(data.minimum_cost)
+    return fmt(data.minimum_cost)
 
 
 def landscape(
@@ -354,6 +354,7 @@ def landscape(
     resolution: int | None = None,
     learning_rate: float | None = None,
     max_steps: int | None = None,
+    decimals: int | None = None,
 ) -> Any:
     """The loss landscape: C over one or two weights, with the gradient-descent steps.
 
@@ -371,6 +372,8 @@ def landscape(
     resolution : grid points per weight (default 201 for one weight, 61 for two).
     learning_rate : r, instead of the network's own.
     max_steps : allow more steps than the limit (see :func:`chainrule.solve`).
+    decimals : the numbers in the legend to this many decimals, as the worked solution writes
+        them (trailing zeros trimmed; the web page's 4); default: 4 significant digits.
 
     Returns
     -------
@@ -380,13 +383,14 @@ def landscape(
     data = landscape_data(network, weights, steps, batch=batch, sample=sample, ranges=ranges,
                           resolution=resolution, learning_rate=learning_rate,
                           max_steps=max_steps)
+    fmt = _fmt if decimals is None else Numbers(decimals)
     plt = pyplot()
     if len(data.weights) == 1:
-        fig = _curve_figure(plt, data)
+        fig = _curve_figure(plt, data, fmt)
     elif surface:
-        fig = _surface_figure(plt, data)
+        fig = _surface_figure(plt, data, fmt)
     else:
-        fig = _contour_figure(plt, data)
+        fig = _contour_figure(plt, data, fmt)
     fig.chainrule_data = data
     return fig
 
@@ -403,7 +407,7 @@ def _which(data: Landscape) -> str:
     return "one sample" if data.sample == 1 else f"sample {data.sample}"
 
 
-def _curve_figure(plt: Any, data: Landscape) -> Any:
+def _curve_figure(plt: Any, data: Landscape, fmt: Callable[[float], str] = _fmt) -> Any:
     fig, ax = plt.subplots(figsize=(7.5, 5.0), layout="constrained")
     w, c = data.grid[0], data.cost
     label = data.labels[0]
@@ -412,17 +416,17 @@ def _curve_figure(plt: Any, data: Landscape) -> Any:
     half = (w[-1] - w[0]) * 0.18
     tw = np.array([w0 - half, w0 + half])
     ax.plot(tw, c0 + g * (tw - w0), color=VERMILLION, linestyle="--", linewidth=1.8, zorder=3,
-            label=f"tangent: slope $\\partial C/\\partial w$ = {_fmt(g)}")
+            label=f"tangent: slope $\\partial C/\\partial w$ = {fmt(g)}")
     ax.scatter(data.path[1:, 0], data.path_cost[1:], s=28, color=ORANGE, edgecolor=BLACK,
                linewidth=0.6, zorder=5,
                label=_descent_label(data))
     ax.scatter([w0], [c0], s=70, color=BLACK, zorder=6,
-               label=f"current: {label} = {_fmt(w0)}, $C$ = {_fmt(c0)}")
+               label=f"current: {label} = {fmt(w0)}, $C$ = {fmt(c0)}")
     if math.isfinite(data.minimum_cost):
         ax.scatter([data.minimum[0]], [data.minimum_cost], s=160, marker="*", color=GREEN,
                    edgecolor=BLACK, linewidth=0.6, zorder=6, clip_on=False,
-                   label=f"lowest on this range: {label} = {_fmt(data.minimum[0])}, "
-                         f"$C$ = {_fmt_lowest(data)}")
+                   label=f"lowest on this range: {label} = {fmt(data.minimum[0])}, "
+                         f"$C$ = {_fmt_lowest(data, fmt)}")
     finite = c[np.isfinite(c)]
     if finite.size:
         lo, hi = float(finite.min()), float(finite.max())
@@ -437,14 +441,14 @@ def _curve_figure(plt: Any, data: Landscape) -> Any:
     return fig
 
 
-def _contour_figure(plt: Any, data: Landscape) -> Any:
+def _contour_figure(plt: Any, data: Landscape, fmt: Callable[[float], str] = _fmt) -> Any:
     fig, ax = plt.subplots(figsize=(7.5, 6.0), layout="constrained")
     x, y = data.grid
     z = np.ma.masked_invalid(data.cost)
     filled = ax.contourf(x, y, z, levels=24, cmap="cividis")
     ax.contour(x, y, z, levels=12, colors="white", linewidths=0.5, alpha=0.6)
     fig.colorbar(filled, ax=ax, label=_cost_label(data))
-    _descent_2d(ax, data)
+    _descent_2d(ax, data, fmt)
     ax.set_xlabel(data.labels[0], fontsize=13)
     ax.set_ylabel(data.labels[1], fontsize=13)
     ax.set_title(f"{data.title}\nloss landscape over two weights ({_which(data)})", fontsize=11)
@@ -452,14 +456,14 @@ def _contour_figure(plt: Any, data: Landscape) -> Any:
     return fig
 
 
-def _descent_2d(ax: Any, data: Landscape) -> None:
+def _descent_2d(ax: Any, data: Landscape, fmt: Callable[[float], str] = _fmt) -> None:
     ax.plot(data.path[:, 0], data.path[:, 1], color=ORANGE, linewidth=1.6, zorder=4)
     ax.scatter(data.path[1:, 0], data.path[1:, 1], s=26, color=ORANGE, edgecolor=BLACK,
                linewidth=0.6, zorder=5,
                label=_descent_label(data))
     (w1, w2), (g1, g2) = data.current, data.gradient
     ax.scatter([w1], [w2], s=70, color="white", edgecolor=BLACK, linewidth=1.5, zorder=6,
-               label=f"current: $C$ = {_fmt(data.current_cost)}")
+               label=f"current: $C$ = {fmt(data.current_cost)}")
     norm = math.hypot(g1, g2)
     if norm > 0:
         span = min(data.grid[0][-1] - data.grid[0][0], data.grid[1][-1] - data.grid[1][0]) * 0.2
@@ -467,19 +471,19 @@ def _descent_2d(ax: Any, data: Landscape) -> None:
                     arrowprops={"arrowstyle": "-|>", "color": VERMILLION, "linewidth": 2},
                     zorder=7)
         ax.plot([], [], color=VERMILLION, linewidth=2,
-                label=f"steepest descent $-\\nabla C$ = ({_fmt(-g1)}, {_fmt(-g2)})")
+                label=f"steepest descent $-\\nabla C$ = ({fmt(-g1)}, {fmt(-g2)})")
     if data.valley is not None:
         ax.plot(data.valley[:, 0], data.valley[:, 1], color=GREEN, linewidth=2.4, zorder=5,
                 linestyle=(0, (4, 2)),
-                label=f"lowest: a valley, $C$ = {_fmt_lowest(data)} all along it "
+                label=f"lowest: a valley, $C$ = {_fmt_lowest(data, fmt)} all along it "
                       "(no single best pair)")
     elif math.isfinite(data.minimum_cost):
         ax.scatter([data.minimum[0]], [data.minimum[1]], s=170, marker="*", color=GREEN,
                    edgecolor=BLACK, linewidth=0.6, zorder=6, clip_on=False,
-                   label=f"lowest on this grid: $C$ = {_fmt_lowest(data)}")
+                   label=f"lowest on this grid: $C$ = {_fmt_lowest(data, fmt)}")
 
 
-def _surface_figure(plt: Any, data: Landscape) -> Any:
+def _surface_figure(plt: Any, data: Landscape, fmt: Callable[[float], str] = _fmt) -> Any:
     fig = plt.figure(figsize=(8.0, 6.5), layout="constrained")
     ax = fig.add_subplot(projection="3d")
     x, y = np.meshgrid(*data.grid)
@@ -498,11 +502,11 @@ def _surface_figure(plt: Any, data: Landscape) -> Any:
                   " and its shadow")
     ax.scatter([data.current[0]], [data.current[1]], [data.current_cost], s=60, color="white",
                edgecolor=BLACK, depthshade=False, zorder=11,
-               label=f"current: $C$ = {_fmt(data.current_cost)}")
+               label=f"current: $C$ = {fmt(data.current_cost)}")
     if math.isfinite(data.minimum_cost):
         ax.scatter([data.minimum[0]], [data.minimum[1]], [data.minimum_cost], s=150, marker="*",
                    color=GREEN, edgecolor=BLACK, depthshade=False, zorder=11,
-                   label=f"lowest on this grid: $C$ = {_fmt_lowest(data)}")
+                   label=f"lowest on this grid: $C$ = {_fmt_lowest(data, fmt)}")
     ax.set_zlim(floor, None)
     ax.set_xlabel(data.labels[0], fontsize=12)
     ax.set_ylabel(data.labels[1], fontsize=12)

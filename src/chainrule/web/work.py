@@ -220,7 +220,8 @@ def landscape(data: Mapping[str, Any], weights: Sequence[str], steps: int = 20,
     net = _load(data)
     limits.check_landscape(net, len(weights), steps, batch)
     with _PYPLOT:  # pyplot's figure list is global: one figure at a time
-        return figure_bytes(plot(net, list(weights), steps, batch=batch), "svg").decode("utf-8")
+        figure = plot(net, list(weights), steps, batch=batch, decimals=4)  # the page's numbers
+        return figure_bytes(figure, "svg").decode("utf-8")
 
 
 _PYPLOT = threading.Lock()
