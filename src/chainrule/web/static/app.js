@@ -838,7 +838,7 @@ function fillLandscapeChoices() {
   const names = Object.entries(state.network.weights)
     .filter(([, e]) => !(typeof e === "object" && e.trainable === false)).map(([n]) => n);
   const options = (none) => (none ? [el("option", {value: ""}, "(none)")] : [])
-    .concat(names.map((n) => el("option", {value: n}, n)));
+    .concat(names.map((n) => el("option", {value: n}, arrows(n))));
   $("land-1").replaceChildren(...options(false));
   $("land-2").replaceChildren(...options(true));
 }
