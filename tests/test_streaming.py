@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import os
 import random
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import redirect_stdout
@@ -20,6 +22,7 @@ from chainrule.core.errors import UsageError
 from chainrule.explain.document import DocumentStream, LazySection
 from chainrule.explain.solution import explain, explain_stream
 from chainrule.io.atomic import write_atomic_pieces
+from chainrule.io.netfile import save
 from chainrule.render.formats import DOCUMENT_FORMATS, document_pieces, render_document
 from chainrule.render.output import render_solution, solution_pieces
 
@@ -103,3 +106,23 @@ def test_the_file_and_standard_output_get_the_same_solution(fmt: str, tmp_path: 
     with redirect_stdout(piped):
         assert main(["solve", "aima-21", "--steps", "2", "--format", fmt]) == 0
     assert out.read_text() == piped.getvalue()
+
+
+@pytest.mark.slow
+def test_784_128_10_as_markdown_stays_under_300_mb(tmp_path: Path) -> None:
+    # issue 19's bar: the worked solution of a 784-128-10 network (101,770 weights, 100 MB of
+    # Markdown) is written in under 300 MB (it took 858 MB when it was made whole)
+    big = tmp_path / "net.npz"
+    save(dense((784, 128, 10)), big)
+    out = tmp_path / "net.md"
+    probe = ("import resource, sys\n"
+             "from chainrule.cli.main import main\n"
+             f"code = main(['solve', {str(big)!r}, '--max-weights', '200000', '-o', "
+             f"{str(out)!r}])\n"
+             "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    code, peak_kib = done.stdout.split()
+    assert code == "0"
+    assert out.stat().st_size > 90_000_000
+    assert int(peak_kib) / 1024 < 300, peak_kib
