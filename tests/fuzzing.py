@@ -405,7 +405,63 @@ def teaching_files(draw: st.DrawFn) -> Trial:
     return Trial("teaching", argv, files)
 
 
+ASSIGNMENT = b"""title = "Week 7"
+due = 2026-12-10T23:59:00Z
+decimals = 4
+[late]
+per_day = 0.1
+[[exercise]]
+name = "chain"
+network = "exercise-2"
+points = 10
+[[exercise]]
+name = "layers"
+points = 20
+decimals = 3
+shape = { layers = [2, [1, 2], 1], hidden = ["relu"] }
+"""
+
+
+@st.composite
+def assignment_files(draw: st.DrawFn) -> Trial:
+    """An assignment file, mutated, through generate; or a mutated answers file of the
+    assignment through grade."""
+    if draw(st.booleans()):
+        text = draw(mutated(ASSIGNMENT))
+        argv = ["generate", "a.toml", "--count", "2", "-o", "out", "--seed",
+                "a secret for the fuzzing suite"]
+        return Trial("assignment", argv, {"a.toml": text})
+    answers = b'[chain]\nC = 0.25\n[chain.a]\nj = 0.6\n[layers]\nC = 1.4\n[layers.z]\nk = 0.5\n'
+    files = {**_generated_assignment(), "subs/v01.toml": draw(mutated(answers)),
+             "subs/v02.toml": draw(ANSWER_TEXTS).encode("utf-8", "replace")}
+    return Trial("assignment", ["grade", "gen", "subs", "-o", "out"], files)
+
+
+_GENERATED: dict[str, bytes] = {}
+
+
+def _generated_assignment() -> dict[str, bytes]:
+    """The files ``generate`` writes for :data:`ASSIGNMENT` and two students (once), under
+    ``gen/``."""
+    if not _GENERATED:
+        import contextlib
+        import tempfile
+
+        from chainrule.cli.main import main
+
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "a.toml").write_bytes(ASSIGNMENT)
+            with contextlib.redirect_stderr(io.StringIO()):
+                assert main(["generate", str(Path(tmp, "a.toml")), "--count", "2", "--seed",
+                             "a secret for the fuzzing suite", "-o", str(Path(tmp, "gen"))]) == 0
+            for path in Path(tmp, "gen").rglob("*"):
+                if path.is_file():
+                    _GENERATED[path.relative_to(tmp).as_posix()] = path.read_bytes()
+    return dict(_GENERATED)
+
+
 ALL = {
+    "assignment": assignment_files(),
     "teaching": teaching_files(),
     "network-file": network_files(),
     "option-values": option_values(),
