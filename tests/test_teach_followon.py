@@ -70,10 +70,20 @@ def misfit(eq: Equation) -> list[str]:
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_every_follows_line_works_out_to_what_it_credits(shape: str) -> None:
+    follows_lines_work_out(shape, "handout")
+
+
+@pytest.mark.parametrize("shape", ["aima-21", "2-2-2 softmax"])
+def test_every_follows_line_works_out_in_aima_notation(shape: str) -> None:
+    """AIMA's lines (dLoss/dw_(j,k) = Delta_k · a_j, Delta_k = g'(in_k) · dLoss/da_k) too."""
+    follows_lines_work_out(shape, "aima")
+
+
+def follows_lines_work_out(shape: str, notation: str) -> None:
     checked = 0
     for net in networks(shape):
         graph = Graph(net)
-        checker = Checker(net)
+        checker = Checker(net, notation=notation)
         names = [n for n in graph.nodes if n.name and n.kind != "input"]
         for node in graph.nodes:
             if node.kind not in SLIPPED:
