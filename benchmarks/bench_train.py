@@ -143,12 +143,17 @@ def load() -> str:
 
 def best_interleaved(contenders: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
     """Best time of each contender over ``repeats`` rounds, the contenders interleaved in each
-    round (so a load spike hits them all); one warm-up call each first."""
+    round (so a load spike hits them all), each round starting one contender later (so none
+    always runs right after the same one: what a contender leaves behind, such as BLAS or
+    OpenMP threads still spinning, falls on each in turn); one warm-up call each first."""
     for fn in contenders.values():
         fn()
     best = dict.fromkeys(contenders, math.inf)
-    for _ in range(repeats):
-        for name, fn in contenders.items():
+    names = list(contenders)
+    for round_ in range(repeats):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            fn = contenders[name]
             gc.collect()
             start = time.perf_counter()
             fn()

@@ -160,8 +160,10 @@ class Governor:
         self.choice = choice
         self.watching = choice.adaptive
         self.threads = choice.threads
-        self.many = max(cores(), choice.threads)
         self._stack: contextlib.ExitStack[bool | None] | None = None
+        if not self.watching:  # (a fixed choice: nothing to time; kept light for tiny runs)
+            return
+        self.many = max(cores(), choice.threads)
         self.per_batch: dict[int, float] = {1: choice.one_batch} if choice.one_batch else {}
         self.counts: dict[int, int] = {}
         self.tries = 0
@@ -177,7 +179,8 @@ class Governor:
     def __enter__(self) -> Governor:
         if self.choice.limit:
             self._limit(self.threads)
-        self._last = self._window = time.perf_counter()
+        if self.watching:
+            self._last = self._window = time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
