@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from chainrule.core.options import DECIMALS
+from chainrule.core.options import DECIMALS, STEP
 from chainrule.io.atomic import check_outputs, write_atomic
 from chainrule.render.formats import FORMAT, RESULTS_FORMATS, format_for_output
 
@@ -47,8 +47,9 @@ def _write(text: str, output: str | None) -> None:
 
 @click.command("answers-template", context_settings=CONTEXT)
 @click.argument("network")
-@click.option("--step", "--steps", "step", type=click.IntRange(min=1), default=1,
-              show_default=True, help="The step the answers are for (a file holds one step).")
+@click.option("--step", "--steps", "step", type=int, default=STEP.default,
+              show_default=True, help="The step the answers are for (a file holds one step), "
+              f"{STEP.valid}.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the template to this file instead of standard output.")
 def answers_template_command(network: str, step: int, output: str | None) -> None:
@@ -64,6 +65,7 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
     """
     from chainrule.teach.answers import template
 
+    STEP.check(step)  # the one bound and message of `step`, as solve's
     check_outputs({"--output": output}, {"NETWORK": network})
     _write(template(load(network), step=step), output)
 
