@@ -464,66 +464,15 @@ class Explainer:
         ]
 
     def gradient_lines(self, step: Step, keys: Sequence[WeightKey]) -> Iterator[Equation]:
-        net, n, num = self.net, self.n, self.num
-        lay = step.layout
-        many = len(step.samples) > 1
-        ordered = sorted(keys, key=lambda k: net.depth[k[1]])
-        if not many:
+        """Each weight's gradient by the chain rule (deepest first), then each bias's."""
+        ordered = sorted(keys, key=lambda k: self.net.depth[k[1]])
+        if len(step.samples) > 1:
+            yield from self._batch_gradients(step, ordered)
+        else:
             yield from self._one_sample_gradients(step, ordered)
-            ordered = []
-        for key in ordered:
-            src, dst = key
-            w = self.weight_symbol(key)
-            lhs = n.d(n.C, w)
-            unit = step.samples[0].unit(dst)
-            chain_forms = chain_symbols(n, key, slope=unit.da_dz is not None)
-            notes: list[Prose] = [self.alias_note(key)] if key in self.aliases else []
-            if not many:
-                forms = [*chain_forms, *self._factor_numbers(step.samples[0], key)]
-            else:
-                count = len(step.samples)
-                per = [self._per_sample(si, w) for si in range(1, count + 1)]
-                values = [
-                    num.factor(s.weight_gradients[lay.weight_index[key]]) for s in step.samples
-                ]
-                forms = [
-                    Math(f"1/{count} (", rf"\frac{{1}}{{{count}}}(")
-                    + _join(per, Math(" + ", " + "))
-                    + Math(")", ")"),
-                    Math(f"1/{count} (", rf"\frac{{1}}{{{count}}}(")
-                    + _join(values, Math(" + ", " + "))
-                    + Math(")", ")"),
-                    num.math(step.weight_gradients[lay.weight_index[key]]),
-                ]
-                notes.append(("the mean over the batch's samples",))
-            if many:
-                # each sample has its own back-propagation lines: point at the section
-                notes.append((n.dC_dz(dst), f" of each sample from {step.number}.3"))
-            elif n.name != "aima" and dst not in self.output_set and (dst, "da") in self.labels:
-                notes.append((n.d(n.C, n.a(dst)), f" reused from ({self.labels[(dst, 'da')]})"))
-            elif (dst, "dz") in self.labels:
-                notes.append((n.dC_dz(dst), f" from ({self.labels[(dst, 'dz')]})"))
-            if unit.blocked and not many:
-                notes.append(
-                    (
-                        n.z(dst) + Math(" <= 0", r" \le 0"),
-                        ": the ReLU is off, so this gradient is 0",
-                    )
-                )
-            note: Prose = ()
-            for i, part in enumerate(notes):
-                note += ("; ", *part) if i else part
-            yield Equation(lhs, tuple(forms), note)
-            if many:
-                for si, sample in enumerate(step.samples, start=1):
-                    yield (
-                        Equation(
-                            self._per_sample(si, w),
-                            (chain_forms[-1], *self._factor_numbers(sample, key)),
-                            (f"sample {si}",),
-                        )
-                    )
-        for bi, name in enumerate(lay.bias_units):
+        n, num = self.n, self.num
+        many = len(step.samples) > 1
+        for bi, name in enumerate(step.layout.bias_units):
             lhs = n.d(n.C, n.b(name))
             forms = [n.dC_dz(name)]
             if many:
@@ -534,9 +483,43 @@ class Explainer:
                     + Math(")", ")")
                 )
             forms.append(num.math(step.bias_gradients[bi]))
-            yield (
-                Equation(lhs, tuple(forms), (n.d(n.z(name), n.b(name)) + Math(" = 1", " = 1"),))
-            )
+            yield Equation(lhs, tuple(forms), (n.d(n.z(name), n.b(name)) + Math(" = 1", " = 1"),))
+
+    def _batch_gradients(self, step: Step, ordered: Sequence[WeightKey]) -> Iterator[Equation]:
+        """Each weight's gradient as the mean of its samples', then each sample's chain rule."""
+        n, num = self.n, self.num
+        lay = step.layout
+        count = len(step.samples)
+        for key in ordered:
+            dst = key[1]
+            w = self.weight_symbol(key)
+            unit = step.samples[0].unit(dst)
+            chain_forms = chain_symbols(n, key, slope=unit.da_dz is not None)
+            notes: list[Prose] = [self.alias_note(key)] if key in self.aliases else []
+            per = [self._per_sample(si, w) for si in range(1, count + 1)]
+            values = [num.factor(s.weight_gradients[lay.weight_index[key]]) for s in step.samples]
+            forms = [
+                Math(f"1/{count} (", rf"\frac{{1}}{{{count}}}(")
+                + _join(per, Math(" + ", " + "))
+                + Math(")", ")"),
+                Math(f"1/{count} (", rf"\frac{{1}}{{{count}}}(")
+                + _join(values, Math(" + ", " + "))
+                + Math(")", ")"),
+                num.math(step.weight_gradients[lay.weight_index[key]]),
+            ]
+            notes.append(("the mean over the batch's samples",))
+            # each sample has its own back-propagation lines: point at the section
+            notes.append((n.dC_dz(dst), f" of each sample from {step.number}.3"))
+            note: Prose = ()
+            for i, part in enumerate(notes):
+                note += ("; ", *part) if i else part
+            yield Equation(n.d(n.C, w), tuple(forms), note)
+            for si, sample in enumerate(step.samples, start=1):
+                yield Equation(
+                    self._per_sample(si, w),
+                    (chain_forms[-1], *self._factor_numbers(sample, key)),
+                    (f"sample {si}",),
+                )
 
     def _one_sample_gradients(
         self, step: Step, ordered: Sequence[WeightKey]
@@ -669,14 +652,12 @@ class Explainer:
             b = n.b(name)
             lhs = Math(f"new {b.text}", rf"\text{{new }} {b.latex}")
             if net.biases[name].trainable:
-                yield (
-                    Equation(
-                        lhs,
-                        (
-                            num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad),
-                            num.math(new),
-                        ),
-                    )
+                yield Equation(
+                    lhs,
+                    (
+                        num.factor(old) + Math(" - ", " - ") + r + DOT + num.factor(grad),
+                        num.math(new),
+                    ),
                 )
             else:
                 yield Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
