@@ -443,6 +443,8 @@ def test_one_exercise_generated_over_an_assignment_is_graded_as_one(
     (["--layers", "2,1-2,1", "--output-activation", "x,relu"],
      "Invalid value for '--output-activation': 'x' is not an activation"),
     (["--layers", "2,1-2,1", "--samples", "7"], "Invalid value for '--samples': 7"),
+    (["--layers", "2,3000000,1"], "a layer of 3000000 units; an exercise worked by hand asks "
+     "for at most 300 numbers"),
 ])
 def test_bad_shape_ranges_on_the_command_line_are_one_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str) -> None:
@@ -462,7 +464,7 @@ def test_an_exercise_too_big_to_work_by_hand_is_refused_before_any_work(
     started = time.perf_counter()
     assert main(["generate", "--layers", "20,30,30,10", "--count", "1", "-o",
                  str(tmp_path / "o")]) == 2
-    assert "asks for 3951 numbers" in capsys.readouterr().err
+    assert "1800 weights, each with a gradient and an update" in capsys.readouterr().err
     assert main(["generate", "--layers", "2,2,1", "--samples", "100", "--count", "1", "-o",
                  str(tmp_path / "o")]) == 2
     (tmp_path / "big.toml").write_text(cr.dumps_toml(layered_shape([4, 8, 8, 2])))

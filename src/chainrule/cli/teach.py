@@ -346,9 +346,22 @@ def _layers(layers: str, activation: str, output_activation: str | None, biases:
             raise click.BadParameter(f"{layers!r} is not a list of whole numbers like 2,2,1 "
                                      "(or with ranges of units, 2,1-3,1)",
                                      param_hint="'--layers'")
+        from chainrule.teach.shape_ranges import MAX_QUANTITIES
+
+        if any(len(n) > 4 or int(n) > MAX_QUANTITIES for n in (low, high) if n):
+            # bounded before a network is built: a layer this wide is no hand-worked exercise
+            raise click.BadParameter(f"{layers!r}: a layer of {part} units; an exercise worked "
+                                     f"by hand asks for at most {MAX_QUANTITIES} numbers",
+                                     param_hint="'--layers'")
         sizes.append([int(low), int(high)] if dash else int(low))
     hidden = [a.strip() for a in activation.split(",") if a.strip()]
     output = [a.strip() for a in (output_activation or activation).split(",") if a.strip()]
+    widest = [n if isinstance(n, int) else n[1] for n in sizes]
+    weights = sum(a * b for a, b in zip(widest, widest[1:], strict=False))
+    if 2 * weights > MAX_QUANTITIES:  # each weight's gradient and update: before any work
+        raise click.BadParameter(f"{layers!r}: {weights} weights, each with a gradient and an "
+                                 "update to work out; an exercise worked by hand asks for at "
+                                 f"most {MAX_QUANTITIES} numbers", param_hint="'--layers'")
     if all(isinstance(n, int) for n in sizes) and len(hidden) == 1 and len(output) == 1:
         return layered_shape([int(n) for n in sizes if isinstance(n, int)],
                              activation=hidden[0], output_activation=output[0], biases=biases,

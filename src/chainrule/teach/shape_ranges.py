@@ -153,10 +153,14 @@ def check_hand_sized(network: Network, where: str) -> None:
     """UsageError when ``network`` asks for more than :data:`MAX_QUANTITIES` answers."""
     from chainrule.teach.quantities import Graph
 
-    graph = Graph(network)
-    count = sum(1 for n in graph.nodes if n.name and n.kind != "input")
+    if 2 * len(network.weights) > MAX_QUANTITIES:  # a gradient and an update each: no graph
+        count, least = 2 * len(network.weights), "at least "
+    else:
+        graph = Graph(network)
+        count, least = sum(1 for n in graph.nodes if n.name and n.kind != "input"), ""
     if count > MAX_QUANTITIES:
-        raise UsageError(f"{where}: the exercise asks for {count} numbers ({len(network.weights)} "
+        raise UsageError(f"{where}: the exercise asks for {least}{count} numbers "
+                         f"({len(network.weights)} "
                          f"weights, {len(network.samples)} sample(s)); generate makes exercises "
                          f"worked by hand, of at most {MAX_QUANTITIES}: give a smaller network "
                          "or fewer samples")
