@@ -517,7 +517,7 @@ def _blocks(pieces: Iterable[str], size: int = BLOCK) -> Iterator[str]:
         if count >= size:
             yield "".join(held)
             held, count = [], 0
-    if held or count == 0:
+    if held:
         yield "".join(held)
 
 
