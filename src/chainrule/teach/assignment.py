@@ -751,12 +751,13 @@ def grade(
                 g.problem = str(tables[g.student])
         flag_copies(marked, tolerance)
         per_exercise[e.name] = ClassGrades(marked, quantities)
+    by_student = {e.name: {g.student: g for g in per_exercise[e.name].students}
+                  for e in assignment.exercises}
     out = []
     for student, (code, _) in generated.students.items():
         a = AssignmentGrade(student, code, max_score=assignment.points)
         for e in assignment.exercises:
-            g = next(g for g in per_exercise[e.name].students if g.student == student)
-            a.exercises[e.name] = g
+            a.exercises[e.name] = by_student[e.name][student]
             a.score += a.points_of(e.name, e.points) or 0.0
         problems = {g.problem for g in a.exercises.values() if g.result is None and g.problem}
         if not a.graded:
