@@ -475,3 +475,36 @@ def test_an_exercise_too_big_to_work_by_hand_is_refused_before_any_work(
     assert "exercise 1 (big): network: the exercise asks for 315 numbers" in \
         capsys.readouterr().err
     assert time.perf_counter() - started < 5 and not (tmp_path / "o").exists()
+
+
+def test_canvas_and_moodle_files_of_an_assignment(week7: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    sheets = week7 / "w7" / "sheets"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ada.toml").write_text(answers_for(sheets, "ada"))
+    (subs / "bo.toml").write_text(answers_for(sheets, "bo", wrong={"layers/C": 2.0}))
+    (subs / "zed.toml").write_text("[chain]\nC = 1\n")  # not on the roster
+    export = tmp_path / "canvas.csv"
+    export.write_text("Student,ID,SIS User ID,SIS Login ID,Section,Week 7 (12),Current Score\n"
+                      "    Points Possible,,,,,30,(read only)\n"
+                      '"Lovelace, Ada",1,ada,ada,S1,,\n"Li, Bo",2,bo,bo,S1,,\n'
+                      '"Doe, Cy",3,cy,cy,S1,,\n')
+    assert main(["grade", str(week7 / "w7"), str(subs), "-o", str(tmp_path / "c"), "--lms",
+                 "canvas", "--roster", str(export)]) == 0
+    rows = list(csv.reader((tmp_path / "c" / "canvas.csv").read_text().splitlines()))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Week 7 (12)"]
+    assert rows[1][-1] == "30"
+    body = {r[1]: r[-1] for r in rows[2:]}
+    assert body["1"] == "30" and 20 <= float(body["2"]) < 30 and "3" not in body  # cy: nothing
+    err = capsys.readouterr().err
+    assert "zed" in err
+    moodle = tmp_path / "moodle.csv"
+    moodle.write_text("First name,Last name,ID number,Email address\nAda,L,ada,a@u\nBo,L,bo,b@u\n")
+    assert main(["grade", str(week7 / "w7"), str(subs), "-o", str(tmp_path / "m"), "--lms",
+                 "moodle", "--roster", str(moodle), "--percent"]) == 0
+    rows = list(csv.reader((tmp_path / "m" / "moodle.csv").read_text().splitlines()))
+    assert rows[0] == ["ID number", "Week 7", "Week 7 feedback"]
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id["ada"][1] == "100" and "chain 10 of 10; layers 20 of 20" in by_id["ada"][2]
+    assert "layers" in by_id["bo"][2] and float(by_id["bo"][1]) < 100
