@@ -250,11 +250,14 @@ def test_a_late_submission_loses_the_penalty_by_the_due_date(week7: Path, tmp_pa
 
 def test_generate_layers_with_ranges_draws_each_students_shape(tmp_path: Path) -> None:
     out = tmp_path / "shapes"
-    assert main(["generate", "--layers", "2,1-3,1", "--activation", "relu,sigmoid",
+    assert main(["generate", "--layers", "2,1-3,1", "--activation", "relu,sigmoid", "-r", "1",
                  "--count", "8", "--seed", "x" * 20, "-o", str(out)]) == 0
-    sizes = {tuple(len(layer) for layer in cr.load(p).layers)
-             for p in (out / "sheets").glob("*/network.toml")}
+    nets = [cr.load(p) for p in (out / "sheets").glob("*/network.toml")]
+    sizes = {tuple(len(layer) for layer in net.layers) for net in nets}
     assert len(sizes) >= 2 and all(s[1] in (1, 2, 3) for s in sizes)
+    # each student's activation drawn, the outputs the same as the hidden units
+    assert {net.units[-1].activation for net in nets} == {"relu", "sigmoid"}
+    assert all(net.units[-1].activation == net.units[-2].activation for net in nets)
     key = (out / "instructor" / "class-key.md").read_text()
     assert key.count("## The cost and the gradients") >= 2  # a table per shape
 
@@ -508,3 +511,13 @@ def test_canvas_and_moodle_files_of_an_assignment(week7: Path, tmp_path: Path,
     by_id = {r[0]: r for r in rows[1:]}
     assert by_id["ada"][1] == "100" and "chain 10 of 10; layers 20 of 20" in by_id["ada"][2]
     assert "layers" in by_id["bo"][2] and float(by_id["bo"][1]) < 100
+
+
+def test_a_choice_never_drawn_is_named() -> None:
+    from chainrule.teach.shape_ranges import ShapeRange, missing_choices
+    from chainrule.teach.variants import layered_shape
+
+    spec = ShapeRange.parse({"layers": [2, [1, 2], 1], "hidden": ["relu", "sigmoid"],
+                             "output": ["identity", "tanh"]})
+    drawn = [layered_shape([2, 1, 1], activation="relu", output_activation="identity")]
+    assert missing_choices(spec, drawn) == ["hidden sigmoid", "output tanh"]
