@@ -398,6 +398,32 @@ def test_panels_follow_every_step_and_edit(
     assert page.locator("#p-learning_rate").get_attribute("aria-invalid") == "true"
     assert page.locator("#status").inner_text() == status
     expect(page.locator("#error")).to_be_hidden()
+    # a value the loader takes but no step can use (an infinite cost) is refused at its field
+    # too, and the run keeps the network it had
+    edit(page, '["weights","i -> j"]', "1e308")
+    weight = page.locator("#p-weights-i____j")
+    expect(page.locator(f"#{weight.get_attribute('id')}-error")).to_contain_text(
+        "1e308: the cost became inf")
+    expect(weight).to_have_value(Numbers(4)(float(weight.get_attribute("data-full") or "0")))
+    assert page.locator("#status").inner_text() == status
+    expect(page.locator("#error")).to_be_hidden()
+    # a Run N past the limit is named under the step buttons, not in a bar at the top
+    page.fill("#run-n", "99999")
+    page.click("#run")
+    expect(page.locator("#step-error")).to_contain_text(
+        'Run N: "99999" is not a whole number of steps from 1 to 10000')
+    assert page.locator("#run-n").get_attribute("aria-invalid") == "true"
+    assert page.locator("#status").inner_text() == status
+    expect(page.locator("#error")).to_be_hidden()
+    stage = page.locator("#stage").bounding_box()
+    below = page.locator("#step-error").bounding_box()
+    assert stage and below and stage["y"] < below["y"] < stage["y"] + stage["height"]
+    page.fill("#run-n", "1")
+    page.click("#run")  # from the network the run had, not the refused one
+    steps_taken(page, 3)
+    settle(page)
+    assert page.locator("#status [data-full]").get_attribute("data-full") == str(
+        cr.solve("exercise-2", 4).step(4).cost)
     # Escape closes the paste box; Reset is undone by Back
     page.click("#paste-box summary")
     expect(page.locator("#paste")).to_be_visible()
@@ -407,7 +433,7 @@ def test_panels_follow_every_step_and_edit(
     steps_taken(page, 0)
     settle(page)
     page.go_back()
-    steps_taken(page, 2)
+    steps_taken(page, 3)
     # the server's 400s for the bad sheet and the bad edit are expected, not the page's errors
     errors[:] = [e for e in errors if "status of 400" not in e]
 

@@ -592,22 +592,35 @@ async function edit(input) {
   const last = path[path.length - 1];
   if (parent[last] !== null && typeof parent[last] === "object") parent[last].value = given;
   else parent[last] = given;
+  const refused = (e) => {
+    // Shown at its field, and rolled back: the run goes on with the value it had.
+    const box = document.getElementById(input.id) || input;
+    box.value = fmt4(Number(box.dataset.full));
+    box.setAttribute("aria-invalid", "true");
+    const problem = $(`${box.id}-error`);
+    if (!problem) throw e;
+    problem.textContent = `${text}: ${e.message}`;
+    problem.hidden = false;
+  };
   try {
     await api("/api/toml", {network}, "text"); // checked by the server's loader before it is kept
   } catch (e) {
-    // Shown at its field, and rolled back: the run goes on with the value it had.
-    input.value = fmt4(Number(input.dataset.full));
-    input.setAttribute("aria-invalid", "true");
-    const problem = $(`${input.id}-error`);
-    if (problem) {
-      problem.textContent = `${text}: ${e.message}`;
-      problem.hidden = false;
-      return;
-    }
-    throw e;
+    refused(e);
+    return;
   }
+  // A value the loader takes can still make the step impossible (an infinite cost): then the
+  // run keeps the network it had, and says so at the field.
+  const before = {start: state.start, network: state.network, steps: state.steps,
+    costs: state.costs, testCosts: state.testCosts};
   restart(network);
-  await show(0, true);
+  try {
+    await show(0, true);
+  } catch (e) {
+    Object.assign(state, before);
+    fillLandscapeChoices();
+    refused(e);
+    return;
+  }
   const again = document.getElementById(input.id);
   if (again && document.activeElement === document.body) again.focus();
 }
@@ -753,7 +766,7 @@ async function playLoop() {
         ok = false;
         throw e;
       }
-    });
+    }, "step-error");
     if (!ok) { setPlaying(false); break; }
     const left = wait - (performance.now() - started);
     if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
@@ -1189,21 +1202,29 @@ async function init() {
     el("option", {value: e.name}, `${e.name}: ${e.title}`)));
   $("example").value = listing.examples.some((e) => e.name === "exercise-2")
     ? "exercise-2" : listing.examples[0].name;
-  const on = (id, work) => $(id).addEventListener("click", () => busy(work));
+  const on = (id, work, where = "error") =>
+    $(id).addEventListener("click", () => busy(work, where));
   on("load-example", async () => {
     setPlaying(false);
     const name = $("example").value;
     await begin((await api(`/api/examples/${encodeURIComponent(name)}`)).network, name);
   });
-  on("forward", async () => { state.view = "forward"; await show(0); });
-  on("backward", async () => { state.view = "backward"; await show(0); });
-  on("update", async () => { state.view = "weights"; await show(1); });
-  on("step", async () => { await show(1); });
+  // a step's errors are shown under the step buttons, next to what caused them
+  on("forward", async () => { state.view = "forward"; await show(0); }, "step-error");
+  on("backward", async () => { state.view = "backward"; await show(0); }, "step-error");
+  on("update", async () => { state.view = "weights"; await show(1); }, "step-error");
+  on("step", async () => { await show(1); }, "step-error");
   on("run", async () => {
-    const n = Number($("run-n").value);
-    if (!Number.isInteger(n) || n < 1) throw new Error("Run N: give a whole number of steps >= 1");
+    const box = $("run-n");
+    const n = Number(box.value);
+    const most = Number(box.max);
+    if (!Number.isInteger(n) || n < 1 || n > most) {
+      box.setAttribute("aria-invalid", "true");
+      throw new Error(`Run N: ${box.value === "" ? "nothing" : `"${box.value}"`} is not a ` +
+        `whole number of steps from 1 to ${most}; a longer run is several Run N (or Play)`);
+    }
     await show(n);
-  });
+  }, "step-error");
   $("play").addEventListener("click", () => setPlaying(!playing));
   $("data-start").addEventListener("click", () => busy(async () => {
     setPlaying(false);
