@@ -216,7 +216,7 @@ class Numbers:
     table), and keeps them all."""
 
     def _format(self, x: float) -> str:
-        if math.isnan(x) or math.isinf(x):
+        if not math.isfinite(x):
             return str(x)
         if x != 0.0 and abs(x) < self._tiny:
             return format(x, self._small)
@@ -236,7 +236,7 @@ class Numbers:
         """A number as Math (LaTeX writes e-notation as ``\\times 10^{n}``)."""
         m = self._maths.get(x)
         if m is None:
-            text = self._texts.get(x) or self(x)
+            text = self._texts.get(x) or self._format(x)
             latex = text
             if "e" in text:
                 mantissa, exponent = text.split("e")
@@ -251,7 +251,7 @@ class Numbers:
         f = self._factors.get(x)
         if f is None:
             m = self._maths.get(x) or self.math(x)
-            f = Math(f"({m.text})", rf"({m.latex})") if m.text.startswith("-") else m
+            f = Math(f"({m.text})", f"({m.latex})") if m.text[0] == "-" else m
             if len(self._factors) >= self.KEEP:
                 self._factors.clear()
             self._factors[x] = f
