@@ -196,6 +196,19 @@ def test_prairielearn_results(answers: Path, capsys: pytest.CaptureFixture[str])
     assert "1.205" in shown["dC_da.k"]["output"]
 
 
+def test_the_autograders_results_speak_the_notation_asked_for(
+    answers: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """check --notation aima reaches Gradescope's and PrairieLearn's results as it reaches
+    the feedback page: AIMA's symbols, none of the handout's dC/..."""
+    for fmt in ("gradescope", "prairielearn"):
+        code, out, _ = run(["check", "exercise-2", str(answers), "--format", fmt, "--notation",
+                            "aima", "--reveal", "visible"], capsys)
+        assert code == 0 and "dLoss/da_k" in out and "dC/" not in out, fmt
+        code, out, _ = run(["check", "exercise-2", str(answers), "--format", fmt], capsys)
+        assert "dC/da_k" in out and "Loss" not in out, fmt
+
+
 def test_all_right_gives_full_marks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from .test_teach_check import right_values, rounded
 

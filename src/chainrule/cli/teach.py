@@ -142,7 +142,7 @@ def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol
         from chainrule.teach.results_formats import autograder_results
 
         data = autograder_results(net, answers, fmt, rtol=rtol, decimals=decimals,
-                                  reveal=reveal, exercise=exercise)
+                                  reveal=reveal, exercise=exercise, notation=notation)
         _write(json.dumps(data, indent=2, allow_nan=False) + "\n", output)
         return 0
     parsed = read_file(answers, net, exercise=exercise)

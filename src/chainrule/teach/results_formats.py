@@ -328,13 +328,16 @@ def autograder_results(
     decimals: int | None = None,
     reveal: str = "after_due_date",
     exercise: str | None = None,
+    notation: str = "handout",
 ) -> dict[str, Any]:
     """Read and mark the answers file at ``answers_path`` for ``network`` and give ``fmt``'s
     results; an answers file that cannot be read gives valid results saying why (score 0,
     PrairieLearn's ``gradable: false``), never an exception. ``exercise`` names the table of
-    an assignment's answers file to mark."""
+    an assignment's answers file to mark; ``notation`` the feedback's symbols (as ``check
+    --notation``)."""
     _check_reveal(reveal)
-    result = mark_file(network, answers_path, rtol=rtol, decimals=decimals, exercise=exercise)
+    result = mark_file(network, answers_path, rtol=rtol, decimals=decimals, exercise=exercise,
+                       notation=notation)
     if isinstance(result, str):
         return unreadable(fmt, result, max_score=len(asked(network)))
     return results(result, fmt, reveal=reveal)
@@ -347,6 +350,7 @@ def mark_file(
     rtol: float | None = None,
     decimals: int | None = None,
     exercise: str | None = None,
+    notation: str = "handout",
 ) -> CheckResult | str:
     """The marking of the answers file at ``answers_path`` (unanswered quantities included), or
     the one-line reason it cannot be read.
@@ -366,4 +370,5 @@ def mark_file(
     from chainrule.teach.marking import DECIMALS
 
     asked = DECIMALS if decimals is None else decimals
-    return with_unanswered(check(network, parsed, rtol=rtol, decimals=asked), network)
+    return with_unanswered(check(network, parsed, rtol=rtol, decimals=asked, notation=notation),
+                           network)
