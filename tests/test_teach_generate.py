@@ -289,3 +289,55 @@ def test_the_html_sheet_and_the_class_key_print_whole(tmp_path: Path) -> None:
         assert pdf_pages(pdf.read_bytes()) in pages, page.name
     key = (out / "instructor" / "class-key.md").read_text()
     assert key.count("| student | variant |") == 4  # 13 gradients, 12 updates: 8 a table
+
+
+def test_the_sheets_decimals_are_generates_and_grade_marks_with_them(
+        tmp_path: Path, roster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``generate --decimals D`` is the contract's sheet decimals: written on sheet.md, .html and
+    .tex and in answers.toml, the class key worked to them, and ``grade``'s tolerance by
+    default; ``--given-decimals`` sets the given numbers'."""
+    sheets = generate(tmp_path, roster, "sheets", "--decimals", "2", "--given-decimals", "1")
+    alice = sheets / "sheets" / "alice"
+    for name in ("sheet.md", "sheet.html", "sheet.tex"):
+        assert "Round your answers to 2 decimals" in (alice / name).read_text(), name
+    assert tomllib.loads((alice / "answers.toml").read_text())["decimals"] == 2
+    assert "rounded to 2 decimals" in (sheets / "instructor" / "class-key.md").read_text()
+    net = cr.load(alice / "network.toml")
+    given = [p.value for p in net.weights.values()] + [
+        v for s in net.samples for v in (*s.inputs.values(), *s.targets.values())]
+    assert all(round(v, 1) == v for v in given)
+    # right to 2 decimals is right: the tolerance is the sheet's, 0.0051
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for student in ("alice", "bob", "carol"):
+        (subs / f"{student}.toml").write_text(
+            right_sheet(sheets / "sheets" / student / "network.toml", decimals=2))
+    out = tmp_path / "grades"
+    assert main(["grade", str(sheets), str(subs), "-o", str(out)]) == 0
+    rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
+    assert all(r["score"] == r["max_score"] == "15" for r in rows), rows
+    # the same answers against a sheet that asks for 4 are rounding, not right
+    capsys.readouterr()
+    four = generate(tmp_path, roster, "four")
+    for student in ("alice", "bob", "carol"):
+        (subs / f"{student}.toml").write_text(
+            right_sheet(four / "sheets" / student / "network.toml", decimals=2))
+    assert main(["grade", str(four), str(subs), "-o", str(tmp_path / "g4")]) == 0
+    rows = list(csv.DictReader((tmp_path / "g4" / "grades.csv").read_text().splitlines()))
+    assert all(float(r["score"]) < 15 for r in rows), rows
+    # and with --decimals 2 grade is told the sheets' decimals
+    assert main(["grade", str(four), str(subs), "-o", str(tmp_path / "g2"),
+                 "--decimals", "2"]) == 0
+    rows = list(csv.DictReader((tmp_path / "g2" / "grades.csv").read_text().splitlines()))
+    assert all(r["score"] == "15" for r in rows), rows
+
+
+@pytest.mark.parametrize("flags", [["--decimals", "0"], ["--decimals", "16"],
+                                   ["--given-decimals", "7"]])
+def test_generate_refuses_decimals_out_of_range(tmp_path: Path, roster: Path, flags: list[str],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["generate", "exercise-2", "--students", str(roster), "--seed", "s3cret",
+                 "-o", str(tmp_path / "out"), *flags])
+    err = capsys.readouterr().err
+    assert code == 2 and flags[0] in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -156,3 +156,46 @@ def test_submissions_named_through_a_link_are_read_but_links_inside_are_not(
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text()
                                                       .splitlines())}
     assert rows["alice"]["a.j"] == "1" and rows["bob"]["score"] == ""
+
+
+def test_a_students_folder_with_notes_or_the_network_grades_the_answers(
+        generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A per-student folder (an LMS bulk download) may hold the student's notes or the network
+    file beside their answers, newer than them: the answers file is graded, the others named."""
+    subs = tmp_path / "subs"
+    for student, other in (("alice", "notes.md"), ("bob", "network.toml"),
+                           ("carol", "sheet.md")):
+        (subs / student).mkdir(parents=True)
+        (subs / student / "answers.toml").write_text(RIGHT_A_J.format(a=a_j(generated, student)))
+        os.utime(subs / student / "answers.toml", (1, 1))  # the older
+        (subs / student / other).write_text(
+            (generated / "sheets" / student / "network.toml").read_text()
+            if other == "network.toml" else "my working: a = relu(z)\n")
+    out = tmp_path / "g"
+    assert main(["grade", str(generated), str(subs), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text()
+                                                      .splitlines())}
+    for student, other in (("alice", "notes.md"), ("bob", "network.toml"),
+                           ("carol", "sheet.md")):
+        assert rows[student]["a.j"] == "1", (student, err)
+        assert f"{student}/{other}: not graded: a second file for {student}" in err
+
+
+def test_grade_refuses_submissions_that_hold_the_keys(
+        generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """SUBMISSIONS that is (or holds) the generated folder's instructor/ would read the keys as
+    answers: refused in one line; a submissions folder inside the generated folder is fine."""
+    for folder in (generated, generated / "instructor"):
+        out = tmp_path / "g"
+        assert main(["grade", str(generated), str(folder), "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "instructor's folder" in err and not out.exists()
+    inside = generated / "submissions-test"
+    inside.mkdir()
+    try:
+        (inside / "alice.toml").write_text(RIGHT_A_J.format(a=a_j(generated, "alice")))
+        assert main(["grade", str(generated), str(inside), "-o", str(tmp_path / "g")]) == 0
+    finally:
+        (inside / "alice.toml").unlink()
+        inside.rmdir()

@@ -186,8 +186,11 @@ def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol
               help="With --layers: samples in the batch.")
 @click.option("-r", "--learning-rate", type=click.FloatRange(min=0.0, min_open=True),
               help="With --layers: the learning rate (default 0.1).")
-@click.option("--decimals", type=click.IntRange(1, 6), default=2, show_default=True,
-              help="Decimals of every given number.")
+@click.option("--decimals", type=click.IntRange(1, 15), default=4, show_default=True,
+              help="The decimals the sheets ask the answers to: written on each sheet and its "
+                   "answers.toml; grade reads them from there (they set the tolerance).")
+@click.option("--given-decimals", type=click.IntRange(1, 6), default=2, show_default=True,
+              help="Decimals of every given number (weights, inputs, targets).")
 @click.option("--allow-dead", is_flag=True, help="Allow a ReLU to be dead (z < 0).")
 @click.option("--exact", is_flag=True,
               help="Also write key-exact.md: every answer as an exact decimal (identity, "
@@ -199,8 +202,8 @@ def generate_command(shape: str | None, output: str, roster: str | None,
                      secret_file: str | None, self_check: bool, assignment: str,
                      layers: str | None, activation: str,
                      output_activation: str | None, biases: bool, samples: int,
-                     learning_rate: float | None, decimals: int, allow_dead: bool,
-                     exact: bool, pdf: bool, force: bool) -> None:
+                     learning_rate: float | None, decimals: int, given_decimals: int,
+                     allow_dead: bool, exact: bool, pdf: bool, force: bool) -> None:
     """Write a private exercise sheet, answers template and key for every student.
 
     SHAPE is a built-in example or a network file whose structure is kept (its numbers
@@ -227,6 +230,7 @@ def generate_command(shape: str | None, output: str, roster: str | None,
       chainrule generate week7.toml --students roster.csv -o week7/
       chainrule generate exercise-2 --students canvas.csv --id-column ID -o w3/
       chainrule generate exercise-2 --count 30 --pdf --exact -o sheets/
+      chainrule generate exercise-2 --count 30 --decimals 3 -o sheets/
       chainrule generate exercise-1 --count 5 --self-check -o practice/
     """
     from chainrule.teach import assignment as assignments
@@ -250,6 +254,7 @@ def generate_command(shape: str | None, output: str, roster: str | None,
     if shape is not None and assignments.looks_like_assignment(shape):
         context = click.get_current_context()
         for name, flag in (("assignment", "--assignment"), ("decimals", "--decimals"),
+                           ("given_decimals", "--given-decimals"),
                            ("allow_dead", "--allow-dead"), ("exact", "--exact")):
             if context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE:
                 raise click.UsageError(f"{flag} does not go with an assignment file ({shape}): "
@@ -291,7 +296,8 @@ def generate_command(shape: str | None, output: str, roster: str | None,
         assert net is not None
         made = list(generate(net, output, students=students, count=count, seed=secret,
                              assignment=assignment,
-                             rules=Rules(decimals=decimals, allow_dead=allow_dead),
+                             rules=Rules(decimals=given_decimals, allow_dead=allow_dead),
+                             answer_decimals=decimals,
                              force=force, exact=exact, pdf=pdf, self_check=self_check))
     if secret is None:
         click.echo(f"chainrule generate: no secret given: drew a random one and kept it in "

@@ -6,6 +6,7 @@ that raises it; the messages name them. docs/limits.md lists them all, with the 
 from __future__ import annotations
 
 import os
+import re
 
 from chainrule.core.errors import UsageError
 
@@ -55,3 +56,42 @@ def max_file_bytes() -> int:
             "a number > 0 (e.g. 500)"
         )
     return int(megabytes * 2**20)
+
+
+#: Numbers in the files chainrule reads (network files, answers files, CSV cells, configs) lie
+#: between 10^-MAX_MAGNITUDE and 10^MAX_MAGNITUDE in size, or are 0: a larger one overflows the
+#: arithmetic, and a smaller one is a typo (1e-999999999999999999 would silently read as 0).
+MAX_MAGNITUDE = 100
+
+
+_NUMBER = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+
+
+def number_problem(text: str) -> str | None:
+    """Why the number written as ``text`` is refused (one phrase naming it and what is valid),
+    or None: not finite, or beyond 10^±MAX_MAGNITUDE in size (0 is fine). Text that is no
+    number at all is the caller's to name (None)."""
+    cleaned = text.strip().replace("_", "")
+    shown = cleaned if len(cleaned) <= 24 else cleaned[:21] + "..."
+    valid = f"numbers lie between 1e-{MAX_MAGNITUDE} and 1e{MAX_MAGNITUDE} in size, or are 0"
+    if cleaned.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        return f"{shown} is not a finite number; {valid}"
+    match = _NUMBER.fullmatch(cleaned)
+    if match is None or not (match.group(1) or match.group(2)):
+        return None
+    whole, fraction, exponent = match.group(1), match.group(2) or "", match.group(3) or "0"
+    digits = (whole + fraction).lstrip("0")
+    if not digits:
+        return None  # 0, however written
+    # the power of ten of the first significant digit
+    if len(exponent.lstrip("+-").lstrip("0")) > 9:
+        power = -(10**10) if exponent.startswith("-") else 10**10
+    else:
+        power = int(exponent)
+    power += len(whole) - 1 - (len(whole + fraction) - len(digits))
+    if power > MAX_MAGNITUDE:
+        return f"{shown} is too large; {valid}"
+    if power < -MAX_MAGNITUDE:
+        zero = " (it would read as 0)" if power < -324 else ""
+        return f"{shown} is too small{zero}; {valid}"
+    return None

@@ -97,8 +97,10 @@ def loads_npz(data: bytes, *, name: str = "<bytes>") -> Network:
     if network is None or network.shape != () or network.dtype.kind != "U":
         raise NetworkError("the .npz file has no 'network' entry (the network's structure as "
                            "JSON text)", source=name)
+    from chainrule.io.netfile import _check_numbers, _Literal
+
     try:
-        head = json.loads(str(network))
+        head = json.loads(str(network), parse_float=_Literal, parse_constant=_Literal)
     except (ValueError, RecursionError) as error:
         raise NetworkError(f"the .npz file's 'network' entry is not valid JSON ({error})"[:300],
                            source=name) from None
@@ -128,6 +130,13 @@ def loads_npz(data: bytes, *, name: str = "<bytes>") -> Network:
             raise NetworkError(f"the .npz file's {key!r} array holds unit index {bad}, but "
                                f"there are {len(names)} units (indices 0 to {len(names) - 1})",
                                source=name)
+    for key, what in (("weight_value", "weights"), ("bias_value", "biases")):
+        _check_values(arrays, key, what, names, name)
+    try:
+        _check_numbers(head)
+    except NetworkError as error:
+        raise NetworkError(error.problem, source=f"{name}: the 'network' entry",
+                           key=error.key) from None
     head["weights"] = {
         f"{names[a]} -> {names[b]}": v if t else {"value": v, "trainable": False}
         for a, b, v, t in zip(arrays["weight_from"].tolist(), arrays["weight_to"].tolist(),
@@ -140,6 +149,27 @@ def loads_npz(data: bytes, *, name: str = "<bytes>") -> Network:
                            arrays["bias_trainable"].tolist(), strict=True)
     }
     return Network.from_dict(head, source=name)
+
+
+def _check_values(arrays: dict[str, np.ndarray[Any, Any]], key: str, what: str,
+                  names: list[str], name: str) -> None:
+    """The first weight or bias beyond 10^±100 in size (or not finite), refused by its key."""
+    values = arrays[key].astype(np.float64)
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values) | (size > 10.0**limits.MAX_MAGNITUDE) | (
+            (size != 0) & (size < 10.0**-limits.MAX_MAGNITUDE))
+    if not bad.any():
+        return
+    i = int(np.argmax(bad))
+    if what == "weights":
+        label = (f'[weights] "{names[int(arrays["weight_from"][i])]} -> '
+                 f'{names[int(arrays["weight_to"][i])]}"')
+    else:
+        label = f"[biases] {names[int(arrays['bias_unit'][i])]}"
+    value = float(values[i])
+    problem = limits.number_problem(repr(value)) or f"{value!r} is out of range"
+    raise NetworkError(problem, source=f"{name}: the {key!r} array", key=label)
 
 
 _KIND_WORDS = {"iu": "whole numbers (unit indices)", "fiu": "numbers", "b": "true/false values"}

@@ -4,6 +4,8 @@ an encoding error reported by its line."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import stat
 
@@ -72,3 +74,61 @@ def _too_big(size: int, limit: int, default: bool) -> str:
         f"the file is {size / 2**20:,.1f} MB, over the limit of {limit / 2**20:,.1f} MB for a "
         f"file read whole; {how}"
     )
+
+
+class Literal(float):
+    """A float of a TOML or JSON file that remembers how it was written (``parse_float``):
+    ``1e-999999999999999999`` reads as 0.0, and only its text says it was not 0."""
+
+    text: str
+
+    def __new__(cls, text: str | float) -> Literal:
+        obj = super().__new__(cls, text.replace("_", "") if isinstance(text, str) else text)
+        obj.text = text if isinstance(text, str) else repr(float(text))
+        return obj
+
+
+def out_of_range(data: object, path: tuple[str | int, ...] = (), *,
+                 nonfinite: bool = True) -> tuple[str, str] | None:
+    """The first number of a parsed TOML or JSON document (floats read as :class:`Literal`)
+    written beyond 10^±100 in size (or, with ``nonfinite``, not finite: nan, inf), as (its key:
+    ``rtol``, ``[credit] rounding``, ``[weights] "new_w.*"``, and the problem), or None
+    (:func:`chainrule.core.limits.number_problem`)."""
+    if isinstance(data, float) and not nonfinite and not math.isfinite(data) and (
+            not isinstance(data, Literal) or not any(c.isdigit() for c in data.text)):
+        return None  # nan and inf are the caller's to name (with what is valid there)
+    if isinstance(data, Literal):
+        problem = limits.number_problem(data.text)
+    elif isinstance(data, int) and not isinstance(data, bool):
+        problem = (limits.number_problem(str(data)) if abs(data) > 10**limits.MAX_MAGNITUDE
+                   else None)
+    elif isinstance(data, float):
+        problem = limits.number_problem(repr(data))
+    elif isinstance(data, dict):
+        for name, value in data.items():
+            found = out_of_range(value, (*path, str(name)), nonfinite=nonfinite)
+            if found:
+                return found
+        return None
+    elif isinstance(data, list):
+        for number, value in enumerate(data, start=1):
+            found = out_of_range(value, (*path, number), nonfinite=nonfinite)
+            if found:
+                return found
+        return None
+    else:
+        return None
+    return (key_name(path), problem) if problem else None
+
+
+def key_name(path: tuple[str | int, ...]) -> str:
+    """A key as a TOML file writes it: ``("credit", "rounding")`` -> ``[credit] rounding``,
+    ``("weights", "new_w.*")`` -> ``[weights] "new_w.*"``, a list's item as ``#2``."""
+    def part(p: str | int) -> str:
+        if isinstance(p, int):
+            return f"#{p}"
+        return p if p.replace("_", "").replace("-", "").isalnum() else json.dumps(p)
+
+    if len(path) < 2:
+        return ".".join(part(p) for p in path)
+    return f"[{part(path[0])}] " + ".".join(part(p) for p in path[1:])

@@ -157,15 +157,18 @@ def looks_like_assignment(path: str | Path) -> bool:
 def read(path: str | Path) -> Assignment:
     """The assignment file ``path``, every value checked before anything is drawn or written;
     UsageError ``FILE: KEY: what is wrong; what is valid`` otherwise."""
-    from chainrule.io.reading import Unreadable, read_text
+    from chainrule.io.reading import Literal, Unreadable, out_of_range, read_text
 
     try:
         text = read_text(path, MAX_FILE_BYTES)
-        data = tomllib.loads(text)
+        data = tomllib.loads(text, parse_float=Literal)
     except Unreadable as error:
         raise UsageError(f"{path}: {error.problem}") from None
     except (tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
         raise UsageError(f"{path}: not a valid assignment file: {error}") from None
+    bad = out_of_range(data, nonfinite=False)  # 1e-999 would read as 0, 1e999 as inf
+    if bad:
+        raise UsageError(f"{path}: {bad[0]}: {bad[1]}")
     return parse(data, str(path), base=Path(path).parent)
 
 

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,8 @@ SHEET_FILES = ("network.toml", "sheet.md", "sheet.html", "sheet.tex", "answers.t
 FILES = (*SHEET_FILES, "key.md")
 """The files of each variant, named in variants.csv (the key in the instructor's folder)."""
 SHEETS, INSTRUCTOR, KEYS = "sheets", "instructor", "keys"
+MIN_ANSWER_DECIMALS, MAX_ANSWER_DECIMALS = 1, 15
+"""The decimals a sheet may ask the answers to (0 would make the tolerance 0.51)."""
 VARIANTS_CSV = "variants.csv"
 LMS_NOT_STUDENTS = ("points possible", "muted", "read only")
 """First cells of the rows an LMS gradebook export puts under its header that are no student."""
@@ -195,6 +197,7 @@ def generate(
     pdf: bool = False,
     self_check: bool = False,
     progress: Callable[[str], None] | None = None,
+    answer_decimals: int | None = None,
 ) -> list[Variant]:
     """Write each student's sheet (or ``count`` variants ``v01``, ``v02``, ...) under
     ``output/sheets/<id>/``: network.toml, sheet.md, sheet.html, sheet.tex (sheet.pdf with
@@ -204,7 +207,10 @@ def generate(
 
     ``seed`` is the instructor's secret; None draws a random one and keeps it in
     ``instructor/secret.txt``. ``self_check`` adds to each sheet how to check it with
-    ``chainrule check`` (for practice; not for graded work).
+    ``chainrule check`` (for practice; not for graded work). ``answer_decimals`` (default
+    ``rules.answer_decimals``, 4) is what the sheets ask the answers to: written on each sheet
+    and in its answers template (``grade`` reads it from there: the tolerance), the keys worked
+    to it; the given numbers' decimals are ``rules.decimals``.
 
     Raises UsageError for a folder that is not empty (without ``force``) or no students.
     """
@@ -213,6 +219,14 @@ def generate(
 
     out = Path(output)
     students = class_of(students, count)
+    rules = rules or Rules()
+    if answer_decimals is None:
+        answer_decimals = rules.answer_decimals
+    if (isinstance(answer_decimals, bool) or not isinstance(answer_decimals, int)
+            or not MIN_ANSWER_DECIMALS <= answer_decimals <= MAX_ANSWER_DECIMALS):
+        raise UsageError(f"`answer_decimals`: give a whole number from {MIN_ANSWER_DECIMALS} "
+                         f"to {MAX_ANSWER_DECIMALS}, got {answer_decimals!r}"[:120])
+    rules = replace(rules, answer_decimals=answer_decimals)
     drawn = seed is None
     secret = new_secret() if seed is None else check_secret(seed, "`seed`")
     if exact and isinstance(shape, Network):
@@ -244,7 +258,7 @@ def generate(
     for v in made:
         trace = solve(v.network)
         doc = sheet(trace, assignment=assignment, student=v.student, code=v.code,
-                    self_check=self_check)
+                    answer_decimals=answer_decimals, self_check=self_check)
         files = {
             "network.toml": dumps_toml(
                 v.network, comment=f"{assignment}, variant {v.code} for {v.student}"
@@ -252,7 +266,8 @@ def generate(
             "sheet.md": markdown(doc),
             "sheet.html": sheet_html(doc, v.network),
             "sheet.tex": sheet_latex(doc, v.network),
-            "answers.toml": template(v.network, self_check=self_check),
+            "answers.toml": template(v.network, self_check=self_check,
+                                     decimals=answer_decimals),
         }
         folder = f"{SHEETS}/{v.folder}"
         for name, text in files.items():
@@ -260,8 +275,8 @@ def generate(
         if pdf:
             write_under(out, f"{folder}/sheet.pdf", latex_pdf(files["sheet.tex"]))
         key = f"{INSTRUCTOR}/{KEYS}/{v.folder}"
-        write_under(out, f"{key}.md", solution("markdown", trace, {"decimals": 4,
-                                                                    "dependency": False}))
+        write_under(out, f"{key}.md", solution("markdown", trace, {
+            "decimals": max(4, answer_decimals), "dependency": False}))
         if exact:
             from chainrule.teach.exact import exact_steps, table
 
@@ -279,7 +294,7 @@ def generate(
             progress(f"{folder}: variant {v.code}")
     header = ["student", "variant", "folder", *(n.replace(".", "_") for n in FILES)]
     write_under(out, f"{INSTRUCTOR}/{VARIANTS_CSV}", csv_text(header, rows))
-    key_doc = class_key(keys, assignment=assignment)
+    key_doc = class_key(keys, assignment=assignment, decimals=answer_decimals)
     write_under(out, f"{INSTRUCTOR}/class-key.md", markdown(key_doc))
     write_under(out, f"{INSTRUCTOR}/class-key.html", class_key_html(key_doc))
     return made

@@ -19,7 +19,7 @@ from typing import Any
 
 from chainrule.core.errors import ChainruleError, UsageError
 from chainrule.io.netfile import load
-from chainrule.io.reading import Unreadable, read_text
+from chainrule.io.reading import Literal, Unreadable, out_of_range, read_text
 from chainrule.teach.answers import (
     MAX_ANSWERS_BYTES,
     Answers,
@@ -76,11 +76,14 @@ class GradingConfig:
         before anything is graded or written; UsageError naming the key otherwise."""
         try:  # a regular file of bounded size only
             text = read_text(path, MAX_CONFIG_BYTES)
-            data = tomllib.loads(text)
+            data = tomllib.loads(text, parse_float=Literal)
         except Unreadable as error:
             raise UsageError(f"{path}: {error.problem}") from None
         except (tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
             raise UsageError(f"{path}: not a valid grading config: {error}") from None
+        bad = out_of_range(data, nonfinite=False)  # 1e-999 would read as 0, 1e999 as inf
+        if bad:
+            raise UsageError(f"{path}: {bad[0]}: {bad[1]}")
         return cls.from_dict(data, str(path))
 
     @classmethod
@@ -228,6 +231,22 @@ def read_submissions(path: str | Path, students: Mapping[str, str]) -> dict[str,
     return read_intake(path, students)[0]
 
 
+def _not_the_keys(sheets: str | Path, submissions: str | Path) -> None:
+    """Refuse a SUBMISSIONS folder that holds the instructor's folder (its keys would be read as
+    the students' answers); one inside the generated folder (``week3/submissions/``) is fine."""
+    import os
+
+    from chainrule.teach.generation import INSTRUCTOR, layout_root
+
+    keys = Path(os.path.realpath(layout_root(sheets)[0] / INSTRUCTOR))
+    folder = Path(os.path.realpath(submissions))
+    if folder.is_dir() and (folder == keys or folder in keys.parents):
+        where = "is" if folder == keys else "holds"
+        raise UsageError(f"{submissions}: {where} the instructor's folder of {sheets} (the keys, "
+                         "which would be read as answers); give the folder of the students' "
+                         "files only")
+
+
 def read_intake(path: str | Path, students: Mapping[str, str]
                 ) -> tuple[dict[str, Any], Intake | None]:
     """(:func:`read_submissions`, the folder's :class:`~chainrule.teach.intake.Intake` or None
@@ -311,6 +330,7 @@ def grade(
     if decimals is None:
         decimals = _sheet_decimals([Path(f) for _, f in roster.values()])
     tolerance = Tolerance(config.rtol, decimals)
+    _not_the_keys(sheets, submissions)
     subs, intake = read_intake(submissions, {s: v for s, (v, _) in roster.items()})
     grades, quantities = mark_roster(roster, subs, config=config, tolerance=tolerance,
                                      progress=progress)

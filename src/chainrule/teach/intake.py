@@ -31,6 +31,9 @@ MAX_DEPTH = 4
 MIN_TOKEN = 3
 """An id is found within a longer name only when it has this many characters or more."""
 SYSTEM_NAMES = ("__MACOSX", "Thumbs.db", "desktop.ini")
+NOT_ANSWERS = ("network", "sheet")
+"""Names of the files ``generate`` hands out beside the answers template (a student's folder may
+hold them too): never an answers file when the student's folder has one."""
 _COPY = re.compile(r"(?:\s*\(\d+\)|\s*-\s*copy(?:\s*\(\d+\))?|\s+copy(?:\s+\d+)?)$", re.IGNORECASE)
 _TOKENS = re.compile(r"[^\w@.+'-]+|_")
 
@@ -49,6 +52,10 @@ class Found:
     """``"json"``, ``"toml"``, or None: told by the text (a ``{`` first is JSON)."""
     level: int
     mtime: float
+    kind: int = 0
+    """How much the file looks like an answers file (the lower, the more): ``answers.toml`` or
+    ``<id>.json``, another .toml or .json, a hidden extension (``s1.toml.txt``), plain text
+    (``s1.md``), a sheet or a network file."""
 
     @property
     def shown(self) -> str:
@@ -85,6 +92,17 @@ def _answer_name(name: str) -> tuple[str, str | None] | None:
             return inner, inner_suffix.lower()[1:]
         return stem, None
     return None
+
+
+def _kind(name: str, stem: str, fmt: str | None) -> int:
+    """How much a file named ``name`` looks like an answers file (:attr:`Found.kind`)."""
+    if stem.casefold() in NOT_ANSWERS:
+        return 4
+    if fmt is None:
+        return 3
+    if os.path.splitext(name)[1].lower() not in ANSWER_SUFFIXES:
+        return 2
+    return 0 if stem.casefold() == "answers" else 1
 
 
 def _match(name: str, roster: dict[str, str], *, folder: bool) -> tuple[str, int] | None | str:
@@ -172,13 +190,15 @@ def collect(folder: str | Path, students: Iterable[str]) -> Intake:
             if hit is None:
                 intake.ignored.append((str(path), "its name matches no student in variants.csv"))
                 continue
-            candidates.append((hit[0], Found(path, fmt, hit[1], info.st_mtime)))
+            candidates.append((hit[0], Found(path, fmt, hit[1], info.st_mtime,
+                                             _kind(entry.name, stem, fmt))))
     by_student: dict[str, list[Found]] = {}
     for student, found in candidates:
         by_student.setdefault(student, []).append(found)
     for student, files in sorted(by_student.items()):
-        # the best-named first; of equals, the latest, then by name
-        ranked = sorted(files, key=lambda f: (f.level, -f.mtime, str(f.path)))
+        # the best-named first; of equals, the most like an answers file, the latest, then by
+        # name (a student's folder may hold their notes or the network file too)
+        ranked = sorted(files, key=lambda f: (f.level, f.kind, -f.mtime, str(f.path)))
         intake.files[student] = ranked[0]
         if len(ranked) > 1:
             intake.duplicates[student] = ranked[1:]

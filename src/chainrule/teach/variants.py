@@ -110,6 +110,8 @@ class Rules:
     """A sigmoid's a within [saturation, 1 - saturation]."""
     distinct: bool = True
     """Every catalogued mistake gives a clearly different number."""
+    answer_decimals: int = ANSWER_DECIMALS
+    """The decimals the sheet asks the answers to (the tolerance a mistake must clear)."""
 
 
 def draw(shape: Network, seed: int, rules: Rules | None = None, *,
@@ -200,18 +202,20 @@ def problems(net: Network, rules: Rules) -> str | None:
             if abs(sample.a[sample.layout.index[k]] - sample.targets[k]) < rules.margin:
                 return f"a_{k} is too close to y_{k} (sample {s_index + 1})"
     if rules.distinct:
-        return indistinct_mistake(net, step)
+        return indistinct_mistake(net, step, rules.answer_decimals)
     return None
 
 
-def indistinct_mistake(net: Network, step: object) -> str | None:
-    """The first catalogued mistake whose number is not clearly apart from the right one."""
+def indistinct_mistake(net: Network, step: object,
+                       decimals: int = ANSWER_DECIMALS) -> str | None:
+    """The first catalogued mistake whose number is not clearly apart from the right one (to
+    the tolerance of answers to ``decimals`` decimals)."""
     from chainrule.core.trace import Step
 
     assert isinstance(step, Step)
     graph = Graph(net)  # the step's weights are the network's own (step 1)
     expected = graph.expected(step)
-    tol = Tolerance()
+    tol = Tolerance(decimals=decimals)
     named = [n.index for n in graph.nodes if n.name and n.kind != "input"]
     right = replay(graph)
     for site in sites(graph):
@@ -223,7 +227,7 @@ def indistinct_mistake(net: Network, step: object) -> str | None:
             if not math.isfinite(m):
                 return f"{site.mistake} gives no number"
             if abs(m - t) > 1e-9 * max(1.0, abs(t)):
-                if not tol.clearly_differ(m, t, ANSWER_DECIMALS):
+                if not tol.clearly_differ(m, t):
                     return (f"{site.mistake} ({site.detail}) is too close to the right "
                             f"{graph.nodes[i].name}")
                 break

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chainrule.core.errors import UsageError
+from chainrule.core.limits import number_problem
 from chainrule.core.optional import optional_import
 from chainrule.io.reading import Unreadable, read_text
 
@@ -255,7 +256,7 @@ def load_csv(path: str | os.PathLike[str], target: str | Sequence[str] | None = 
             raise UsageError(f"{name}: class labels come from one target column")
         cells = [row[0] for row in raw_targets]
         if numeric:
-            values = [float(v) for v in cells]
+            values = [_number(v, name, r + 2, targets[0]) for r, v in enumerate(cells)]
             if not all(v == int(v) for v in values):
                 raise UsageError(f"{name}: column {targets[0]!r} holds class labels, which must "
                                  "be whole numbers or names")
@@ -303,10 +304,13 @@ def _rows(text: str, name: str) -> list[list[str]]:
 
 
 def _is_number(text: str) -> bool:
+    """Written as a number (1e400 too: refused later as out of range, not taken for a class
+    name); ``nan`` and ``inf`` are names."""
     try:
-        return math.isfinite(float(text))
+        float(text)
     except ValueError:
         return False
+    return any(c.isdigit() for c in text)
 
 
 def _number(text: str, name: str, line: int, column: str) -> float:
@@ -314,11 +318,18 @@ def _number(text: str, name: str, line: int, column: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
+    if not math.isfinite(value) and any(c.isdigit() for c in text) and number_problem(text):
+        raise UsageError(f"{name}: line {line}, column {column!r}: {number_problem(text)}")
     if not math.isfinite(value):
         hint = " (write decimals with a point: 1.5, not 1,5)" if re.fullmatch(
             r"\s*-?\d+,\d+\s*", text) else ""
         raise UsageError(f"{name}: line {line}, column {column!r}: {text.strip()[:40]!r} is not a "
                          f"number{hint} (every feature cell must be a finite number)")
+    size = abs(value)
+    if size > 1e100 or size < 1e-100:  # 1e-999 reads as 0, 1e400 as inf: out of range?
+        problem = number_problem(text)
+        if problem:
+            raise UsageError(f"{name}: line {line}, column {column!r}: {problem}")
     return value
 
 
