@@ -164,7 +164,7 @@ def test_an_answers_file_with_a_5000_digit_number_names_its_line(
     path.write_text("C = 0.5\n[z]\nj = " + "1" * 5000 + "\n")
     assert main(["check", "exercise-2", str(path)]) == 2
     err = capsys.readouterr().err
-    assert f"{path}: line 3: a number of 5,000 digits; write at most 30" in err
+    assert f"{path}: line 3: a number with too many digits (5,000); write at most 30" in err
 
 
 def test_out_of_range_names_a_configs_key_as_toml_writes_it() -> None:

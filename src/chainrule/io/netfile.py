@@ -8,6 +8,7 @@ Network. Every problem is a :class:`~chainrule.errors.NetworkError` whose messag
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tomllib
@@ -187,7 +188,8 @@ def _check_numbers(data: dict[str, Any]) -> None:
     def check(value: Any, key: str) -> Any:
         problem = None
         if isinstance(value, _Literal):
-            problem = number_problem(value.text)
+            if math.isfinite(value) or any(c.isdigit() for c in value.text):
+                problem = number_problem(value.text)  # NaN, Infinity: the schema names them
             value = float(value)
         elif isinstance(value, int) and not isinstance(value, bool):
             if abs(value) > 10**MAX_MAGNITUDE:

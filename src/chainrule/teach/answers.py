@@ -138,8 +138,8 @@ def read(text: str, *, name: str = "<answers>", fmt: str | None = None) -> dict[
         long = re.search(r"[0-9_]{4300,}", text)
         if long and "digits" in str(error):
             line = text.count("\n", 0, long.start()) + 1
-            raise AnswersError(f"{name}: line {line}: a number of {len(long.group()):,} digits; "
-                               f"write at most {MAX_DIGITS}") from None
+            raise AnswersError(f"{name}: line {line}: a number with too many digits "
+                               f"({len(long.group()):,}); write at most {MAX_DIGITS}") from None
         raise AnswersError(f"{name}: not an answers file: {_first_line(error)}") from None
 
 
