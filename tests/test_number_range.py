@@ -1,7 +1,8 @@
-"""Huge and tiny numbers anywhere chainrule reads them (network files as TOML, JSON and .npz,
-answers files, CSV cells, grading and assignment configs) are refused with one line naming the
+"""Huge and tiny numbers anywhere chainrule reads them are refused with one line naming the
 file, the key and what is valid, exit 2, no traceback: ``1e-999999999999999999`` no longer
-reads silently as 0, nor ``1e300`` as a weight that overflows the arithmetic."""
+reads silently as 0. Answers files and configs take 1e-100 to 1e100 in size; network files (TOML,
+JSON, .npz) and data CSV cells, which chainrule also writes and whose huge numbers the engine
+reports as a divergence, take what a double holds (2.2e-308 to 1.8e308)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ targets = { k = 1.0 }
 """
 TINY = "1e-999999999999999999"
 VALID = "numbers lie between 1e-100 and 1e100 in size, or are 0"
+DOUBLE = "numbers lie between 2.2e-308 and 1.8e308 in size (a double's), or are 0"
 
 
 @pytest.mark.parametrize(("text", "problem"), [
@@ -61,14 +63,27 @@ def test_a_number_out_of_range_is_named_with_what_is_valid(text: str, problem: s
                                   "123.5e-102", "1_000.5", ".5", "5.", "x", ""])
 def test_numbers_in_range_and_text_that_is_no_number_pass(text: str) -> None:
     assert number_problem(text) is None
+    assert number_problem(text, double=True) is None
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    (TINY, "too small (it would read as 0)"), ("1e309", "too large (it would read as infinity)"),
+    ("1.9e308", "too large (it would read as infinity)"),
+    ("5e-324", "too small (its digits would be lost)"), ("1" + "0" * 400, "too large")])
+def test_in_a_network_or_data_file_what_a_double_cannot_hold_is_refused(text: str,
+                                                                        problem: str) -> None:
+    said = number_problem(text, double=True)
+    assert said is not None and problem in said and DOUBLE in said
+    for fine in ("1e300", "1.7e308", "2.3e-308", "1e-150"):
+        assert number_problem(fine, double=True) is None
 
 
 @pytest.mark.parametrize(("old", "new", "where"), [
     ("learning_rate = 0.1", f"learning_rate = {TINY}", "line 1: learning_rate:"),
-    ("learning_rate = 0.1", "learning_rate = 1e300", "line 1: learning_rate:"),
+    ("learning_rate = 0.1", "learning_rate = 1e-320", "line 1: learning_rate:"),
     ('"i -> j" = 0.86', f'"i -> j" = {{ value = {TINY}, trainable = false }}',
      'line 10: [weights] "i -> j".value:'),
-    ('"j -> k" = 0.66', '"j -> k" = 66' + "0" * 120, 'line 11: [weights] "j -> k":'),
+    ('"j -> k" = 0.66', '"j -> k" = 6.6e' + "9" * 30, 'line 11: [weights] "j -> k":'),
     ("inputs = { i = 0.7 }", f"inputs = {{ i = {TINY} }}", "line 14: [[samples]] #1 inputs.i:"),
     ("targets = { k = 1.0 }", "targets = { k = 1e400 }", "line 15: [[samples]] #1 targets.k:"),
     ('j = "relu"', 'j = { activation = "leaky_relu", slope = 1e-999 }', "line 6: [units] j.slope:"),
@@ -82,7 +97,16 @@ def test_a_network_file_with_a_huge_or_tiny_number_is_refused_in_one_line(
     assert main(["solve", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert f"{path}: {where}" in err and VALID in err
+    assert f"{path}: {where}" in err and DOUBLE in err
+
+
+def test_a_network_file_keeps_numbers_a_double_holds(tmp_path: Path) -> None:
+    """What chainrule writes (a tiny bias, a weight of 1e-150) reads back the same."""
+    path = tmp_path / "net.toml"
+    path.write_text(EXERCISE_2.replace("0.86", "1e-150").replace("learning_rate = 0.1",
+                                                                  "learning_rate = 1e-200"))
+    net = cr.load(path)
+    assert net.learning_rate == 1e-200 and 1e-150 in [p.value for p in net.weights.values()]
 
 
 def test_a_json_network_file_is_read_the_same_way(tmp_path: Path,
@@ -107,7 +131,7 @@ def _npz(path: Path, **changed: object) -> None:
 
 def test_an_npz_network_file_is_checked_too(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    for values, said in (([0.86, 1e300], '[weights] "j -> k": 1e+300 is too large'),
+    for values, said in (([0.86, 1e-310], '[weights] "j -> k": 1e-310 is too small'),
                          ([5e-324, 0.66], '[weights] "i -> j": 5e-324 is too small'),
                          ([float("nan"), 0.66], "nan is not a finite number")):
         path = tmp_path / "net.npz"
@@ -150,12 +174,12 @@ def test_a_data_csv_with_a_huge_or_tiny_cell_is_refused(
                         "line 2, column 'x2': 1e-999999999999999999 is too small"),
                        ("x1,x2,y\n0.5,0.2,1e400\n0.2,0.3,0.5\n",
                         "line 2, column 'y': 1e400 is too large"),
-                       ("x1,x2,y\n0.5,1e300,1\n0.2,0.3,0\n", "1e300 is too large")):
+                       ("x1,x2,y\n0.5,1e-320,1\n0.2,0.3,0\n", "1e-320 is too small")):
         path = tmp_path / "data.csv"
         path.write_text(text)
         assert main(["train", "--data", str(path), "--layers", "2,2,1", "--epochs", "1"]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and said in err and VALID in err
+        assert err.count("\n") == 1 and said in err and DOUBLE in err
 
 
 def test_an_answers_file_with_a_5000_digit_number_names_its_line(

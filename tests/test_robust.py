@@ -81,7 +81,7 @@ targets = { a = 1 }
 
 def test_integers_beyond_a_double(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad_file(tmp_path, capsys, "n309.toml", GOOD.replace("0.5", "1" + "0" * 400),
-             "line 6", '"i -> k"', "is too large; numbers lie between 1e-100 and 1e100")
+             "line 6", '"i -> k"', "beyond the largest double")
     bad_file(tmp_path, capsys, "n4300.toml", GOOD.replace("0.5", "1" + "0" * 5000),
              "line 6", "4,300 digits")
     bad_file(tmp_path, capsys, "n4300.json",
@@ -303,14 +303,10 @@ k2 = "identity"
 inputs = { i = 1.0 }
 targets = { k1 = 0.0, k2 = 0.0 }
 """
-    # a file refuses numbers that large before any work; a network built in Python reaches
-    # the engine, which says where it diverged
-    bad_file(tmp_path, capsys, "net.toml", text, '"i -> k1"', "1.3e154 is too large")
-    import tomllib
-
-    with pytest.raises(cr.DivergedError, match="before any update") as caught:
-        cr.solve(cr.load(tomllib.loads(text)))
-    assert "step 1" in str(caught.value) and "not the cause" in str(caught.value)
+    bad_file(tmp_path, capsys, "net.toml", text, "step 1", "before any update",
+             "not the cause")
+    with pytest.raises(cr.DivergedError, match="before any update"):
+        cr.solve(cr.loads(text))
 
 
 # -- writing: the folder or the name refused by the system ----------------------------------------

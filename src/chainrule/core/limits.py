@@ -5,8 +5,10 @@ that raises it; the messages name them. docs/limits.md lists them all, with the 
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import sys
 
 from chainrule.core.errors import UsageError
 
@@ -65,15 +67,20 @@ MAX_MAGNITUDE = 100
 
 
 _NUMBER = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+DOUBLE_RANGE = "numbers lie between 2.2e-308 and 1.8e308 in size (a double's), or are 0"
 
 
-def number_problem(text: str) -> str | None:
+def number_problem(text: str, *, double: bool = False) -> str | None:
     """Why the number written as ``text`` is refused (one phrase naming it and what is valid),
-    or None: not finite, or beyond 10^±MAX_MAGNITUDE in size (0 is fine). Text that is no
-    number at all is the caller's to name (None)."""
+    or None: not finite, or beyond 10^±MAX_MAGNITUDE in size (0 is fine). With ``double``
+    (network and data files, which chainrule also writes, and whose huge numbers the engine
+    reports as a divergence) only what a double cannot hold is refused: a number that would
+    read as infinity, as 0, or with its digits lost below 2.2e-308. Text that is no number at
+    all is the caller's to name (None)."""
     cleaned = text.strip().replace("_", "")
     shown = cleaned if len(cleaned) <= 24 else cleaned[:21] + "..."
-    valid = f"numbers lie between 1e-{MAX_MAGNITUDE} and 1e{MAX_MAGNITUDE} in size, or are 0"
+    valid = (DOUBLE_RANGE if double else
+             f"numbers lie between 1e-{MAX_MAGNITUDE} and 1e{MAX_MAGNITUDE} in size, or are 0")
     if cleaned.lower().lstrip("+-") in ("inf", "infinity", "nan"):
         return f"{shown} is not a finite number; {valid}"
     match = _NUMBER.fullmatch(cleaned)
@@ -89,6 +96,18 @@ def number_problem(text: str) -> str | None:
     else:
         power = int(exponent)
     power += len(whole) - 1 - (len(whole + fraction) - len(digits))
+    if double:
+        if power > 400:
+            return f"{shown} is too large (it would read as infinity); {valid}"
+        if power < -400:
+            return f"{shown} is too small (it would read as 0); {valid}"
+        value = abs(float(cleaned))
+        if math.isinf(value):
+            return f"{shown} is too large (it would read as infinity); {valid}"
+        if value < sys.float_info.min:
+            zero = " (it would read as 0)" if value == 0 else " (its digits would be lost)"
+            return f"{shown} is too small{zero}; {valid}"
+        return None
     if power > MAX_MAGNITUDE:
         return f"{shown} is too large; {valid}"
     if power < -MAX_MAGNITUDE:

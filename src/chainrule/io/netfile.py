@@ -8,7 +8,6 @@ Network. Every problem is a :class:`~chainrule.errors.NetworkError` whose messag
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import tomllib
@@ -18,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.core.errors import NetworkError, UnknownExampleError, UsageError
-from chainrule.core.limits import MAX_MAGNITUDE, MAX_NESTING, number_problem
+from chainrule.core.limits import MAX_NESTING
 from chainrule.core.network import Network
 from chainrule.core.schema import quote
-from chainrule.io.reading import Literal, Unreadable, decode, read_bytes
+from chainrule.io.reading import Literal, Unreadable, check_network_numbers, decode, read_bytes
 
 NetworkLike = Network | Mapping[str, Any] | str | os.PathLike[str]
 
@@ -110,7 +109,7 @@ def loads(text: str, *, name: str = "<string>", fmt: str = "toml") -> Network:
     text = text.removeprefix("\ufeff")
     data = _parse(text, name, fmt)
     try:
-        _check_numbers(data)
+        check_network_numbers(data)
         return Network.from_dict(data)
     except NetworkError as error:
         line = _line_of(text, error.key, fmt)
@@ -138,7 +137,7 @@ def _parse(text: str, name: str, fmt: str) -> dict[str, Any]:
         if fmt == "json":
             return _parse_json(text, name)
         try:
-            return tomllib.loads(text, parse_float=_Literal)
+            return tomllib.loads(text, parse_float=Literal)
         except tomllib.TOMLDecodeError as error:
             raise NetworkError(f"not valid TOML: {error}", source=name) from None
     except NetworkError:
@@ -158,8 +157,8 @@ def _parse(text: str, name: str, fmt: str) -> dict[str, Any]:
 def _parse_json(text: str, name: str) -> dict[str, Any]:
     try:
         # NaN and Infinity parse to floats, so validation names their key (not finite)
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_Literal,
-                          parse_float=_Literal)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=Literal,
+                          parse_float=Literal)
     except json.JSONDecodeError as error:
         raise NetworkError(
             f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
@@ -175,44 +174,6 @@ def _parse_json(text: str, name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise NetworkError("a network file must hold one JSON object {...}", source=name)
     return data
-
-
-_Literal = Literal
-
-
-def _check_numbers(data: dict[str, Any]) -> None:
-    """Refuse, naming its key, a number written beyond 10^±100 in size (or not finite): one
-    that would overflow the arithmetic, or read silently as 0 (core.limits.number_problem).
-    Each number is left a plain float (the schema's fast path)."""
-
-    def check(value: Any, key: str) -> Any:
-        problem = None
-        if isinstance(value, _Literal):
-            if math.isfinite(value) or any(c.isdigit() for c in value.text):
-                problem = number_problem(value.text)  # NaN, Infinity: the schema names them
-            value = float(value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            if abs(value) > 10**MAX_MAGNITUDE:
-                problem = number_problem(str(value))
-        elif isinstance(value, dict):
-            for name, part in value.items():
-                value[name] = check(part, f"{key}.{name}")
-        if problem:
-            raise NetworkError(problem, key=key)
-        return value
-
-    for top, value in data.items():
-        if top in ("units", "weights", "biases") and isinstance(value, dict):
-            for name, spec in value.items():
-                value[name] = check(spec, f'[{top}] "{name}"' if top == "weights"
-                                    else f"[{top}] {name}")
-        elif top == "samples" and isinstance(value, list):
-            for number, sample in enumerate(value, start=1):
-                if isinstance(sample, dict):
-                    for part, values in sample.items():
-                        sample[part] = check(values, f"[[samples]] #{number} {part}")
-        else:
-            data[top] = check(value, str(top))
 
 
 def _line_of_long_number(text: str) -> int | None:

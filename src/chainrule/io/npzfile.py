@@ -20,6 +20,7 @@ import numpy as np
 from chainrule.core import limits
 from chainrule.core.errors import NetworkError
 from chainrule.core.network import Network
+from chainrule.io.reading import Literal, check_network_numbers
 
 FORMAT = "chainrule-network-npz-1"
 
@@ -97,10 +98,8 @@ def loads_npz(data: bytes, *, name: str = "<bytes>") -> Network:
     if network is None or network.shape != () or network.dtype.kind != "U":
         raise NetworkError("the .npz file has no 'network' entry (the network's structure as "
                            "JSON text)", source=name)
-    from chainrule.io.netfile import _check_numbers, _Literal
-
     try:
-        head = json.loads(str(network), parse_float=_Literal, parse_constant=_Literal)
+        head = json.loads(str(network), parse_float=Literal, parse_constant=Literal)
     except (ValueError, RecursionError) as error:
         raise NetworkError(f"the .npz file's 'network' entry is not valid JSON ({error})"[:300],
                            source=name) from None
@@ -133,7 +132,7 @@ def loads_npz(data: bytes, *, name: str = "<bytes>") -> Network:
     for key, what in (("weight_value", "weights"), ("bias_value", "biases")):
         _check_values(arrays, key, what, names, name)
     try:
-        _check_numbers(head)
+        check_network_numbers(head)
     except NetworkError as error:
         raise NetworkError(error.problem, source=f"{name}: the 'network' entry",
                            key=error.key) from None
@@ -153,12 +152,12 @@ def loads_npz(data: bytes, *, name: str = "<bytes>") -> Network:
 
 def _check_values(arrays: dict[str, np.ndarray[Any, Any]], key: str, what: str,
                   names: list[str], name: str) -> None:
-    """The first weight or bias beyond 10^±100 in size (or not finite), refused by its key."""
+    """The first weight or bias that is not finite, or below a double's 2.2e-308 (its digits
+    lost), refused by its key."""
     values = arrays[key].astype(np.float64)
     size = np.abs(values)
     with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(values) | (size > 10.0**limits.MAX_MAGNITUDE) | (
-            (size != 0) & (size < 10.0**-limits.MAX_MAGNITUDE))
+        bad = ~np.isfinite(values) | ((size != 0) & (size < np.finfo(np.float64).tiny))
     if not bad.any():
         return
     i = int(np.argmax(bad))
@@ -168,7 +167,8 @@ def _check_values(arrays: dict[str, np.ndarray[Any, Any]], key: str, what: str,
     else:
         label = f"[biases] {names[int(arrays['bias_unit'][i])]}"
     value = float(values[i])
-    problem = limits.number_problem(repr(value)) or f"{value!r} is out of range"
+    problem = (limits.number_problem(repr(value), double=True)
+               or f"{value!r} is not a finite number; {limits.DOUBLE_RANGE}")
     raise NetworkError(problem, source=f"{name}: the {key!r} array", key=label)
 
 

@@ -8,8 +8,11 @@ import json
 import math
 import os
 import stat
+import sys
+from typing import Any
 
 from chainrule.core import limits
+from chainrule.core.errors import NetworkError
 
 
 class Unreadable(Exception):
@@ -132,3 +135,40 @@ def key_name(path: tuple[str | int, ...]) -> str:
     if len(path) < 2:
         return ".".join(part(p) for p in path)
     return f"[{part(path[0])}] " + ".".join(part(p) for p in path[1:])
+
+
+def check_network_numbers(data: dict[str, Any]) -> None:
+    """Refuse, naming its key, a number of a network file that a double cannot hold: one that
+    would read as infinity, or silently as 0 (``1e-999999999999999999``), or lose its digits
+    below 2.2e-308 (:func:`chainrule.core.limits.number_problem` with ``double``). NaN,
+    Infinity and integers beyond a double are the schema's to name. Each number is left a plain
+    float (the schema's fast path)."""
+
+    def check(value: Any, key: str) -> Any:
+        problem = None
+        if isinstance(value, Literal):
+            if math.isfinite(value) or any(c.isdigit() for c in value.text):
+                problem = limits.number_problem(value.text, double=True)
+            value = float(value)
+        elif isinstance(value, float) and math.isfinite(value) and value != 0 and (
+                abs(value) < sys.float_info.min):
+            problem = limits.number_problem(repr(value), double=True)
+        elif isinstance(value, dict):
+            for name, part in value.items():
+                value[name] = check(part, f"{key}.{name}")
+        if problem:
+            raise NetworkError(problem, key=key)
+        return value
+
+    for top, value in data.items():
+        if top in ("units", "weights", "biases") and isinstance(value, dict):
+            for name, spec in value.items():
+                value[name] = check(spec, f'[{top}] "{name}"' if top == "weights"
+                                    else f"[{top}] {name}")
+        elif top == "samples" and isinstance(value, list):
+            for number, sample in enumerate(value, start=1):
+                if isinstance(sample, dict):
+                    for part, values in sample.items():
+                        sample[part] = check(values, f"[[samples]] #{number} {part}")
+        else:
+            data[top] = check(value, str(top))

@@ -318,16 +318,17 @@ def _number(text: str, name: str, line: int, column: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) and any(c.isdigit() for c in text) and number_problem(text):
-        raise UsageError(f"{name}: line {line}, column {column!r}: {number_problem(text)}")
+    if not math.isfinite(value) and any(c.isdigit() for c in text) and number_problem(
+            text, double=True):
+        raise UsageError(f"{name}: line {line}, column {column!r}: "
+                         f"{number_problem(text, double=True)}")
     if not math.isfinite(value):
         hint = " (write decimals with a point: 1.5, not 1,5)" if re.fullmatch(
             r"\s*-?\d+,\d+\s*", text) else ""
         raise UsageError(f"{name}: line {line}, column {column!r}: {text.strip()[:40]!r} is not a "
                          f"number{hint} (every feature cell must be a finite number)")
-    size = abs(value)
-    if size > 1e100 or size < 1e-100:  # 1e-999 reads as 0, 1e400 as inf: out of range?
-        problem = number_problem(text)
+    if abs(value) < 2.3e-308:  # 1e-999 reads as 0: a double cannot hold it?
+        problem = number_problem(text, double=True)
         if problem:
             raise UsageError(f"{name}: line {line}, column {column!r}: {problem}")
     return value
