@@ -59,6 +59,8 @@ SLOW = {
     "tests/test_teach_generate.py::test_the_html_sheet_and_the_class_key_print_whole": "4 s",
     "tests/test_data.py::test_split_and_standardize": "3 s",
     "tests/test_diagram.py::test_no_labels_overlap_on_random_dags_with_skips": "2 s each",
+    "tests/test_diagram.py::test_weight_labels_meet_no_other_edge_and_no_other_label":
+        "2-4 s each",
     "tests/test_diff_safety.py::test_any_text_gives_a_result_or_one_line": "2 s",
     "tests/test_teach_mistakes.py::test_working_by_hand_from_rounded_numbers_is_never_wrong":
         "11 s",

@@ -466,6 +466,15 @@ def test_weight_labels_meet_no_other_edge_and_no_other_label(
             assert not problems, (net if isinstance(net, str) else net["title"], problems[:3])
 
 
+@pytest.mark.parametrize("steady", [False, True])
+def test_the_aima_labels_stay_off_the_crossing_in_every_view(steady: bool) -> None:
+    # the quick loop's share of the test above: x1 -> u4 and x2 -> u3 cross in the middle
+    for values in (None, "forward", "backward"):
+        picture = diagram.svg("aima-21", values=values, decimals=4,  # type: ignore[arg-type]
+                              steady=steady)
+        assert label_problems(picture) == [], values
+
+
 def test_the_label_check_finds_a_label_on_a_crossing() -> None:
     # the check itself: a label moved onto the crossing of x1 -> u4 and x2 -> u3 is caught
     import re
