@@ -197,9 +197,13 @@ class Explainer:
                 bias = net.biases.get(name)
                 units.append((name, net.layer(name), g, self.num.math(bias.value) if bias else ""))
         frozen = any(not p.trainable for p in net.weights.values())
-        weights = []
+        weights: list[tuple[str | Math, ...]] = []
+        symbol, number = self.weight_symbol, self.num.math
         for k, p in net.weights.items():
-            row: list[str | Math] = [self.weight_symbol(k), weight_name(k), self.num.math(p.value)]
+            if not frozen and not self.aliases:  # the usual three columns, made in one go
+                weights.append((symbol(k), weight_name(k), number(p.value)))
+                continue
+            row: list[str | Math] = [symbol(k), weight_name(k), number(p.value)]
             if frozen:
                 row.append("yes" if p.trainable else "no (frozen)")
             if self.aliases:
@@ -532,19 +536,19 @@ class Explainer:
         lay = s.layout
         index, weight_index, a, gradients = lay.index, lay.weight_index, s.a, s.weight_gradients
         aima = n.name == "aima"
-        shared: dict[str, tuple[Math, Math, Math, Prose, Prose]] = {}
+        shared: dict[str, tuple[Math, Math, Math, Prose, Prose, Math]] = {}
         for key in ordered:
             src, dst = key
             unit = shared.get(dst)
             if unit is None:
                 unit = shared[dst] = self._shared_by_weights_into(s, dst)
-            chain_tail, factor_tail, numbers_tail, note, after_alias = unit
+            chain_tail, factor_tail, numbers_tail, note, after_alias, z_dst = unit
             a_from = num.factor(a[index[src]])
             forms: tuple[Math, ...]
             if aima:  # Delta_B · a_A (see chain_symbols and chain_numbers)
                 forms = (chain_tail + self._a(src), numbers_tail + a_from)
             else:
-                dz_dw, a_src = n.d(n.z(dst), n.w(src, dst)), self._a(src)
+                dz_dw, a_src = n.d(z_dst, n.w(src, dst)), self._a(src)
                 forms = (
                     Math(dz_dw.text + chain_tail.text, dz_dw.latex + chain_tail.latex),
                     Math(a_src.text + factor_tail.text, a_src.latex + factor_tail.latex),
@@ -558,10 +562,10 @@ class Explainer:
 
     def _shared_by_weights_into(
         self, s: SampleTrace, dst: str
-    ) -> tuple[Math, Math, Math, Prose, Prose]:
+    ) -> tuple[Math, Math, Math, Prose, Prose, Math]:
         """What every weight into ``dst`` shares in its chain rule (one sample): the chain's
         symbols after dz/dw, the factors' symbols after a_A, the numbers after a_A (AIMA: the
-        symbols and numbers before a_A), the note, and the note after a weight's alias."""
+        symbols and numbers before a_A), the note, the note after a weight's alias, and z."""
         n, num = self.n, self.num
         unit = s.unit(dst)
         i = s.layout.index[dst]
@@ -590,7 +594,7 @@ class Explainer:
         for j, part in enumerate(parts):
             note += ("; ", *part) if j else part
             after_alias += ("; ", *part)
-        return chain_tail, factor_tail, numbers_tail, note, after_alias
+        return chain_tail, factor_tail, numbers_tail, note, after_alias, n.z(dst)
 
     def _a(self, unit: str) -> Math:
         """``a_unit``, made once per unit."""
@@ -627,26 +631,27 @@ class Explainer:
         minus_number_r = Math(" - ", " - ") + r + DOT
         weight_index, params = lay.weight_index, net.weights
         before, gradients, after = step.weights_before, step.weight_gradients, step.weights_after
+        number, factor, aliases = num.math, num.factor, self.aliases
         for key in keys:
             i = weight_index[key]
             old, grad, new = before[i], gradients[i], after[i]
             w = self.weight_symbol(key)
-            trainable = params[key].trainable
             lhs = Math(f"new {w.text}", rf"\text{{new }} {w.latex}")
-            if trainable:
+            m_new = number(new)
+            if params[key].trainable:
                 # w - r · dC/dw and its numbers, each made in one go (100,000 weights)
                 dC_dw = n.d(n.C, w)
-                f_old, f_grad = num.factor(old), num.factor(grad)
+                f_old, f_grad = factor(old), factor(grad)
                 forms = (
                     Math(w.text + minus_r.text + dC_dw.text, w.latex + minus_r.latex + dC_dw.latex),
                     Math(f_old.text + minus_number_r.text + f_grad.text,
                          f_old.latex + minus_number_r.latex + f_grad.latex),
-                    num.math(new),
+                    m_new,
                 )
-                yield Equation(lhs, forms, self.alias_note(key) if key in self.aliases else ())
+                yield Equation(lhs, forms, self.alias_note(key) if key in aliases else ())
             else:
-                yield Equation(lhs, (num.math(new),), ("frozen (trainable = false): not updated",))
-            rows.append((w, num.math(old), num.math(grad), num.math(new)))
+                yield Equation(lhs, (m_new,), ("frozen (trainable = false): not updated",))
+            rows.append((w, number(old), number(grad), m_new))
         for bi, name in enumerate(lay.bias_units):
             old, grad, new = step.biases_before[bi], step.bias_gradients[bi], step.biases_after[bi]
             b = n.b(name)
