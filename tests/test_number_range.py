@@ -198,3 +198,14 @@ def test_out_of_range_names_a_configs_key_as_toml_writes_it() -> None:
     assert out_of_range({"x": {"y": [1, Literal("2e999")]}}) == (
         "[x] y.#2", number_problem("2e999"))
     assert out_of_range(tomllib.loads("rtol = nan", parse_float=Literal), nonfinite=False) is None
+
+
+def test_a_3_gb_answers_file_is_refused_by_its_size_before_it_is_read(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "answers.toml"
+    with path.open("wb") as f:  # sparse: no disk used
+        f.truncate(3 * 2**30)
+    assert main(["check", "exercise-2", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "3,072.0 MB, over the limit of 1.0 MB for an answers file" in err

@@ -23,9 +23,12 @@ class Unreadable(Exception):
         super().__init__(problem)
 
 
-def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
+def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = None, *,
+               kind: str | None = None) -> bytes:
     """The whole file, refusing what is not a regular file or is over ``max_bytes``
-    (default: :func:`chainrule.core.limits.max_file_bytes`)."""
+    (default: :func:`chainrule.core.limits.max_file_bytes`). ``kind`` names a kind of file
+    whose limit is fixed (``"an answers file"``): the message says so rather than how to raise
+    it."""
     limit = limits.max_file_bytes() if max_bytes is None else max_bytes
     try:
         info = os.stat(path)
@@ -37,13 +40,13 @@ def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = None) -> by
                 "and give that"
             )
         if info.st_size > limit:
-            raise Unreadable(_too_big(info.st_size, limit, max_bytes is None))
+            raise Unreadable(_too_big(info.st_size, limit, max_bytes is None, kind))
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
     except OSError as error:
         raise Unreadable(f"cannot read the file ({error.strerror or error})") from None
     if len(data) > limit:  # it grew while we read it
-        raise Unreadable(_too_big(len(data), limit, max_bytes is None))
+        raise Unreadable(_too_big(len(data), limit, max_bytes is None, kind))
     return data
 
 
@@ -62,12 +65,16 @@ def decode(data: bytes) -> str:
         ) from None
 
 
-def read_text(path: str | os.PathLike[str], max_bytes: int | None = None) -> str:
+def read_text(path: str | os.PathLike[str], max_bytes: int | None = None, *,
+              kind: str | None = None) -> str:
     """:func:`read_bytes` then :func:`decode`."""
-    return decode(read_bytes(path, max_bytes))
+    return decode(read_bytes(path, max_bytes, kind=kind))
 
 
-def _too_big(size: int, limit: int, default: bool) -> str:
+def _too_big(size: int, limit: int, default: bool, kind: str | None = None) -> str:
+    if kind is not None:
+        return (f"the file is {size / 2**20:,.1f} MB, over the limit of {limit / 2**20:,.1f} MB "
+                f"for {kind}, which is a few kilobytes")
     how = (
         f"set {limits.FILE_LIMIT_VARIABLE} to the megabytes to allow (Python: max_bytes=)"
         if default

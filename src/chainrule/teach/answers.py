@@ -519,7 +519,7 @@ def read_file(path: str, network: Network, *, exercise: str | None = None) -> An
             raise AnswersError(f"{path}: no such answers file (make one with "
                                "`chainrule answers-template NETWORK > answers.toml`)")
         try:  # a regular file of bounded size only (not /dev/zero or a pipe)
-            text = read_text(p, MAX_ANSWERS_BYTES)
+            text = read_text(p, MAX_ANSWERS_BYTES, kind="an answers file")
         except Unreadable as error:
             raise AnswersError(f"{path}: {error.problem}") from None
         name = path

@@ -75,7 +75,7 @@ class GradingConfig:
         """The config in the TOML file ``path``, every value checked (type, range, finite)
         before anything is graded or written; UsageError naming the key otherwise."""
         try:  # a regular file of bounded size only
-            text = read_text(path, MAX_CONFIG_BYTES)
+            text = read_text(path, MAX_CONFIG_BYTES, kind="a grading config")
             data = tomllib.loads(text, parse_float=Literal)
         except Unreadable as error:
             raise UsageError(f"{path}: {error.problem}") from None
@@ -397,7 +397,7 @@ def mark_roster(
                 answers = sub(net)
             elif isinstance(sub, Found):
                 try:  # a regular file of bounded size only; a link was never matched
-                    text = read_text(sub.path, MAX_ANSWERS_BYTES)
+                    text = read_text(sub.path, MAX_ANSWERS_BYTES, kind="an answers file")
                 except Unreadable as error:
                     raise AnswersError(f"{sub.path}: {error.problem}") from None
                 answers = parse(read(text, name=str(sub.path), fmt=sub.fmt), net,
