@@ -199,3 +199,22 @@ def test_grade_refuses_submissions_that_hold_the_keys(
     finally:
         (inside / "alice.toml").unlink()
         inside.rmdir()
+
+
+def test_grade_marks_the_sheets_step_whatever_the_file_says(
+        generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """At step 10,000 a network has converged and a sheet of zeros would be right: grade marks
+    the step the sheet asks for (1), and says what the file claimed."""
+    net = cr.load(generated / "sheets" / "alice" / "network.toml")
+    late = cr.solve(net, steps=300).step(300)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.toml").write_text(f"step = 300\nC = {late.cost:.4f}\n[a]\nj = "
+                                     f"{a_j(generated, 'alice')}\n")
+    out = tmp_path / "g"
+    assert main(["grade", str(generated), str(subs), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "alice: the answers file says step = 300; the sheet asks for step 1" in err
+    data = json.loads((out / "alice.json").read_text())
+    marked = {t["name"]: t["status"] for t in data["tests"]}
+    assert marked["a.j"] == "right" and marked["C"] == "wrong"
