@@ -608,3 +608,20 @@ def test_the_steps_taken_before_are_bounded(client: TestClient) -> None:
         assert answer.status_code == 422
         assert answer.json()["error"].startswith("taken: ")
         assert client.post(path, json={"network": net, "taken": 10**7, **extra}).status_code == 200
+
+
+def test_json_under_another_content_type_is_named(client: TestClient) -> None:
+    # curl -d without -H, or a form posted from another site: nothing is worked on, and the
+    # message says what to send
+    body = json.dumps({"network": example("exercise-2"), "steps": 1})
+    for kind in ("text/plain", "application/x-www-form-urlencoded"):
+        answer = client.post("/api/solve", content=body, headers={"content-type": kind})
+        assert answer.status_code == 422
+        assert answer.json()["error"] == ("the request body is not read as JSON: send it with "
+                                          "the header content-type: application/json")
+    for body, got in (("[1, 2]", "list"), ('"text"', "str"), ("3", "int")):
+        answer = client.post("/api/solve", content=body,
+                             headers={"content-type": "application/json"})
+        assert answer.status_code == 422
+        assert answer.json()["error"] == (
+            f"the request body must be a JSON object ({{...}}), got {got}")

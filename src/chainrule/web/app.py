@@ -354,6 +354,15 @@ def _validation_message(exc: RequestValidationError) -> str:
             parts.append(f"{where}: unknown option")
         elif kind == "missing":
             parts.append(f"{where}: missing")
+        elif where == "request body" and isinstance(e.get("input"), bytes):
+            # JSON sent under another content type (curl -d without -H, a form): not read
+            parts.append("the request body is not read as JSON: send it with the header "
+                         "content-type: application/json")
+        elif where == "request body" and kind in ("dict_type", "model_type",
+                                                  "model_attributes_type"):
+            given = e.get("input")
+            parts.append("the request body must be a JSON object ({...}), got "
+                         f"{type(given).__name__ if given is not None else 'null'}")
         else:
             given = e.get("input")
             shown = repr(given) if isinstance(given, (int, float, str, bool)) else type(
