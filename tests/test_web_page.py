@@ -349,6 +349,16 @@ def test_the_page_fits_every_screen(browser: Any, server_url: str, tmp_path: Pat
         expect(page.locator("#boundary svg")).to_be_visible()
         expect(page.locator("#status")).to_contain_text("Epochs: 0 ")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, screen
+        # a dense network's back-propagation: never shrunk past readable; it scrolls sideways
+        page.click("#backward")
+        expect(page.locator("#diagram svg")).to_contain_text("backward pass")
+        smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll(
+            '#diagram svg text')].map(t => t.getBoundingClientRect().height))""")
+        assert smallest >= 8, (screen, smallest)
+        box = page.locator("#diagram")
+        if box.evaluate("b => b.scrollWidth > b.clientWidth + 1"):
+            expect(page.locator(".sideways")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, screen
         page.locator("#stage").screenshot(path=tmp_path / f"{screen}-data.png")
         page.locator("#network-panel").screenshot(path=tmp_path / f"{screen}-network.png")
         assert problems == []

@@ -283,11 +283,25 @@ function drawStatus() {
   add(` · showing ${what}`);
 }
 
+// A diagram is never shrunk below this share of its own size (its 11 px labels stay at 8 px or
+// more): a wide one (a dense network's back-propagation) scrolls sideways instead, and says so.
+const DIAGRAM_MIN_SCALE = 0.75;
+
+function fitDiagram() {
+  const box = $("diagram");
+  const svg = box.querySelector("svg");
+  if (!svg) return;
+  const natural = Number(svg.getAttribute("width")) || 0;
+  svg.style.minWidth = natural ? `${Math.round(natural * DIAGRAM_MIN_SCALE)}px` : "";
+  box.classList.toggle("wide", box.scrollWidth > box.clientWidth + 1);
+}
+
 function drawDiagram(svgText) {
   const box = $("diagram");
   showMarkup(box, svgText, "image/svg+xml");
   const svg = box.querySelector("svg");
   if (!svg) return;
+  fitDiagram();
   svg.setAttribute("aria-label", `the network diagram: ${state.view} values`);
   // Thin arrows are hard to hit: a wide transparent copy under each takes the click.
   for (const edge of svg.querySelectorAll("path.edge[data-weight]")) {
@@ -1171,6 +1185,7 @@ function setProjector(on) {
   state.projector = on;
   document.body.classList.toggle("projector", on);
   $("projector").setAttribute("aria-pressed", String(on));
+  fitDiagram();
 }
 
 async function share() {
@@ -1307,6 +1322,7 @@ async function init() {
         "derivation-error");
     }
   });
+  window.addEventListener("resize", fitDiagram);
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest("input, textarea, select")) return;
     const button = {f: "forward", b: "backward", u: "update", s: "step", r: "reset",
