@@ -94,6 +94,7 @@ def main() -> None:
         page.wait_for_selector("#derivation .full")
         settled(page)
         page.evaluate("window.scrollTo(0, 0)")
+        page.evaluate("document.querySelector('#diagram').scrollLeft = 0")  # from its start
         page.set_viewport_size({"width": 1366, "height": 1300})
         page.screenshot(path=HERE / "web-data-set.png")
         browser.close()
