@@ -154,6 +154,8 @@ class Explainer:
         self._a_dots: dict[str, Math] = {}
         self._as: dict[str, Math] = {}
         self._weights: dict[WeightKey, Math] = {}
+        self._plain_weights: dict[WeightKey, Math] = {}
+        """w_jk without its layer, made by the feed-forward sums and taken by the chain rule."""
         self._layers: dict[str, str] = {}
         self.aliases: dict[WeightKey, str] = {}
         for name, weight in ALIAS.findall(self.net.description or ""):
@@ -265,8 +267,10 @@ class Explainer:
                 # has 784 terms)
                 sym_text, sym_latex, num_text, num_latex = [], [], [], []
                 index, weight_index, a, factor = lay.index, lay.weight_index, s.a, num.factor
+                plain = self._plain_weights
                 for k in incoming_of[name]:
-                    a_dot, w = self._a_dot(k[0]), n.w(*k)
+                    a_dot = self._a_dot(k[0])
+                    w = plain[k] = n.w(*k)
                     sym_text.append(a_dot.text + w.text)
                     sym_latex.append(a_dot.latex + w.latex)
                     fa, fw = factor(a[index[k[0]]]), factor(weights[weight_index[k]])
@@ -536,6 +540,7 @@ class Explainer:
         lay = s.layout
         index, weight_index, a, gradients = lay.index, lay.weight_index, s.a, s.weight_gradients
         aima = n.name == "aima"
+        plain = self._plain_weights
         shared: dict[str, tuple[Math, Math, Math, Prose, Prose, Math]] = {}
         for key in ordered:
             src, dst = key
@@ -548,7 +553,8 @@ class Explainer:
             if aima:  # Delta_B · a_A (see chain_symbols and chain_numbers)
                 forms = (chain_tail + self._a(src), numbers_tail + a_from)
             else:
-                dz_dw, a_src = n.d(z_dst, n.w(src, dst)), self._a(src)
+                w_plain = plain.pop(key, None) or n.w(src, dst)
+                dz_dw, a_src = n.d(z_dst, w_plain), self._a(src)
                 forms = (
                     Math(dz_dw.text + chain_tail.text, dz_dw.latex + chain_tail.latex),
                     Math(a_src.text + factor_tail.text, a_src.latex + factor_tail.latex),
