@@ -24,20 +24,19 @@ def equation_lines(eq: Equation) -> list[str]:
     if not forms:
         return [eq.lhs.latex]
     start = len(eq.lhs.text)
-    rows: list[list[str]] = []
+    lines: list[str] = []
     row: list[str] = []
     used = start
     for form in forms:
         size = 3 + len(form.text)
         if row and used + size > LONG:
-            rows.append(row)
+            lines.append("&= " + " = ".join(row))
             row = []
             used = start
         row.append(form.latex)
         used += size
-    rows.append(row)
-    lines = [eq.lhs.latex + " &= " + " = ".join(rows[0])]
-    lines += ["&= " + " = ".join(r) for r in rows[1:]]
+    lines.append("&= " + " = ".join(row))
+    lines[0] = eq.lhs.latex + " " + lines[0]
     return lines
 
 
