@@ -149,16 +149,25 @@ def best_interleaved(contenders: dict[str, Callable[[], Any]], repeats: int) -> 
     for fn in contenders.values():
         fn()
     best = dict.fromkeys(contenders, math.inf)
+    CPU.clear()
     names = list(contenders)
     for round_ in range(repeats):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
             fn = contenders[name]
             gc.collect()
+            cpu = time.process_time()
             start = time.perf_counter()
             fn()
             best[name] = min(best[name], time.perf_counter() - start)
+            CPU[name] = min(CPU.get(name, math.inf), time.process_time() - cpu)
     return best
+
+
+CPU: dict[str, float] = {}
+"""The last :func:`best_interleaved`'s best CPU time of each contender (every thread of the
+process counted), shown beside the wall-clock times: on a loaded machine it shows how much of
+a wall-clock figure is waiting for a core."""
 
 
 def with_torch_threads(torch: Any, threads: int, fn: Callable[[], Any]) -> Callable[[], Any]:
@@ -179,7 +188,8 @@ def show(title: str, t: dict[str, float], unit: str = "ms", per: float = 1.0) ->
     scale = {"ms": 1e3, "s": 1.0, "us": 1e6}[unit]
     print(f"{title}  [{load()}]")
     for name, seconds in t.items():
-        print(f"   {name:14} {seconds / per * scale:10.3f} {unit}")
+        cpu = f"   (CPU {CPU[name] / per * scale:10.3f} {unit})" if name in CPU else ""
+        print(f"   {name:14} {seconds / per * scale:10.3f} {unit}{cpu}")
 
 
 Row = tuple[str, float, str, bool]
@@ -324,7 +334,9 @@ def sweep(torch: Any) -> list[Row]:
         tb, which = torch_best(t)
         ratio = tb / t["chainrule"]
         print(f"   H={hidden:4}  chainrule {t['chainrule'] * 1e3:8.1f} ms   PyTorch "
-              f"{tb * 1e3:8.1f} ms ({which})   {ratio:.2f}x")
+              f"{tb * 1e3:8.1f} ms ({which})   {ratio:.2f}x   (CPU time: chainrule "
+              f"{CPU['chainrule'] * 1e3:.1f} ms, PyTorch at 1 thread "
+              f"{CPU['torch 1 thread'] * 1e3:.1f} ms)")
         print(f"             chainrule's threads (last call): {why[0]}")
         rows.append((f"Sweep H={hidden} vs PyTorch at its best", ratio, ">= 1x (parity)",
                      ratio >= 1.0))
@@ -383,6 +395,8 @@ def w3(torch: Any) -> list[Row]:
     steps = {"chainrule": n, "python lists": n, "sklearn": slow, "torch 1 thread": slow,
              "torch 2 threads": slow}
     per = {name: t[name] / steps[name] for name in t}
+    for name in CPU:
+        CPU[name] /= steps[name]
     show("W3 2-2-1 sigmoid, single-sample steps inside an epoch (best of 5), per step:", per,
          "us")
     tb, _ = torch_best(per)
