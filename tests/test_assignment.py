@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -521,3 +522,24 @@ def test_a_choice_never_drawn_is_named() -> None:
                              "output": ["identity", "tanh"]})
     drawn = [layered_shape([2, 1, 1], activation="relu", output_activation="identity")]
     assert missing_choices(spec, drawn) == ["hidden sigmoid", "output tanh"]
+
+
+def test_an_exercise_table_claiming_step_10000_is_marked_at_step_1(
+        zipped: Path, tmp_path: Path) -> None:
+    """A converged network's gradients are 0 at step 10,000: the assignment's autograder marks
+    each exercise at the step its sheet asks for (1) and says what the table claimed."""
+    from chainrule.teach.autograder import run_gradescope
+
+    net = cr.load(zipped / "w7" / "sheets" / "bo" / "chain" / "network.toml")
+    zeros = [n for n in cr.answer_names(net) if n.startswith(("dC_da.", "dC_dz.", "dC_dw."))]
+    lines = ["[chain]", "step = 10000", "C = 0"]
+    for kind in ("dC_da", "dC_dz", "dC_dw"):
+        lines += [f"[chain.{kind}]", *(f"{json.dumps(n.split('.', 1)[1])} = 0"
+                                      for n in zeros if n.startswith(kind + "."))]
+    text = "\n".join(lines) + "\n"
+    followed = cr.check_answers(net, tomllib.loads(text)["chain"])
+    assert followed.step == 10_000 and followed.score > 0.4 * followed.max_score  # the attack
+    data = run_gradescope(gradescope_tree(zipped, tmp_path, text, sid="bo"))
+    assert data["extra_data"]["exercises"]["chain"]["score"] <= 0.2 * 10
+    assert "[chain] The answers file says step = 10000; the sheet asks for step 1" \
+        in data["output"]

@@ -252,3 +252,51 @@ def test_a_hostile_submission_tree(course: Path, tmp_path: Path) -> None:
     assert "not on this assignment's roster" in run_gradescope(root)["output"]
     (root / "submission_metadata.json").write_text(" " * (2**20 + 1), encoding="utf-8")
     assert "no submission_metadata.json" in run_gradescope(root)["output"]
+
+
+def converged_zeros(net: cr.Network, step: int = 10_000) -> str:
+    """A file claiming ``step``: its cost and every derivative 0, right once the network has
+    converged."""
+    names = [n for n in cr.answer_names(net)
+             if n == "C" or n.startswith(("dC_da.", "dC_dz.", "dC_dw.", "dC_db."))]
+    return dumps(dict.fromkeys(names, "0"), step=step)
+
+
+def test_a_step_10000_file_of_zeros_is_marked_at_the_sheets_step(
+        course: Path, tmp_path: Path) -> None:
+    """At step 10,000 a converged network's cost and gradients are 0: the autograder, check
+    --format gradescope/prairielearn and the API (with step=1, as the PrairieLearn example)
+    mark the step the sheet asks for (1), and say what the file claimed; plain check follows
+    the file's step (a student's own practice) unless --step is given."""
+    net = variant_of(course, "S1002")
+    zeros = converged_zeros(net)
+    max_score = len(cr.answer_names(net))
+    claimed = "The answers file says step = 10000; the sheet asks for step 1"
+    # the attack is real: followed, the file earns much more than 20%
+    (tmp_path / "zeros.toml").write_text(zeros)
+    at_10000 = cr.check_answers(net, tmp_path / "zeros.toml")
+    assert at_10000.step == 10_000 and at_10000.score > 0.4 * max_score
+    root = autograder_tree(course, tmp_path, [{"email": "", "sid": "S1002"}],
+                           {"answers.toml": zeros})
+    data = run_gradescope(root)
+    assert data["score"] <= 0.2 * max_score and claimed in data["output"]
+    assert data["extra_data"]["step"] == 1
+    network = tmp_path / "net.toml"
+    network.write_text(cr.dumps_toml(net))
+    for fmt, key in (("gradescope", "output"), ("prairielearn", "message")):
+        out = tmp_path / f"{fmt}.json"
+        assert main(["check", str(network), str(tmp_path / "zeros.toml"), "--format", fmt,
+                     "-o", str(out)]) == 0
+        marked = json.loads(out.read_text())
+        assert marked["score"] <= 0.2 * (max_score if fmt == "gradescope" else 1), fmt
+        assert claimed in marked[key], fmt
+    api = cr.check_answers(net, tmp_path / "zeros.toml", step=1)
+    assert api.step == 1 and api.score <= 0.2 * max_score
+    assert claimed in api.extra["notes"][0]
+    # plain check: the file's step, unless --step says which the sheet asks for
+    out = tmp_path / "plain.json"
+    assert main(["check", str(network), str(tmp_path / "zeros.toml"), "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["step"] == 10_000
+    assert main(["check", str(network), str(tmp_path / "zeros.toml"), "--step", "1", "-o",
+                 str(out)]) == 3
+    assert json.loads(out.read_text())["step"] == 1

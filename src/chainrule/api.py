@@ -230,6 +230,7 @@ def check_answers(
     rtol: float | None = None,
     decimals: int | None = None,
     notation: str = "handout",
+    step: int | None = None,
 ) -> CheckResult:
     """Mark a student's answers for ``network`` as ``chainrule check`` does.
 
@@ -247,6 +248,11 @@ def check_answers(
         key, else 4); writing fewer decimals never widens it.
     notation : the symbols of the feedback's derivations, ``"handout"`` or ``"aima"``
         (``check --notation``).
+    step : the step the question asks for (``check --step``): the answers are marked at it
+        whatever their own ``step`` key says, and ``result.extra["notes"]`` says so when it
+        differed. Give it when marking a submission (an autograder, a PrairieLearn question:
+        ``step=1``): a ``step = 10000``, where a converged network's gradients are 0, would
+        otherwise make a sheet of zeros right. Default: the answers' own ``step`` (else 1).
 
     Returns
     -------
@@ -278,8 +284,8 @@ def check_answers(
     net = load(network)
     parsed = read_file(os.fspath(answers), net) if isinstance(answers, (str, os.PathLike)) \
         else answers
-    return with_unanswered(check(net, parsed, rtol=rtol, decimals=decimals, notation=notation),
-                           net, asked)
+    return with_unanswered(check(net, parsed, rtol=rtol, decimals=decimals, notation=notation,
+                                 step=step), net, asked)
 
 
 def _whole(value: object, name: str, lowest: int, highest: int) -> int:

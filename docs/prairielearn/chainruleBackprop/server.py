@@ -65,7 +65,9 @@ def grade(data):
                 answers.setdefault(table, {})[unit] = text
             else:
                 answers[table] = text
-    result = cr.check_answers(network, answers, asked=asked(network), decimals=DECIMALS)
+    # marked at the step the question asks for (1), whatever a submission could claim
+    result = cr.check_answers(network, answers, asked=asked(network), decimals=DECIMALS,
+                              step=1)
     by_name = {t.name: t for t in result.tests}
     total = 0.0
     for q in data["params"]["quantities"]:

@@ -93,14 +93,18 @@ def answers_template_command(network: str, step: int, output: str | None) -> Non
 @click.option("--notation", type=click.Choice(["handout", "aima"]), default="handout",
               show_default=True,
               help="Symbols of the derivations, as in `chainrule solve --notation`.")
+@click.option("--step", type=int,
+              help="The step the sheet asks for: the answers are marked at it whatever the "
+                   "file's `step` says (default: the file's `step`; with --format gradescope "
+                   "or prairielearn, 1: a submitted file does not choose its step).")
 @click.option("--exercise", metavar="NAME",
               help="Mark the table [NAME] of an assignment's answers file (one table per "
                    "exercise), against that exercise's NETWORK.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the marking to this file instead of standard output.")
 def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol: float,
-                  decimals: int | None, notation: str, exercise: str | None,
-                  output: str | None) -> int:
+                  decimals: int | None, notation: str, step: int | None,
+                  exercise: str | None, output: str | None) -> int:
     """Mark the numbers in ANSWERS for NETWORK; name the mistake behind each wrong one.
 
     ANSWERS is an answers file (TOML or JSON; `chainrule answers-template` writes
@@ -125,12 +129,15 @@ def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol
       chainrule check network.toml answers.toml --format gradescope -o res.json
       chainrule check aima-21 answers.toml --notation aima
       chainrule check chain/network.toml answers.toml --exercise chain
+      chainrule check sheets/s1/network.toml s1.toml --step 1
     """
     from chainrule.teach.answers import read_file
     from chainrule.teach.checking import check
     from chainrule.teach.feedback import render
 
     check_outputs({"--output": output}, {"NETWORK": network, "ANSWERS": answers})
+    if step is not None:
+        STEP.check(step)  # the one bound and message of `step`, as solve's
     if fmt in AUTOGRADERS:
         if output:
             format_for_output(output, "json")
@@ -139,14 +146,15 @@ def check_command(network: str, answers: str, fmt: str | None, reveal: str, rtol
     fmt = fmt or "text"
     net = load(network)
     if fmt in AUTOGRADERS:
-        from chainrule.teach.results_formats import autograder_results
+        from chainrule.teach.results_formats import SHEET_STEP, autograder_results
 
         data = autograder_results(net, answers, fmt, rtol=rtol, decimals=decimals,
-                                  reveal=reveal, exercise=exercise, notation=notation)
+                                  reveal=reveal, exercise=exercise, notation=notation,
+                                  step=SHEET_STEP if step is None else step)
         _write(json.dumps(data, indent=2, allow_nan=False) + "\n", output)
         return 0
     parsed = read_file(answers, net, exercise=exercise)
-    result = check(net, parsed, rtol=rtol, decimals=decimals, notation=notation)
+    result = check(net, parsed, rtol=rtol, decimals=decimals, notation=notation, step=step)
     _write(render(result, fmt), output)
     return 0 if result.all_right else 3
 

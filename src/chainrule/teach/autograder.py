@@ -439,6 +439,7 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
     from chainrule.teach.checking import check
     from chainrule.teach.results_formats import (
         REVEALING_TEST,
+        SHEET_STEP,
         gradescope,
         gradescope_unreadable,
         with_unanswered,
@@ -467,6 +468,7 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
     summary = []
     per_exercise: dict[str, Any] = {}
     reveal = settings.get("reveal", "after_due_date")
+    notes: list[str] = []
     for e in task.exercises:
         network = load(base / "source" / networks[e.name])
         try:
@@ -481,8 +483,10 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
             continue
         decimals = settings.get("decimals")
         result = with_unanswered(check(network, answers, rtol=settings.get("rtol"),
-                                       decimals=e.decimals if decimals is None else decimals),
+                                       decimals=e.decimals if decimals is None else decimals,
+                                       step=SHEET_STEP),
                                  network)
+        notes += [f"[{e.name}] {n}" for n in result.extra.get("notes", ())]
         if settings.get("weights") is not None or settings.get("credit") is not None:
             result = weigh(result, settings.get("weights"), settings.get("credit"))
         scale = e.points / result.max_score if result.max_score else 0.0
@@ -500,6 +504,7 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
         "score": _n(score),
         "output": f"{name}, marked against your variants: {task.title}, {_n(score)} of "
                   f"{_n(task.points)} points ({'; '.join(summary)})."
+                  + "".join(f" {n}" for n in notes)
                   + (" The right values are shown after the due date."
                      if revealing and reveal == "after_due_date" else ""),
         "output_format": "text",

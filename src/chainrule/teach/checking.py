@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chainrule.core.engine import solve
 from chainrule.core.network import Network
-from chainrule.core.options import DECIMALS
+from chainrule.core.options import DECIMALS, STEP
 from chainrule.core.trace import Step, Trace
 from chainrule.explain.document import Block, Equation, Math, Paragraph
 from chainrule.explain.notation import Notation, Numbers
@@ -547,6 +547,7 @@ def check(
     rtol: float | None = None,
     decimals: int | None = None,
     notation: str | Notation = "handout",
+    step: int | None = None,
 ) -> CheckResult:
     """Mark ``answers`` (an answers dict shaped like the file, or parsed Answers) for ``network``.
 
@@ -561,6 +562,10 @@ def check(
         key, else 4). Writing fewer decimals never widens it.
     notation : the symbols of the feedback's derivations: ``"handout"`` (default) or ``"aima"``,
         as the worked solution takes them.
+    step : the step the sheet asks for: the answers are marked against it whatever their own
+        ``step`` says (a file claiming ``step = 10000``, where a converged network's gradients
+        are 0, is still marked at this step), and the result's ``notes`` say so. Default: the
+        answers' own ``step``.
 
     Returns
     -------
@@ -591,4 +596,19 @@ def check(
     else:
         decimals = ASKED if answers.decimals is None else answers.decimals
     checker.tolerance = Tolerance(RTOL if rtol is None else rtol, decimals)
-    return checker.check(answers)
+    answers, note = at_step(answers, step)
+    result = checker.check(answers)
+    return replace(result, extra={**result.extra, "notes": (note,)}) if note else result
+
+
+def at_step(answers: Answers, step: int | None) -> tuple[Answers, str]:
+    """``answers`` to be marked at ``step`` (None: their own), and a note when they claimed
+    another step."""
+    if step is None:
+        return answers, ""
+    step = STEP.check(step)
+    if answers.step == step:
+        return answers, ""
+    note = (f"The answers file says step = {answers.step}; the sheet asks for step {step}, "
+            "against which it was marked.")
+    return replace(answers, step=step), note

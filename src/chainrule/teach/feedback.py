@@ -52,6 +52,7 @@ def document(result: CheckResult, *, student: str | None = None) -> Document:
     summary = (
         f"{who}{_score(result.score)} of {_score(result.max_score)} marks ({counts(result)})."
     )
+    summary = " ".join((summary, *result.extra.get("notes", ())))
     sections = [
         Section(
             f"Step {result.step}: your answers",

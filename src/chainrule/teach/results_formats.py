@@ -25,6 +25,10 @@ from chainrule.render.formats import RESULTS_FORMATS
 from chainrule.teach.checking import CheckResult, QuantityResult
 from chainrule.teach.feedback import counts
 
+SHEET_STEP = 1
+"""The step a generated sheet asks for: an autograder marks against it, whatever a submitted
+answers file's ``step`` says."""
+
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values (a test's and the whole result's)."""
 OUTPUT_FORMATS = ("text", "html", "simple_format", "md", "ansi")
@@ -151,8 +155,9 @@ def _revealing(test: QuantityResult) -> str:
 
 
 def _summary(result: CheckResult) -> str:
-    return (f"{result.title}, step {result.step}: {_n(result.score)} of {_n(result.max_score)} "
-            f"marks ({counts(result)}).")
+    return " ".join((f"{result.title}, step {result.step}: {_n(result.score)} of "
+                     f"{_n(result.max_score)} marks ({counts(result)}).",
+                     *result.extra.get("notes", ())))
 
 
 def _check_reveal(reveal: str) -> None:
@@ -329,15 +334,16 @@ def autograder_results(
     reveal: str = "after_due_date",
     exercise: str | None = None,
     notation: str = "handout",
+    step: int = SHEET_STEP,
 ) -> dict[str, Any]:
     """Read and mark the answers file at ``answers_path`` for ``network`` and give ``fmt``'s
     results; an answers file that cannot be read gives valid results saying why (score 0,
     PrairieLearn's ``gradable: false``), never an exception. ``exercise`` names the table of
     an assignment's answers file to mark; ``notation`` the feedback's symbols (as ``check
-    --notation``)."""
+    --notation``); ``step`` the step the sheet asks for (see :func:`mark_file`)."""
     _check_reveal(reveal)
     result = mark_file(network, answers_path, rtol=rtol, decimals=decimals, exercise=exercise,
-                       notation=notation)
+                       notation=notation, step=step)
     if isinstance(result, str):
         return unreadable(fmt, result, max_score=len(asked(network)))
     return results(result, fmt, reveal=reveal)
@@ -351,12 +357,16 @@ def mark_file(
     decimals: int | None = None,
     exercise: str | None = None,
     notation: str = "handout",
+    step: int = SHEET_STEP,
 ) -> CheckResult | str:
     """The marking of the answers file at ``answers_path`` (unanswered quantities included), or
     the one-line reason it cannot be read.
 
     ``decimals`` are the sheet's (default 4): an autograder never takes them from the answers
-    file, whose ``decimals = 0`` would otherwise widen the tolerance to 0.51."""
+    file, whose ``decimals = 0`` would otherwise widen the tolerance to 0.51. Nor its step:
+    the answers are marked at ``step``, the sheet's (default 1), whatever the file's ``step``
+    says (at step 10,000 a converged network's gradients are 0, and a file of zeros would be
+    right); the result's summary notes a file that claimed another."""
     from chainrule.core.errors import ChainruleError
     from chainrule.teach.answers import read_file
     from chainrule.teach.checking import check
@@ -370,5 +380,5 @@ def mark_file(
     from chainrule.teach.marking import DECIMALS
 
     asked = DECIMALS if decimals is None else decimals
-    return with_unanswered(check(network, parsed, rtol=rtol, decimals=asked, notation=notation),
-                           network)
+    return with_unanswered(check(network, parsed, rtol=rtol, decimals=asked, notation=notation,
+                                 step=step), network)
