@@ -625,3 +625,57 @@ def test_json_under_another_content_type_is_named(client: TestClient) -> None:
         assert answer.status_code == 422
         assert answer.json()["error"] == (
             f"the request body must be a JSON object ({{...}}), got {got}")
+
+
+WRITTEN = [("1e-999999999999999999", "is too small (it would read as 0)"),
+           ("1e999", "is too large"),
+           ("-4.5e-320", "is too small (its digits would be lost)")]
+
+
+@pytest.mark.parametrize(("number", "says"), WRITTEN)
+@pytest.mark.parametrize(("path", "extra"), [
+    ("/api/solve", {"steps": 1}),
+    ("/api/check", {"answers": "C = 0.5\n"}),
+    ("/api/edit", {"operation": "cost", "value": "squared_error"}),
+    ("/api/step", {"steps": 0}),
+    ("/api/toml", {}),
+])
+def test_a_number_json_would_read_as_0_or_inf_is_refused_with_the_clis_line(
+        client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        path: str, extra: dict[str, Any], number: str, says: str) -> None:
+    """JSON's parser reads ``1e-999999999999999999`` as 0.0 (and a share link's network is sent
+    as JSON): the server reads each number as written and refuses it as ``solve`` refuses it
+    in a network file, naming the key."""
+    body = json.dumps({"network": example("exercise-2"), **extra})
+    weight = '"i -> j": 0.86'  # exercise-2's first weight, replaced as written
+    assert weight in body
+    body = body.replace(weight, f'"i -> j": {number}', 1)
+    answer = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["error"]
+    assert message.startswith(f'network: [weights] "i -> j": {number} {says}'), message
+    # the CLI's own line for the same number in a network file
+    toml = tmp_path / "net.toml"
+    toml.write_text(cr.dumps_toml(cr.load("exercise-2")).replace('"i -> j" = 0.86',
+                                                                 f'"i -> j" = {number}'))
+    code, _, err = cli(["solve", str(toml)], capsys)
+    assert code == 2 and message.removeprefix("network: ") in err
+
+
+def test_other_numbers_of_a_body_are_read_as_written_too(client: TestClient) -> None:
+    net = example("exercise-2")
+    body = json.dumps({"network": net, "learning_rate": 0.25}).replace("0.25", "1e-99999")
+    answer = client.post("/api/solve", content=body,
+                         headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("learning_rate: 1e-99999 is too small")
+    body = json.dumps({"data": {"set": "moons", "hidden": [3], "activation": "tanh",
+                                "learning_rate": 0.25}, "epochs": 1}).replace("0.25", "1e-400")
+    answer = client.post("/api/dataset", content=body,
+                         headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("[data] learning_rate: 1e-400 is too small")
+    # the usual small and large numbers, written with exponents, still work
+    net["weights"]["i -> j"] = 1.5e-7
+    answer = client.post("/api/solve", json={"network": net, "learning_rate": 1e-3})
+    assert answer.status_code == 200, answer.text

@@ -567,3 +567,29 @@ def test_play_and_the_data_set_mode_train_with_chainrules_trainer(
     expect(other.locator("#status")).to_contain_text("Epochs: 30 ")
     expect(other.locator("#status")).to_have_text(page.locator("#status").inner_text())
     expect(other.locator("#data-set")).to_have_value("xor")
+
+
+def test_a_link_whose_number_json_reads_as_0_is_refused_with_the_clis_line(
+    page: Page, server_url: str, errors: list[str], tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A share link's JSON reads ``1e-999999999999999999`` as 0: the page keeps it as written,
+    and the server's loader refuses it as ``solve`` refuses it in a network file."""
+    import base64
+    import zlib
+
+    net = cr.load("exercise-2").to_dict()
+    state = json.dumps({"version": 2, "start": net, "steps": 0}).replace(
+        '"i -> j": 0.86', '"i -> j": 1e-999999999999999999', 1)
+    assert "1e-999999999999999999" in state
+    packer = zlib.compressobj(wbits=-15)
+    packed = packer.compress(state.encode()) + packer.flush()
+    page.goto(f"{server_url}#v=2&s={base64.urlsafe_b64encode(packed).decode().rstrip('=')}")
+    path = tmp_path / "tiny.toml"
+    path.write_text(cr.dumps_toml(cr.load("exercise-2")).replace(
+        '"i -> j" = 0.86', '"i -> j" = 1e-999999999999999999'))
+    assert main(["solve", str(path)]) == 2
+    line = capsys.readouterr().err.strip().split(": line ", 1)[1].split(": ", 1)[1]
+    expect(page.locator("#error")).to_contain_text(f"network: {line}")
+    expect(page.locator("#title")).to_contain_text("Exercise")  # the page still works
+    errors[:] = [e for e in errors if "status of 400" not in e]  # the refusal, as expected

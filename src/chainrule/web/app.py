@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -417,8 +417,15 @@ def create_app(*, timeout_s: float = limits.TIMEOUT_S, workers: int | None = Non
                 made["pool"].close()
                 made.clear()
 
+    async def numbers_as_written(request: Request) -> None:
+        """A body's numbers read as written: ``1e-999999999999999999`` is refused with the
+        CLI's line, not read as 0 (JSON's parser would)."""
+        if request.method == "POST":
+            work.check_numbers(await request.body())
+
     app = FastAPI(
         title="chainrule",
+        dependencies=[Depends(numbers_as_written)],
         version=__version__,
         description="Backpropagation the way it is taught: every number of the chain rule, "
         "from the same library as the `chainrule` command.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,6 +25,38 @@ from chainrule.web import limits
 
 SOURCE = "network"
 """How error messages name a network sent in a request (a file's messages name the file)."""
+
+
+_SUSPECT = re.compile(rb"[0-9.][eE][+-]?0*[1-9][0-9]{2}|[0-9]{17}")
+"""A number written with an exponent of 100 or more, or with 17 digits or more in a row: one
+that JSON's parser may read as 0 or infinity, or round away (checked in full then)."""
+
+
+def check_numbers(body: bytes) -> None:
+    """Refuse a request whose JSON body writes a number that would not read as written:
+    ``1e-999999999999999999`` reads as 0.0 and ``1e999`` as infinity. A network's with the
+    one-line message of a network file (:func:`chainrule.io.reading.check_network_numbers`),
+    naming the key; any other beyond 10^±100 in size as a grading config's. Bodies that
+    cannot be read as JSON are left to the route (which says why)."""
+    if not _SUSPECT.search(body):
+        return  # the usual body: no number near a double's limits (no second parse)
+    from chainrule.io.reading import Literal, check_network_numbers, out_of_range
+
+    try:
+        data = json.loads(body, parse_float=Literal)
+    except (ValueError, RecursionError):
+        return
+    if not isinstance(data, dict):
+        return
+    net = data.pop("network", None)
+    if isinstance(net, dict):
+        try:
+            check_network_numbers(net)
+        except NetworkError as error:
+            raise error.located(SOURCE) from None
+    bad = out_of_range(data, nonfinite=False)
+    if bad:
+        raise UsageError(f"{bad[0]}: {bad[1]}")
 
 
 def network(data: Mapping[str, Any]) -> Network:

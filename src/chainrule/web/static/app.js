@@ -1105,12 +1105,25 @@ function checked(saved) {
     data};
 }
 
+function asWritten(key, value, context) {
+  // A number JSON.parse would change (1e-999999999999999999 reads as 0, 1e999 as Infinity,
+  // 4e-320 loses digits) is kept as written, so the server's loader refuses it with the CLI's line.
+  if (typeof value !== "number" || !context || typeof context.source !== "string") return value;
+  const changed = !Number.isFinite(value) ||
+    (value === 0 && /[1-9]/.test(context.source.split(/[eE]/)[0])) ||
+    (value !== 0 && Math.abs(value) < 2.2250738585072014e-308);
+  if (!changed) return value;
+  if (typeof JSON.rawJSON === "function") return JSON.rawJSON(context.source);
+  throw new Error(`this link's state holds ${context.source.slice(0, 40)}, a number this page ` +
+    "cannot read as written");
+}
+
 async function readLink(params) {
   const version = Number(params.get("v"));
   if (version === 2 && params.has("s")) {
     let saved;
     try {
-      saved = JSON.parse(await inflate(fromBase64url(params.get("s"))));
+      saved = JSON.parse(await inflate(fromBase64url(params.get("s"))), asWritten);
     } catch (e) {
       throw new Error(e.message.startsWith("this link") ? e.message
         : "this link's state cannot be read (was it cut short when copied?)");
@@ -1123,7 +1136,7 @@ async function readLink(params) {
     try {
       const bytes = fromBase64url(params.get("state"));
       if (bytes.length > MAX_STATE_BYTES) throw new Error("too large");
-      saved = JSON.parse(new TextDecoder("utf-8", {fatal: true}).decode(bytes));
+      saved = JSON.parse(new TextDecoder("utf-8", {fatal: true}).decode(bytes), asWritten);
     } catch (e) {
       throw new Error("this link's state cannot be read (was it cut short when copied?)");
     }
