@@ -3,6 +3,7 @@ simulated /autograder tree (the root comes from CHAINRULE_AUTOGRADER_ROOT)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -247,7 +248,9 @@ def test_a_hostile_submission_tree(course: Path, tmp_path: Path) -> None:
     root = autograder_tree(course, tmp_path, [{"sid": "S1002"}], {})
     (root / "submission" / "answers.toml").symlink_to(secret)
     data = run_gradescope(root)
-    assert data == results_of(root) and "No answers file" in data["output"]
+    assert data == results_of(root) and data["output"].startswith(
+        "answers.toml: a symbolic link, which is not followed: upload your answers.toml itself")
+    assert "0.3632" not in json.dumps(data)
     (root / "submission_metadata.json").write_text("[1, 2]", encoding="utf-8")
     assert "not on this assignment's roster" in run_gradescope(root)["output"]
     (root / "submission_metadata.json").write_text(" " * (2**20 + 1), encoding="utf-8")
@@ -300,3 +303,58 @@ def test_a_step_10000_file_of_zeros_is_marked_at_the_sheets_step(
     assert main(["check", str(network), str(tmp_path / "zeros.toml"), "--step", "1", "-o",
                  str(out)]) == 3
     assert json.loads(out.read_text())["step"] == 1
+
+
+@pytest.mark.parametrize(("make", "says"), [
+    (lambda d: (d / "answers.toml").write_text("C = 0.5\n" + "#" * (2**20 + 10)),
+     "answers.toml: the file is 1.0 MB, over the limit of 1.0 MB for an answers file"),
+    (lambda d: os.mkfifo(d / "answers.toml"), "answers.toml: is not a regular file"),
+    (lambda d: (d / "answers.json").write_text('{"C": 1e-999999999999999999}'),
+     "answers.json: C: 1e-999999999999999999 is too small"),
+])
+def test_a_file_that_cannot_be_marked_is_named_as_the_student_knows_it(
+        course: Path, tmp_path: Path, make: Any, says: str) -> None:
+    """Over the size limit, a pipe, a number JSON would read as 0: score 0 and one line that
+    names the file as uploaded (not the autograder's own path), never a hang or a crash."""
+    root = autograder_tree(course, tmp_path, [{"sid": "S1002"}], {})
+    make(root / "submission")
+    data = run_gradescope(root)
+    assert data == results_of(root) and data["score"] == 0
+    assert data["output"].startswith(says), data["output"]
+    assert str(root) not in data["output"]
+
+
+def gaming_files(mine: cr.Network, other: cr.Network) -> dict[str, str]:
+    """The sheets a student games with: zeros, whole numbers (the right values rounded to 0
+    decimals, with and without a ``decimals = 0`` line), another variant's key."""
+    names = cr.answer_names(mine)
+    right = cr.right_answers(mine)
+    whole = dumps({n: f"{v:.0f}" for n, v in right.items()})
+    return {"zeros": dumps(dict.fromkeys(names, "0")),
+            "whole numbers": whole,
+            "decimals = 0": whole.replace("step = 1\n", "step = 1\ndecimals = 0\n", 1),
+            "another variant's key": right_file(other)}
+
+
+def test_gaming_sheets_earn_at_most_20_percent_from_grade_and_the_autograder(
+        course: Path, tmp_path: Path) -> None:
+    """Every single sheet of zeros, whole numbers (with ``decimals = 0`` too) or another
+    variant's key earns at most 20% of the marks, through grade and through the Gradescope
+    autograder alike; the right sheet earns all of them."""
+    mine, other = variant_of(course, "S1002"), variant_of(course, "ada@uni.edu")
+    most = 0.2 * len(cr.answer_names(mine))
+    for n, (what, text) in enumerate(gaming_files(mine, other).items()):
+        root = autograder_tree(course, tmp_path / str(n), [{"sid": "S1002"}],
+                               {"answers.toml": text})
+        assert run_gradescope(root)["score"] <= most, what
+        subs = tmp_path / f"subs{n}"
+        subs.mkdir()
+        (subs / "S1002.toml").write_text(text)
+        out = tmp_path / f"grades{n}"
+        assert main(["grade", str(course / "gen"), str(subs), "-o", str(out)]) == 0
+        row = next(r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())
+                   if r["student"] == "S1002")
+        assert float(row["score"]) <= most, what
+    root = autograder_tree(course, tmp_path / "right", [{"sid": "S1002"}],
+                           {"answers.toml": right_file(mine)})
+    assert run_gradescope(root)["score"] == len(cr.answer_names(mine))

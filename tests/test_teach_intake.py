@@ -74,7 +74,8 @@ def test_every_file_is_graded_or_named(generated: Path, tmp_path: Path,
     assert "CAROL.toml" in report and "dave (1).toml" in report  # loosely matched, shown
     assert "secret" not in (out / "grace.json").read_text()
     # missing and malformed: a feedback file, and JSON that agrees with grades.csv
-    for student, words in (("grace", "No answers file"), ("frank", "could not be read")):
+    for student, words in (("grace", "grace.toml is a symbolic link, which is not followed"),
+                           ("frank", "could not be read")):
         data = json.loads((out / f"{student}.json").read_text())
         assert data["score"] is None and data["max_score"] == 15 and data["problem"]
         feedback = (out / f"{student}.html").read_text()

@@ -765,6 +765,9 @@ def grade(
         problems = {g.problem for g in a.exercises.values() if g.result is None and g.problem}
         if not a.graded:
             a.problem = "; ".join(sorted(problems)) or "no submission"
+            if a.problem == "no submission" and intake is not None \
+                    and student in intake.unusable:
+                a.problem = f"no submission: {intake.unusable[student]}"
         sub = subs.get(student)
         when = sub.get("submitted") if isinstance(sub, dict) else None
         late = assignment.late or config.rubric.late

@@ -408,14 +408,15 @@ def _mark(base: Path) -> dict[str, Any]:
         return gradescope_unreadable(found, max_score=len(asked(network)))
     result = mark_file(network, str(found), rtol=settings.get("rtol"),
                        decimals=settings.get("decimals"))
-    if isinstance(result, str):
-        return gradescope_unreadable(result, max_score=len(asked(network)))
+    name = found.relative_to(base / "submission").as_posix()
+    if isinstance(result, str):  # the file named as the student knows it
+        return gradescope_unreadable(result.replace(str(found), name, 1),
+                                     max_score=len(asked(network)))
     if settings.get("weights") is not None or settings.get("credit") is not None:
         result = weigh(result, settings.get("weights"), settings.get("credit"))
     results = gradescope(result, reveal=settings.get("reveal", "after_due_date"))
     _apply_rubric(results, result, Rubric.from_json(settings.get("rubric")),
                   base / "submission_metadata.json")
-    name = found.relative_to(base / "submission").as_posix()
     results["output"] = f"{name}, marked against your variant: {results['output']}"
     results.setdefault("extra_data", {})["student"] = entry.student
     return results
@@ -606,8 +607,11 @@ def _answers_file(folder: Path) -> Path | str:
     if not folder.is_dir():
         return "No files were submitted: upload your answers.toml."
     found: list[Path] = []
+    links: list[str] = []
     seen = 0
     for dirpath, dirnames, filenames in os.walk(folder):
+        links += [Path(dirpath, d).relative_to(folder).as_posix() for d in sorted(dirnames)
+                  if not d.startswith(".") and Path(dirpath, d).is_symlink()]
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                              and not Path(dirpath, d).is_symlink())
         for name in sorted(filenames):
@@ -616,9 +620,14 @@ def _answers_file(folder: Path) -> Path | str:
                 return (f"The submission has more than {MAX_SUBMISSION_FILES} files: upload "
                         "your answers.toml alone.")
             path = Path(dirpath, name)
-            if path.suffix.lower() in ANSWER_SUFFIXES and not path.is_symlink() \
-                    and not name.startswith("."):
-                found.append(path)
+            if path.suffix.lower() in ANSWER_SUFFIXES and not name.startswith("."):
+                if path.is_symlink():
+                    links.append(path.relative_to(folder).as_posix())
+                else:
+                    found.append(path)
+    if not found and links:
+        return (f"{', '.join(links[:3])}: a symbolic link, which is not followed: upload your "
+                "answers.toml itself.")
     if not found:
         return "No answers file (.toml or .json) was submitted: upload your answers.toml."
     named = [p for p in found if p.name.lower() in ("answers.toml", "answers.json")]

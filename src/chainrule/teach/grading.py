@@ -346,6 +346,8 @@ def grade(
     if intake is None:
         return ClassGrades(grades, quantities)
     for g in grades:
+        if g.problem == "no submission" and g.student in intake.unusable:
+            g.problem = f"no submission: {intake.unusable[g.student]}"
         others = intake.duplicates.get(g.student)
         if others:
             g.notes.append(f"more than one file: {intake.files[g.student].path.name} graded, "
@@ -558,7 +560,10 @@ def problem_feedback(g: StudentGrade) -> Any:
     problem, which names the line and the key), and what to do."""
     from chainrule.explain.document import Document, Paragraph, Section
 
-    if not g.submitted:
+    if not g.submitted and g.problem.startswith("no submission: "):
+        what = ("No answers file could be read for you, so nothing was marked: "
+                f"{g.problem.removeprefix('no submission: ')}.")
+    elif not g.submitted:
         what = ("No answers file was found for you, so nothing was marked. If you handed one "
                 "in, ask your instructor: it may have been named so that it matched nobody.")
     else:

@@ -71,6 +71,9 @@ class Intake:
     """Student -> the other files that matched them (not graded)."""
     ignored: list[tuple[str, str]] = field(default_factory=list)
     """(file, why it was not graded)."""
+    unusable: dict[str, str] = field(default_factory=dict)
+    """Student -> the file named for them that could not be graded, and why (a symbolic link,
+    a pipe): their "no submission" says so."""
 
     @property
     def loosely_matched(self) -> list[tuple[str, str, str]]:
@@ -125,6 +128,19 @@ def _match(name: str, roster: dict[str, str], *, folder: bool) -> tuple[str, int
     return None
 
 
+def _unusable(intake: Intake, name: str, owner: tuple[str, int] | None,
+              roster: dict[str, str], path: Path, why: str, *, top: bool = False) -> None:
+    """Note, for the student an ungradable answers file (or a top folder) names, why it was
+    not graded."""
+    answer = _answer_name(name)
+    if answer is None and not (top and owner is None):
+        return
+    hit = owner or (_match(answer[0], roster, folder=False) if answer is not None
+                    else _match(name, roster, folder=True))
+    if isinstance(hit, tuple):
+        intake.unusable.setdefault(hit[0], f"{path} is {why}")
+
+
 def collect(folder: str | Path, students: Iterable[str]) -> Intake:
     """Match the files under ``folder`` to ``students`` (see the module docstring).
 
@@ -157,6 +173,8 @@ def collect(folder: str | Path, students: Iterable[str]) -> Intake:
                 continue
             if stat.S_ISLNK(info.st_mode):
                 intake.ignored.append((str(path), "a symbolic link: not followed"))
+                _unusable(intake, entry.name, owner, roster, path, "a symbolic link, which is "
+                          "not followed: hand in the file itself", top=depth == 0)
                 continue
             if entry.name in SYSTEM_NAMES or entry.name.startswith("."):
                 intake.ignored.append((str(path), "a hidden or system file"))
@@ -177,6 +195,8 @@ def collect(folder: str | Path, students: Iterable[str]) -> Intake:
             if not stat.S_ISREG(info.st_mode):
                 intake.ignored.append((str(path), "not a regular file (a device, a pipe or a "
                                        "socket)"))
+                _unusable(intake, entry.name, owner, roster, path, "not a regular file (a "
+                          "device, a pipe or a socket)")
                 continue
             answer = _answer_name(entry.name)
             if answer is None:
