@@ -10,7 +10,6 @@ embedded diagram's text is readable; the print stylesheet keeps equations whole.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +19,16 @@ import chainrule as cr
 from chainrule.render import solution
 
 CHROMIUM = Path("/usr/bin/chromium")
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("pytest_playwright")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
-        yield chromium
-        chromium.close()
+@pytest.fixture
+def chromium_browser(browser: Any) -> Any:
+    """pytest-playwright's browser (Debian's chromium, launched as tests/conftest.py says): a
+    second sync_playwright of our own cannot start once pytest-playwright's runs in the same
+    process (test_web_page.py before this file fails every test here)."""
+    return browser
 
 
 def open_page(browser: Any, html: str, path: Path) -> tuple[Any, list[str], list[str]]:
