@@ -276,6 +276,29 @@ def test_z_for_a_with_only_some_incoming_a_replaced_is_named() -> None:
     assert len(found) >= 8 and all("z-for-a" in tags for _, tags in found), found
 
 
+def test_a_mistakes_title_follows_the_notation() -> None:
+    """check --notation aima names z-for-a with AIMA's in_j, as its feedback writes it; the
+    handout's title is unchanged."""
+    from chainrule.teach.mistakes import planted, sites
+
+    net, graph, expected = variants("2-2-1 sigmoid")[0]
+    for site in sites(graph):
+        computed = planted(graph, site)
+        if site.mistake != "z-for-a" or all(
+                abs(c - e) < 1e-9 for c, e in zip(computed, expected, strict=True)):
+            continue
+        sheet = sheet_of(graph, {n.index: f"{computed[n.index]:.4f}" for n in graph.nodes})
+        titles = {}
+        for notation in ("handout", "aima"):
+            first = Checker(net, notation=notation).check(sheet).first_wrong
+            assert first is not None and "z-for-a" in first.tags
+            titles[notation] = {m["id"]: m["title"] for m in first.to_json()["mistakes"]}
+        assert titles["handout"]["z-for-a"] == "z (or the input x) used where a was needed"
+        assert titles["aima"]["z-for-a"] == "in (or the input x) used where a was needed"
+        return
+    pytest.fail("no z-for-a site changes a number of the 2-2-1 sigmoid network")
+
+
 def test_the_two_sign_mistakes_are_told_apart() -> None:
     error = _planted("2-2-1 sigmoid", "with the sign turned round")
     update = _planted("2-2-1 sigmoid", "the update added instead of subtracted")

@@ -281,11 +281,26 @@ def test_check_your_answers_gives_chainrule_checks_marking(
     cell = page.locator("#check-result td[title='mistake id: dropped-two']")
     expect(cell).to_have_text("wrong: the 2 of 2(a - y) dropped")
     page.locator("#check-panel").screenshot(path=tmp_path / "check.png")
-    # the page's notation reaches the feedback's derivations, as check --notation aima
+    expect(page.locator("#check-result")).not_to_contain_text("Loss")
+    # changing the notation marks the shown result again in it, as check --notation aima:
+    # symbols, derivations and mistake titles (no click on Check)
+    aima = check(cr.load("exercise-2"), {"a": {"j": "0.602"}, "dC_da": {"k": "-0.6027"}},
+                 notation="aima").to_json()
+    wrong = next(t for t in aima["tests"] if t["mistakes"])
     page.select_option("#notation", "aima")
-    page.click("#check")
+    expect(page.locator("#check-result")).to_contain_text(wrong["symbol"])  # dLoss/da_k
     expect(page.locator("#check-result")).to_contain_text("Loss")
+    expect(cell).to_have_text(f"wrong: {wrong['mistakes'][0]['title']}")
+    expect(page.locator("#check-result .score")).to_have_text(
+        f"Score {aima['score']:g} of {aima['max_score']:g}")
     page.locator("#check-panel").screenshot(path=tmp_path / "check-aima.png")
+    # the sheet marked is the one shown: an edit since is not marked behind the user's back
+    page.fill("#answers", "[a]\nj = 0.602\n")
+    page.select_option("#notation", "handout")
+    expect(page.locator("#check-result")).not_to_contain_text("Loss")
+    expect(page.locator("#check-result .score")).to_have_text(
+        f"Score {result.score:g} of {result.max_score:g}")
+    expect(cell).to_have_text("wrong: the 2 of 2(a - y) dropped")
 
 
 SCREENS = {"laptop": (1280, 800), "projector": (1920, 1080), "phone": (390, 844)}

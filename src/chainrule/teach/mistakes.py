@@ -46,14 +46,23 @@ from chainrule.teach.quantities import (
 class Mistake:
     """One catalogued mistake: its id, a short title, and what the right way is.
 
-    ``template`` is the right way with the notation's symbols as ``$`` placeholders
-    (:meth:`right_way_in`): ``$C`` the cost, ``$r`` the learning rate, ``$z`` a weighted input,
-    ``$dC_da``, ``$dC_dw``, ``$dC_da_j``, ``$dC_dw_jk``, ``$chain_jk`` (its factors), ``$w_jk``,
-    ``$dC_dz_k``, ``$dC_db_k``."""
+    ``heading`` (the title) and ``template`` (the right way) hold the notation's symbols as
+    ``$`` placeholders (:meth:`title_in`, :meth:`right_way_in`): ``$C`` the cost, ``$r`` the
+    learning rate, ``$z`` a weighted input, ``$dC_da``, ``$dC_dw``, ``$dC_da_j``, ``$dC_dw_jk``,
+    ``$chain_jk`` (its factors), ``$w_jk``, ``$dC_dz_k``, ``$dC_db_k``."""
 
     id: str
-    title: str
+    heading: str
     template: str
+
+    @property
+    def title(self) -> str:
+        """The title, in the handout's symbols."""
+        return self.title_in("handout")
+
+    def title_in(self, notation: str | Notation) -> str:
+        """The title in ``notation``'s symbols (AIMA: ``in`` where the handout writes z)."""
+        return Template(self.heading).substitute(_symbols(notation))
 
     @property
     def right_way(self) -> str:
@@ -62,16 +71,20 @@ class Mistake:
 
     def right_way_in(self, notation: str | Notation) -> str:
         """The right way in ``notation``'s symbols (AIMA: Loss, alpha, in, Delta)."""
-        n = notation_named(notation)
-        j, k = "j", "k"
-        symbols = {
-            "C": n.C.text, "r": n.r.text, "z": n.z(k).text.removesuffix(f"_{k}"),
-            "dC_da": n.d(n.C, Math("a", "a")).text, "dC_dw": n.d(n.C, Math("w", "w")).text,
-            "dC_da_j": n.d(n.C, n.a(j)).text, "dC_dw_jk": n.d(n.C, n.w(j, k)).text,
-            "chain_jk": chain_symbols(n, (j, k))[-1].text, "w_jk": n.w(j, k).text,
-            "dC_dz_k": n.dC_dz(k).text, "dC_db_k": n.d(n.C, n.b(k)).text,
-        }
-        return Template(self.template).substitute(symbols)
+        return Template(self.template).substitute(_symbols(notation))
+
+
+def _symbols(notation: str | Notation) -> dict[str, str]:
+    """The placeholders of a mistake's title and right way, in ``notation``'s symbols."""
+    n = notation_named(notation)
+    j, k = "j", "k"
+    return {
+        "C": n.C.text, "r": n.r.text, "z": n.z(k).text.removesuffix(f"_{k}"),
+        "dC_da": n.d(n.C, Math("a", "a")).text, "dC_dw": n.d(n.C, Math("w", "w")).text,
+        "dC_da_j": n.d(n.C, n.a(j)).text, "dC_dw_jk": n.d(n.C, n.w(j, k)).text,
+        "chain_jk": chain_symbols(n, (j, k))[-1].text, "w_jk": n.w(j, k).text,
+        "dC_dz_k": n.dC_dz(k).text, "dC_db_k": n.d(n.C, n.b(k)).text,
+    }
 
 
 CATALOGUE: dict[str, Mistake] = {
@@ -103,7 +116,7 @@ CATALOGUE: dict[str, Mistake] = {
                 "back-propagate with the old weights; update every weight at the end"),
         Mistake("learning-rate", "the learning rate left out or applied twice",
                 "w_new = w_old - $r · $dC_dw, with $r once"),
-        Mistake("z-for-a", "z (or the input x) used where a was needed",
+        Mistake("z-for-a", "$z (or the input x) used where a was needed",
                 "the weight's own input is the activation a of the unit it comes from, after "
                 "its activation function"),
         Mistake("bias-times-input", "a bias gradient multiplied by an input",
@@ -137,7 +150,8 @@ class Diagnosis:
 
     @property
     def title(self) -> str:
-        return CATALOGUE[self.mistake].title
+        """The mistake's title in :attr:`notation` (``check --notation``)."""
+        return CATALOGUE[self.mistake].title_in(self.notation)
 
     @property
     def right_way(self) -> str:

@@ -922,12 +922,15 @@ async function refreshSheet() {
   note.hidden = false;
 }
 
-async function checkAnswers() {
+let marked = null; // the sheet, network and step of the result shown, to mark it again
+
+async function checkAnswers(sheet = null) {
   const box = $("check-result");
   box.replaceChildren(); // an old result never stays beside a new sheet
+  marked = sheet ?? {network: state.network, answers: $("answers").value, taken: state.steps};
   const answer = await api("/api/check",
-    {network: state.network, answers: $("answers").value, name: "your answers",
-      taken: state.steps, notation: state.notation});
+    {network: marked.network, answers: marked.answers, name: "your answers",
+      taken: marked.taken, notation: state.notation});
   showMarkup(box, answer.html);
   phrases(box, answer);
   const score = document.createElement("p");
@@ -1305,6 +1308,12 @@ async function init() {
     state.notation = $("notation").value;
     if (state.selected) await derive(state.selected);
     saveToUrl();
+    // the result shown is marked again in the new notation: its symbols, derivations and
+    // mistake titles follow it, as `check --notation` gives them
+    if (marked && $("check-result").childElementCount) {
+      const sheet = marked;
+      busy(() => checkAnswers(sheet), "check-error"); // queued after this one, not awaited
+    }
   }, "derivation-error"));
   $("to-derivation").addEventListener("click", () => {
     $("derivation-panel").scrollIntoView({block: "start"}); // asked for: the user's own scroll
