@@ -358,6 +358,36 @@ def test_every_step_is_a_replay_of_one_graph(monkeypatch: pytest.MonkeyPatch) ->
     assert len(built) == 1  # one graph for the whole check, every step a replay of it
 
 
+@pytest.mark.parametrize("asked", [None, ["a.j", "dC_da.k", "C"]])
+def test_check_answers_builds_one_graph(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, asked: list[str] | None
+) -> None:
+    """chainrule.check_answers and the autograders' mark_file read, mark and list the
+    unanswered quantities with one step graph (issue 15), and mark as before."""
+    from chainrule.teach.results_formats import mark_file
+
+    net = cr.load("exercise-2")
+    sheet = tmp_path / "answers.toml"
+    sheet.write_text('[a]\nj = "0.602"\n[dC_da]\nk = "-0.6027"\n')
+    built: list[cr.Network] = []
+    init = Graph.__init__
+
+    def counted(self: Graph, network: cr.Network) -> None:
+        built.append(network)
+        init(self, network)
+
+    monkeypatch.setattr(Graph, "__init__", counted)
+    result = cr.check_answers(net, sheet, asked=asked)
+    assert len(built) == 1
+    tests = {t.name: (t.status, t.tags) for t in result.tests}
+    assert tests["a.j"] == ("right", []) and tests["dC_da.k"] == ("wrong", ["dropped-two"])
+    assert result.max_score == (15 if asked is None else 3)
+    built.clear()
+    marked = mark_file(net, str(sheet))
+    assert not isinstance(marked, str) and len(built) == 1
+    assert marked.score == 1 and marked.max_score == 15
+
+
 def test_a_mistake_is_told_in_the_notation_asked_for() -> None:
     """The mistake's detail uses the feedback's symbols: AIMA's Loss, Delta and alpha."""
     net = cr.load("exercise-2")

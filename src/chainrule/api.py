@@ -279,13 +279,15 @@ def check_answers(
     """
     from chainrule.teach.answers import read_file
     from chainrule.teach.checking import check
+    from chainrule.teach.quantities import Graph
     from chainrule.teach.results_formats import with_unanswered
 
     net = load(network)
-    parsed = read_file(os.fspath(answers), net) if isinstance(answers, (str, os.PathLike)) \
-        else answers
+    graph = Graph(net)  # one step graph for the whole check: read, marked, unanswered added
+    parsed = read_file(os.fspath(answers), net, graph=graph) \
+        if isinstance(answers, (str, os.PathLike)) else answers
     return with_unanswered(check(net, parsed, rtol=rtol, decimals=decimals, notation=notation,
-                                 step=step), net, asked)
+                                 step=step, graph=graph), net, asked, graph=graph)
 
 
 def _whole(value: object, name: str, lowest: int, highest: int) -> int:

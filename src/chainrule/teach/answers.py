@@ -498,9 +498,11 @@ def dumps(values: Mapping[str, str | float], *, step: int = 1) -> str:
     return "\n".join(out) + "\n"
 
 
-def read_file(path: str, network: Network, *, exercise: str | None = None) -> Answers:
+def read_file(path: str, network: Network, *, exercise: str | None = None,
+              graph: Graph | None = None) -> Answers:
     """Read and validate an answers file (``-`` for standard input); with ``exercise``, the
-    table of that name in an assignment's answers file (``[chain]``, ``[chain.a]``, ...)."""
+    table of that name in an assignment's answers file (``[chain]``, ``[chain.a]``, ...).
+    ``graph``: the network's step graph when the caller has it (one graph per check)."""
     import sys
     from pathlib import Path
 
@@ -534,7 +536,7 @@ def read_file(path: str, network: Network, *, exercise: str | None = None) -> An
                                "answers in this file; " + (
                                    f"its exercises are {', '.join(tables)}" if tables else
                                    "it answers one exercise: leave out --exercise"))
-        return parse(table, network, source=f"{name} [{exercise}]")
+        return parse(table, network, source=f"{name} [{exercise}]", graph=graph)
     exercises = [k for k, v in data.items() if isinstance(v, dict) and k not in TABLES
                  and k not in FORMULA_TABLES and k != "sample"]
     if len(exercises) >= 2 and len(exercises) == len(data):
@@ -542,4 +544,4 @@ def read_file(path: str, network: Network, *, exercise: str | None = None) -> An
                            f"are {', '.join([*TABLES, *FORMULA_TABLES, 'sample'])}); an "
                            "assignment's answers file has a table per exercise "
                            f"({', '.join(exercises)}): add --exercise {exercises[0]}")
-    return parse(data, network, source=name, text=text)
+    return parse(data, network, source=name, text=text, graph=graph)

@@ -159,14 +159,16 @@ class Checker:
 
     def __init__(self, network: Network, tolerance: Tolerance | None = None,
                  notation: str | Notation = "handout",
-                 worth: Callable[[str, str], float] | None = None) -> None:
+                 worth: Callable[[str, str], float] | None = None,
+                 graph: Graph | None = None) -> None:
         self.network = network
         self.tolerance = tolerance or Tolerance()
         self.worth = worth or (lambda _name, status: score_of(status))
         """The marks an answer of this name and status earns (``grade``: its weights and
         credit), for the cap on a sheet of guesses."""
         self.notation = notation
-        self.graph = Graph(network)
+        self.graph = Graph(network) if graph is None else graph
+        """The network's step graph (``graph``: one the caller built for it, else built here)."""
         self.diagnoser = Diagnoser(self.graph, notation)
         self._steps: dict[int, StepAt] = {}
         self._trace: Trace | None = None
@@ -548,6 +550,7 @@ def check(
     decimals: int | None = None,
     notation: str | Notation = "handout",
     step: int | None = None,
+    graph: Graph | None = None,
 ) -> CheckResult:
     """Mark ``answers`` (an answers dict shaped like the file, or parsed Answers) for ``network``.
 
@@ -566,6 +569,8 @@ def check(
         ``step`` says (a file claiming ``step = 10000``, where a converged network's gradients
         are 0, is still marked at this step), and the result's ``notes`` say so. Default: the
         answers' own ``step``.
+    graph : the network's step graph (:class:`~chainrule.teach.quantities.Graph`) when the
+        caller has built it (one graph per check); else it is built here.
 
     Returns
     -------
@@ -588,7 +593,7 @@ def check(
     from chainrule.teach.marking import DECIMALS as ASKED
     from chainrule.teach.marking import RTOL
 
-    checker = Checker(network, notation=notation)  # the step graph, built once
+    checker = Checker(network, notation=notation, graph=graph)  # the step graph, built once
     if not isinstance(answers, Answers):
         answers = parse(answers, network, graph=checker.graph)
     if decimals is not None:

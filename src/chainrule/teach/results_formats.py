@@ -24,6 +24,7 @@ from chainrule.core.network import Network
 from chainrule.render.formats import RESULTS_FORMATS
 from chainrule.teach.checking import CheckResult, QuantityResult
 from chainrule.teach.feedback import counts
+from chainrule.teach.quantities import Graph
 
 SHEET_STEP = 1
 """The step a generated sheet asks for: an autograder marks against it, whatever a submitted
@@ -39,25 +40,27 @@ PASSED = ("right", "follows")
 REVEALING_TEST = "Right values and derivations"
 
 
-def asked(network: Network) -> list[str]:
+def asked(network: Network, graph: Graph | None = None) -> list[str]:
     """The names of every quantity a student is asked for (the answers template's), in the
-    order they are computed."""
-    from chainrule.teach.quantities import Graph
-
-    return [n.name for n in Graph(network).nodes if n.name and n.kind != "input"]
+    order they are computed. ``graph``: the network's step graph, when the caller has it."""
+    graph = Graph(network) if graph is None else graph
+    return [n.name for n in graph.nodes if n.name and n.kind != "input"]
 
 
 def with_unanswered(
-    result: CheckResult, network: Network, names: Sequence[str] | None = None
+    result: CheckResult, network: Network, names: Sequence[str] | None = None,
+    graph: Graph | None = None,
 ) -> CheckResult:
     """``result`` with a test of status ``unanswered`` (score 0 of 1) for each asked quantity
     (``names``, default every quantity) it has no test for, so that a blank answers file scores
     0 of the full mark.
 
     A result that already lists its unanswered quantities (``check`` lists every one) keeps
-    those of ``names`` only.
+    those of ``names`` only. ``graph``: the checker's step graph (``Checker.graph``), reused
+    rather than built again (one graph per check).
     """
-    every = asked(network)
+    graph = Graph(network) if graph is None else graph
+    every = asked(network, graph)
     if names is not None:
         unknown = [n for n in names if n not in every]
         if unknown:
@@ -73,10 +76,7 @@ def with_unanswered(
     missing = [name for name in (every if names is None else names) if name not in given]
     if not missing:
         return result
-    expected = _expected(network, result.step)
-    from chainrule.teach.quantities import Graph
-
-    graph = Graph(network)
+    expected = _expected(network, result.step, graph)
     from chainrule.teach.lines import symbol
 
     extra = tuple(
@@ -105,12 +105,11 @@ def expected_values(network: Network, step: int = 1) -> dict[str, float]:
     return _expected(network, step)
 
 
-def _expected(network: Network, step: int) -> dict[str, float]:
+def _expected(network: Network, step: int, graph: Graph | None = None) -> dict[str, float]:
     from chainrule.core.engine import solve
-    from chainrule.teach.quantities import Graph
 
     s = solve(network, step).step(step)
-    graph = Graph(network)
+    graph = Graph(network) if graph is None else graph
     values = graph.expected(s)
     return {n.name: values[n.index] for n in graph.nodes if n.name}
 
@@ -371,8 +370,9 @@ def mark_file(
     from chainrule.teach.answers import read_file
     from chainrule.teach.checking import check
 
+    graph = Graph(network)  # one graph for the whole check
     try:
-        parsed = read_file(answers_path, network, exercise=exercise)
+        parsed = read_file(answers_path, network, exercise=exercise, graph=graph)
     except ChainruleError as error:
         return str(error)
     except (OSError, UnicodeDecodeError) as error:
@@ -381,4 +381,4 @@ def mark_file(
 
     asked = DECIMALS if decimals is None else decimals
     return with_unanswered(check(network, parsed, rtol=rtol, decimals=asked, notation=notation,
-                                 step=step), network)
+                                 step=step, graph=graph), network, graph=graph)
