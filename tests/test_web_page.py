@@ -259,6 +259,9 @@ def test_a_bad_file_shows_the_clis_one_line_error(
                                             .encode()}])
     expect(page.locator("#title")).to_contain_text("Exercise 1")
     expect(page.locator("#error")).to_be_hidden()
+    # a file of one's own is not called by the example shown before it
+    expect(page.locator("#example option:checked")).to_have_text(
+        "your own network (a file or a paste)")
     # the server said what the browser did: a 400 is not a console error of the page's own
     errors[:] = [e for e in errors if "status of 400" not in e]
 
@@ -557,8 +560,14 @@ def test_play_and_the_data_set_mode_train_with_chainrules_trainer(
     expect(page.locator("#play")).to_have_attribute("aria-pressed", "false")
     settle(page)
     # the data-set mode: XOR, trained by chainrule.train, epochs as steps
+    expect(page.locator("#example")).to_have_value("exercise-2")
     page.select_option("#data-set", "xor")
     expect(page.locator("#boundary svg rect")).to_have_count(40 * 40)
+    # the Example box says a data set is loaded, not the example shown before it
+    expect(page.locator("#example")).to_have_value("")
+    expect(page.locator("#example option:checked")).to_have_text(
+        "data set: xor (trained below)")
+    expect(page.locator("#load-example")).to_be_disabled()
     page.fill("#run-n", "30")
     page.click("#run")
     expect(page.locator("#status")).to_contain_text("Epochs: 30 ")
@@ -582,6 +591,16 @@ def test_play_and_the_data_set_mode_train_with_chainrules_trainer(
     expect(other.locator("#status")).to_contain_text("Epochs: 30 ")
     expect(other.locator("#status")).to_have_text(page.locator("#status").inner_text())
     expect(other.locator("#data-set")).to_have_value("xor")
+    expect(other.locator("#example option:checked")).to_have_text(
+        "data set: xor (trained below)")
+    # choosing an example and Load leaves the data set: the box names the example again
+    page.select_option("#example", "aima-21")
+    expect(page.locator("#load-example")).to_be_enabled()
+    page.click("#load-example")
+    expect(page.locator("#title")).to_contain_text(cr.load("aima-21").title or "aima-21")
+    expect(page.locator("#example")).to_have_value("aima-21")
+    expect(page.locator("#data-view")).to_be_hidden()
+    expect(page.locator("#example option[data-other]")).to_have_count(0)
 
 
 def test_a_link_whose_number_json_reads_as_0_is_refused_with_the_clis_line(

@@ -249,7 +249,30 @@ const VIEW_WORDS = {
   backward: "the back-propagation of step",
 };
 
+let lastExample = "exercise-2"; // the example the page showed last, for leaving a data set
+
+function showExample() {
+  // The Example box names what is loaded: the example, or, in its place, the data set being
+  // trained or a network of the user's own; Load then waits for an example to be chosen.
+  const box = $("example");
+  let other = box.querySelector("option[data-other]");
+  if (state.example && !state.data) {
+    other?.remove();
+    box.value = lastExample = state.example;
+  } else {
+    if (!other) {
+      other = el("option", {value: "", disabled: "", "data-other": ""});
+      box.prepend(other);
+    }
+    other.textContent = state.data ? `data set: ${state.data.set} (trained below)`
+      : "your own network (a file or a paste)";
+    box.value = "";
+  }
+  $("load-example").disabled = box.value === "";
+}
+
 function drawStatus() {
+  showExample();
   const title = state.network.title || "untitled network";
   $("title").textContent = "· " + title;
   document.title = `chainrule: ${title}`;
@@ -1233,6 +1256,9 @@ async function init() {
     el("option", {value: e.name}, `${e.name}: ${e.title}`)));
   $("example").value = listing.examples.some((e) => e.name === "exercise-2")
     ? "exercise-2" : listing.examples[0].name;
+  $("example").addEventListener("change", () => {
+    $("load-example").disabled = $("example").value === "";
+  });
   const on = (id, work, where = "error") =>
     $(id).addEventListener("click", () => busy(work, where));
   on("load-example", async () => {
@@ -1261,7 +1287,7 @@ async function init() {
     setPlaying(false);
     const settings = readSettings();
     if (!settings.set) {
-      const name = $("example").value;
+      const name = $("example").value || lastExample;
       await begin((await api(`/api/examples/${encodeURIComponent(name)}`)).network, name);
       return;
     }
