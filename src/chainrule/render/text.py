@@ -136,6 +136,63 @@ def equation_lines(eq: Equation, width: int) -> list[list[Chunk]]:
     return lines
 
 
+def equation_plain(eq: Equation, width: int) -> str:
+    """:func:`equation_lines` as plain text, each line ending in a line break: the same
+    characters as ``_plain_text(equation_lines(eq, width))``, laid out by the same rules, made
+    without styled chunks (piped output and files: 200,000 equations for a large network)."""
+    label = f"({eq.label}) " if eq.label else ""
+    head = len(INDENT) + len(label)
+    lhs = eq.lhs.text
+    hang = head + len(lhs) + 1
+    if hang > width // 2:
+        hang = head + 4
+    hanging = " " * hang + "= "
+    line = INDENT + label + lhs  # the line being filled
+    done: list[str] = []  # the lines before it, each stripped
+    size = head + len(lhs)
+    for i, math in enumerate(eq.forms):
+        form = math.text
+        if size + 3 + len(form) <= width:
+            line += " = " + form
+            size += 3 + len(form)
+            continue
+        indent = (size + 3) if i == 0 else hang + 2
+        room = max(width - indent, 20)
+        pieces = [form] if len(form) <= room else _split_long(form, room, room - 2)
+        if i:
+            done.append(line.rstrip())
+            line = hanging + pieces[0]
+            size = hang + 2 + len(pieces[0])
+        elif size + 3 + min(len(pieces[0]), room) <= width:
+            line += " = " + pieces[0]
+            size += 3 + len(pieces[0])
+        else:
+            indent, room = hang + 2, max(width - hang - 2, 20)
+            pieces = _split_long(form, room, room - 2)
+            done.append(line.rstrip())
+            line = hanging + pieces[0]
+            size = hang + 2 + len(pieces[0])
+        for piece in pieces[1:]:
+            done.append(line.rstrip())
+            line = " " * (indent + 2) + piece
+            size = indent + 2 + len(piece)
+    if eq.note:
+        note = f"[{_prose(eq.note)}]"
+        if size + len(NOTE_GAP) + len(note) <= width:
+            line += NOTE_GAP + note
+        else:
+            fits = hang + len(note) <= width
+            margin = " " * (hang if fits else head + 2)
+            done.append(line.rstrip())
+            rows = _wrap(note, width, margin, margin + " ")
+            if not rows:
+                return "\n".join(done) + "\n"
+            done += [row.rstrip() for row in rows[:-1]]
+            line = rows[-1]
+    done.append(line.rstrip())
+    return "\n".join(done) + "\n"
+
+
 def equation_text(eq: Equation, width: int = 10_000) -> Text:
     """``(label) lhs = form = ... = result    [note]``, the result highlighted, at most
     ``width`` columns a line (broken as the module says)."""
@@ -191,6 +248,22 @@ def _width(text: str) -> int:
 def _table_lines(table: Table, columns: list[int]) -> list[list[Chunk]]:
     """The columns of the table as lines: a bold header, a rule under it, then the rows; the
     first column left-aligned, the others right-aligned, `` │ `` between them."""
+    header, rule, rows = _table_rows(table, columns)
+    lines: list[list[Chunk]] = [[(header, "bold")], [(rule, "")]]
+    lines += [[(row, "")] for row in rows]
+    return lines
+
+
+def _table_plain(table: Table, columns: list[int]) -> str:
+    """:func:`_table_lines` as plain text, each line ending in a line break (a large
+    network's tables have 100,000 rows)."""
+    header, rule, rows = _table_rows(table, columns)
+    return "".join([header.rstrip() + "\n", rule.rstrip() + "\n",
+                    *[row.rstrip() + "\n" for row in rows]])
+
+
+def _table_rows(table: Table, columns: list[int]) -> tuple[str, str, list[str]]:
+    """The header line, the rule under it and the rows' lines of :func:`_table_lines`."""
     cells = [[_plain(table.header[i]) for i in columns]]
     cells += [[c.text if isinstance(c, Math) else c for c in map(row.__getitem__, columns)]
               for row in table.rows]
@@ -216,9 +289,7 @@ def _table_lines(table: Table, columns: list[int]) -> list[list[Chunk]]:
     rule = "╇".join(
         "━" * (w + (0 if last == 0 else 1 if j in (0, last) else 2)) for j, w in enumerate(widths)
     )
-    lines: list[list[Chunk]] = [[(line(cells[0], " ┃ "), "bold")], [(rule, "")]]
-    lines += [[(line(row, " │ "), "")] for row in cells[1:]]
-    return lines
+    return line(cells[0], " ┃ "), rule, [line(row, " │ ") for row in cells[1:]]
 
 
 def _column_groups(table: Table, width: int) -> list[list[int]]:
@@ -257,11 +328,19 @@ def _rule(title: str, width: int, *, center: bool) -> str:
 def document_lines(doc: AnyDocument, width: int = WIDTH) -> list[list[Chunk]]:
     """The Document as lines of styled chunks, every line at most ``width`` columns (a table
     wider than that is split into column groups; a group wider still is kept whole)."""
-    return [line for group in _line_groups(doc, width) for line in group]
+    lines: list[list[Chunk]] = []
+    for group in _line_groups(doc, width):
+        assert not isinstance(group, str)  # plain text only when asked for
+        lines += group
+    return lines
 
 
-def _line_groups(doc: AnyDocument, width: int) -> Iterator[list[list[Chunk]]]:
-    """:func:`document_lines` a few at a time (a block's lines), each made as it is read."""
+def _line_groups(
+    doc: AnyDocument, width: int, *, plain: bool = False
+) -> Iterator[list[list[Chunk]] | str]:
+    """:func:`document_lines` a few at a time (a block's lines), each made as it is read
+    (``plain``: an equation's or a table's lines as plain text already, see
+    :func:`equation_plain`)."""
     lines: list[list[Chunk]] = [[(_rule(doc.title, width, center=True), "bold")]]
     if doc.description:
         # Markdown: a blank line ends a paragraph, a single line break is a space
@@ -279,7 +358,7 @@ def _line_groups(doc: AnyDocument, width: int) -> Iterator[list[list[Chunk]]]:
         yield lines
         for block in section.blocks:
             if isinstance(block, Equation):
-                yield equation_lines(block, width)
+                yield equation_plain(block, width) if plain else equation_lines(block, width)
             elif isinstance(block, Paragraph):
                 words = _prose(block.parts)
                 style = "bold" if len(words) < 40 and words.endswith(":") else ""
@@ -288,7 +367,12 @@ def _line_groups(doc: AnyDocument, width: int) -> Iterator[list[list[Chunk]]]:
                 lines = [[]]
                 if block.caption:
                     lines += [[(row, "italic")] for row in wrap(block.caption, width, "")]
-                for i, columns in enumerate(_column_groups(block, width)):
+                groups = _column_groups(block, width)
+                if plain:  # the blank line and caption, then each group's text
+                    yield _plain_text(lines) + "\n".join(
+                        _table_plain(block, columns) for columns in groups)
+                    continue
+                for i, columns in enumerate(groups):
                     if i:
                         lines.append([])
                     lines += _table_lines(block, columns)
@@ -333,8 +417,8 @@ def _plain_text(lines: list[list[Chunk]]) -> str:
 def chunks(doc: AnyDocument, *, width: int = WIDTH) -> Iterator[str]:
     """:func:`render`'s text in pieces (a block's lines each), made as they are read: a large
     solution is written piece by piece (``"".join(chunks(doc)) == render(doc)``)."""
-    for lines in _line_groups(doc, width):
-        yield _plain_text(lines)
+    for lines in _line_groups(doc, width, plain=True):
+        yield lines if isinstance(lines, str) else _plain_text(lines)
 
 
 def render(doc: AnyDocument, *, width: int = WIDTH) -> str:
