@@ -358,3 +358,27 @@ def test_gaming_sheets_earn_at_most_20_percent_from_grade_and_the_autograder(
     root = autograder_tree(course, tmp_path / "right", [{"sid": "S1002"}],
                            {"answers.toml": right_file(mine)})
     assert run_gradescope(root)["score"] == len(cr.answer_names(mine))
+
+
+def test_a_weighted_rubric_keeps_a_gaming_sheet_at_20_percent_on_gradescope(
+        course: Path, tmp_path: Path) -> None:
+    """The 20% a sheet of guesses keeps is 20% of the rubric's points, as grade takes it: a
+    rubric that puts most points on the ReLU slopes (1 on every variant) does not hand a
+    whole-number sheet 60%."""
+    config = tmp_path / "rubric.toml"
+    config.write_text('[weights]\n"da_dz.*" = 10\n')
+    (tmp_path / "zip").mkdir()
+    weighted = tmp_path / "zip" / "autograder.zip"
+    assert main(["autograder", "gradescope", str(course / "gen"), "--config", str(config),
+                 "-o", str(weighted)]) == 0
+    shutil.copytree(course / "gen", tmp_path / "zip" / "gen")
+    mine, other = variant_of(course, "S1002"), variant_of(course, "ada@uni.edu")
+    for n, (what, text) in enumerate(gaming_files(mine, other).items()):
+        root = autograder_tree(tmp_path / "zip", tmp_path / str(n), [{"sid": "S1002"}],
+                               {"answers.toml": text})
+        data = run_gradescope(root)
+        assert data["score"] <= 0.2 * data["extra_data"]["max_score"], what
+    root = autograder_tree(tmp_path / "zip", tmp_path / "right", [{"sid": "S1002"}],
+                           {"answers.toml": right_file(mine)})
+    data = run_gradescope(root)
+    assert data["score"] == data["extra_data"]["max_score"] > len(cr.answer_names(mine))

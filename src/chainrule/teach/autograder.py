@@ -381,7 +381,7 @@ def _mark(base: Path) -> dict[str, Any]:
         gradescope_unreadable,
         mark_file,
     )
-    from chainrule.teach.rubric import weigh
+    from chainrule.teach.rubric import weigh, worth_of
 
     source = base / "source" / FOLDER
     settings = json.loads((source / "settings.json").read_text(encoding="utf-8"))
@@ -407,7 +407,8 @@ def _mark(base: Path) -> dict[str, Any]:
     if isinstance(found, str):
         return gradescope_unreadable(found, max_score=len(asked(network)))
     result = mark_file(network, str(found), rtol=settings.get("rtol"),
-                       decimals=settings.get("decimals"))
+                       decimals=settings.get("decimals"),
+                       worth=worth_of(settings.get("weights"), settings.get("credit")))
     name = found.relative_to(base / "submission").as_posix()
     if isinstance(result, str):  # the file named as the student knows it
         return gradescope_unreadable(result.replace(str(found), name, 1),
@@ -445,7 +446,7 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
         gradescope_unreadable,
         with_unanswered,
     )
-    from chainrule.teach.rubric import weigh
+    from chainrule.teach.rubric import weigh, worth_of
 
     source = base / "source" / FOLDER
     task = assignments.Assignment.from_json(
@@ -469,6 +470,7 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
     summary = []
     per_exercise: dict[str, Any] = {}
     reveal = settings.get("reveal", "after_due_date")
+    worth = worth_of(settings.get("weights"), settings.get("credit"))
     notes: list[str] = []
     for e in task.exercises:
         network = load(base / "source" / networks[e.name])
@@ -485,7 +487,7 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
         decimals = settings.get("decimals")
         result = with_unanswered(check(network, answers, rtol=settings.get("rtol"),
                                        decimals=e.decimals if decimals is None else decimals,
-                                       step=SHEET_STEP),
+                                       step=SHEET_STEP, worth=worth),
                                  network)
         notes += [f"[{e.name}] {n}" for n in result.extra.get("notes", ())]
         if settings.get("weights") is not None or settings.get("credit") is not None:

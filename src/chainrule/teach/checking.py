@@ -551,6 +551,7 @@ def check(
     notation: str | Notation = "handout",
     step: int | None = None,
     graph: Graph | None = None,
+    worth: Callable[[str, str], float] | None = None,
 ) -> CheckResult:
     """Mark ``answers`` (an answers dict shaped like the file, or parsed Answers) for ``network``.
 
@@ -571,6 +572,9 @@ def check(
         answers' own ``step``.
     graph : the network's step graph (:class:`~chainrule.teach.quantities.Graph`) when the
         caller has built it (one graph per check); else it is built here.
+    worth : the marks an answer of a name and status earns (a rubric's points times its
+        credit), so that the 20% a sheet of guesses keeps is 20% of those marks; default 1 a
+        quantity (:func:`chainrule.teach.marking.score_of`).
 
     Returns
     -------
@@ -593,7 +597,8 @@ def check(
     from chainrule.teach.marking import DECIMALS as ASKED
     from chainrule.teach.marking import RTOL
 
-    checker = Checker(network, notation=notation, graph=graph)  # the step graph, built once
+    checker = Checker(network, notation=notation, graph=graph,  # the step graph, built once
+                      worth=worth)
     if not isinstance(answers, Answers):
         answers = parse(answers, network, graph=checker.graph)
     if decimals is not None:

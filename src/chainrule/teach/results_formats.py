@@ -15,7 +15,7 @@ left out unless ``reveal="visible"``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -357,6 +357,7 @@ def mark_file(
     exercise: str | None = None,
     notation: str = "handout",
     step: int = SHEET_STEP,
+    worth: Callable[[str, str], float] | None = None,
 ) -> CheckResult | str:
     """The marking of the answers file at ``answers_path`` (unanswered quantities included), or
     the one-line reason it cannot be read.
@@ -381,4 +382,5 @@ def mark_file(
 
     asked = DECIMALS if decimals is None else decimals
     return with_unanswered(check(network, parsed, rtol=rtol, decimals=asked, notation=notation,
-                                 step=step, graph=graph), network, graph=graph)
+                                 step=step, graph=graph, worth=worth), network,
+                           graph=graph)

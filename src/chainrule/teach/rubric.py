@@ -19,8 +19,9 @@ A deduction never takes a score below 0; the late penalty applies to the score a
 
 from __future__ import annotations
 
+import fnmatch
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -133,6 +134,20 @@ def read(data: Mapping[str, Any], where: str) -> Rubric:
             values[key] = float(value)
         late = Late(values["per_day"], values["max"], values["grace_minutes"], due)
     return Rubric(deductions, late)
+
+
+def worth_of(weights: Mapping[str, float] | None = None,
+             credit: Mapping[str, float] | None = None) -> Callable[[str, str], float]:
+    """The marks :func:`weigh` gives an answer of a name and status, for the checker's cap on
+    a sheet of guesses (20% of the weighted marks, as ``grade`` takes it)."""
+    from chainrule.teach.marking import score_of
+
+    def worth(name: str, status: str) -> float:
+        points = next((p for pattern, p in (weights or {}).items()
+                       if fnmatch.fnmatchcase(name, pattern)), 1.0)
+        return points * (credit or {}).get(status, score_of(status))
+
+    return worth
 
 
 def weigh(result: CheckResult, weights: Mapping[str, float] | None = None,
