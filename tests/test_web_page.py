@@ -593,6 +593,11 @@ def test_play_and_the_data_set_mode_train_with_chainrules_trainer(
     expect(other.locator("#data-set")).to_have_value("xor")
     expect(other.locator("#example option:checked")).to_have_text(
         "data set: xor (trained below)")
+    # Data "none" goes back to an example, named in the box (the page's default here)
+    other.select_option("#data-set", "")
+    expect(other.locator("#title")).to_contain_text(cr.load("exercise-2").title or "")
+    expect(other.locator("#example")).to_have_value("exercise-2")
+    expect(other.locator("#load-example")).to_be_enabled()
     # choosing an example and Load leaves the data set: the box names the example again
     page.select_option("#example", "aima-21")
     expect(page.locator("#load-example")).to_be_enabled()
