@@ -27,11 +27,13 @@ Prose = tuple["str | Math", ...]
 """Running text with inline math: plain strings and Math pieces, in order."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Equation:
     """``lhs = forms[0] = forms[1] = ...`` with an optional note, e.g. where a factor came from.
 
     ``label`` (like ``"1.3.2"``) numbers the line so later lines can refer back to it.
+    (Slotted, as Paragraph and Table: a large network's solution makes 200,000, and a slotted
+    frozen dataclass is made in two thirds of the time.)
     """
 
     lhs: Math
@@ -40,12 +42,12 @@ class Equation:
     label: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paragraph:
     parts: Prose
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     """A table whose cells are plain strings or Math."""
 

@@ -257,6 +257,7 @@ class Explainer:
         out = []
         bias_index = {u: i for i, u in enumerate(lay.bias_units)}
         incoming_of = self.incoming
+        term_starts: dict[str, tuple[str, str, str, str]] = {}
         for layer in net.layers:
             for name in layer:
                 u = s.unit(name)
@@ -266,16 +267,20 @@ class Explainer:
                 # a_j · w_jk + ...: each term's text and LaTeX made at once (a 784-input unit
                 # has 784 terms)
                 sym_text, sym_latex, num_text, num_latex = [], [], [], []
-                index, weight_index, a, factor = lay.index, lay.weight_index, s.a, num.factor
+                weight_index, factor = lay.weight_index, num.factor
                 plain = self._plain_weights
                 for k in incoming_of[name]:
-                    a_dot = self._a_dot(k[0])
+                    src = k[0]
+                    starts = term_starts.get(src)
+                    if starts is None:
+                        starts = term_starts[src] = self._term_starts(s, src)
+                    a_dot_text, a_dot_latex, fa_dot_text, fa_dot_latex = starts
                     w = plain[k] = n.w(*k)
-                    sym_text.append(a_dot.text + w.text)
-                    sym_latex.append(a_dot.latex + w.latex)
-                    fa, fw = factor(a[index[k[0]]]), factor(weights[weight_index[k]])
-                    num_text.append(fa.text + DOT.text + fw.text)
-                    num_latex.append(fa.latex + DOT.latex + fw.latex)
+                    sym_text.append(a_dot_text + w.text)
+                    sym_latex.append(a_dot_latex + w.latex)
+                    fw = factor(weights[weight_index[k]])
+                    num_text.append(fa_dot_text + fw.text)
+                    num_latex.append(fa_dot_latex + fw.latex)
                 if name in bias_index:
                     b, fb = n.b(name), factor(biases[bias_index[name]])
                     sym_text.append(b.text)
@@ -299,6 +304,13 @@ class Explainer:
                     ]
                 out.append(Equation(n.a(name), tuple(forms), (u.activation,)))
         return out
+
+    def _term_starts(self, s: SampleTrace, unit: str) -> tuple[str, str, str, str]:
+        """How a term ``a_unit · w`` of a weighted sum starts, in symbols and in numbers, text
+        and LaTeX: made once per unit and sample (a 784-input unit feeds 128 sums)."""
+        a_dot = self._a_dot(unit)
+        fa_dot = self.num.factor(s.a[s.layout.index[unit]]) + DOT
+        return a_dot.text, a_dot.latex, fa_dot.text, fa_dot.latex
 
     def cost_lines(self, s: SampleTrace, lhs: Math) -> Equation:
         n, num, c = self.n, self.num, self.cost
