@@ -283,9 +283,13 @@ def test_the_html_sheet_and_the_class_key_print_whole(tmp_path: Path) -> None:
     assert "<svg" in sheet.read_text()
     for page, pages in ((sheet, {1}), (out / "instructor" / "class-key.html", {1, 2})):
         pdf = tmp_path / f"{page.stem}.pdf"
-        subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                        f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri()],
-                       capture_output=True, timeout=60, check=False)
+        # a profile of its own (nothing shared with another Chromium on the machine), and
+        # Chromium's own words if it printed nothing (not a bare FileNotFoundError)
+        done = subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                               f"--user-data-dir={tmp_path / 'profile'}", "--no-first-run",
+                               f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri()],
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert pdf.exists(), (page.name, done.returncode, done.stderr[-2000:])
         assert pdf_pages(pdf.read_bytes()) in pages, page.name
     key = (out / "instructor" / "class-key.md").read_text()
     assert key.count("| student | variant |") == 4  # 13 gradients, 12 updates: 8 a table
