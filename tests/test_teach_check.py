@@ -364,6 +364,8 @@ def test_check_answers_builds_one_graph(
 ) -> None:
     """chainrule.check_answers and the autograders' mark_file read, mark and list the
     unanswered quantities with one step graph (issue 15), and mark as before."""
+    import xml.etree.ElementTree as ET
+
     from chainrule.teach.results_formats import mark_file
 
     net = cr.load("exercise-2")
@@ -386,6 +388,15 @@ def test_check_answers_builds_one_graph(
     marked = mark_file(net, str(sheet))
     assert not isinstance(marked, str) and len(built) == 1
     assert marked.score == 1 and marked.max_score == 15
+    # the right answers and a Moodle question: one graph each too
+    built.clear()
+    assert cr.right_answers(net, decimals=4)["dC_dw.j -> k"] == -0.7256
+    assert len(built) == 1
+    from chainrule.teach.moodle_xml import question
+
+    built.clear()
+    text = ET.tostring(question(net, name="q", image="q.svg"), encoding="unicode")
+    assert len(built) == 1 and "-0.7256" in text
 
 
 def test_a_mistake_is_told_in_the_notation_asked_for() -> None:

@@ -208,14 +208,16 @@ def right_answers(
     """
     from chainrule.core.options import DECIMALS
     from chainrule.core.stepgraph import hand_rounding
+    from chainrule.teach.quantities import Graph
     from chainrule.teach.results_formats import asked, expected_values
 
     net = load(network)
     _whole(step, "step", 1, 10_000)
     if decimals is not None:
         decimals = DECIMALS.check(decimals)
-    values = expected_values(net, step)
-    names = asked(net)
+    graph = Graph(net)
+    values = expected_values(net, step, graph)
+    names = asked(net, graph)
     if decimals is None:
         return {n: values[n] for n in names}
     rounded = hand_rounding(decimals)

@@ -439,6 +439,7 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
     from chainrule.teach.answers import MAX_ANSWERS_BYTES, AnswersError, parse
     from chainrule.teach.answers import read as read_answers
     from chainrule.teach.checking import check
+    from chainrule.teach.quantities import Graph
     from chainrule.teach.results_formats import (
         REVEALING_TEST,
         SHEET_STEP,
@@ -474,8 +475,10 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
     notes: list[str] = []
     for e in task.exercises:
         network = load(base / "source" / networks[e.name])
+        graph = Graph(network)  # one step graph per exercise: read, marked, unanswered added
         try:
-            answers = parse(tables.get(e.name, {}), network, source=f"{name} [{e.name}]")
+            answers = parse(tables.get(e.name, {}), network, source=f"{name} [{e.name}]",
+                            graph=graph)
         except AnswersError as error:
             tests.append({"name": f"{e.name}: answers", "score": 0, "max_score": _n(e.points),
                           "status": "failed", "output": str(error), "output_format": "text",
@@ -487,8 +490,8 @@ def _mark_assignment(base: Path, entry: Student, settings: Mapping[str, Any]) ->
         decimals = settings.get("decimals")
         result = with_unanswered(check(network, answers, rtol=settings.get("rtol"),
                                        decimals=e.decimals if decimals is None else decimals,
-                                       step=SHEET_STEP, worth=worth),
-                                 network)
+                                       step=SHEET_STEP, worth=worth, graph=graph),
+                                 network, graph=graph)
         notes += [f"[{e.name}] {n}" for n in result.extra.get("notes", ())]
         if settings.get("weights") is not None or settings.get("credit") is not None:
             result = weigh(result, settings.get("weights"), settings.get("credit"))

@@ -60,11 +60,12 @@ def question(net: Network, *, name: str, image: str, decimals: int = DECIMALS,
     from chainrule.teach.quantities import Graph
     from chainrule.teach.results_formats import asked, expected_values
 
-    graph = Graph(net)
-    right = expected_values(net)
+    graph = Graph(net)  # one step graph for the whole question
+    right = expected_values(net, graph=graph)
     given = "".join(f"<tr><td>{_text(k)}</td><td>{_text(v)}</td></tr>" for k, v in _given(net))
     answers = []
-    for n in asked(net):
+    names = asked(net, graph)
+    for n in names:
         value = right[n]
         node = graph.by_name[n]
         label = symbol(graph, node)
@@ -93,7 +94,7 @@ def question(net: Network, *, name: str, image: str, decimals: int = DECIMALS,
     ET.SubElement(feedback, "text").text = (
         "<p>The right values:</p><table>" + "".join(
             f"<tr><td>{_text(symbol(graph, graph.by_name[n]))}</td>"
-            f"<td>{right[n]:.{decimals}f}</td></tr>" for n in asked(net)) + "</table>")
+            f"<td>{right[n]:.{decimals}f}</td></tr>" for n in names) + "</table>")
     ET.SubElement(q, "penalty").text = "0.3333333"
     ET.SubElement(q, "hidden").text = "0"
     return q

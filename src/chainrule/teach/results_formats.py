@@ -100,9 +100,11 @@ def with_unanswered(
     return replace(result, tests=tuple(tests))
 
 
-def expected_values(network: Network, step: int = 1) -> dict[str, float]:
-    """Every quantity's right value at full precision, by its answers-file name."""
-    return _expected(network, step)
+def expected_values(network: Network, step: int = 1,
+                    graph: Graph | None = None) -> dict[str, float]:
+    """Every quantity's right value at full precision, by its answers-file name (``graph``: the
+    network's step graph, when the caller has it)."""
+    return _expected(network, step, graph)
 
 
 def _expected(network: Network, step: int, graph: Graph | None = None) -> dict[str, float]:
