@@ -155,6 +155,7 @@ class Explainer:
         self._as: dict[str, Math] = {}
         self._weights: dict[WeightKey, Math] = {}
         self._plain_weights: dict[WeightKey, Math] = {}
+        self._symbol_list: list[Math] | None = None
         """w_jk without its layer, made by the feed-forward sums and taken by the chain rule."""
         self._layers: dict[str, str] = {}
         self.aliases: dict[WeightKey, str] = {}
@@ -187,6 +188,13 @@ class Explainer:
             w = self._weights[key] = self.n.w(key[0], key[1], layer)
         return w
 
+    def weight_symbols(self) -> list[Math]:
+        """Every weight's :meth:`weight_symbol`, in the network's order (the layout's weight
+        index): read by index where every weight is shown (100,000 weights, four times)."""
+        if self._symbol_list is None:
+            self._symbol_list = [self.weight_symbol(k) for k in self.net.weights]
+        return self._symbol_list
+
     def network_section(self) -> Section:
         net, n = self.net, self.n
         units = []
@@ -200,12 +208,12 @@ class Explainer:
                 units.append((name, net.layer(name), g, self.num.math(bias.value) if bias else ""))
         frozen = any(not p.trainable for p in net.weights.values())
         weights: list[tuple[str | Math, ...]] = []
-        symbol, number = self.weight_symbol, self.num.math
-        for k, p in net.weights.items():
+        number = self.num.math
+        for w, (k, p) in zip(self.weight_symbols(), net.weights.items(), strict=True):
             if not frozen and not self.aliases:  # the usual three columns, made in one go
-                weights.append((symbol(k), weight_name(k), number(p.value)))
+                weights.append((w, weight_name(k), number(p.value)))
                 continue
-            row: list[str | Math] = [symbol(k), weight_name(k), number(p.value)]
+            row: list[str | Math] = [w, weight_name(k), number(p.value)]
             if frozen:
                 row.append("yes" if p.trainable else "no (frozen)")
             if self.aliases:
@@ -554,6 +562,7 @@ class Explainer:
         aima = n.name == "aima"
         plain = self._plain_weights
         shared: dict[str, tuple[Math, Math, Math, Prose, Prose, Math]] = {}
+        symbols = self.weight_symbols()
         for key in ordered:
             src, dst = key
             unit = shared.get(dst)
@@ -572,9 +581,10 @@ class Explainer:
                     Math(a_src.text + factor_tail.text, a_src.latex + factor_tail.latex),
                     Math(a_from.text + numbers_tail.text, a_from.latex + numbers_tail.latex),
                 )
+            i = weight_index[key]
             yield Equation(
-                n.d(n.C, self.weight_symbol(key)),
-                (*forms, num.math(gradients[weight_index[key]])),
+                n.d(n.C, symbols[i]),
+                (*forms, num.math(gradients[i])),
                 self.alias_note(key) + after_alias if key in self.aliases else note,
             )
 
@@ -650,10 +660,11 @@ class Explainer:
         weight_index, params = lay.weight_index, net.weights
         before, gradients, after = step.weights_before, step.weight_gradients, step.weights_after
         number, factor, aliases = num.math, num.factor, self.aliases
+        symbols = self.weight_symbols()
         for key in keys:
             i = weight_index[key]
             old, grad, new = before[i], gradients[i], after[i]
-            w = self.weight_symbol(key)
+            w = symbols[i]
             lhs = Math(f"new {w.text}", rf"\text{{new }} {w.latex}")
             m_new = number(new)
             if params[key].trainable:
@@ -921,7 +932,7 @@ class Explainer:
             stride = (len(steps) - 1) / (MAX_TABLE_ROWS - 1)
             picks = sorted({round(i * stride) for i in range(MAX_TABLE_ROWS)})
             chosen = [steps[i] for i in picks]
-        names = [self.weight_symbol(k) for k in lay.weight_keys] + [
+        names = [*self.weight_symbols()] + [
             self.n.b(u) for u in lay.bias_units
         ]
         rows: tuple[tuple[str | Math, ...], ...] = tuple(
