@@ -232,3 +232,28 @@ def test_docstring_examples_run(module: str) -> None:
 
     failed, attempted = doctest.testmod(importlib.import_module(module))
     assert failed == 0 and attempted > 0, module
+
+
+def test_a_prairielearn_question_gives_a_gaming_answer_at_most_20_percent() -> None:
+    """Zeros, ones, whole numbers (the right values rounded to 0 decimals) or another
+    variant's key typed into the PrairieLearn question earn at most 20%; no variant has a
+    right value a whole number guesses within the tolerance (1 for C = 1.0074 was right)."""
+    server = load_server()
+    for seed in range(1, 25):
+        mine, other = pl_generate(server, seed), pl_generate(server, seed + 1000)
+        right, keys = mine["correct_answers"], [q["key"] for q in mine["params"]["quantities"]]
+        for what, raw in (("zeros", dict.fromkeys(keys, "0")), ("ones", dict.fromkeys(keys, "1")),
+                          ("whole", {k: f"{right[k]:.0f}" for k in keys}),
+                          ("other", {k: f"{v:.4f}" for k, v in other["correct_answers"].items()
+                                     if k in right})):
+            assert pl_grade(server, mine, raw)["score"] <= 0.2, (seed, what)
+        assert pl_grade(server, mine, {k: f"{right[k]:.4f}" for k in keys})["score"] == 1
+
+
+def test_a_variant_with_a_value_near_a_whole_number_is_not_a_good_exercise() -> None:
+    near = cr.loads('[units]\ni = "input"\nj = "relu"\nk = "identity"\n[weights]\n'
+                    '"i -> j" = 0.44\n"j -> k" = 0.64\n[[samples]]\ninputs = { i = 0.2 }\n'
+                    'targets = { k = 1.06 }\n')
+    assert cr.right_answers(near, decimals=4)["C"] == 1.0074  # 1 is within 1%
+    assert problems(near, Rules()) == ("dC_da.k is within the tolerance of the whole number "
+                                       "-2")  # -2.0074: the first in the order of the work

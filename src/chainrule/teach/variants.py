@@ -217,6 +217,11 @@ def indistinct_mistake(net: Network, step: object,
     expected = graph.expected(step)
     tol = Tolerance(decimals=decimals)
     named = [n.index for n in graph.nodes if n.name and n.kind != "input"]
+    for i in named:  # a whole-number guess must not be right (1 for 1.0074 is, within 1%)
+        t, name = expected[i], graph.nodes[i].name or ""
+        if not name.startswith(("new_w.", "new_b.")) and round(t) != t \
+                and tol.matches(float(round(t)), t):
+            return f"{name} is within the tolerance of the whole number {round(t)}"
     right = replay(graph)
     for site in sites(graph):
         computed = planted(graph, site, right=right)
