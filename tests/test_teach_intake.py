@@ -219,3 +219,9 @@ def test_grade_marks_the_sheets_step_whatever_the_file_says(
     data = json.loads((out / "alice.json").read_text())
     marked = {t["name"]: t["status"] for t in data["tests"]}
     assert marked["a.j"] == "right" and marked["C"] == "wrong"
+    # the student's feedback and the report say so
+    assert "Your answers file says step = 300; the sheet asks for step 1" in (
+        out / "alice.html").read_text()
+    report = (out / "report.md").read_text()
+    assert "## Notes on submissions" in report and "says step = 300" in report.split(
+        "## Notes on submissions")[1]

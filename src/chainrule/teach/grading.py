@@ -416,11 +416,16 @@ def mark_roster(
         except (ChainruleError, OSError, UnicodeDecodeError) as error:
             g.problem = f"unreadable submission: {error}"
             continue
-        if answers.step != SHEET_STEP:  # a sheet asks for the first step: marked against it
-            g.notes.append(f"the answers file says step = {answers.step}; the sheet asks for "
+        claimed = answers.step
+        if claimed != SHEET_STEP:  # a sheet asks for the first step: marked against it
+            g.notes.append(f"the answers file says step = {claimed}; the sheet asks for "
                            f"step {SHEET_STEP}, against which it was marked")
             answers = dataclasses.replace(answers, step=SHEET_STEP)
         result = Checker(net, tolerance, worth=_worth(config, g.points)).check(answers)
+        if claimed != SHEET_STEP:  # the student's feedback says so too
+            result = dataclasses.replace(result, extra={**result.extra, "notes": (
+                f"Your answers file says step = {claimed}; the sheet asks for step "
+                f"{SHEET_STEP}, against which it was marked.",)})
         g.result = result
         g.key = {t.name: t.expected for t in result.tests
                  if t.expected is not None and "formula" not in t.name}
@@ -690,11 +695,18 @@ def report(grades: ClassGrades) -> Any:
     if grades.ignored:
         sections.append(Section("Files in SUBMISSIONS not graded", (Table(
             ("file", "why"), tuple(grades.ignored)),)))
-    if grades.matched or any(g.notes for g in grades.students):
+    files = [(g.student, note) for g in grades.students for note in g.notes
+             if note.startswith("more than one file")]
+    if grades.matched or files:
         rows_m = [(f, st, how) for f, st, how in grades.matched]
-        rows_m += [("", g.student, note) for g in grades.students for note in g.notes]
+        rows_m += [("", student, note) for student, note in files]
         sections.append(Section("Files matched by a looser name, or one of several", (Table(
             ("file", "student", "how"), tuple(rows_m)),)))
+    others = [(g.student, note) for g in grades.students for note in g.notes
+              if not note.startswith("more than one file")]
+    if others:  # an answers file's step = 10000, marked at the sheet's step
+        sections.append(Section("Notes on submissions", (Table(("student", "note"),
+                                                               tuple(others)),)))
     if graded:
         bins = Counter(min(int(10 * g.score / g.max_score), 9) if g.max_score else 0
                        for g in graded)
