@@ -3,7 +3,8 @@
 - The full worked solution of a 64-32-10 network (2,400 weights, one sample) as Markdown, in
   process: under 2 s (issue 3).
 - Text no slower than Markdown: the same solution, and `chainrule solve` of that network and of
-  exercise-2, each the whole command, text and Markdown interleaved, best of N (issue 19).
+  exercise-2, each the whole command, text and Markdown interleaved, best of N (issue 19; the
+  bar is judged on the commands' CPU time, their wall time printed beside it).
 - 784-128-10 (101,770 weights), one step, as Markdown: the whole command
   (``chainrule solve net.npz --format markdown --max-weights 200000``), under 3 s and 300 MB
   peak memory (issue 19; its maximum resident set from the operating system).
@@ -106,20 +107,27 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "net64.json"
         path.write_text(json.dumps(net.to_dict()))
-        wall = {}
+        wall: dict[tuple[str, str], float] = {}
+        cpu: dict[tuple[str, str], float] = {}
         for _ in range(5):
             for target in (str(path), "exercise-2"):
                 for fmt in ("markdown", "text"):
-                    seconds, _ = command(["solve", target, "--format", fmt])
+                    seconds, _, used = measured(["solve", target, "--format", fmt])
                     key = (target, fmt)
                     wall[key] = min(wall.get(key, float("inf")), seconds)
-        print(f"the whole command, text and Markdown interleaved, best of 5  [{load()}]")
+                    cpu[key] = min(cpu.get(key, float("inf")), used)
+        print(f"the whole command, text and Markdown interleaved, best of 5 (wall; CPU)  "
+              f"[{load()}]")
         for target, label in ((str(path), "64-32-10"), ("exercise-2", "exercise-2")):
             md, tx = wall[(target, "markdown")], wall[(target, "text")]
-            met = tx <= md * 1.02  # within timing noise
+            md_cpu, tx_cpu = cpu[(target, "markdown")], cpu[(target, "text")]
+            # CPU: the work the command does (its wall time on a loaded machine is mostly
+            # waiting for a core), within timing noise
+            met = tx_cpu <= md_cpu * 1.02
             ok &= met
             print(f"   chainrule solve {label:10} --format markdown {md:.3f} s, --format text "
-                  f"{tx:.3f} s: text / Markdown {tx / md:.2f} "
+                  f"{tx:.3f} s: text / Markdown {tx / md:.2f}; CPU {md_cpu:.3f} / "
+                  f"{tx_cpu:.3f} s: {tx_cpu / md_cpu:.2f} "
                   f"(bar: no slower: {'met' if met else 'MISSED'})")
         if "--quick" not in sys.argv:
             from chainrule.io.netfile import save
