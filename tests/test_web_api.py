@@ -679,3 +679,12 @@ def test_other_numbers_of_a_body_are_read_as_written_too(client: TestClient) -> 
     net["weights"]["i -> j"] = 1.5e-7
     answer = client.post("/api/solve", json={"network": net, "learning_rate": 1e-3})
     assert answer.status_code == 200, answer.text
+
+
+def test_a_number_written_with_hundreds_of_zeros_is_refused_too(client: TestClient) -> None:
+    body = json.dumps({"network": example("exercise-2")}).replace(
+        '"i -> j": 0.86', '"i -> j": 0.' + "0" * 400 + "1", 1)
+    answer = client.post("/api/solve", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith('network: [weights] "i -> j": 0.000')
+    assert "is too small (it would read as 0)" in answer.json()["error"]
