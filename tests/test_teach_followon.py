@@ -102,3 +102,29 @@ def follows_lines_work_out(shape: str, notation: str) -> None:
                 assert not misfit(eq), (shape, node.name or node.kind, t.name, misfit(eq))
                 checked += 1
     assert checked >= 5, checked
+
+
+@pytest.mark.parametrize("shape", ["2-2-2 softmax"])
+def test_a_carried_forward_cost_is_worked_from_the_students_a(shape: str) -> None:
+    """The engine computes a softmax network's C from z (log-sum-exp), but a carried-forward C
+    is credited from the student's own (rounded) a, as the answers template writes it
+    (-y ln a): the line shows that form with their a, and no form from z that works out to
+    another number."""
+    for net in networks(shape):
+        graph = Graph(net)
+        checker = Checker(net)
+        names = [n for n in graph.nodes if n.name and n.kind != "input"]
+        right, _ = replay(graph)
+        (z,) = [n for n in graph.nodes if n.kind == "z" and n.unit == net.outputs[0]]
+        carried, _ = replay(graph, {z.index: slip(right[z.index])})
+        sheet = {n.name: Written.parse(f"{carried[n.index]:.4f}") for n in names}
+        result = checker.check(Answers(1, sheet))  # type: ignore[arg-type]
+        (cost,) = [t for t in result.tests if t.name == "C"]
+        assert cost.status == "follows", cost.output
+        (eq,) = [b for b in cost.blocks if isinstance(b, Equation)]
+        numbers = eq.forms[-2].text
+        for k in net.outputs:
+            a = graph.nodes[graph.index[("a", 0, k)]].name
+            assert sheet[a].text.lstrip("-") in numbers, (numbers, sheet[a].text)
+        assert "ln" in numbers and not misfit(eq), eq
+        assert all("z" not in form.text for form in eq.forms), eq

@@ -31,7 +31,7 @@ SHAPES = {
                               learning_rate=1.0),
         Rules(), 50),
     "2-2-1 relu, dead allowed": (
-        lambda: layered_shape([2, 2, 1], biases=True), Rules(allow_dead=True), 125),
+        lambda: layered_shape([2, 2, 1], biases=True), Rules(allow_dead=True), 150),
     "1-2-1 relu batch": (lambda: layered_shape([1, 2, 1], samples=3), Rules(), 50),
 }
 

@@ -340,9 +340,8 @@ def _warn_missing_choices(task: Assignment | None, net: Network | ShapeRange | N
         if missing and len(drawn) >= 4:
             click.echo(f"chainrule generate: warning: {where}: no student got "
                        f"{' or '.join(missing)}: its variants' mistakes fell within rounding "
-                       f"of the right numbers at learning rate {spec.learning_rate:g} (a "
-                       "sigmoid's slope is at most 0.25); a learning rate of 0.5 to 1 gives "
-                       "them", err=True)
+                       f"of the right numbers at learning rate {spec.learning_rate:g}; a "
+                       "larger learning rate (-r 0.5 to 1) makes them further apart", err=True)
 
 
 def _layers(layers: str, activation: str, output_activation: str | None, biases: bool,

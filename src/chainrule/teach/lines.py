@@ -146,6 +146,7 @@ class Lines:
         sections = step_sections(self.trace, step_with(self.step, self.graph, values),
                                  decimals=decimals, notation=self.notation)
         found = self._find(sections, node)
+        found = self._cost_by_hand(node, found)
         factors = self._gradient_factors(node, values)
         if factors is None or factors.da_dz is not None:
             return found
@@ -158,6 +159,22 @@ class Lines:
         elif first:
             first[-1:] = symbols[-1:]
         return replace(found, forms=(*first, *numbers))
+
+    def _cost_by_hand(self, node: Node, found: Equation) -> Equation:
+        """A sample's cost worked from the student's a, as the answers template writes it
+        (-y ln a): the worked solution's line also shows the cost from z (log-sum-exp,
+        exact where a rounds to 0 or 1), but a follow-on is credited from their a
+        (:func:`~chainrule.core.stepgraph.by_hand`), and from their rounded a the z form
+        works out to another number: those two forms are left out."""
+        graph = self.graph
+        per_sample = node.kind == "C_sample" or (node.kind == "C" and graph.n_samples == 1)
+        if not per_sample:
+            return found
+        cost = graph.nodes[graph.index[("C_sample", max(node.sample, 0), None)]]
+        if cost.hand is None or len(found.forms) != 5:
+            return found  # no pair: the line is the template's formula from a already
+        return replace(found, forms=(*found.forms[:2], found.forms[-1]),
+                       note=(self.trace.network.cost,))
 
     def _gradient_factors(self, node: Node, values: Sequence[float]) -> WeightFactors | None:
         """A weight gradient's factors in ``values`` (one sample's: ``gw``, or a one-sample

@@ -30,8 +30,8 @@ MAX_UNITS = 4
 SHAPE_TRIES = 20
 SHAPE_DRAWS = 200
 """Draws of numbers per shape before the next shape is tried: a shape that gives no good
-variant in that many (a sigmoid network with a small learning rate, whose update mistakes
-fall within rounding) costs a tenth of a second, not two."""
+variant in that many (one whose mistakes fall within rounding of the right numbers) costs a
+tenth of a second, not two."""
 KEYS = ("layers", "hidden", "output", "biases", "samples", "cost", "learning_rate")
 
 

@@ -21,7 +21,7 @@ from chainrule.core.engine import solve
 from chainrule.core.errors import DivergedError, UsageError
 from chainrule.core.network import Network, Parameter, Sample, Unit
 from chainrule.teach.marking import Tolerance
-from chainrule.teach.mistakes import planted, sites
+from chainrule.teach.mistakes import planted, sites, update_base
 from chainrule.teach.quantities import Graph, replay
 from chainrule.teach.secret import digest
 
@@ -232,7 +232,7 @@ def indistinct_mistake(net: Network, step: object,
             if not math.isfinite(m):
                 return f"{site.mistake} gives no number"
             if abs(m - t) > 1e-9 * max(1.0, abs(t)):
-                if not tol.clearly_differ(m, t):
+                if not tol.clearly_differ(m, t, base=update_base(graph, i, expected)):
                     return (f"{site.mistake} ({site.detail}) is too close to the right "
                             f"{graph.nodes[i].name}")
                 break
