@@ -411,3 +411,21 @@ def test_a_mistake_is_told_in_the_notation_asked_for() -> None:
     assert aima["new_w.j -> k"].tags == ["sign-of-update"]
     assert "alpha · dLoss/dw_(j,k)" in aima["new_w.j -> k"].output
     assert not any("dC/" in t.output for t in aima.values())
+
+
+def test_an_a_written_as_0_gives_valid_json(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    # softmax + cross entropy: a_k2 = 0.0000432 written as 0.0 is right (within 0.51e-4), and the
+    # cost worked from it (-ln 0) is no number: check --format json still writes valid JSON
+    net = tmp_path / "net.toml"
+    net.write_text(
+        'title = "softmax"\ncost = "categorical_cross_entropy"\nlearning_rate = 0.1\n'
+        '[units]\nx1 = "input"\nx2 = "input"\nk1 = "softmax"\nk2 = "softmax"\n'
+        '[weights]\n"x1 -> k1" = 5.0\n"x1 -> k2" = -5.0\n"x2 -> k1" = 0.3\n"x2 -> k2" = 0.2\n'
+        '[[samples]]\ninputs = { x1 = 1.0, x2 = 0.5 }\ntargets = { k1 = 0.0, k2 = 1.0 }\n')
+    answers = tmp_path / "a.toml"
+    answers.write_text("step = 1\ndecimals = 4\nC = 99\n[a]\nk1 = 1\nk2 = 0.0\n")
+    assert main(["check", str(net), str(answers), "--format", "json"]) == 3
+    result = json.loads(capsys.readouterr().out)
+    cost = next(t for t in result["tests"] if t["name"] == "C")
+    assert cost["status"] == "wrong" and cost["follow_on"] is None

@@ -285,7 +285,8 @@ class Checker:
                 expected=t,
                 given=w.value,
                 given_text=w.text,
-                follow_on=f,
+                # a value the student's numbers cannot give (ln 0 of an a written as 0) is none
+                follow_on=f if math.isfinite(f) else None,
                 mistakes=tuple(found),
                 output=" ".join(lines),
                 derivation=right,
