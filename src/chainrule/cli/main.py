@@ -138,6 +138,20 @@ def _rounded(value: str | None, decimals: int) -> int | None:
     return number
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused: a worked solution makes millions of small objects and
+    no cycles (refcounting frees them), and the collector would walk every live one again and
+    again (a quarter of the time of a 100,000-weight solution)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @cli.command(cls=_SolveCommand, context_settings=CONTEXT)
 @click.argument("network")
 @click.option(
@@ -225,6 +239,7 @@ def _rounded(value: str | None, decimals: int) -> int | None:
     help="With --exact: allow exact numbers longer than the limit (20,000 digits, at most "
     "200,000; the digits grow about threefold per step).",
 )
+@_no_cycle_collection()
 def solve(
     network: str,
     steps: int | None,
@@ -259,42 +274,6 @@ def solve(
       chainrule solve exercise-2 --exact   exact decimals: 0.915687632
     """
     check_outputs({"--output": output, "--save-updated": save_updated}, {"NETWORK": network})
-    with _no_cycle_collection():
-        _solve(network, steps, fmt, decimals, rounded, output, save_updated, learning_rate,
-               explain_step, weights, max_steps, max_weights, notation, exact, max_digits)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused: a worked solution makes millions of small objects and
-    no cycles (refcounting frees them), and the collector would walk every live one again and
-    again (a quarter of the time of a 100,000-weight solution)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _solve(
-    network: str,
-    steps: int | None,
-    fmt: str | None,
-    decimals: int,
-    rounded: str | None,
-    output: str | None,
-    save_updated: str | None,
-    learning_rate: float | None,
-    explain_step: int | None,
-    weights: str | None,
-    max_steps: int | None,
-    max_weights: int | None,
-    notation: str,
-    exact: bool,
-    max_digits: int | None,
-) -> None:
     from chainrule.core.engine import check_steps
     from chainrule.core.trace import Trace
     from chainrule.explain.solution import check_readable
