@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from chainrule.core import limits
-from chainrule.core.errors import NetworkError
+from chainrule.core.errors import NetworkError, UsageError
 
 
 class Unreadable(Exception):
@@ -129,6 +129,26 @@ def out_of_range(data: object, path: tuple[str | int, ...] = (), *,
     else:
         return None
     return (key_name(path), problem) if problem else None
+
+
+def read_toml_config(path: str | os.PathLike[str], max_bytes: int, what: str, *,
+                     kind: str | None = None) -> dict[str, Any]:
+    """A small TOML file the user named (a grading config, an assignment): a regular file of at
+    most ``max_bytes``, parsed with every float a :class:`Literal` and no number beyond 10^±100;
+    UsageError ``FILE: problem`` otherwise (``what`` names the file in the parse error, ``kind``
+    in the size error)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(read_text(path, max_bytes, kind=kind), parse_float=Literal)
+    except Unreadable as error:
+        raise UsageError(f"{os.fspath(path)}: {error.problem}") from None
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
+        raise UsageError(f"{os.fspath(path)}: not a valid {what}: {error}") from None
+    bad = out_of_range(data, nonfinite=False)  # 1e-999 would read as 0, 1e999 as inf
+    if bad:
+        raise UsageError(f"{os.fspath(path)}: {bad[0]}: {bad[1]}")
+    return data
 
 
 def key_name(path: tuple[str | int, ...]) -> str:

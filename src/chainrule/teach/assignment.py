@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -157,18 +156,9 @@ def looks_like_assignment(path: str | Path) -> bool:
 def read(path: str | Path) -> Assignment:
     """The assignment file ``path``, every value checked before anything is drawn or written;
     UsageError ``FILE: KEY: what is wrong; what is valid`` otherwise."""
-    from chainrule.io.reading import Literal, Unreadable, out_of_range, read_text
+    from chainrule.io.reading import read_toml_config
 
-    try:
-        text = read_text(path, MAX_FILE_BYTES)
-        data = tomllib.loads(text, parse_float=Literal)
-    except Unreadable as error:
-        raise UsageError(f"{path}: {error.problem}") from None
-    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
-        raise UsageError(f"{path}: not a valid assignment file: {error}") from None
-    bad = out_of_range(data, nonfinite=False)  # 1e-999 would read as 0, 1e999 as inf
-    if bad:
-        raise UsageError(f"{path}: {bad[0]}: {bad[1]}")
+    data = read_toml_config(path, MAX_FILE_BYTES, "assignment file")
     return parse(data, str(path), base=Path(path).parent)
 
 

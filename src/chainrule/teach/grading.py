@@ -20,7 +20,7 @@ from typing import Any
 
 from chainrule.core.errors import ChainruleError, UsageError
 from chainrule.io.netfile import load
-from chainrule.io.reading import Literal, Unreadable, out_of_range, read_text
+from chainrule.io.reading import Unreadable, read_text, read_toml_config
 from chainrule.teach.answers import (
     MAX_ANSWERS_BYTES,
     Answers,
@@ -75,16 +75,8 @@ class GradingConfig:
     def read(cls, path: str | Path) -> GradingConfig:
         """The config in the TOML file ``path``, every value checked (type, range, finite)
         before anything is graded or written; UsageError naming the key otherwise."""
-        try:  # a regular file of bounded size only
-            text = read_text(path, MAX_CONFIG_BYTES, kind="a grading config")
-            data = tomllib.loads(text, parse_float=Literal)
-        except Unreadable as error:
-            raise UsageError(f"{path}: {error.problem}") from None
-        except (tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
-            raise UsageError(f"{path}: not a valid grading config: {error}") from None
-        bad = out_of_range(data, nonfinite=False)  # 1e-999 would read as 0, 1e999 as inf
-        if bad:
-            raise UsageError(f"{path}: {bad[0]}: {bad[1]}")
+        data = read_toml_config(path, MAX_CONFIG_BYTES, "grading config",
+                                kind="a grading config")
         return cls.from_dict(data, str(path))
 
     @classmethod
