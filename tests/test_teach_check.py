@@ -326,7 +326,21 @@ def test_the_feedback_page_typesets_each_derivation_as_the_solution_does() -> No
     assert "0.7955" in page and html_of(document(result)) == page
 
 
-def test_every_step_is_a_replay_of_one_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[cr.Network]:
+    """The networks a step graph is built for while the test runs, in order."""
+    networks: list[cr.Network] = []
+    init = Graph.__init__
+
+    def counted(self: Graph, network: cr.Network) -> None:
+        networks.append(network)
+        init(self, network)
+
+    monkeypatch.setattr(Graph, "__init__", counted)
+    return networks
+
+
+def test_every_step_is_a_replay_of_one_graph(built: list[cr.Network]) -> None:
     """check builds the network's step graph once and replays it at each step's weights:
     the right key of steps 1 to 3 is all right, and a mistake planted at step 3 (the same graph
     replayed at step 3's weights with one rule swapped) is found and named there."""
@@ -340,14 +354,7 @@ def test_every_step_is_a_replay_of_one_graph(monkeypatch: pytest.MonkeyPatch) ->
     site = next(s for s in sites(graph) if s.mistake == "sign-of-update")
     wrong = planted(graph, site, parameters_of(trace.step(3)))
     sheet = {n.name: wrong[n.index] for n in graph.nodes if n.name and n.kind != "input"}
-    built: list[cr.Network] = []
-    init = Graph.__init__
-
-    def counted(self: Graph, network: cr.Network) -> None:
-        built.append(network)
-        init(self, network)
-
-    monkeypatch.setattr(Graph, "__init__", counted)
+    built.clear()  # count from here: the check alone
     checker = Checker(net)
     for n in (1, 2, 3):
         assert checker.check(_nest(rounded(keys[n], 5), step=n)).all_right, n
@@ -360,7 +367,7 @@ def test_every_step_is_a_replay_of_one_graph(monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.mark.parametrize("asked", [None, ["a.j", "dC_da.k", "C"]])
 def test_check_answers_builds_one_graph(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, asked: list[str] | None
+    built: list[cr.Network], tmp_path: Path, asked: list[str] | None
 ) -> None:
     """chainrule.check_answers and the autograders' mark_file read, mark and list the
     unanswered quantities with one step graph (issue 15), and mark as before."""
@@ -371,14 +378,6 @@ def test_check_answers_builds_one_graph(
     net = cr.load("exercise-2")
     sheet = tmp_path / "answers.toml"
     sheet.write_text('[a]\nj = "0.602"\n[dC_da]\nk = "-0.6027"\n')
-    built: list[cr.Network] = []
-    init = Graph.__init__
-
-    def counted(self: Graph, network: cr.Network) -> None:
-        built.append(network)
-        init(self, network)
-
-    monkeypatch.setattr(Graph, "__init__", counted)
     result = cr.check_answers(net, sheet, asked=asked)
     assert len(built) == 1
     tests = {t.name: (t.status, t.tags) for t in result.tests}
