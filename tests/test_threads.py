@@ -24,7 +24,13 @@ def _problem() -> tuple[cr.Network, np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-def test_the_numbers_do_not_depend_on_the_threads(optimizer: str) -> None:
+@pytest.mark.parametrize("whole", [True, False])
+def test_the_numbers_do_not_depend_on_the_threads(optimizer: str, whole: bool,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainrule.train import chain
+
+    if not whole:  # gathered batch by batch, as large data is (sgd: updated in the product)
+        monkeypatch.setattr(chain, "WHOLE_BYTES", 0)
     net, X, labels = _problem()
     runs = [cr.train(net, X, labels, epochs=2, batch_size=64, learning_rate=0.05, seed=0,
                      optimizer=optimizer, progress=False, threads=t) for t in (1, 2, None)]
@@ -150,3 +156,38 @@ def _recording(calls: list[int]):  # type: ignore[no-untyped-def]
 def _values(net: cr.Network) -> np.ndarray:
     return np.array([p.value for p in net.weights.values()]
                     + [p.value for p in net.biases.values()])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_in_place_product_is_the_product_then_the_subtraction(dtype: type) -> None:
+    subtract = threads.subtract_product(dtype)
+    if subtract is None:
+        pytest.skip("NumPy's BLAS is not a known OpenBLAS here")
+    rng = np.random.default_rng(3)
+    for m, n, k in [(1, 1, 1), (37, 65, 33), (128, 300, 20)]:
+        a = rng.standard_normal((m, n)).astype(dtype)
+        d = rng.standard_normal((m, k)).astype(dtype)
+        whole = rng.standard_normal((n + 1, k)).astype(dtype)
+        w = whole[:-1]  # (a view, as the trainer's weights are: [W; b] without b)
+        expected = w - a.T @ d
+        bias = whole[-1].copy()
+        subtract(a, d, w)
+        np.testing.assert_array_equal(w, expected)
+        np.testing.assert_array_equal(whole[-1], bias)
+
+
+def test_large_data_updates_the_first_layer_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainrule.train import chain
+    from chainrule.train.compile import compile_network
+
+    if threads.subtract_product(np.float64) is None:
+        pytest.skip("NumPy's BLAS is not a known OpenBLAS here")
+    monkeypatch.setattr(chain, "WHOLE_BYTES", 0)
+    net = cr.mlp([6, 5, 3], hidden="relu", output="softmax",
+                 cost="categorical_cross_entropy", seed=0)
+    structure, initial = compile_network(net)
+    flat, _, layers = chain.buffers(structure, initial, np.float64)
+    X = np.zeros((10, 6))
+    kernel = chain.ChainKernel(structure, layers, np.float64, 4, X, np.zeros((10, 3)), None)
+    assert kernel.first_in_place == 6 * 5
+    kernel.close()

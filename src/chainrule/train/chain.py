@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chainrule.train.compile import Structure
+from chainrule.train.threads import subtract_product
 
 Array = NDArray[Any]
 
@@ -167,6 +168,8 @@ class _Plan(NamedTuple):
     """The first layer's gradient: [W; b] when the inputs carry ones, else W alone and"""
     grad0_bias: Array | None
     dz: Array
+    w0: Array
+    """The first layer's weights W (without b)."""
 
 
 class EpochRows(NamedTuple):
@@ -216,6 +219,9 @@ class ChainKernel:
             self.xbuf = self.x1
         else:
             self.xbuf = get((capacity, d), dtype)
+        # plain sgd's update of the first layer's weights inside their gradient's product
+        # (data gathered batch by batch: large products), see :meth:`epoch`
+        self._subtract = None if self.whole else subtract_product(dtype)
         self.Z = get((n, out), dtype)
         self.A = get((n, out), dtype)
         self.aux = get((n, 1), dtype)
@@ -260,7 +266,14 @@ class ChainKernel:
         return _Plan(hidden, layers[last][:-1] if plain else layers[last],
                      layers[last][-1] if plain else None, back,
                      self.grads[0] if self.whole else self.grads[0][:-1],
-                     None if self.whole else self.grads[0][-1], self.dz[:m])
+                     None if self.whole else self.grads[0][-1], self.dz[:m], layers[0][:-1])
+
+    @property
+    def first_in_place(self) -> int:
+        """How many parameters at the start of the buffer (the first layer's weights)
+        :meth:`epoch` updates itself when asked ``in_place`` (0: none; then the caller's
+        update covers every parameter)."""
+        return 0 if self._subtract is None else self.layers[0][:-1].size
 
     def _gather(self, order: Array | None) -> tuple[Array, Array | None]:
         """The epoch's inputs (when gathered whole) and targets in the order of its rows."""
@@ -306,12 +319,14 @@ class ChainKernel:
 
     def epoch(self, order: Array | None, n: int, scale: float,
               update: Callable[[], object], every: Callable[[int], object] | None,
-              unguarded: bool = False) -> EpochRows:
+              unguarded: bool = False, in_place: bool = False) -> EpochRows:
         """The first ``n`` rows of an epoch in ``order`` (None: as they are), batch after
         batch; ``update()`` after each batch's gradients (``scale`` times the mean: plain sgd
         passes r); ``every(stop)`` after each batch's update, when given. ``unguarded``: the
         output pair's forward pass without its guard against overflow, one pass fewer a
-        batch; then :meth:`guarded` says whether the epoch stands."""
+        batch; then :meth:`guarded` says whether the epoch stands. ``in_place`` (plain sgd):
+        the first :attr:`first_in_place` parameters are updated here, ``w - g`` inside the
+        product that gives g (their gradient is not kept), and ``update()`` does the rest."""
         Y, SY = self._gather(order)
         self._targets = (Y, SY)
         B = self.capacity
@@ -328,6 +343,7 @@ class ChainKernel:
         # np.dot's call of the same product (84 against 126 us on 2 threads, 143 against 150 on
         # one, 784-128-10 at batch 128); np.dot costs less per call on small products
         first_grad = dot if whole else np.matmul
+        subtract = self._subtract if in_place else None
         multiply = np.multiply
         full_scale = scale / B
         plan = self.full
@@ -386,7 +402,10 @@ class ChainKernel:
                 elif slope is not None:
                     multiply(dA, slope(zb, ab, p), out=dA)
                 dz = dA
-            first_grad(inputs.T, dz, out=plan.grad0)
+            if subtract is not None:
+                subtract(inputs, dz, plan.w0)
+            else:
+                first_grad(inputs.T, dz, out=plan.grad0)
             if plan.grad0_bias is not None:
                 np.add.reduce(dz, axis=0, out=plan.grad0_bias)
             update()

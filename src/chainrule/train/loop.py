@@ -583,7 +583,9 @@ class _ArrayRunner:
             labels = labels[order]
         one = self.data.y.shape[1] == 1
         if self.prescaled:
-            p, g = params[0], grads[0]
+            # (the first layer's weights of large data are updated inside their product)
+            first = kernel.first_in_place
+            p, g = params[0][first:], grads[0][first:]
 
             def update() -> object:
                 return np.subtract(p, g, out=p)
@@ -615,12 +617,15 @@ class _ArrayRunner:
             # the softmax without its shift by each row's maximum (one pass fewer a batch);
             # when a row's sum of e^z left the safe range, the epoch is done again, guarded
             start = self.checkpoint()
-            costs, outputs = kernel.epoch(order, n, self.scale, update, every, unguarded=True)
+            costs, outputs = kernel.epoch(order, n, self.scale, update, every, unguarded=True,
+                                          in_place=self.prescaled)
             if not kernel.guarded(n):
                 self.restore(start)
-                costs, outputs = kernel.epoch(order, n, self.scale, update, every)
+                costs, outputs = kernel.epoch(order, n, self.scale, update, every,
+                                              in_place=self.prescaled)
         else:
-            costs, outputs = kernel.epoch(order, n, self.scale, update, every)
+            costs, outputs = kernel.epoch(order, n, self.scale, update, every,
+                                          in_place=self.prescaled)
         if self.prescaled:
             self.step += len(costs)
         bad = np.flatnonzero(~np.isfinite(costs))
