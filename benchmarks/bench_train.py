@@ -8,7 +8,8 @@ and only the ratios, measured side by side, count.
 - W2: synthetic 60000 x 784 float32, 784-128-10 relu/softmax, batch 128, one epoch. Bars:
   >= 2x PyTorch, <= 1.15x the GEMM floor (6 x parameters x samples flops at the best rate of
   the layer's own GEMM, 1 or 2 threads, measured in this run); peak memory < 2x (data +
-  parameters).
+  parameters). Also shown, not a bar: the epoch's matrix products alone (4 flops per
+  first-layer weight and sample, where the floor counts 6), at their better thread count.
 - Sweep: 784-H-10 at batch 128 for H = 32 ... 512 (10,000 samples). Bar: at least PyTorch's
   speed at every width.
 - W3: 2-2-1 sigmoid, single-sample steps inside an epoch (10,000 steps). Bar: >= 50x PyTorch
@@ -260,6 +261,48 @@ def gemm_floor(n_in: int, n_out: int, batch: int, params: int, n: int) -> tuple[
     return 6 * params * n / rates[threads], f"{rates[threads] / 1e9:.0f} GFLOP/s on {threads}"
 
 
+def epoch_matmuls(X: np.ndarray, sizes: list[int], batch: int) -> tuple[float, str]:
+    """The matrix products of one epoch alone, at the better of 1 and 2 BLAS threads (best of
+    3 each): every layer's forward product and weight gradient, and dC/da for every layer but
+    the first, on batches that are slices of X (no gather, no elementwise work, no update).
+    What a trainer that only multiplied would take: 4 flops per first-layer weight and sample
+    (the inputs need no gradient) where the floor counts 6."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    ws = [rng.standard_normal((a + 1, b), dtype=np.float32) for a, b in
+          zip(sizes, sizes[1:], strict=False)]
+    hs = [np.ones((batch, a + 1), np.float32) for a in sizes[1:-1]]
+    zs = [np.empty((batch, b), np.float32) for b in sizes[1:]]
+    grads = [np.empty_like(w) for w in ws]
+    mm = np.matmul
+    n = len(X) // batch * batch
+
+    def epoch() -> None:
+        for s in range(0, n, batch):
+            x = X[s:s + batch]
+            mm(x, ws[0][:-1], out=zs[0])
+            for i, h in enumerate(hs):
+                mm(h, ws[i + 1], out=zs[i + 1])
+            for i in range(len(hs), 0, -1):
+                mm(hs[i - 1].T, zs[i], out=grads[i])
+                mm(zs[i], ws[i][:-1].T, out=zs[i - 1])
+            mm(x.T, zs[0], out=grads[0][:-1])
+
+    times = {}
+    for threads in (1, 2):
+        with threadpool_limits(threads, user_api="blas"):
+            epoch()
+            best = math.inf
+            for _ in range(3):
+                start = time.perf_counter()
+                epoch()
+                best = min(best, time.perf_counter() - start)
+            times[threads] = best
+    threads = min(times, key=lambda k: times[k])
+    return times[threads], f"{threads} thread(s); {times[1]:.3f} s on 1, {times[2]:.3f} s on 2"
+
+
 def w2(torch: Any) -> list[Row]:
     n, sizes, r, batch = 60_000, [784, 128, 10], 0.01, 128
     rng = np.random.default_rng(0)
@@ -290,6 +333,7 @@ def w2(torch: Any) -> list[Row]:
     }, repeats=5)
     params = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
     floor, rate = gemm_floor(784, 128, batch, params, n)
+    alone, alone_how = epoch_matmuls(X, sizes, batch)
     data_bytes = X.nbytes + labels.nbytes
     tracemalloc.start()
     chainrule_epoch()
@@ -299,6 +343,8 @@ def w2(torch: Any) -> list[Row]:
          "(best of 5):", t, "s")
     print(f"   GEMM floor     {floor:10.3f} s  (6 x {params} params x {n} samples at {rate} "
           f"thread(s))")
+    print(f"   matmuls alone  {alone:10.3f} s  (the epoch's products without anything else, "
+          f"{alone_how}; not a bar)")
     print(f"   chainrule's threads: {why[0]}")
     print(f"   peak memory {(data_bytes + extra) / 2**20:.0f} MiB (data {data_bytes / 2**20:.0f} "
           f"MiB + {extra / 2**20:.1f} MiB during train)")
