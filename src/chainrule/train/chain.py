@@ -138,6 +138,14 @@ class _Hidden(NamedTuple):
     value_into: Callable[[Array, float, Array], Array] | None
     value: Callable[[Array, float], Array]
     parameter: float
+    in_place: bool
+    """a is written over z, then copied into ``h`` (two passes over contiguous rows are
+    quicker than one into rows with a column of ones between them)."""
+
+
+def _in_place(f: Any) -> bool:
+    """Whether activation ``f`` is computed over z itself (see :class:`_Hidden`)."""
+    return bool(f.in_place and f.value_into is not None and f.slope_times is not None)
 
 
 class _Back(NamedTuple):
@@ -252,14 +260,16 @@ class ChainKernel:
             plain = i == 0 and not self.whole
             hidden.append(_Hidden(layers[i][:-1] if plain else layers[i],
                                   layers[i][-1] if plain else None, self.zs[i][:m], h,
-                                  h[:, :-1], f.value_into, f.value_array, p))
+                                  h[:, :-1], f.value_into, f.value_array, p,
+                                  _in_place(f)))
         back = []
         for i in range(last, 0, -1):
             _, _, f, p = self.activations[i - 1]
             identity = f.name == "identity"
             h = self.hs[i - 1][:m]
+            z = self.zs[i - 1][:m]
             back.append(_Back(self.grads[i], h.T, layers[i][:-1].T, self.dAs[i - 1][:m],
-                              self.zs[i - 1][:m], h[:, :-1],
+                              z, z if _in_place(f) else h[:, :-1],
                               None if identity else f.slope_times,
                               None if identity else f.slope_array, p))
         plain = last == 0 and not self.whole
@@ -318,15 +328,17 @@ class ChainKernel:
         return self.pair.rows_guarded(self.aux[:n])
 
     def epoch(self, order: Array | None, n: int, scale: float,
-              update: Callable[[], object], every: Callable[[int], object] | None,
+              update: Callable[[], object] | Array, every: Callable[[int], object] | None,
               unguarded: bool = False, in_place: bool = False) -> EpochRows:
         """The first ``n`` rows of an epoch in ``order`` (None: as they are), batch after
-        batch; ``update()`` after each batch's gradients (``scale`` times the mean: plain sgd
-        passes r); ``every(stop)`` after each batch's update, when given. ``unguarded``: the
-        output pair's forward pass without its guard against overflow, one pass fewer a
-        batch; then :meth:`guarded` says whether the epoch stands. ``in_place`` (plain sgd):
-        the first :attr:`first_in_place` parameters are updated here, ``w - g`` inside the
-        product that gives g (their gradient is not kept), and ``update()`` does the rest."""
+        batch; after each batch's gradients (``scale`` times the mean: plain sgd passes r),
+        ``update()``, or when ``update`` is the parameter buffer (plain sgd), the gradients
+        are subtracted from it here; ``every(stop)`` after each batch's update, when given.
+        ``unguarded``: the output pair's forward pass without its guard against overflow, one
+        pass fewer a batch; then :meth:`guarded` says whether the epoch stands. ``in_place``
+        (plain sgd): the first :attr:`first_in_place` parameters are updated here, ``w - g``
+        inside the product that gives g (their gradient is not kept), and ``update()`` does
+        the rest."""
         Y, SY = self._gather(order)
         self._targets = (Y, SY)
         B = self.capacity
@@ -345,18 +357,28 @@ class ChainKernel:
         first_grad = dot if whole else np.matmul
         subtract = self._subtract if in_place else None
         multiply = np.multiply
-        full_scale = scale / B
-        plan = self.full
+        minus = np.subtract
+        copyto = np.copyto
+        sgd = update if isinstance(update, np.ndarray) else None
+        grad_flat = self.grad_flat
         forward_rows = None
         if pair is not None:
             forward_rows = pair.forward_rows_unguarded if unguarded else pair.forward_rows
         dC_dz = pair.dC_dz_array if pair is not None else None
+        plan = self.full
+        full_scale = scale / B
+        hidden, back = plan.hidden, plan.back
+        out_w, out_bias, grad0, grad0_bias, dz = plan.out_w, plan.out_bias, plan.grad0, \
+            plan.grad0_bias, plan.dz
         for begin in range(0, n, B):
             stop = begin + B
             if stop > n:
                 stop = n
                 plan = self._plan(stop - begin)
                 full_scale = scale / (stop - begin)
+                hidden, back = plan.hidden, plan.back
+                out_w, out_bias, grad0, grad0_bias, dz = plan.out_w, plan.out_bias, \
+                    plan.grad0, plan.grad0_bias, plan.dz
             if whole:
                 h = X[begin:stop]
             else:
@@ -366,49 +388,54 @@ class ChainKernel:
                 else:
                     np.take(X, order[begin:stop], axis=0, out=h, mode="clip")
             inputs = h
-            for w, bias, z, hh, a, into, value, p in plan.hidden:
+            for w, bias, z, hh, a, into, value, p, over_z in hidden:
                 dot(h, w, out=z)
                 if bias is not None:
                     z += bias
-                if into is not None:
+                if over_z:
+                    into(z, p, z)  # type: ignore[misc]
+                    copyto(a, z)
+                elif into is not None:
                     into(z, p, a)
                 else:
                     a[...] = value(z, p)
                 h = hh
             z = Z[begin:stop]
-            dot(h, plan.out_w, out=z)
-            if plan.out_bias is not None:
-                z += plan.out_bias
+            dot(h, out_w, out=z)
+            if out_bias is not None:
+                z += out_bias
             a = A[begin:stop]
-            yb = Y[begin:stop]
-            dz = plan.dz
             if forward_rows is not None and dC_dz is not None:
                 forward_rows(z, a, aux[begin:stop])
-                dC_dz(a, yb, SY[begin:stop] if SY is not None else None, dz)
+                dC_dz(a, Y[begin:stop], SY[begin:stop] if SY is not None else None, dz)
             else:
                 _, _, f, p = out_f
                 a[...] = f.value_array(z, p)
-                dC_da = cost.slope_array(a, yb)
+                dC_da = cost.slope_array(a, Y[begin:stop])
                 if f.name == "identity":
                     dz[...] = dC_da
                 else:
                     multiply(dC_da, f.slope_array(z, a, p), out=dz)
             multiply(dz, full_scale, out=dz)
-            for grad, h_t, w_t, dA, zb, ab, times, slope, p in plan.back:
-                dot(h_t, dz, out=grad)
-                dot(dz, w_t, out=dA)
+            d = dz
+            for grad, h_t, w_t, dA, zb, ab, times, slope, p in back:
+                dot(h_t, d, out=grad)
+                dot(d, w_t, out=dA)
                 if times is not None:
                     times(zb, ab, p, dA)
                 elif slope is not None:
                     multiply(dA, slope(zb, ab, p), out=dA)
-                dz = dA
+                d = dA
             if subtract is not None:
-                subtract(inputs, dz, plan.w0)
+                subtract(inputs, d, plan.w0)
             else:
-                first_grad(inputs.T, dz, out=plan.grad0)
-            if plan.grad0_bias is not None:
-                np.add.reduce(dz, axis=0, out=plan.grad0_bias)
-            update()
+                first_grad(inputs.T, d, out=grad0)
+            if grad0_bias is not None:
+                np.add.reduce(d, axis=0, out=grad0_bias)
+            if sgd is not None:
+                minus(sgd, grad_flat, out=sgd)
+            else:
+                update()  # type: ignore[operator]
             if every is not None:
                 every(stop)
         return EpochRows(self.costs(n), A[:n])

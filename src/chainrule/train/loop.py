@@ -582,13 +582,17 @@ class _ArrayRunner:
         if labels is not None and order is not None:
             labels = labels[order]
         one = self.data.y.shape[1] == 1
+        update: Callable[[], object] | Array
         if self.prescaled:
             # (the first layer's weights of large data are updated inside their product)
             first = kernel.first_in_place
-            p, g = params[0][first:], grads[0][first:]
+            if first:
+                p, g = params[0][first:], grads[0][first:]
 
-            def update() -> object:
-                return np.subtract(p, g, out=p)
+                def update() -> object:
+                    return np.subtract(p, g, out=p)
+            else:
+                update = params[0]  # the kernel subtracts its gradients from it
         else:
             def update() -> object:
                 self.step += 1
