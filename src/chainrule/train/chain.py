@@ -192,11 +192,20 @@ class ChainKernel:
     element-wise optimizer."""
 
     def __init__(self, structure: Structure, layers: list[Array], dtype: Any, capacity: int,
-                 x: Array, y: Array, sum_y: Array | None) -> None:
+                 x: Array, y: Array | None, sum_y: Array | None,
+                 labels: Array | None = None) -> None:
+        """``y`` None: the targets are the class ``labels``, whose one-hot rows each epoch
+        writes in its own order (no one-hot copy of the data in its given order)."""
         self.s = structure
         self.capacity = capacity
-        self.x, self.y, self.sum_y = x, y, sum_y
+        self.x, self.sum_y = x, sum_y
         n, d = x.shape
+        assert y is not None or labels is not None
+        self.labels = labels if y is None else None
+        self._ordered: tuple[Array, Array] | None = None
+        """The last order asked of :meth:`labels_in_order`, and the labels in it."""
+        self._rows = np.arange(n)
+        self._Y_as_given = False
         self.n_rows = n
         self.layers = layers
         self.grad_flat = np.empty(sum(w.size for w in layers), dtype)
@@ -219,12 +228,12 @@ class ChainKernel:
         self.cost = structure.cost
         self.whole = n * (d + 1) * x.itemsize <= WHOLE_BYTES
         if self.whole:
-            # the inputs with their column of ones, and the buffer an epoch's rows go to
-            self.x1 = get((n, d + 1), dtype)
-            self.x1[:, :d] = x
-            self.x1[:, d] = 1.0
-            self.X = self.x1
-            self.xbuf = self.x1
+            # the buffer an epoch's rows go to, with their column of ones
+            self.X = get((n, d + 1), dtype)
+            self.X[:, d] = 1.0
+            self.xbuf = self.X
+            self._as_given = False
+            """Whether X holds the rows of x in their own order."""
         else:
             self.xbuf = get((capacity, d), dtype)
         # plain sgd's update of the first layer's weights inside their gradient's product
@@ -234,9 +243,10 @@ class ChainKernel:
         self.A = get((n, out), dtype)
         self.aux = get((n, 1), dtype)
         self.dz = get((capacity, out), dtype)
-        self.Y = get(y.shape, dtype)
+        self.Y = get((n, out), dtype)
         self.SY = get(sum_y.shape, dtype) if sum_y is not None else None
-        self._targets: tuple[Array, Array | None] = (y, sum_y)
+        self.y = y
+        self._targets: tuple[Array, Array | None] = (self.Y, sum_y)
         self.full = self._plan(capacity)
 
     def _get(self, shape: tuple[int, ...], dtype: Any) -> Array:
@@ -285,16 +295,47 @@ class ChainKernel:
         update covers every parameter)."""
         return 0 if self._subtract is None else self.layers[0][:-1].size
 
+    def _one_hot(self, labels: Array, as_given: bool) -> Array:
+        """The one-hot rows of ``labels`` (n of them), written into the epoch's targets
+        (``as_given``: the labels in their own order, which stay there for the next epoch)."""
+        Y = self.Y
+        if not (as_given and self._Y_as_given):
+            Y.fill(0.0)
+            Y[self._rows, labels] = 1.0
+        self._Y_as_given = as_given
+        return Y
+
+    def labels_in_order(self, labels: Array, order: Array) -> Array:
+        """``labels[order]`` (made once an epoch, for the accuracy and the targets)."""
+        if self._ordered is not None and self._ordered[0] is order:
+            return self._ordered[1]
+        ordered = labels[order]
+        if labels is self.labels:
+            self._ordered = (order, ordered)
+        return ordered
+
     def _gather(self, order: Array | None) -> tuple[Array, Array | None]:
         """The epoch's inputs (when gathered whole) and targets in the order of its rows."""
-        if order is None:
-            if self.whole:
-                self.X = self.x1
-            return self.y, self.sum_y
         if self.whole:
-            if self.X is self.x1:
-                self.X = self._get(self.x1.shape, self.x1.dtype)
-            np.take(self.x1, order, axis=0, out=self.X, mode="clip")
+            if order is None:
+                if not self._as_given:
+                    np.copyto(self.X[:, :-1], self.x)
+                    self._as_given = True
+            else:
+                # X[j] = x[order[j]] written as X[inverse[i]] = x[i]: one pass into rows
+                # with a column of ones between them (np.take into such rows goes through a
+                # temporary; and gathering from a copy of x with its ones costs that copy)
+                inverse = np.empty(len(order), np.intp)
+                inverse[order] = self._rows
+                self.X[inverse, :-1] = self.x
+                self._as_given = False
+        if self.labels is not None:
+            if order is None:
+                return self._one_hot(self.labels, True), None
+            return self._one_hot(self.labels_in_order(self.labels, order), False), None
+        assert self.y is not None
+        if order is None:
+            return self.y, self.sum_y
         y = np.take(self.y, order, axis=0, out=self.Y, mode="clip")
         sum_y = None
         if self.sum_y is not None and self.SY is not None:

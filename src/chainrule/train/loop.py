@@ -101,12 +101,35 @@ class TrainingDivergedError(DivergedError):
         self.result = result
 
 
-@dataclass(frozen=True)
 class _Data:
-    x: Array
-    y: Array
-    labels: Array | None
-    sum_y: Array | None
+    """A training's X and Y as arrays of its dtype, checked. Y given as class labels is kept
+    as the labels and made one-hot (:attr:`y`) when first asked: the layered fast path makes
+    each epoch's one-hot rows straight from the labels in the epoch's order."""
+
+    __slots__ = ("x", "labels", "sum_y", "n_out", "_y")
+
+    def __init__(self, x: Array, y: Array | None, labels: Array | None, sum_y: Array | None,
+                 n_out: int) -> None:
+        self.x = x
+        self.labels = labels
+        self.sum_y = sum_y
+        self.n_out = n_out
+        self._y = y
+
+    @property
+    def from_labels(self) -> bool:
+        """Whether Y was given as class labels (and :attr:`y` is made from them)."""
+        return self._y is None
+
+    @property
+    def y(self) -> Array:
+        """The targets, one row per sample (one-hot rows for class labels)."""
+        if self._y is None:
+            assert self.labels is not None
+            y = np.zeros((self.labels.size, self.n_out), dtype=self.x.dtype)
+            y[np.arange(self.labels.size), self.labels] = 1.0
+            self._y = y
+        return self._y
 
 
 def _dtype(dtype: Any) -> Any:
@@ -156,8 +179,7 @@ def _prepare(structure: Structure, X: Any, Y: Any, dt: Any, what: str = "",
                 f"class labels in Y{what} must be 0..{n_out - 1} (the network has {n_out} "
                 f"output units), got {int(labels.min())}..{int(labels.max())}"
             )
-        y = np.zeros((labels.size, n_out), dtype=dt)
-        y[np.arange(labels.size), labels] = 1.0
+        rows = labels.size
     else:
         try:
             y = np.asarray(raw, dtype=dt)
@@ -178,8 +200,11 @@ def _prepare(structure: Structure, X: Any, Y: Any, dt: Any, what: str = "",
             raise UsageError(f"binary_cross_entropy needs every target in Y{what} in [0, 1]")
         if cost == "categorical_cross_entropy" and (y < 0).any():
             raise UsageError(f"categorical_cross_entropy needs every target in Y{what} >= 0")
-    if y.shape[0] != x.shape[0]:
-        raise UsageError(f"X{what} has {x.shape[0]} rows but Y{what} has {y.shape[0]}")
+        rows = y.shape[0]
+    if rows != x.shape[0]:
+        raise UsageError(f"X{what} has {x.shape[0]} rows but Y{what} has {rows}")
+    if labels is not None:  # (class labels: one-hot rows, made when needed)
+        return _Data(x, None, labels, None, n_out)
     sum_y = None
     if structure.softmax and structure.cost.name == "categorical_cross_entropy" and labels is None:
         s = y.sum(axis=1, keepdims=True)
@@ -191,7 +216,7 @@ def _prepare(structure: Structure, X: Any, Y: Any, dt: Any, what: str = "",
     if labels is None and n_out == 1 and structure.cost.name == "binary_cross_entropy":
         if np.all((y == 0) | (y == 1)):
             labels = y[:, 0].astype(np.intp)
-    return _Data(x, y, labels, sum_y)
+    return _Data(x, y, labels, sum_y, n_out)
 
 
 def _all_finite(x: Array) -> bool:
@@ -468,7 +493,8 @@ class _ArrayRunner:
         self.dt = dt
         # a layered network's whole epochs (the same numbers, fewer calls per batch)
         self.chain = None if layers is None else chain.ChainKernel(
-            structure, layers, dt, batch_size, data.x, data.y, data.sum_y)
+            structure, layers, dt, batch_size, data.x,
+            None if data.from_labels else data.y, data.sum_y, data.labels)
         self._kernel: Kernel | None = None
         self.params = params
         # the optimizers work element by element: all parameters as one array, one pass
@@ -484,7 +510,7 @@ class _ArrayRunner:
         self.step = 0
         self.data = data
         self.xbuf = np.empty((batch_size, data.x.shape[1]), dt)
-        self.ybuf = np.empty((batch_size, data.y.shape[1]), dt)
+        self.ybuf = np.empty((batch_size, data.n_out), dt)
         self.sbuf = np.empty((batch_size, 1), dt) if data.sum_y is not None else None
         self.n_rows = data.x.shape[0]
 
@@ -580,8 +606,8 @@ class _ArrayRunner:
         n = self.n_rows if limit is None else min(self.n_rows, limit * batch_size)
         params, grads = self.flat, self.flat_grads
         if labels is not None and order is not None:
-            labels = labels[order]
-        one = self.data.y.shape[1] == 1
+            labels = kernel.labels_in_order(labels, order)
+        one = self.data.n_out == 1
         update: Callable[[], object] | Array
         if self.prescaled:
             # (the first layer's weights of large data are updated inside their product)
@@ -632,11 +658,13 @@ class _ArrayRunner:
                                           in_place=self.prescaled)
         if self.prescaled:
             self.step += len(costs)
-        bad = np.flatnonzero(~np.isfinite(costs))
-        if bad.size:
-            raise _NonFinite(float(costs[bad[0]]), int(bad[0]) + 1)
+        total = float(costs.sum())
+        if not math.isfinite(total):  # (a sum past the largest float is looked at too)
+            bad = np.flatnonzero(~np.isfinite(costs))
+            if bad.size:
+                raise _NonFinite(float(costs[bad[0]]), int(bad[0]) + 1)
         correct = _correct(outputs, labels[:n], one) if labels is not None else 0
-        return float(costs.sum()) / len(costs), correct
+        return total / len(costs), correct
 
 
 def _correct(outputs: Array, labels: Array, one: bool) -> int:
