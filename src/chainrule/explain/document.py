@@ -7,7 +7,7 @@ piece of math is carried twice, as plain text and as LaTeX, so each renderer pic
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -58,6 +58,42 @@ class Table:
 
 Block = Equation | Paragraph | Table
 
+Row = tuple[str, str, str, list[str], list[str], Prose]
+"""One equation of a :class:`Run`: its label, lhs (text, LaTeX), forms (texts, LaTeXes) and
+note."""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Many equations of one shape (a large network's 100,000 gradient lines, or its update
+    lines), made as they are read, from the Trace's numbers by templates filled per weight,
+    without an Equation or a Math per piece. A renderer reads it once, by one of:
+    ``rows(False)`` (each equation's plain text only, its LaTeX left empty: nothing is made in
+    LaTeX), ``rows(True)`` (text and LaTeX) or :meth:`equations` (the Equations themselves:
+    what :meth:`LazySection.made` puts in a Document and what a renderer without a faster way
+    reads). Every way gives the same equations (tests), so every output is the same to the
+    byte."""
+
+    rows: Callable[[bool], Iterator[Row]]
+
+    def equations(self) -> Iterator[Equation]:
+        for label, lhs, lhs_latex, texts, latexes, note in self.rows(True):
+            yield Equation(Math(lhs, lhs_latex), tuple(map(Math, texts, latexes)), note, label)
+
+
+StreamBlock = Block | Run
+"""What a :class:`LazySection` gives: blocks, or runs of equations made as they are read."""
+
+
+def expanded(blocks: Iterable[StreamBlock]) -> Iterator[Block]:
+    """The blocks with each :class:`Run` as its Equations (for a renderer that reads
+    Equations only)."""
+    for block in blocks:
+        if isinstance(block, Run):
+            yield from block.equations()
+        else:
+            yield block
+
 
 @dataclass(frozen=True)
 class Section:
@@ -87,14 +123,14 @@ class LazySection:
     section, never held whole. The renderers take it wherever they take a Section."""
 
     title: str
-    blocks: Iterable[Block] = ()
+    blocks: Iterable[StreamBlock] = ()
     level: int = 2
     heading: Prose = ()
 
     def made(self) -> Section:
         """The Section with every block made (reads :attr:`blocks`, which a generator gives
-        only once)."""
-        return Section(self.title, tuple(self.blocks), self.level, self.heading)
+        only once; each :class:`Run` becomes its Equations)."""
+        return Section(self.title, tuple(expanded(self.blocks)), self.level, self.heading)
 
 
 AnySection = Section | LazySection

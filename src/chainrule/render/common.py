@@ -23,20 +23,27 @@ def equation_lines(eq: Equation) -> list[str]:
     forms = eq.forms
     if not forms:
         return [eq.lhs.latex]
-    start = len(eq.lhs.text)
+    return packed_lines(eq.lhs.text, eq.lhs.latex, [f.text for f in forms],
+                        [f.latex for f in forms])
+
+
+def packed_lines(lhs: str, lhs_latex: str, texts: list[str], latexes: list[str]) -> list[str]:
+    """:func:`equation_lines` of an equation given as its pieces (at least one form): the lhs
+    as text and LaTeX, the forms' texts and LaTeXes."""
+    start = len(lhs)
     lines: list[str] = []
     row: list[str] = []
     used = start
-    for form in forms:
-        size = 3 + len(form.text)
+    for text, latex in zip(texts, latexes, strict=True):
+        size = 3 + len(text)
         if row and used + size > LONG:
             lines.append("&= " + " = ".join(row))
             row = []
             used = start
-        row.append(form.latex)
+        row.append(latex)
         used += size
     lines.append("&= " + " = ".join(row))
-    lines[0] = eq.lhs.latex + " " + lines[0]
+    lines[0] = lhs_latex + " " + lines[0]
     return lines
 
 

@@ -26,6 +26,7 @@ from chainrule.explain.document import (
     Paragraph,
     Prose,
     Table,
+    expanded,
 )
 from chainrule.render.common import prose
 
@@ -222,7 +223,7 @@ def _section_parts(s: AnySection, diagram: str | None = None) -> Iterator[str]:
     yield f"<section><{tag}>{title}</{tag}>"
     if diagram:
         yield f'<div class="diagram">{_larger(diagram)}</div>'
-    for block in s.blocks:
+    for block in expanded(s.blocks):
         if isinstance(block, Equation):
             yield equation(block)
         elif isinstance(block, Paragraph):

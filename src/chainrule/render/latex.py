@@ -20,6 +20,7 @@ from chainrule.explain.document import (
     Paragraph,
     Prose,
     Table,
+    expanded,
 )
 from chainrule.render.common import equation_lines, prose
 
@@ -153,7 +154,8 @@ def _section_parts(s: AnySection) -> Iterator[str]:
     command = "section" if s.level <= 2 else "subsection"
     title = _prose(s.heading) if s.heading else escape(s.title)
     yield f"\\{command}*{{{title}}}"
-    for is_run, group in groupby(s.blocks, key=lambda block: isinstance(block, Equation)):
+    blocks = expanded(s.blocks)
+    for is_run, group in groupby(blocks, key=lambda block: isinstance(block, Equation)):
         if is_run:
             yield "\n\n"
             yield from _run(b for b in group if isinstance(b, Equation))

@@ -18,9 +18,10 @@ from chainrule.explain.document import (
     Math,
     Paragraph,
     Prose,
+    Run,
     Table,
 )
-from chainrule.render.common import equation_lines, prose
+from chainrule.render.common import equation_lines, packed_lines, prose
 
 _ESCAPE = str.maketrans({c: "\\" + c for c in "\\`*_<|"})
 _CODE = re.compile(r"(`+)(.+?)\1", re.S)
@@ -86,16 +87,39 @@ def _cell(cell: str | Math) -> str:
 
 def equation(eq: Equation) -> str:
     """One ``$$`` block (and its note in italics)."""
-    lines = equation_lines(eq)
-    tag = f" \\tag{{{eq.label}}}" if eq.label else ""
+    return _block(equation_lines(eq), eq.label, eq.note)
+
+
+def _block(lines: list[str], label: str, note: Prose) -> str:
+    """:func:`equation` of an equation's LaTeX lines, label and note."""
+    tag = f" \\tag{{{label}}}" if label else ""
     if len(lines) == 1:
         body = lines[0].replace(" &= ", " = ", 1) + tag
     else:
         body = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + tag
     out = f"$$\n{body}\n$$"
-    if eq.note:
-        out += f"\n*{_prose(eq.note)}*"
+    if note:
+        out += f"\n*{_prose(note)}*"
     return out
+
+
+RUN_PIECE = 32
+"""A run of equations is written this many equations to a piece."""
+
+
+def _run(run: Run) -> Iterator[str]:
+    """A :class:`Run`'s equations as :func:`equation` writes them, a piece of
+    :data:`RUN_PIECE` equations at a time (joined by blank lines), each made from its text and
+    LaTeX pieces (no Equation made)."""
+    out: list[str] = []
+    for label, lhs, lhs_latex, texts, latexes, note in run.rows(True):
+        lines = packed_lines(lhs, lhs_latex, texts, latexes) if texts else [lhs_latex]
+        out.append(_block(lines, label, note))
+        if len(out) == RUN_PIECE:
+            yield "\n\n".join(out)
+            out = []
+    if out:
+        yield "\n\n".join(out)
 
 
 def table(t: Table) -> str:
@@ -124,6 +148,8 @@ def _section_parts(s: AnySection) -> Iterator[str]:
             yield equation(block)
         elif isinstance(block, Paragraph):
             yield _prose(block.parts)
+        elif isinstance(block, Run):
+            yield from _run(block)
         else:
             yield table(block)
 

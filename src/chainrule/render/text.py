@@ -14,7 +14,16 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from chainrule.explain.document import AnyDocument, Equation, Math, Paragraph, Prose, Table
+from chainrule.explain.document import (
+    AnyDocument,
+    Equation,
+    Math,
+    Paragraph,
+    Prose,
+    Run,
+    Table,
+    expanded,
+)
 
 if TYPE_CHECKING:  # rich is imported where colours or wide characters need it, not for plain text
     from rich.console import Console
@@ -140,9 +149,15 @@ def equation_plain(eq: Equation, width: int) -> str:
     """:func:`equation_lines` as plain text, each line ending in a line break: the same
     characters as ``_plain_text(equation_lines(eq, width))``, laid out by the same rules, made
     without styled chunks (piped output and files: 200,000 equations for a large network)."""
-    label = f"({eq.label}) " if eq.label else ""
+    return _equation_plain(eq.label, eq.lhs.text, [m.text for m in eq.forms], eq.note, width)
+
+
+def _equation_plain(label: str, lhs: str, forms: list[str], note_parts: Prose,
+                    width: int) -> str:
+    """:func:`equation_plain` of an equation given as its plain pieces: label, lhs, the forms'
+    texts and the note."""
+    label = f"({label}) " if label else ""
     head = len(INDENT) + len(label)
-    lhs = eq.lhs.text
     hang = head + len(lhs) + 1
     if hang > width // 2:
         hang = head + 4
@@ -150,8 +165,7 @@ def equation_plain(eq: Equation, width: int) -> str:
     line = INDENT + label + lhs  # the line being filled
     done: list[str] = []  # the lines before it, each stripped
     size = head + len(lhs)
-    for i, math in enumerate(eq.forms):
-        form = math.text
+    for i, form in enumerate(forms):
         if size + 3 + len(form) <= width:
             line += " = " + form
             size += 3 + len(form)
@@ -176,8 +190,8 @@ def equation_plain(eq: Equation, width: int) -> str:
             done.append(line.rstrip())
             line = " " * (indent + 2) + piece
             size = indent + 2 + len(piece)
-    if eq.note:
-        note = f"[{_prose(eq.note)}]"
+    if note_parts:
+        note = f"[{_prose(note_parts)}]"
         if size + len(NOTE_GAP) + len(note) <= width:
             line += NOTE_GAP + note
         else:
@@ -356,8 +370,10 @@ def _line_groups(
         else:
             lines += [[(row, "bold green")] for row in wrap(section.title, width, "")]
         yield lines
-        for block in section.blocks:
-            if isinstance(block, Equation):
+        for block in section.blocks if plain else expanded(section.blocks):
+            if isinstance(block, Run):  # plain text: each equation from its text alone
+                yield from _run_plain(block, width)
+            elif isinstance(block, Equation):
                 yield equation_plain(block, width) if plain else equation_lines(block, width)
             elif isinstance(block, Paragraph):
                 words = _prose(block.parts)
@@ -377,6 +393,23 @@ def _line_groups(
                         lines.append([])
                     lines += _table_lines(block, columns)
                 yield lines
+
+
+RUN_PIECE = 32
+"""A run of equations is written this many equations to a piece."""
+
+
+def _run_plain(run: Run, width: int) -> Iterator[str]:
+    """A :class:`Run`'s equations as :func:`equation_plain` lays them out, from their plain
+    text alone (nothing made in LaTeX), :data:`RUN_PIECE` equations to a piece."""
+    out: list[str] = []
+    for label, lhs, _, forms, _, note in run.rows(False):
+        out.append(_equation_plain(label, lhs, forms, note, width))
+        if len(out) == RUN_PIECE:
+            yield "".join(out)
+            out = []
+    if out:
+        yield "".join(out)
 
 
 def print_document(doc: AnyDocument, console: Console) -> None:
