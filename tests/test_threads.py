@@ -186,8 +186,8 @@ def test_large_data_updates_the_first_layer_in_place(monkeypatch: pytest.MonkeyP
     net = cr.mlp([6, 5, 3], hidden="relu", output="softmax",
                  cost="categorical_cross_entropy", seed=0)
     structure, initial = compile_network(net)
-    flat, _, layers = chain.buffers(structure, initial, np.float64)
     X = np.zeros((10, 6))
-    kernel = chain.ChainKernel(structure, layers, np.float64, 4, X, np.zeros((10, 3)), None)
-    assert kernel.first_in_place == 6 * 5
+    kernel = chain.kernel_for(structure, initial, np.float64, 4, X, np.zeros((10, 3)), None,
+                              None)
+    assert kernel is not None and kernel.first_in_place == 6 * 5
     kernel.close()

@@ -123,6 +123,55 @@ class _Pool:
 POOL = _Pool(64 * 2**20)
 
 
+KEPT_BYTES = 32 * 2**20
+"""At most this many bytes of kernels are kept from one training to the next."""
+
+_KEPT: dict[tuple[Any, ...], list[ChainKernel]] = {}
+"""Kernels of finished trainings, by network structure, dtype, batch size and data shape."""
+
+
+def kernel_for(structure: Structure, like: Sequence[Array], dtype: Any, capacity: int,
+               x: Array, y: Array | None, sum_y: Array | None, labels: Array | None
+               ) -> ChainKernel | None:
+    """A kernel for training ``structure`` (parameters shaped like ``like``) on ``x`` and
+    its targets (``y``, or when None the class ``labels``), or None when the network is not
+    :func:`eligible`. A kernel kept from an earlier training of the same network, dtype, batch
+    size and data shape is used again (taken: two trainings at once never share one); its
+    :meth:`ChainKernel.close` keeps it for the next."""
+    if not eligible(structure):
+        return None
+    n, d = x.shape
+    # (by the structure's identity: a kept kernel holds its structure, so the id is not
+    # another's while it is kept)
+    key = (id(structure), np.dtype(dtype).char, capacity, n, d, _whole(n, d, dtype))
+    kept = _KEPT.get(key)
+    kernel = None
+    if kept:
+        try:
+            kernel = kept.pop()
+        except IndexError:  # another thread took it
+            kernel = None
+    if kernel is None or kernel.s is not structure:
+        kernel = ChainKernel(structure, like, dtype, capacity, n, d)
+    kernel._bind(x, y, sum_y, labels)
+    return kernel
+
+
+def _whole(n: int, d: int, dtype: Any) -> bool:
+    """Whether data of ``n`` rows of ``d`` inputs is gathered whole (see :data:`WHOLE_BYTES`)."""
+    return bool(n * (d + 1) * np.dtype(dtype).itemsize <= WHOLE_BYTES)
+
+
+def _keep(kernel: ChainKernel) -> bool:
+    """Keep ``kernel`` for the next training of its kind, if there is room."""
+    held = sum(k.nbytes for kept in list(_KEPT.values()) for k in kept)
+    kept = _KEPT.setdefault(kernel.key, [])
+    if held + kernel.nbytes > KEPT_BYTES or len(kept) >= 2:
+        return False
+    kept.append(kernel)
+    return True
+
+
 class _Hidden(NamedTuple):
     """A hidden layer's forward pass for batches of one size."""
 
@@ -189,25 +238,26 @@ class EpochRows(NamedTuple):
 
 class ChainKernel:
     """Whole epochs of an eligible network with plain sgd (gradients already times r) or any
-    element-wise optimizer."""
+    element-wise optimizer. Made by :func:`kernel_for`; the parameters live in :attr:`flat`
+    (views :attr:`params` and :attr:`layers`), the caller writes their starting values."""
 
-    def __init__(self, structure: Structure, layers: list[Array], dtype: Any, capacity: int,
-                 x: Array, y: Array | None, sum_y: Array | None,
-                 labels: Array | None = None) -> None:
-        """``y`` None: the targets are the class ``labels``, whose one-hot rows each epoch
-        writes in its own order (no one-hot copy of the data in its given order)."""
+    def __init__(self, structure: Structure, like: Sequence[Array], dtype: Any, capacity: int,
+                 n: int, d: int) -> None:
         self.s = structure
         self.capacity = capacity
-        self.x, self.sum_y = x, sum_y
-        n, d = x.shape
-        assert y is not None or labels is not None
-        self.labels = labels if y is None else None
+        self.whole = _whole(n, d, dtype)
+        self.key = (id(structure), np.dtype(dtype).char, capacity, n, d, self.whole)
+        self.flat, self.params, self.layers = buffers(structure, like, dtype)
+        layers = self.layers
+        self.x: Array = np.empty((0, d), dtype)
+        self.y: Array | None = None
+        self.sum_y: Array | None = None
+        self.labels: Array | None = None
         self._ordered: tuple[Array, Array] | None = None
         """The last order asked of :meth:`labels_in_order`, and the labels in it."""
         self._rows = np.arange(n)
         self._Y_as_given = False
         self.n_rows = n
-        self.layers = layers
         self.grad_flat = np.empty(sum(w.size for w in layers), dtype)
         self.grads: list[Array] = []
         start = 0
@@ -226,14 +276,13 @@ class ChainKernel:
         out = sizes[-1]
         self.pair = structure.pair
         self.cost = structure.cost
-        self.whole = n * (d + 1) * x.itemsize <= WHOLE_BYTES
+        self._as_given = False
+        """Whether X holds the rows of x in their own order (data gathered whole)."""
         if self.whole:
             # the buffer an epoch's rows go to, with their column of ones
             self.X = get((n, d + 1), dtype)
             self.X[:, d] = 1.0
             self.xbuf = self.X
-            self._as_given = False
-            """Whether X holds the rows of x in their own order."""
         else:
             self.xbuf = get((capacity, d), dtype)
         # plain sgd's update of the first layer's weights inside their gradient's product
@@ -244,10 +293,26 @@ class ChainKernel:
         self.aux = get((n, 1), dtype)
         self.dz = get((capacity, out), dtype)
         self.Y = get((n, out), dtype)
-        self.SY = get(sum_y.shape, dtype) if sum_y is not None else None
-        self.y = y
-        self._targets: tuple[Array, Array | None] = (self.Y, sum_y)
+        self.SY: Array | None = None
+        self._targets: tuple[Array, Array | None] = (self.Y, None)
         self.full = self._plan(capacity)
+        self._plans = {capacity: self.full}
+        self.nbytes = sum(a.nbytes for a in self.pooled) + self.flat.nbytes \
+            + self.grad_flat.nbytes
+
+    def _bind(self, x: Array, y: Array | None, sum_y: Array | None,
+              labels: Array | None) -> None:
+        """This training's data. ``y`` None: the targets are the class ``labels``, whose
+        one-hot rows each epoch writes in its own order (no one-hot copy of the data in its
+        given order)."""
+        assert y is not None or labels is not None
+        self.x, self.y, self.sum_y = x, y, sum_y
+        self.labels = labels if y is None else None
+        self._ordered = None
+        self._Y_as_given = self._as_given = False
+        if sum_y is not None:
+            self.SY = self._get(sum_y.shape, sum_y.dtype)
+        self._targets = (self.Y, sum_y)
 
     def _get(self, shape: tuple[int, ...], dtype: Any) -> Array:
         a = POOL.get(shape, dtype)
@@ -255,7 +320,20 @@ class ChainKernel:
         return a
 
     def close(self) -> None:
-        """Give the epoch-sized buffers back for the next training (this kernel is done)."""
+        """This training is done: the kernel, with its buffers, is kept for the next training
+        of the same network and shapes (a fresh megabyte costs its page faults, and making the
+        kernel again costs as much as a few batches); past :data:`KEPT_BYTES` of kept kernels
+        its epoch-sized buffers are given back to the pool instead."""
+        self.x = np.empty((0, self.x.shape[1]), self.x.dtype)
+        self.y = self.sum_y = self.labels = None
+        self._ordered = None
+        if self.SY is not None:
+            POOL.put([self.SY])
+            self.pooled = [a for a in self.pooled if a is not self.SY]
+            self.SY = None
+        self._targets = (self.Y, None)
+        if _keep(self):
+            return
         POOL.put(self.pooled)
         self.pooled = []
 
@@ -415,7 +493,8 @@ class ChainKernel:
             stop = begin + B
             if stop > n:
                 stop = n
-                plan = self._plan(stop - begin)
+                plan = self._plans.get(stop - begin) or self._plan(stop - begin)
+                self._plans[stop - begin] = plan
                 full_scale = scale / (stop - begin)
                 hidden, back = plan.hidden, plan.back
                 out_w, out_bias, grad0, grad0_bias, dz = plan.out_w, plan.out_bias, \

@@ -357,11 +357,13 @@ def train(
     reporter = Reporter(progress, epochs, n)
     history: list[dict[str, Any]] = []
     # the parameters as views into one buffer: an optimizer updates them in one pass
-    layers: list[Array] | None = None
+    kernel = None if scalar else chain.kernel_for(
+        structure, initial_params, dt, batch_size, data.x,
+        None if data.from_labels else data.y, data.sum_y, data.labels)
     if scalar:
         flat, params = None, initial_params
-    elif chain.eligible(structure):
-        flat, params, layers = chain.buffers(structure, initial_params, dt)
+    elif kernel is not None:  # a layered network (train/chain.py)
+        flat, params = kernel.flat, kernel.params
     else:
         flat, params = flat_buffers(initial_params, dt)
     if flat is not None:
@@ -390,61 +392,63 @@ def train(
     else:
         assert flat is not None
         runner = _ArrayRunner(structure, params, flat, r, optimizer, dt, batch_size, data,
-                              layers)
+                              kernel)
     try:
-        # overflow is caught as a non-finite cost (TrainingDivergedError), not warned about
-        quiet_numpy = contextlib.nullcontext() if scalar else np.errstate(
-            over="ignore", invalid="ignore", divide="ignore")
-        with reporter, quiet_numpy:
-            previous: _EpochStart | None = None
-            for epoch in range(1, epochs + 1):
-                order = None
-                if shuffle and n > 1:
-                    if rng is None:
-                        rng = np.random.default_rng(seed)
-                    order = rng.permutation(n)
-                started = time.perf_counter()
-                used = choice
-                start = _EpochStart(runner.checkpoint(), order)
-                try:
-                    with applied(choice) as governor:
-                        if isinstance(runner, _ArrayRunner):
-                            cost, correct = runner.epoch(order, batch_size, labels, reporter,
-                                                         governor=governor)
-                        else:
-                            cost, correct = runner.epoch(order, batch_size, labels, reporter)
-                    used = governor.used()
-                    if used.adaptive:
-                        choice = used  # the next epoch starts where this one ended
-                except _NonFinite as bad:
-                    if not _all_finite(data.x):
-                        raise UsageError("X has a value that is not a finite number") from None
-                    _before_the_blow_up(runner, bad.batch, start, previous, batch_size)
-                    raise TrainingDivergedError(
-                        f"the cost became {bad.cost} in epoch {epoch} (batch {bad.batch}): the "
-                        f"steps overshoot, so the learning rate r = {r:g} is probably too "
-                        f"large; try a smaller one (e.g. `learning_rate={r / 10:g}`)",
-                        epoch=epoch, result=result(),
-                    ) from None
-                seconds = time.perf_counter() - started
-                entry: dict[str, Any] = {
-                    "epoch": epoch, "cost": cost, "seconds": seconds,
-                    "samples_per_second": n / seconds if seconds > 0 else math.inf,
-                }
-                if labels is not None:
-                    entry["accuracy"] = correct / n
-                if test is not None:
-                    with applied(choice):
-                        entry.update(_evaluate(structure, runner.values(), test, accuracy, dt))
-                history.append(entry)
-                reporter.epoch_done(entry)
-                previous = start
-    except KeyboardInterrupt:
-        stopped = "interrupted"
+        try:
+            # overflow is caught as a non-finite cost (TrainingDivergedError), not warned about
+            quiet_numpy = contextlib.nullcontext() if scalar else np.errstate(
+                over="ignore", invalid="ignore", divide="ignore")
+            with reporter, quiet_numpy:
+                previous: _EpochStart | None = None
+                for epoch in range(1, epochs + 1):
+                    order = None
+                    if shuffle and n > 1:
+                        if rng is None:
+                            rng = np.random.default_rng(seed)
+                        order = rng.permutation(n)
+                    started = time.perf_counter()
+                    used = choice
+                    start = _EpochStart(runner.checkpoint(), order)
+                    try:
+                        with applied(choice) as governor:
+                            if isinstance(runner, _ArrayRunner):
+                                cost, correct = runner.epoch(order, batch_size, labels, reporter,
+                                                             governor=governor)
+                            else:
+                                cost, correct = runner.epoch(order, batch_size, labels, reporter)
+                        used = governor.used()
+                        if used.adaptive:
+                            choice = used  # the next epoch starts where this one ended
+                    except _NonFinite as bad:
+                        if not _all_finite(data.x):
+                            raise UsageError("X has a value that is not a finite number") from None
+                        _before_the_blow_up(runner, bad.batch, start, previous, batch_size)
+                        raise TrainingDivergedError(
+                            f"the cost became {bad.cost} in epoch {epoch} (batch {bad.batch}): the "
+                            f"steps overshoot, so the learning rate r = {r:g} is probably too "
+                            f"large; try a smaller one (e.g. `learning_rate={r / 10:g}`)",
+                            epoch=epoch, result=result(),
+                        ) from None
+                    seconds = time.perf_counter() - started
+                    entry: dict[str, Any] = {
+                        "epoch": epoch, "cost": cost, "seconds": seconds,
+                        "samples_per_second": n / seconds if seconds > 0 else math.inf,
+                    }
+                    if labels is not None:
+                        entry["accuracy"] = correct / n
+                    if test is not None:
+                        with applied(choice):
+                            entry.update(_evaluate(structure, runner.values(), test, accuracy, dt))
+                    history.append(entry)
+                    reporter.epoch_done(entry)
+                    previous = start
+        except KeyboardInterrupt:
+            stopped = "interrupted"
+        return result()
     finally:
+        # (after the result is made: a kernel kept for the next training is no longer ours)
         if isinstance(runner, _ArrayRunner) and runner.chain is not None:
             runner.chain.close()
-    return result()
 
 
 class _NonFinite(Exception):
@@ -487,14 +491,12 @@ def _before_the_blow_up(runner: _ArrayRunner | _ScalarRunner, batch: int, curren
 class _ArrayRunner:
     def __init__(self, structure: Structure, params: list[Array], flat: Array, r: float,
                  optimizer: str, dt: Any, batch_size: int, data: _Data,
-                 layers: list[Array] | None = None) -> None:
+                 chain_kernel: chain.ChainKernel | None = None) -> None:
         self.structure = structure
         self.batch_size = batch_size
         self.dt = dt
         # a layered network's whole epochs (the same numbers, fewer calls per batch)
-        self.chain = None if layers is None else chain.ChainKernel(
-            structure, layers, dt, batch_size, data.x,
-            None if data.from_labels else data.y, data.sum_y, data.labels)
+        self.chain = chain_kernel
         self._kernel: Kernel | None = None
         self.params = params
         # the optimizers work element by element: all parameters as one array, one pass
