@@ -1,8 +1,9 @@
-"""The big repetitive sections of a worked solution (each weight's gradient and update line)
-are runs of equations made from templates filled per weight (explain.document.Run), read by
-the renderers without an Equation per line. Each way of reading a run (plain text only, text
-and LaTeX, Equations) gives the same lines, so every format is the same whether a solution is
-streamed (the runs read directly) or made whole (the runs as Equations)."""
+"""The big repetitive sections of a worked solution (the feed-forward sums, each weight's
+gradient and update line) are runs of equations made from templates filled per weight
+(explain.document.Run), read by the renderers without an Equation per line. Each way of
+reading a run (plain text only, text and LaTeX, Equations) gives the same lines, so every
+format is the same whether a solution is streamed (the runs read directly) or made whole (the
+runs as Equations)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def _runs(trace: cr.Trace, notation: str) -> list[Run]:
 def test_every_way_of_reading_a_run_gives_the_same_lines(net: cr.Network, notation: str) -> None:
     trace = cr.solve(net, steps=2, learning_rate=0.3)
     runs = _runs(trace, notation)
-    assert len(runs) == (2 if len(net.samples) == 1 else 1)
+    # each sample's feed-forward lines, the gradients (one sample) and the updates
+    assert len(runs) == len(net.samples) + (2 if len(net.samples) == 1 else 1)
     typeset = [row for run in runs for row in run.rows(True)]
     plain = [row for run in _runs(trace, notation) for row in run.rows(False)]
     equations = [eq for run in _runs(trace, notation) for eq in run.equations()]
@@ -64,7 +66,13 @@ def test_a_streamed_solution_is_the_whole_one(net: cr.Network, fmt: str, notatio
     assert "".join(document_pieces(explain_stream(trace, notation=notation), fmt)) == whole
 
 
-def test_numbers_formatted_in_one_pass_are_written_as_one_by_one() -> None:
+@pytest.mark.parametrize("bulk", [1, 1 << 30])  # NumPy's pass, and the per-number one
+def test_numbers_formatted_in_one_pass_are_written_as_one_by_one(
+    bulk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy  # noqa: F401  (the one pass uses NumPy when it is loaded)
+
+    monkeypatch.setattr(Numbers, "BULK", bulk)
     rng = random.Random(7)
     values = [round(rng.uniform(-5, 5), rng.randint(0, 6)) for _ in range(3000)]  # ties
     values += [rng.gauss(0, 1) * 10.0 ** rng.randint(-9, 16) for _ in range(3000)]
@@ -72,3 +80,15 @@ def test_numbers_formatted_in_one_pass_are_written_as_one_by_one() -> None:
                2.5, 1e15, -1e15, 1e300]
     for decimals in (0, 1, 4, 9, 15):
         assert Numbers(decimals).texts(values) == [Numbers(decimals)(x) for x in values]
+
+
+@pytest.mark.parametrize("notation", ["handout", "aima"])
+def test_weight_symbols_made_in_one_pass_are_those_of_one_weight(notation: str) -> None:
+    from chainrule.explain.notation import notation_named
+
+    n = notation_named(notation)
+    names = ["j", "k", "x0", "h1_0", "In_1", "o", "a_b_c"]
+    keys = [(s, d) for s in names for d in names]
+    layers = [("L", "L-1", None, "")[i % 4] for i in range(len(keys))]
+    assert n.weights(keys, layers) == [
+        (n.w(s, d), n.w(s, d, layer)) for (s, d), layer in zip(keys, layers, strict=True)]

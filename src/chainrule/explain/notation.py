@@ -8,6 +8,7 @@ a target, ``C`` the cost, ``r`` the learning rate.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -53,6 +54,26 @@ class Notation:
             text += f"^({layer})"
             latex += f"^{{({layer})}}"
         return Math(text, latex)
+
+    def weights(
+        self, keys: Sequence[tuple[str, str]], layers: Sequence[str | None]
+    ) -> list[tuple[Math, Math]]:
+        """Each weight's symbol without its layer and with it, ``(self.w(src, dst),
+        self.w(src, dst, layer))``, made in one pass (a large network has 100,000 weights)."""
+        if type(self).w is not Notation.w:  # a notation of its own symbols
+            return [(self.w(s, d), self.w(s, d, layer)) for (s, d), layer in zip(keys, layers,
+                                                                                  strict=True)]
+        out = []
+        for (src, dst), layer in zip(keys, layers, strict=True):
+            # as w() writes them
+            if len(src) == 1 and len(dst) == 1:
+                text, latex = f"w_{src}{dst}", f"w_{{{latex_name(src)}{latex_name(dst)}}}"
+            else:
+                text, latex = f"w_({src},{dst})", f"w_{{{latex_name(src)},{latex_name(dst)}}}"
+            plain = Math(text, latex)
+            out.append((plain, Math(f"{text}^({layer})", f"{latex}^{{({layer})}}")
+                        if layer else plain))
+        return out
 
     def g(self, u: str) -> Math:
         return Math(f"g_{u}", f"g_{{{latex_name(u)}}}")
@@ -234,7 +255,8 @@ class Numbers:
 
     BULK = 2048
     """From this many numbers on, :meth:`texts` finds the numbers far from a rounding tie with
-    NumPy, all at once (fewer and the per-number path is as quick, and loads no NumPy)."""
+    NumPy, all at once, when NumPy is loaded already (fewer and the per-number path is as
+    quick; loading NumPy costs more than it saves under 100,000 numbers)."""
 
     def texts(self, values: Sequence[float]) -> list[str]:
         """Each of ``values`` as :meth:`__call__` writes it, formatted in one pass (a large
@@ -242,8 +264,15 @@ class Numbers:
         cache = self._texts
         if len(cache) + len(values) >= self.KEEP:
             cache.clear()
-        if len(values) < self.BULK:
-            return [cache.get(x) or self(x) for x in values]
+        if len(values) < self.BULK or "numpy" not in sys.modules:
+            get, fmt = cache.get, self._format
+            out = []
+            for x in values:
+                text = get(x)
+                if text is None:
+                    text = cache[x] = fmt(x)
+                out.append(text)
+            return out
         import numpy as np
 
         rounded = self._round
@@ -263,13 +292,16 @@ class Numbers:
                 & ~((arr != 0.0) & (size < self._tiny))
                 & (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-9 * (scaled + 1.0))
             )
-        fixed, d, get = self._fixed, self._decimals, cache.get
+        fixed, get = self._fixed, cache.get
         out = []
         for x, quick in zip(values, fast.tolist(), strict=True):
             text = get(x)
             if text is None:
                 if quick:
-                    text = format(round(x, d) + 0.0, fixed)
+                    # far from a tie, x and round(x, d) have the same nearest decimal at d
+                    # places (round(x, d) is the double nearest to it, no farther from it than
+                    # x): format rounds x itself to it
+                    text = format(x, fixed)
                     if "." in text:
                         text = text.rstrip("0").rstrip(".")
                     if text in ("-0", ""):
@@ -299,6 +331,21 @@ class Numbers:
                 self._maths.clear()
             m = self._maths[x] = Math(text, latex)
         return m
+
+    def maths(self, values: Sequence[float]) -> list[Math]:
+        """Each of ``values`` as :meth:`math` gives it, made in one pass (a large network's
+        tables have 100,000 rows)."""
+        cache = self._maths
+        if len(cache) + len(values) >= self.KEEP:
+            cache.clear()
+        get, latex = cache.get, self.latex
+        out = []
+        for x, text in zip(values, self.texts(values), strict=True):
+            m = get(x)
+            if m is None:
+                m = cache[x] = Math(text, latex(text))
+            out.append(m)
+        return out
 
     def factor(self, x: float) -> Math:
         """A number inside a product or after a minus: negatives in parentheses."""

@@ -58,11 +58,6 @@ def _join(parts: Sequence[Math], sep: Math) -> Math:
     return Math(_tidy(out.text), _tidy(out.latex)) if sep.text == " + " else out
 
 
-def _sum(texts: list[str], latexes: list[str]) -> Math:
-    """:func:`_join` with " + " of the parts given as their texts and their LaTeX."""
-    return Math(_tidy(" + ".join(texts)), _tidy(" + ".join(latexes)))
-
-
 ALIAS = re.compile(r"the handout's (\S+) is the weight \"([^\"]+)\"")
 """How a description names a weight's name in the handout (exercise-3's w_jj)."""
 
@@ -169,9 +164,9 @@ class Explainer:
         self._a_dots: dict[str, Math] = {}
         self._as: dict[str, Math] = {}
         self._weights: dict[WeightKey, Math] = {}
-        self._plain_weights: dict[WeightKey, Math] = {}
         self._symbol_list: list[Math] | None = None
-        """w_jk without its layer, made by the feed-forward sums and taken by the chain rule."""
+        self._plain_list: list[Math] = []
+        """w_jk without its layer, by weight index (the feed-forward sums, the chain rule)."""
         self._layers: dict[str, str] = {}
         self.aliases: dict[WeightKey, str] = {}
         for name, weight in ALIAS.findall(self.net.description or ""):
@@ -207,8 +202,20 @@ class Explainer:
         """Every weight's :meth:`weight_symbol`, in the network's order (the layout's weight
         index): read by index where every weight is shown (100,000 weights, four times)."""
         if self._symbol_list is None:
-            self._symbol_list = [self.weight_symbol(k) for k in self.net.weights]
+            keys, layers = list(self.net.weights), self._layers
+            for dst in {k[1]: None for k in keys}:
+                if dst not in layers:
+                    layers[dst] = self.net.layer(dst)
+            pairs = self.n.weights(keys, [layers[k[1]] for k in keys])
+            self._plain_list = [plain for plain, _ in pairs]
+            self._symbol_list = [w for _, w in pairs]
+            self._weights.update(zip(keys, self._symbol_list, strict=True))
         return self._symbol_list
+
+    def plain_weight_symbols(self) -> list[Math]:
+        """Every weight's symbol without its layer (``w_jk``), as :meth:`weight_symbols`."""
+        self.weight_symbols()
+        return self._plain_list
 
     def network_section(self) -> Section:
         net, n = self.net, self.n
@@ -223,12 +230,13 @@ class Explainer:
                 units.append((name, net.layer(name), g, self.num.math(bias.value) if bias else ""))
         frozen = any(not p.trainable for p in net.weights.values())
         weights: list[tuple[str | Math, ...]] = []
-        number = self.num.math
-        for w, (k, p) in zip(self.weight_symbols(), net.weights.items(), strict=True):
+        values = self.num.maths([p.value for p in net.weights.values()])
+        for w, (k, p), value in zip(self.weight_symbols(), net.weights.items(), values,
+                                    strict=True):
             if not frozen and not self.aliases:  # the usual three columns, made in one go
-                weights.append((w, weight_name(k), number(p.value)))
+                weights.append((w, weight_name(k), value))
                 continue
-            row: list[str | Math] = [w, weight_name(k), number(p.value)]
+            row: list[str | Math] = [w, weight_name(k), value]
             if frozen:
                 row.append("yes" if p.trainable else "no (frozen)")
             if self.aliases:
@@ -275,43 +283,66 @@ class Explainer:
     def forward(
         self, s: SampleTrace, weights: Sequence[float], biases: Sequence[float]
     ) -> list[Equation]:
+        """The feed-forward lines of sample ``s`` (see :meth:`_forward_rows`)."""
+        return list(Run(lambda latex: self._forward_rows(s, weights, biases, latex)).equations())
+
+    def _forward_rows(
+        self, s: SampleTrace, weights: Sequence[float], biases: Sequence[float], latex: bool
+    ) -> Iterator[Row]:
+        """Each unit's feed-forward lines (its weighted sum, its activation) as the rows of a
+        :class:`Run` (their LaTeX only when ``latex``): a sum's terms filled from each input's
+        ``a_j ·`` (made once per unit) and the weights' numbers (formatted in one pass)."""
         net, n, num = self.net, self.n, self.num
         lay = s.layout
-        out = []
         bias_index = {u: i for i, u in enumerate(lay.bias_units)}
         incoming_of = self.incoming
         term_starts: dict[str, tuple[str, str, str, str]] = {}
+        weight_index, plain = lay.weight_index, self.plain_weight_symbols()
+        weight_texts = num.texts(weights)
+        to_latex = num.latex
         for layer in net.layers:
             for name in layer:
                 u = s.unit(name)
+                forms: list[Math]
                 if u.z is None:
-                    out.append(Equation(n.a(name), (num.math(u.a),), (f"input, layer {u.layer}",)))
+                    lhs, forms = n.a(name), [num.math(u.a)]
+                    yield ("", lhs.text, lhs.latex if latex else "", [f.text for f in forms],
+                           [f.latex for f in forms] if latex else [],
+                           (f"input, layer {u.layer}",))
                     continue
-                # a_j · w_jk + ...: each term's text and LaTeX made at once (a 784-input unit
-                # has 784 terms)
+                # a_j · w_jk + ...: each term's text (and LaTeX) made at once (a 784-input
+                # unit has 784 terms)
                 sym_text, sym_latex, num_text, num_latex = [], [], [], []
-                weight_index, factor = lay.weight_index, num.factor
-                plain = self._plain_weights
                 for k in incoming_of[name]:
                     src = k[0]
                     starts = term_starts.get(src)
                     if starts is None:
                         starts = term_starts[src] = self._term_starts(s, src)
-                    a_dot_text, a_dot_latex, fa_dot_text, fa_dot_latex = starts
-                    w = plain[k] = n.w(*k)
-                    sym_text.append(a_dot_text + w.text)
-                    sym_latex.append(a_dot_latex + w.latex)
-                    fw = factor(weights[weight_index[k]])
-                    num_text.append(fa_dot_text + fw.text)
-                    num_latex.append(fa_dot_latex + fw.latex)
+                    i = weight_index[k]
+                    w, number = plain[i], weight_texts[i]
+                    minus = number[0] == "-"  # a negative factor in parentheses
+                    sym_text.append(starts[0] + w.text)
+                    num_text.append(starts[2] + (f"({number})" if minus else number))
+                    if latex:
+                        number = to_latex(number)
+                        sym_latex.append(starts[1] + w.latex)
+                        num_latex.append(starts[3] + (f"({number})" if minus else number))
                 if name in bias_index:
-                    b, fb = n.b(name), factor(biases[bias_index[name]])
+                    b, fb = n.b(name), num.factor(biases[bias_index[name]])
                     sym_text.append(b.text)
                     sym_latex.append(b.latex)
                     num_text.append(fb.text)
                     num_latex.append(fb.latex)
-                forms = [_sum(sym_text, sym_latex), _sum(num_text, num_latex), num.math(u.z)]
-                out.append(Equation(n.z(name), tuple(forms), (f"layer {u.layer}",)))
+                z, lhs = num.math(u.z), n.z(name)
+                yield (
+                    "",
+                    lhs.text,
+                    lhs.latex if latex else "",
+                    [_tidy(" + ".join(sym_text)), _tidy(" + ".join(num_text)), z.text],
+                    [_tidy(" + ".join(sym_latex)), _tidy(" + ".join(num_latex)), z.latex]
+                    if latex else [],
+                    (f"layer {u.layer}",),
+                )
                 fn = mathtable.ACTIVATIONS[u.activation]
                 p = net.unit[name].parameter
                 pm = num.math(p) if p is not None else Math("", "")
@@ -325,8 +356,9 @@ class Explainer:
                         _fill(fn.formula, fn.formula_latex, z=num.factor(u.z), p=pm),
                         num.math(u.a),
                     ]
-                out.append(Equation(n.a(name), tuple(forms), (u.activation,)))
-        return out
+                lhs = n.a(name)
+                yield ("", lhs.text, lhs.latex if latex else "", [f.text for f in forms],
+                       [f.latex for f in forms] if latex else [], (u.activation,))
 
     def _term_starts(self, s: SampleTrace, unit: str) -> tuple[str, str, str, str]:
         """How a term ``a_unit · w`` of a weighted sum starts, in symbols and in numbers, text
@@ -580,7 +612,7 @@ class Explainer:
         gradients = num.texts(s.weight_gradients)
         to_latex, factor, aliases = num.latex, num.factor, self.aliases
         aima = n.name == "aima"
-        plain = self._plain_weights
+        plain = self.plain_weight_symbols()
         shared: dict[str, tuple[Math, Math, Math, Prose, Prose, tuple[str, str, str, str]]] = {}
         symbols = self.weight_symbols()
         d_text, d_after, d_latex, d_latex_after = _slots(n.d(n.C, SLOT))
@@ -603,7 +635,7 @@ class Explainer:
                     latexes = [chain_tail.latex + a_src.latex, numbers_tail.latex + a_from.latex,
                                to_latex(g)]
             else:
-                w_plain = plain.pop(key, None) or n.w(src, dst)
+                w_plain = plain[i]
                 texts = [
                     dz_dw[0] + w_plain.text + dz_dw[1] + chain_tail.text,
                     a_src.text + factor_tail.text,
@@ -738,13 +770,13 @@ class Explainer:
         if keys:
             yield Run(lambda latex: self._update_rows(step, keys, latex))
         weight_index = lay.weight_index
-        before, gradients, after = step.weights_before, step.weight_gradients, step.weights_after
-        number = num.math
+        before, gradients, after = (num.maths(step.weights_before),
+                                    num.maths(step.weight_gradients), num.maths(step.weights_after))
         symbols = self.weight_symbols()
         rows: list[tuple[str | Math, ...]] = []
         for key in keys:
             i = weight_index[key]
-            rows.append((symbols[i], number(before[i]), number(gradients[i]), number(after[i])))
+            rows.append((symbols[i], before[i], gradients[i], after[i]))
         for bi, name in enumerate(lay.bias_units):
             old, grad, new = step.biases_before[bi], step.bias_gradients[bi], step.biases_after[bi]
             b = n.b(name)
@@ -810,12 +842,16 @@ class Explainer:
             (f"{number} The update, ", update),
         )
 
-    def _forward_blocks(self, step: Step) -> Iterator[Block]:
+    def _forward_run(self, s: SampleTrace, step: Step) -> Run:
+        return Run(lambda latex: self._forward_rows(s, step.weights_before, step.biases_before,
+                                                    latex))
+
+    def _forward_blocks(self, step: Step) -> Iterator[StreamBlock]:
         many = len(step.samples) > 1
         for si, s in enumerate(step.samples, start=1):
             if many:
                 yield Paragraph((f"Sample {si}:",))
-            yield from self.forward(s, step.weights_before, step.biases_before)
+            yield self._forward_run(s, step)
 
     def _cost_blocks(self, step: Step) -> Iterator[Block]:
         n = self.n
