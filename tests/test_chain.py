@@ -171,3 +171,14 @@ def test_large_logits_give_the_guarded_softmax(dtype: str, scale: float,
                        atol=tolerance)
     assert fast.history[-1]["cost"] == pytest.approx(slow.history[-1]["cost"], rel=tolerance)
     assert np.isfinite(fast.history[-1]["cost"])
+
+
+@pytest.mark.parametrize("bad", [-1, 3, -2**62])
+def test_class_labels_out_of_range_are_refused(bad: int) -> None:
+    net = cr.mlp([4, 6, 3], output="softmax", cost="categorical_cross_entropy", seed=0)
+    X, Y = data(3, "labels", np.random.default_rng(0))
+    Y[5] = bad
+    low, high = min(int(Y.min()), bad), max(int(Y.max()), bad)
+    with pytest.raises(cr.UsageError, match=rf"must be 0\.\.2 \(the network has 3 output units\), "
+                                            rf"got {low}\.\.{high}$"):
+        cr.train(net, X, Y, epochs=1, batch_size=8, seed=0, progress=False)

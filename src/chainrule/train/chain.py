@@ -297,6 +297,7 @@ class ChainKernel:
         self._targets: tuple[Array, Array | None] = (self.Y, None)
         self.full = self._plan(capacity)
         self._plans = {capacity: self.full}
+        self._batches: dict[int, tuple[Array, Array]] = {}
         self.nbytes = sum(a.nbytes for a in self.pooled) + self.flat.nbytes \
             + self.grad_flat.nbytes
 
@@ -430,9 +431,16 @@ class ChainKernel:
                                              SY[:n] if SY is not None else None)
         else:
             rows = self.cost.value_array(self.A[:n], Y[:n])
+        starts, sizes = self._batches.get(n) or self._batches_of(n)
+        sums = np.add.reduceat(rows.astype(np.float64, copy=False), starts)
+        sums /= sizes
+        return sums
+
+    def _batches_of(self, n: int) -> tuple[Array, Array]:
+        """The first row of each batch of ``n`` rows, and each batch's size."""
         starts = np.arange(0, n, self.capacity)
-        sums = np.add.reduceat(rows.astype(np.float64), starts)
-        return sums / (np.minimum(starts + self.capacity, n) - starts)
+        self._batches[n] = starts, np.minimum(starts + self.capacity, n) - starts
+        return self._batches[n]
 
     @property
     def unguarded(self) -> bool:

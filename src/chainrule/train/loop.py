@@ -173,8 +173,9 @@ def _prepare(structure: Structure, X: Any, Y: Any, dt: Any, what: str = "",
             raw.dtype.kind == "f" and np.all(np.isfinite(raw)) and np.all(raw == np.round(raw))
         ):
             raise UsageError(f"class labels in Y{what} must be whole numbers 0..{n_out - 1}")
-        labels = raw.astype(np.intp)
-        if labels.size and (labels.min() < 0 or labels.max() >= n_out):
+        labels = raw.astype(np.intp, copy=False)  # (read, never written)
+        # one pass: seen as unsigned, a negative label is larger than any valid one
+        if labels.size and int(labels.view(np.uintp).max()) >= n_out:
             raise UsageError(
                 f"class labels in Y{what} must be 0..{n_out - 1} (the network has {n_out} "
                 f"output units), got {int(labels.min())}..{int(labels.max())}"
