@@ -498,6 +498,9 @@ class OutputPair:
     are right only when :attr:`rows_guarded` says so of the ``aux`` it left; else use
     :attr:`forward_rows` (the trainer checks once per epoch, and redoes the epoch)."""
     rows_guarded: Callable[[Array], bool] | None = None
+    ranked_as_z: bool = False
+    """The outputs' a are in the order of their z (softmax: the largest a is at the largest
+    z), so a row's predicted class can be read from z."""
     """``aux -> bool``: whether :attr:`forward_rows_unguarded` gave what :attr:`forward_rows`
     would have (within rounding)."""
 
@@ -682,6 +685,7 @@ OUTPUT_PAIRS: dict[tuple[str, str], OutputPair] = {
             cost_rows_array=_cce_cost_rows_array,
             forward_rows_unguarded=_softmax_rows_unguarded_array,
             rows_guarded=_exp_sums_in_range,
+            ranked_as_z=True,
         ),
         OutputPair(
             "sigmoid_bce",

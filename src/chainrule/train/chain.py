@@ -230,7 +230,8 @@ class _Plan(NamedTuple):
 
 
 class EpochRows(NamedTuple):
-    """What an epoch leaves: each batch's mean cost, and each row's outputs (for accuracy)."""
+    """What an epoch leaves: each batch's mean cost, and each row's outputs (for accuracy; see
+    :meth:`ChainKernel.outputs`)."""
 
     costs: Array
     outputs: Array
@@ -289,7 +290,10 @@ class ChainKernel:
         # (data gathered batch by batch: large products), see :meth:`epoch`
         self._subtract = None if self.whole else subtract_product(dtype)
         self.Z = get((n, out), dtype)
-        self.A = get((n, out), dtype)
+        # the classes a softmax predicts are read from z: its a is needed only batch by batch
+        # (of more than one output: one is read as a > 0.5)
+        self.by_z = self.pair is not None and self.pair.ranked_as_z and out > 1
+        self.A = get((capacity if self.by_z else n, out), dtype)
         self.aux = get((n, 1), dtype)
         self.dz = get((capacity, out), dtype)
         self.Y = get((n, out), dtype)
@@ -473,6 +477,7 @@ class ChainKernel:
         cost = self.cost
         out_f = self.activations[-1]
         Z, A, aux = self.Z, self.A, self.aux
+        by_z = self.by_z
         whole = self.whole
         X = self.X if whole else self.x
         xbuf = self.xbuf
@@ -532,7 +537,7 @@ class ChainKernel:
             dot(h, out_w, out=z)
             if out_bias is not None:
                 z += out_bias
-            a = A[begin:stop]
+            a = A[:stop - begin] if by_z else A[begin:stop]
             if forward_rows is not None and dC_dz is not None:
                 forward_rows(z, a, aux[begin:stop])
                 dC_dz(a, Y[begin:stop], SY[begin:stop] if SY is not None else None, dz)
@@ -566,4 +571,9 @@ class ChainKernel:
                 update()  # type: ignore[operator]
             if every is not None:
                 every(stop)
-        return EpochRows(self.costs(n), A[:n])
+        return EpochRows(self.costs(n), self.outputs(n))
+
+    def outputs(self, n: int) -> Array:
+        """What the epoch's first ``n`` rows predict from: their outputs' a, or for outputs
+        ranked as their z (softmax), z."""
+        return self.Z[:n] if self.by_z else self.A[:n]

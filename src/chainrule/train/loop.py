@@ -643,7 +643,7 @@ class _ArrayRunner:
                     costs = kernel.costs(stop)
                     accuracy = None
                     if labels is not None:
-                        accuracy = _correct(kernel.A[:stop], labels[:stop], one) / stop
+                        accuracy = _correct(kernel.outputs(stop), labels[:stop], one) / stop
                     reporter.batch_done(stop, float(costs.mean()), accuracy)
 
         if kernel.unguarded:
