@@ -92,3 +92,24 @@ def test_weight_symbols_made_in_one_pass_are_those_of_one_weight(notation: str) 
     layers = [("L", "L-1", None, "")[i % 4] for i in range(len(keys))]
     assert n.weights(keys, layers) == [
         (n.w(s, d), n.w(s, d, layer)) for (s, d), layer in zip(keys, layers, strict=True)]
+
+
+@pytest.mark.parametrize("net", NETWORKS[::2], ids=lambda n: n.title or "network")
+@pytest.mark.parametrize("notation", ["handout", "aima"])
+def test_text_made_without_latex_is_the_same_text(net: cr.Network, notation: str) -> None:
+    from chainrule.render import text
+
+    trace = cr.solve(net, steps=2)
+    whole = text.render(explain(trace, notation=notation))
+    for width in (50, 80):
+        stream = explain_stream(trace, notation=notation, latex=False)
+        assert "".join(text.chunks(stream, width=width)) == text.render(
+            explain(trace, notation=notation), width=width)
+    assert "".join(text.chunks(explain_stream(trace, notation=notation, latex=False))) == whole
+    keys = list(net.weights)
+    from chainrule.explain.notation import notation_named
+
+    symbols = notation_named(notation)
+    layers = ["L"] * len(keys)
+    assert [(p.text, w.text) for p, w in symbols.weights(keys, layers, latex=False)] == [
+        (p.text, w.text) for p, w in symbols.weights(keys, layers)]

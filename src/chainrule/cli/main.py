@@ -353,7 +353,7 @@ def _print_text_solution(trace: Trace, options: SolutionOptions) -> None:
     from chainrule.render.output import solution_stream
     from chainrule.render.text import chunks, print_document
 
-    document = solution_stream(trace, options)
+    document = solution_stream(trace, options, latex=False)  # text reads no LaTeX
     if not sys.stdout.isatty():
         # piped: plain text at $COLUMNS (or 80), as a Console would write it, without rich
         for block in _blocks(chunks(document, width=_piped_width()), 8 * BLOCK):

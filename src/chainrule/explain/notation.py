@@ -56,22 +56,29 @@ class Notation:
         return Math(text, latex)
 
     def weights(
-        self, keys: Sequence[tuple[str, str]], layers: Sequence[str | None]
+        self, keys: Sequence[tuple[str, str]], layers: Sequence[str | None], latex: bool = True
     ) -> list[tuple[Math, Math]]:
         """Each weight's symbol without its layer and with it, ``(self.w(src, dst),
-        self.w(src, dst, layer))``, made in one pass (a large network has 100,000 weights)."""
+        self.w(src, dst, layer))``, made in one pass (a large network has 100,000 weights);
+        ``latex=False``: their LaTeX left empty (for text, which reads none)."""
         if type(self).w is not Notation.w:  # a notation of its own symbols
             return [(self.w(s, d), self.w(s, d, layer)) for (s, d), layer in zip(keys, layers,
                                                                                   strict=True)]
         out = []
+        if not latex:
+            for (src, dst), layer in zip(keys, layers, strict=True):
+                text = f"w_{src}{dst}" if len(src) == 1 and len(dst) == 1 else f"w_({src},{dst})"
+                plain = Math(text, "")
+                out.append((plain, Math(f"{text}^({layer})", "") if layer else plain))
+            return out
         for (src, dst), layer in zip(keys, layers, strict=True):
             # as w() writes them
             if len(src) == 1 and len(dst) == 1:
-                text, latex = f"w_{src}{dst}", f"w_{{{latex_name(src)}{latex_name(dst)}}}"
+                text, tex = f"w_{src}{dst}", f"w_{{{latex_name(src)}{latex_name(dst)}}}"
             else:
-                text, latex = f"w_({src},{dst})", f"w_{{{latex_name(src)},{latex_name(dst)}}}"
-            plain = Math(text, latex)
-            out.append((plain, Math(f"{text}^({layer})", f"{latex}^{{({layer})}}")
+                text, tex = f"w_({src},{dst})", f"w_{{{latex_name(src)},{latex_name(dst)}}}"
+            plain = Math(text, tex)
+            out.append((plain, Math(f"{text}^({layer})", f"{tex}^{{({layer})}}")
                         if layer else plain))
         return out
 

@@ -68,7 +68,8 @@ _ARGUMENT = re.compile(r"(\(|, )\((-[0-9.]+(?:e-?[0-9]+)?)\)\)")
 
 def _tidy(text: str) -> str:
     """``max(0, (-0.14))`` -> ``max(0, -0.14)``; ``e^(-0)`` -> ``e^0``; ``+ -`` -> ``-``."""
-    text = _ARGUMENT.sub(r"\1\2)", text)
+    if "((" in text or ", (" in text:  # where _ARGUMENT can match (a long sum has neither)
+        text = _ARGUMENT.sub(r"\1\2)", text)
     text = text.replace("e^(-0)", "e^0").replace("e^{-0}", "e^{0}")
     return text.replace(" + -", " - ")
 
@@ -140,9 +141,12 @@ class Explainer:
     """Builds the Document for one Trace (see :func:`explain`)."""
 
     def __init__(
-        self, trace: Trace, decimals: int, notation: Notation, dependency: bool = True
+        self, trace: Trace, decimals: int, notation: Notation, dependency: bool = True,
+        latex: bool = True,
     ) -> None:
         self.dependency = dependency
+        self.latex = latex
+        """False: the weights' symbols are made without their LaTeX (for text)."""
         self.trace = trace
         self.net = trace.network
         self.n = notation
@@ -206,7 +210,7 @@ class Explainer:
             for dst in {k[1]: None for k in keys}:
                 if dst not in layers:
                     layers[dst] = self.net.layer(dst)
-            pairs = self.n.weights(keys, [layers[k[1]] for k in keys])
+            pairs = self.n.weights(keys, [layers[k[1]] for k in keys], self.latex)
             self._plain_list = [plain for plain, _ in pairs]
             self._symbol_list = [w for _, w in pairs]
             self._weights.update(zip(keys, self._symbol_list, strict=True))
@@ -312,21 +316,22 @@ class Explainer:
                     continue
                 # a_j · w_jk + ...: each term's text (and LaTeX) made at once (a 784-input
                 # unit has 784 terms)
-                sym_text, sym_latex, num_text, num_latex = [], [], [], []
-                for k in incoming_of[name]:
-                    src = k[0]
-                    starts = term_starts.get(src)
-                    if starts is None:
-                        starts = term_starts[src] = self._term_starts(s, src)
-                    i = weight_index[k]
-                    w, number = plain[i], weight_texts[i]
-                    minus = number[0] == "-"  # a negative factor in parentheses
-                    sym_text.append(starts[0] + w.text)
-                    num_text.append(starts[2] + (f"({number})" if minus else number))
-                    if latex:
-                        number = to_latex(number)
-                        sym_latex.append(starts[1] + w.latex)
-                        num_latex.append(starts[3] + (f"({number})" if minus else number))
+                incoming = incoming_of[name]
+                for src, _ in incoming:
+                    if src not in term_starts:
+                        term_starts[src] = self._term_starts(s, src)
+                starts = [term_starts[src] for src, _ in incoming]
+                symbols = [plain[weight_index[k]] for k in incoming]
+                numbers = [weight_texts[weight_index[k]] for k in incoming]
+                # a negative number in parentheses (a factor)
+                sym_text = [t[0] + w.text for t, w in zip(starts, symbols, strict=True)]
+                num_text = [t[2] + (f"({x})" if x[0] == "-" else x)
+                            for t, x in zip(starts, numbers, strict=True)]
+                sym_latex, num_latex = [], []
+                if latex:
+                    sym_latex = [t[1] + w.latex for t, w in zip(starts, symbols, strict=True)]
+                    num_latex = [t[3] + (f"({to_latex(x)})" if x[0] == "-" else to_latex(x))
+                                 for t, x in zip(starts, numbers, strict=True)]
                 if name in bias_index:
                     b, fb = n.b(name), num.factor(biases[bias_index[name]])
                     sym_text.append(b.text)
@@ -1110,18 +1115,21 @@ def explain_stream(
     notation: str | Notation = HANDOUT,
     dependency: bool = True,
     max_weights: int | None = None,
+    latex: bool = True,
 ) -> DocumentStream:
     """The worked solution of ``trace`` as a :class:`DocumentStream`: the same Document as
     :func:`explain` (same parameters), its sections made as a renderer reads them, so that a
     large network's solution is written section by section, never held whole. The checks
-    (the network's size, the step) are made here, before any section."""
+    (the network's size, the step) are made here, before any section. ``latex=False``: for a
+    renderer that reads no LaTeX (text), the costly LaTeX (each weight's symbol) is not made:
+    the stream's LaTeX is then not to be read."""
     if not trace.steps:
         raise UsageError("the trace has no steps to explain")
     check_readable(trace.network, max_weights)
     number = 1 if step is None else step
     if not 1 <= number <= len(trace):
         raise UsageError(f"step {number} does not exist; this run has steps 1 to {len(trace)}")
-    ex = Explainer(trace, decimals, notation_named(notation), dependency)
+    ex = Explainer(trace, decimals, notation_named(notation), dependency, latex)
     keys = (
         list(trace.network.weights)
         if weights is None

@@ -57,9 +57,12 @@ def solution_document(trace: Trace, options: SolutionOptions) -> Document:
     return solution_stream(trace, options).made()
 
 
-def solution_stream(trace: Trace, options: SolutionOptions) -> DocumentStream:
+def solution_stream(
+    trace: Trace, options: SolutionOptions, *, latex: bool = True
+) -> DocumentStream:
     """:func:`solution_document`, its sections made as they are read (see
-    :func:`chainrule.explain.solution.explain_stream`)."""
+    :func:`chainrule.explain.solution.explain_stream`; ``latex=False`` for the text renderer,
+    which reads no LaTeX)."""
     return explain_stream(
         trace,
         decimals=options.decimals,
@@ -68,6 +71,7 @@ def solution_stream(trace: Trace, options: SolutionOptions) -> DocumentStream:
         notation=options.notation,
         dependency=options.dependency,
         max_weights=options.max_weights,
+        latex=latex,
     )
 
 
@@ -118,7 +122,7 @@ def solution_pieces(
     fmt = output_format(chosen.format)
     if fmt.document is None:
         return iter((json.dumps(trace.to_json(), indent=indent, allow_nan=False) + "\n",))
-    doc = solution_stream(trace, chosen)
+    doc = solution_stream(trace, chosen, latex=fmt.name != "text")
     decimals = trace.rounded if trace.rounded is not None else chosen.decimals
     picture = diagram_svg(trace, chosen.explained_step, decimals) if fmt.shows_diagram else None
     return document_pieces(doc, fmt, picture)

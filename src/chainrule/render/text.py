@@ -61,33 +61,43 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
     """``text`` in pieces of at most ``room`` characters (``rest`` after the first), each break
     before an operator at bracket depth 0 where there is one (deeper only when there is none)."""
     pieces: list[str] = []
-    while len(text) > (rest if pieces else room):
+    start, end = 0, len(text)  # the rest is text[start:] (read in place, never copied)
+    while end - start > (rest if pieces else room):
         room = rest if pieces else room
-        cut = _best_break(text, room)
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip(" ") if text[cut:cut + 1] == " " and cut > 0 else text[cut:]
-    pieces.append(text)
+        cut = _best_break(text, room, start)
+        pieces.append(text[start:start + cut].rstrip())
+        start += cut
+        if cut > 0:
+            while text[start:start + 1] == " ":  # the next line starts at the next word
+                start += 1
+    pieces.append(text[start:])
     return pieces
 
 
-def _depth(text: str, at: int) -> int:
-    """The bracket depth at ``text[at]`` (a closing bracket counts as outside)."""
+def _best_break(text: str, room: int, start: int = 0) -> int:
+    """Where to cut ``text[start:]`` so that its first line has at most ``room`` characters
+    (counted from ``start``)."""
+    low, high = start + MIN_PIECE, start + room + 1
+    rfind = text.rfind
+    if text.find("(", start) < 0 and text.find("[", start) < 0:  # every depth is 0
+        for op in BREAKS:
+            at = rfind(op, low, high)
+            if at >= low:
+                # the next line starts with the operator (after ", " or a space: the next word)
+                return at - start + 1 if op[0] in " ," else at - start
+        return room
     count = text.count
-    return (count("(", 0, at) + count("[", 0, at)
-            - count(")", 0, at + 1) - count("]", 0, at + 1))
-
-
-def _best_break(text: str, room: int) -> int:
-    """Where to cut ``text`` so that its first line has at most ``room`` characters."""
-    flat = "(" not in text and "[" not in text  # then every depth is 0
     for max_depth in range(0, 8):
         for op in BREAKS:
-            at = text.rfind(op, MIN_PIECE, room + 1)
-            while not flat and at >= MIN_PIECE and _depth(text, at) > max_depth:
-                at = text.rfind(op, MIN_PIECE, at)
-            if at >= MIN_PIECE:
-                # the next line starts with the operator (after ", " or a space: the next word)
-                return at + 1 if op[0] in " ," else at
+            at = rfind(op, low, high)
+            # while the operator is deeper in brackets than allowed (its bracket depth in
+            # text[start:], a closing bracket counted as outside)
+            while at >= low and (count("(", start, at) + count("[", start, at)
+                                 - count(")", start, at + 1) - count("]", start, at + 1)
+                                 > max_depth):
+                at = rfind(op, low, at)
+            if at >= low:
+                return at - start + 1 if op[0] in " ," else at - start
     return room
 
 
@@ -149,13 +159,13 @@ def equation_plain(eq: Equation, width: int) -> str:
     """:func:`equation_lines` as plain text, each line ending in a line break: the same
     characters as ``_plain_text(equation_lines(eq, width))``, laid out by the same rules, made
     without styled chunks (piped output and files: 200,000 equations for a large network)."""
-    return _equation_plain(eq.label, eq.lhs.text, [m.text for m in eq.forms], eq.note, width)
+    note = f"[{_prose(eq.note)}]" if eq.note else ""
+    return _equation_plain(eq.label, eq.lhs.text, [m.text for m in eq.forms], note, width)
 
 
-def _equation_plain(label: str, lhs: str, forms: list[str], note_parts: Prose,
-                    width: int) -> str:
+def _equation_plain(label: str, lhs: str, forms: list[str], note: str, width: int) -> str:
     """:func:`equation_plain` of an equation given as its plain pieces: label, lhs, the forms'
-    texts and the note."""
+    texts and the note as shown (``[note]``, or "" for none)."""
     label = f"({label}) " if label else ""
     head = len(INDENT) + len(label)
     hang = head + len(lhs) + 1
@@ -190,15 +200,15 @@ def _equation_plain(label: str, lhs: str, forms: list[str], note_parts: Prose,
             done.append(line.rstrip())
             line = " " * (indent + 2) + piece
             size = indent + 2 + len(piece)
-    if note_parts:
-        note = f"[{_prose(note_parts)}]"
+    if note:
         if size + len(NOTE_GAP) + len(note) <= width:
             line += NOTE_GAP + note
         else:
             fits = hang + len(note) <= width
             margin = " " * (hang if fits else head + 2)
             done.append(line.rstrip())
-            rows = _wrap(note, width, margin, margin + " ")
+            rows = ([margin + note] if fits and _UNUSUAL_SPACE.isdisjoint(note)  # as _wrap
+                    else _wrap(note, width, margin, margin + " "))
             if not rows:
                 return "\n".join(done) + "\n"
             done += [row.rstrip() for row in rows[:-1]]
@@ -259,36 +269,44 @@ def _width(text: str) -> int:
     return cell_len(text)
 
 
-def _table_lines(table: Table, columns: list[int]) -> list[list[Chunk]]:
-    """The columns of the table as lines: a bold header, a rule under it, then the rows; the
-    first column left-aligned, the others right-aligned, `` │ `` between them."""
-    header, rule, rows = _table_rows(table, columns)
+def _cells(table: Table) -> list[list[str]]:
+    """The table's header and rows as plain strings (made once per table)."""
+    return [[_plain(c) for c in table.header],
+            *[[c.text if isinstance(c, Math) else c for c in row] for row in table.rows]]
+
+
+def _table_lines(cells: list[list[str]], columns: list[int]) -> list[list[Chunk]]:
+    """The columns of the table (its :func:`_cells`) as lines: a bold header, a rule under
+    it, then the rows; the first column left-aligned, the others right-aligned, `` │ ``
+    between them."""
+    header, rule, rows = _table_rows(cells, columns)
     lines: list[list[Chunk]] = [[(header, "bold")], [(rule, "")]]
     lines += [[(row, "")] for row in rows]
     return lines
 
 
-def _table_plain(table: Table, columns: list[int]) -> str:
+def _table_plain(cells: list[list[str]], columns: list[int]) -> str:
     """:func:`_table_lines` as plain text, each line ending in a line break (a large
     network's tables have 100,000 rows)."""
-    header, rule, rows = _table_rows(table, columns)
+    header, rule, rows = _table_rows(cells, columns)
     return "".join([header.rstrip() + "\n", rule.rstrip() + "\n",
                     *[row.rstrip() + "\n" for row in rows]])
 
 
-def _table_rows(table: Table, columns: list[int]) -> tuple[str, str, list[str]]:
+def _table_rows(table: list[list[str]], columns: list[int]) -> tuple[str, str, list[str]]:
     """The header line, the rule under it and the rows' lines of :func:`_table_lines`."""
-    cells = [[_plain(table.header[i]) for i in columns]]
-    cells += [[c.text if isinstance(c, Math) else c for c in map(row.__getitem__, columns)]
-              for row in table.rows]
+    cells = table if len(columns) == len(table[0]) else [
+        [row[i] for i in columns] for row in table]
     if "".join(map("".join, cells)).isascii():
         # one character, one cell of the terminal: padded by str.ljust and str.rjust
         widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
-        rest = widths[1:]
-
-        def line(row: list[str], bar: str) -> str:
-            return bar.join([row[0].ljust(widths[0]),
-                             *[cell.rjust(w) for cell, w in zip(row[1:], rest, strict=True)]])
+        # the first column left-aligned, the others right-aligned: str.format pads as
+        # str.ljust and str.rjust do, a row in one call
+        specs = [f"{{:<{widths[0]}}}", *(f"{{:>{w}}}" for w in widths[1:])]
+        header_line = " ┃ ".join(specs).format(*cells[0])
+        row_line = " │ ".join(specs).format
+        rule = _table_rule(widths)
+        return header_line, rule, [row_line(*row) for row in cells[1:]]
     else:
         widths = [max(_width(row[j]) for row in cells) for j in range(len(columns))]
 
@@ -299,20 +317,22 @@ def _table_rows(table: Table, columns: list[int]) -> tuple[str, str, list[str]]:
                 parts.append(cell + pad if j == 0 else pad + cell)
             return bar.join(parts)
 
+    return line(cells[0], " ┃ "), _table_rule(widths), [line(row, " │ ") for row in cells[1:]]
+
+
+def _table_rule(widths: list[int]) -> str:
+    """The rule under a table's header, for columns of ``widths``."""
     last = len(widths) - 1
-    rule = "╇".join(
+    return "╇".join(
         "━" * (w + (0 if last == 0 else 1 if j in (0, last) else 2)) for j, w in enumerate(widths)
     )
-    return line(cells[0], " ┃ "), rule, [line(row, " │ ") for row in cells[1:]]
 
 
-def _column_groups(table: Table, width: int) -> list[list[int]]:
-    """The columns in groups that fit ``width``, the first column repeated in every group."""
-    n = len(table.header)
-    sizes = [
-        max(len(_plain(c)) for c in (table.header[i], *(row[i] for row in table.rows)))
-        for i in range(n)
-    ]
+def _column_groups(cells: list[list[str]], width: int) -> list[list[int]]:
+    """The columns of a table (its :func:`_cells`) in groups that fit ``width``, the first
+    column repeated in every group."""
+    n = len(cells[0])
+    sizes = [max(map(len, column)) for column in zip(*cells, strict=True)]
     groups: list[list[int]] = [[0]]
     used = sizes[0]
     for i in range(1, n):
@@ -383,15 +403,16 @@ def _line_groups(
                 lines = [[]]
                 if block.caption:
                     lines += [[(row, "italic")] for row in wrap(block.caption, width, "")]
-                groups = _column_groups(block, width)
+                cells = _cells(block)
+                groups = _column_groups(cells, width)
                 if plain:  # the blank line and caption, then each group's text
                     yield _plain_text(lines) + "\n".join(
-                        _table_plain(block, columns) for columns in groups)
+                        _table_plain(cells, columns) for columns in groups)
                     continue
                 for i, columns in enumerate(groups):
                     if i:
                         lines.append([])
-                    lines += _table_lines(block, columns)
+                    lines += _table_lines(cells, columns)
                 yield lines
 
 
@@ -403,7 +424,11 @@ def _run_plain(run: Run, width: int) -> Iterator[str]:
     """A :class:`Run`'s equations as :func:`equation_plain` lays them out, from their plain
     text alone (nothing made in LaTeX), :data:`RUN_PIECE` equations to a piece."""
     out: list[str] = []
-    for label, lhs, _, forms, _, note in run.rows(False):
+    notes: dict[Prose, str] = {}  # each note as shown (the weights into a unit share theirs)
+    for label, lhs, _, forms, _, parts in run.rows(False):
+        note = notes.get(parts) if parts else ""
+        if note is None:
+            note = notes[parts] = f"[{_prose(parts)}]"
         out.append(_equation_plain(label, lhs, forms, note, width))
         if len(out) == RUN_PIECE:
             yield "".join(out)
