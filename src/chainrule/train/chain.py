@@ -297,6 +297,7 @@ class ChainKernel:
         self.aux = get((n, 1), dtype)
         self.dz = get((capacity, out), dtype)
         self.Y = get((n, out), dtype)
+        self._eye = np.eye(out, dtype=dtype)
         self.SY: Array | None = None
         self._targets: tuple[Array, Array | None] = (self.Y, None)
         self.full = self._plan(capacity)
@@ -383,8 +384,9 @@ class ChainKernel:
         (``as_given``: the labels in their own order, which stay there for the next epoch)."""
         Y = self.Y
         if not (as_given and self._Y_as_given):
-            Y.fill(0.0)
-            Y[self._rows, labels] = 1.0
+            # each label's row of the identity (labels are checked to be 0..K-1; mode="clip"
+            # writes straight into Y, where the default would gather into a temporary first)
+            np.take(self._eye, labels, axis=0, out=Y, mode="clip")
         self._Y_as_given = as_given
         return Y
 
