@@ -206,20 +206,33 @@ class Explainer:
         """Every weight's :meth:`weight_symbol`, in the network's order (the layout's weight
         index): read by index where every weight is shown (100,000 weights, four times)."""
         if self._symbol_list is None:
-            keys, layers = list(self.net.weights), self._layers
-            for dst in {k[1]: None for k in keys}:
-                if dst not in layers:
-                    layers[dst] = self.net.layer(dst)
-            pairs = self.n.weights(keys, [layers[k[1]] for k in keys], self.latex)
+            keys = list(self.net.weights)
+            pairs = self._symbol_pairs()
             self._plain_list = [plain for plain, _ in pairs]
             self._symbol_list = [w for _, w in pairs]
             self._weights.update(zip(keys, self._symbol_list, strict=True))
         return self._symbol_list
 
+    def _symbol_pairs(self) -> list[tuple[Math, Math]]:
+        """Every weight's symbol without its layer and with it (see :meth:`Notation.weights`)."""
+        keys, layers = list(self.net.weights), self._layers
+        for dst in {k[1]: None for k in keys}:
+            if dst not in layers:
+                layers[dst] = self.net.layer(dst)
+        return self.n.weights(keys, [layers[k[1]] for k in keys], self.latex)
+
     def plain_weight_symbols(self) -> list[Math]:
-        """Every weight's symbol without its layer (``w_jk``), as :meth:`weight_symbols`."""
+        """Every weight's symbol without its layer (``w_jk``), as :meth:`weight_symbols` (made
+        again if :meth:`_release_plain_symbols` let them go)."""
         self.weight_symbols()
+        if len(self._plain_list) != len(self.net.weights):
+            self._plain_list = [plain for plain, _ in self._symbol_pairs()]
         return self._plain_list
+
+    def _release_plain_symbols(self) -> None:
+        """Let the symbols without their layer go once the last section that shows them (the
+        gradients) is made: 100,000 of them are 20 MB."""
+        self._plain_list = []
 
     def network_section(self) -> Section:
         net, n = self.net, self.n
@@ -662,6 +675,8 @@ class Explainer:
                 latexes,
                 self.alias_note(key) + after_alias if key in aliases else note,
             )
+        del plain
+        self._release_plain_symbols()
 
     def _shared_by_weights_into(
         self, s: SampleTrace, dst: str

@@ -9,7 +9,6 @@ groups, each repeating the first column.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -168,24 +167,26 @@ def _equation_plain(label: str, lhs: str, forms: list[str], note: str, width: in
     texts and the note as shown (``[note]``, or "" for none)."""
     label = f"({label}) " if label else ""
     head = len(INDENT) + len(label)
-    hang = head + len(lhs) + 1
+    size = head + len(lhs)  # the length of the line being filled
+    hang = size + 1
     if hang > width // 2:
         hang = head + 4
-    hanging = " " * hang + "= "
     line = INDENT + label + lhs  # the line being filled
     done: list[str] = []  # the lines before it, each stripped
-    size = head + len(lhs)
-    for i, form in enumerate(forms):
-        if size + 3 + len(form) <= width:
+    first = True
+    for form in forms:
+        length = len(form)
+        if size + 3 + length <= width:
             line += " = " + form
-            size += 3 + len(form)
+            size += 3 + length
+            first = False
             continue
-        indent = (size + 3) if i == 0 else hang + 2
-        room = max(width - indent, 20)
-        pieces = [form] if len(form) <= room else _split_long(form, room, room - 2)
-        if i:
+        indent = (size + 3) if first else hang + 2
+        room = width - indent if width - indent > 20 else 20
+        pieces = [form] if length <= room else _split_long(form, room, room - 2)
+        if not first:
             done.append(line.rstrip())
-            line = hanging + pieces[0]
+            line = " " * hang + "= " + pieces[0]
             size = hang + 2 + len(pieces[0])
         elif size + 3 + min(len(pieces[0]), room) <= width:
             line += " = " + pieces[0]
@@ -194,12 +195,15 @@ def _equation_plain(label: str, lhs: str, forms: list[str], note: str, width: in
             indent, room = hang + 2, max(width - hang - 2, 20)
             pieces = _split_long(form, room, room - 2)
             done.append(line.rstrip())
-            line = hanging + pieces[0]
+            line = " " * hang + "= " + pieces[0]
             size = hang + 2 + len(pieces[0])
-        for piece in pieces[1:]:
-            done.append(line.rstrip())
-            line = " " * (indent + 2) + piece
-            size = indent + 2 + len(piece)
+        first = False
+        if len(pieces) > 1:
+            margin = " " * (indent + 2)
+            for piece in pieces[1:]:
+                done.append(line.rstrip())
+                line = margin + piece
+            size = indent + 2 + len(pieces[-1])
     if note:
         if size + len(NOTE_GAP) + len(note) <= width:
             line += NOTE_GAP + note
@@ -256,6 +260,8 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def _wrapped(text: str, width: int, first: str, rest: str) -> tuple[str, ...]:
     # cached: a note shared by the weights into one unit is wrapped once
+    import textwrap  # here: text that fits its line (nearly all) needs none
+
     return tuple(textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
                                break_on_hyphens=False))
 
