@@ -589,15 +589,29 @@ def _exp_sums_in_range(aux: Array) -> bool:
     # largest e^(z_j) (at least the sum over the row's length) is a full-precision number:
     # then a_j = e^(z_j) / sum is what the shifted softmax gives, within rounding (a NaN
     # fails both comparisons)
-    info = np.finfo(aux.dtype)
-    return bool(aux.min() >= float(info.tiny) * 2.0**40) and bool(aux.max() <= float(info.max))
+    tiny, largest = _SAFE_SUMS.get(aux.dtype.char) or _safe_sums(aux.dtype)
+    return bool(np.minimum.reduce(aux, axis=None) >= tiny) and \
+        bool(np.maximum.reduce(aux, axis=None) <= largest)
+
+
+_SAFE_SUMS: dict[str, tuple[float, float]] = {}
+
+
+def _safe_sums(dtype: Any) -> tuple[float, float]:
+    """The least and the largest sum of e^z that :func:`_exp_sums_in_range` accepts."""
+    info = np.finfo(dtype)
+    limits = float(info.tiny) * 2.0**40, float(info.max)
+    _SAFE_SUMS[np.dtype(dtype).char] = limits
+    return limits
 
 
 def _cce_cost_rows_array(z: Array, y: Array, aux: Array, sum_y: Array | None) -> Array:
     # sum_k y_k (lse - z_k) = sum_y ln(aux) - sum_k y_k z_k: z shifted by the row's maximum m
     # and lse = m + ln(aux), so m cancels (or z not shifted, and lse = ln(aux))
     lse = np.log(aux[:, 0])
-    dot = np.einsum("ij,ij->i", y, z)
+    dot = np.empty((z.shape[0], 1), z.dtype)
+    _row_sums(np.multiply(y, z), dot)  # each row's sum_k y_k z_k
+    dot = dot[:, 0]
     if sum_y is not None:
         lse *= sum_y[:, 0]
     out: Array = lse - dot

@@ -413,8 +413,9 @@ def train(
                     try:
                         with applied(choice) as governor:
                             if isinstance(runner, _ArrayRunner):
-                                cost, correct = runner.epoch(order, batch_size, labels, reporter,
-                                                             governor=governor)
+                                cost, correct = runner.epoch(
+                                    order, batch_size, labels, reporter, governor=governor,
+                                    at_start=start.checkpoint)
                             else:
                                 cost, correct = runner.epoch(order, batch_size, labels, reporter)
                         used = governor.used()
@@ -541,12 +542,14 @@ class _ArrayRunner:
 
     def epoch(self, order: Array | None, batch_size: int, labels: Array | None,
               reporter: Reporter, limit: int | None = None,
-              governor: Governor | None = None) -> tuple[float, int]:
-        """One pass over the rows (or their first ``limit`` batches): (mean cost, correct)."""
+              governor: Governor | None = None,
+              at_start: _Checkpoint | None = None) -> tuple[float, int]:
+        """One pass over the rows (or their first ``limit`` batches): (mean cost, correct).
+        ``at_start``: a checkpoint of the runner as it is now, when the caller has one."""
         watch = governor.tick if governor is not None and governor.watching else None
         if self.chain is not None:
             return self._chain_epoch(self.chain, order, batch_size, labels, reporter, limit,
-                                     watch)
+                                     watch, at_start)
         kernel, update, params, grads = self.kernel, self.update, self.flat, self.flat_grads
         x, y, sum_y = self.data.x, self.data.y, self.data.sum_y
         n = x.shape[0] if limit is None else min(x.shape[0], limit * batch_size)
@@ -604,7 +607,8 @@ class _ArrayRunner:
 
     def _chain_epoch(self, kernel: chain.ChainKernel, order: Array | None, batch_size: int,
                      labels: Array | None, reporter: Reporter, limit: int | None,
-                     watch: Callable[[], object] | None) -> tuple[float, int]:
+                     watch: Callable[[], object] | None,
+                     start: _Checkpoint | None = None) -> tuple[float, int]:
         """:meth:`epoch` of a layered network (:mod:`chainrule.train.chain`)."""
         n = self.n_rows if limit is None else min(self.n_rows, limit * batch_size)
         params, grads = self.flat, self.flat_grads
@@ -649,7 +653,8 @@ class _ArrayRunner:
         if kernel.unguarded:
             # the softmax without its shift by each row's maximum (one pass fewer a batch);
             # when a row's sum of e^z left the safe range, the epoch is done again, guarded
-            start = self.checkpoint()
+            if start is None:
+                start = self.checkpoint()
             costs, outputs = kernel.epoch(order, n, self.scale, update, every, unguarded=True,
                                           in_place=self.prescaled)
             if not kernel.guarded(n):
