@@ -182,3 +182,23 @@ def test_class_labels_out_of_range_are_refused(bad: int) -> None:
     with pytest.raises(cr.UsageError, match=rf"must be 0\.\.2 \(the network has 3 output units\), "
                                             rf"got {low}\.\.{high}$"):
         cr.train(net, X, Y, epochs=1, batch_size=8, seed=0, progress=False)
+
+
+def test_a_kept_kernel_leaves_earlier_results_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the chain kernel (with its parameter buffer) is kept for the next training of the same
+    # shapes: a trained network must not share that buffer
+    net = cr.mlp([4, 6, 3], output="softmax", cost="categorical_cross_entropy", seed=0)
+    X, Y = data(3, "labels", np.random.default_rng(0))
+    kwargs: dict[str, Any] = {"network": net, "X": X, "Y": Y, "epochs": 2, "batch_size": 8,
+                              "seed": 0, "progress": False}
+    first = cr.train(**kwargs)  # (its values not read yet: they are made when first read)
+    structure = compile_network(net)[0]
+    assert any(k.s is structure for kept in chain._KEPT.values() for k in kept)
+    X2, Y2 = data(3, "labels", np.random.default_rng(1))
+    cr.train(**dict(kwargs, X=X2, Y=Y2, seed=1))  # (takes the kept kernel)
+    slow = general(monkeypatch, **kwargs)
+    assert np.max(np.abs(values(first.network) - values(slow.network))) < 1e-12
+    # (and the arrays a trained network keeps for its next training)
+    for a, b in zip(compile_network(first.network)[1], compile_network(slow.network)[1],
+                    strict=True):
+        assert np.max(np.abs(a - b)) < 1e-12

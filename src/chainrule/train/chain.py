@@ -151,6 +151,8 @@ def kernel_for(structure: Structure, like: Sequence[Array], dtype: Any, capacity
             kernel = kept.pop()
         except IndexError:  # another thread took it
             kernel = None
+        if not kept:  # (no list left behind for every shape ever trained)
+            _KEPT.pop(key, None)
     if kernel is None or kernel.s is not structure:
         kernel = ChainKernel(structure, like, dtype, capacity, n, d)
     kernel._bind(x, y, sum_y, labels)
