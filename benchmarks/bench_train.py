@@ -7,11 +7,12 @@ and only the ratios, measured side by side, count.
   epoch. Bars: >= 6x PyTorch, >= 3.5x scikit-learn's MLPClassifier.
 - W2: synthetic 60000 x 784 float32, 784-128-10 relu/softmax, batch 128, one epoch. Bars:
   >= 2x PyTorch, <= 1.15x the GEMM floor (6 x parameters x samples flops at the rate of
-  the layer's own GEMM, best of many short runs, on the thread count, 1 or 2, on which a whole
-  epoch of the network's matrix products alone runs faster in this run: on a loaded machine
-  two threads are fast in a short burst that finds both cores free and collapse over an
-  epoch); peak memory < 2x (data + parameters). Also shown, not a bar: that epoch of matrix
-  products alone (4 flops per first-layer weight and sample, where the floor counts 6).
+  the layer's own GEMM, best of 10 runs of 50 products, on the thread count, 1 or 2, on
+  which a whole epoch of the network's matrix products alone runs faster in this run: on a
+  loaded machine two threads are fast in a short burst that finds both cores free and
+  collapse over an epoch); peak memory < 2x (data + parameters). Also shown, not a bar: that
+  epoch of matrix products alone (4 flops per first-layer weight and sample, where the floor
+  counts 6).
 - Sweep: 784-H-10 at batch 128 for H = 32 ... 512 (10,000 samples). Bar: at least PyTorch's
   speed at every width.
 - W3: 2-2-1 sigmoid, single-sample steps inside an epoch (10,000 steps). Bar: >= 50x PyTorch
@@ -126,14 +127,15 @@ def gemm_rate(dtype: Any, batch: int, n_in: int, n_out: int) -> float:
     out = np.empty((batch, n_out), dtype)
     for _ in range(20):
         np.matmul(a, w, out=out)
-    # the best of many short runs (10 products, ~2 ms): on a loaded machine a longer run is
-    # rarely left alone by the scheduler, and the floor is the GEMM's rate at its best
+    # the best of 10 runs of 50 products (~8 ms each: a sustained rate; runs of 10 products
+    # find rates about 12% above what any epoch of them sustains, 255 against 214-228 GFLOP/s
+    # on 2 threads)
     best = math.inf
-    for _ in range(60):
+    for _ in range(10):
         start = time.perf_counter()
-        for _ in range(10):
+        for _ in range(50):
             np.matmul(a, w, out=out)
-        best = min(best, (time.perf_counter() - start) / 10)
+        best = min(best, (time.perf_counter() - start) / 50)
     return 2 * batch * n_in * n_out / best
 
 
@@ -257,7 +259,7 @@ def gemm_floor(n_in: int, n_out: int, batch: int, params: int, n: int,
                threads: int) -> tuple[float, str]:
     """6 x params x samples flops at the layer's GEMM rate on ``threads`` BLAS threads (the
     better thread count for a whole epoch of the products in this run: see
-    :func:`epoch_matmuls`); the rate is the best of many short runs. Both rates are shown."""
+    :func:`epoch_matmuls`). Both rates are shown."""
     from threadpoolctl import threadpool_limits
 
     rates = {}
@@ -266,7 +268,7 @@ def gemm_floor(n_in: int, n_out: int, batch: int, params: int, n: int,
             rates[t] = gemm_rate(np.float32, batch, n_in, n_out)
     return 6 * params * n / rates[threads], \
         f"{rates[threads] / 1e9:.0f} GFLOP/s on {threads} thread(s); {rates[1] / 1e9:.0f} on " \
-        f"1, {rates[2] / 1e9:.0f} on 2 in short runs"
+        f"1, {rates[2] / 1e9:.0f} on 2"
 
 
 def epoch_matmuls(X: np.ndarray, sizes: list[int], batch: int) -> tuple[float, int, str]:
