@@ -37,10 +37,10 @@ from chainrule.core.errors import UsageError
 SMALL_PRODUCT = 262_144
 """m x n x k at or below which OpenBLAS multiplies on one thread whatever its setting
 (``SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD``)."""
-WIN = 0.93
+WIN = 0.95
 """More threads are kept only while their batches take under this fraction of one thread's
-(a window's mean on a quiet machine varies by 1-3%; 784-128-10 at batch 128 gains 8-12% on
-two threads, 0.37-0.38 against 0.41-0.42 ms a batch)."""
+(a window's mean on a quiet machine varies by 1-3%; 784-128-10 at batch 128 gains 7-9% on
+two threads, 0.38 against 0.41 ms a batch, which 0.93 kept only now and then)."""
 PROBE_BATCHES = 24
 """Epochs with fewer batches than this run on one thread (too few to time both ways)."""
 WATCH = 16
