@@ -12,7 +12,9 @@ and only the ratios, measured side by side, count.
   loaded machine two threads are fast in a short burst that finds both cores free and
   collapse over an epoch); peak memory < 2x (data + parameters). Also shown, not a bar: that
   epoch of matrix products alone (4 flops per first-layer weight and sample, where the floor
-  counts 6).
+  counts 6), the same products through PyTorch's own BLAS (MKL), and NumPy's products alone
+  against the time 2x PyTorch allows the whole epoch (at or above 1, the bar cannot be met
+  with NumPy's BLAS whatever the trainer does around its products).
 - Sweep: 784-H-10 at batch 128 for H = 32 ... 512 (10,000 samples). Bar: at least PyTorch's
   speed at every width.
 - W3: 2-2-1 sigmoid, single-sample steps inside an epoch (10,000 steps). Bar: >= 50x PyTorch
@@ -271,6 +273,42 @@ def gemm_floor(n_in: int, n_out: int, batch: int, params: int, n: int,
         f"1, {rates[2] / 1e9:.0f} on 2"
 
 
+def torch_matmuls(torch: Any, X: np.ndarray, sizes: list[int], batch: int) -> tuple[float, str]:
+    """The same products as :func:`epoch_matmuls` through PyTorch's BLAS (MKL in its x86
+    wheels), at its better of 1 and 2 threads: what the epoch's products alone cost with the
+    GEMM PyTorch itself uses (not a bar; it says how far NumPy's BLAS is from it)."""
+    rng = np.random.default_rng(0)
+    ws = [torch.from_numpy(rng.standard_normal((a + 1, b), dtype=np.float32)) for a, b in
+          zip(sizes, sizes[1:], strict=False)]
+    hs = [torch.ones((batch, a + 1)) for a in sizes[1:-1]]
+    zs = [torch.empty((batch, b)) for b in sizes[1:]]
+    grads = [torch.empty_like(w) for w in ws]
+    Xt = torch.from_numpy(X)
+    mm = torch.mm
+    n = len(X) // batch * batch
+
+    def epoch() -> float:
+        start = time.perf_counter()
+        for s in range(0, n, batch):
+            x = Xt[s:s + batch]
+            mm(x, ws[0][:-1], out=zs[0])
+            for i, h in enumerate(hs):
+                mm(h, ws[i + 1], out=zs[i + 1])
+            for i in range(len(hs), 0, -1):
+                mm(hs[i - 1].T, zs[i], out=grads[i])
+                mm(zs[i], ws[i][:-1].T, out=zs[i - 1])
+            mm(x.T, zs[0], out=grads[0][:-1])
+        return time.perf_counter() - start
+
+    times = {}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        epoch()
+        times[threads] = min(epoch() for _ in range(3))
+    best = min(times.values())
+    return best, f"{times[1]:.3f} s on 1 thread, {times[2]:.3f} s on 2"
+
+
 def epoch_matmuls(X: np.ndarray, sizes: list[int], batch: int) -> tuple[float, int, str]:
     """The matrix products of one epoch alone, at the better of 1 and 2 BLAS threads (whole
     epochs, best of 3; the time, the thread count, both times): every layer's forward product
@@ -346,6 +384,7 @@ def w2(torch: Any) -> list[Row]:
     }, repeats=5)
     params = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
     alone, alone_threads, alone_how = epoch_matmuls(X, sizes, batch)
+    mkl, mkl_how = torch_matmuls(torch, X, sizes, batch)
     floor, rate = gemm_floor(784, 128, batch, params, n, alone_threads)
     data_bytes = X.nbytes + labels.nbytes
     timed_why = why[0]
@@ -356,8 +395,10 @@ def w2(torch: Any) -> list[Row]:
     show("W2 synthetic 60000x784 float32, 784-128-10 relu/softmax, batch 128, one epoch "
          "(best of 5):", t, "s")
     print(f"   GEMM floor     {floor:10.3f} s  (6 x {params} params x {n} samples at {rate})")
-    print(f"   matmuls alone  {alone:10.3f} s  (the epoch's products without anything else: "
-          f"{alone_how}; the floor's thread count; not a bar)")
+    print(f"   matmuls alone  {alone:10.3f} s  (NumPy's BLAS, the epoch's products without "
+          f"anything else: {alone_how}; the floor's thread count; not a bar)")
+    print(f"   the same through PyTorch's BLAS {mkl:.3f} s  ({mkl_how}); 2x PyTorch's epoch "
+          f"allows {torch_best(t)[0] / 2:.3f} s for the whole epoch, products included")
     print(f"   chainrule's threads (last timed call): {timed_why}")
     print(f"   peak memory {(data_bytes + extra) / 2**20:.0f} MiB (data {data_bytes / 2**20:.0f} "
           f"MiB + {extra / 2**20:.1f} MiB during train)")
@@ -368,6 +409,7 @@ def w2(torch: Any) -> list[Row]:
         ("W2 vs PyTorch at its best", tb / c, ">= 2x faster", tb / c >= 2.0),
         ("W2 vs scikit-learn", t["sklearn"] / c, "(shown)", True),
         ("W2 vs GEMM floor", c / floor, "<= 1.15x the floor", c / floor <= 1.15),
+        ("W2 NumPy's products alone / (PyTorch / 2)", alone / (tb / 2), "(shown)", True),
         ("W2 peak memory / (data + params)", memory, "< 2x", memory < 2),
     ]
 
