@@ -507,22 +507,34 @@ def test_text_lays_out_a_long_sum_in_linear_time() -> None:
     from chainrule.render import text
 
     scanned = 0
-    real = text._best_break
 
-    def counting(form: str, room: int, start: int = 0) -> int:
-        nonlocal scanned
-        scanned += min(len(form) - start, room + 2)
-        return real(form, room, start)
+    class Counted(str):
+        """A form that counts the characters its searches read."""
 
-    form = " + ".join(f"a_x{i} · w_x{i}" for i in range(3000))
-    eq = Equation(Math("z_k", "z_k"), (Math(form, form),))
-    text._best_break = counting  # type: ignore[assignment]
-    try:
+        def _read(self, start: int | None, end: int | None) -> None:
+            nonlocal scanned
+            scanned += len(range(len(self))[slice(start, end)])
+
+        def find(self, sub: str, start: int | None = None, end: int | None = None) -> int:
+            self._read(start, end)
+            return str.find(self, sub, start, end)
+
+        def rfind(self, sub: str, start: int | None = None, end: int | None = None) -> int:
+            self._read(start, end)
+            return str.rfind(self, sub, start, end)
+
+        def count(self, sub: str, start: int | None = None, end: int | None = None) -> int:
+            self._read(start, end)
+            return str.count(self, sub, start, end)
+
+    for form in (" + ".join(f"a_x{i} · w_x{i}" for i in range(3000)),
+                 " + ".join(f"a_x{i} · w_(x{i},h)" for i in range(3000))):  # brackets too
+        scanned = 0
+        eq = Equation(Math("z_k", "z_k"), (Math(Counted(form), form),))
         lines = text.equation_lines(eq, 80)
-    finally:
-        text._best_break = real  # type: ignore[assignment]
-    assert all(sum(len(c) for c, _ in line) <= 80 for line in lines)
-    assert scanned < 2 * len(form)
+        assert all(sum(len(c) for c, _ in line) <= 80 for line in lines)
+        assert "".join(c for line in lines for c, _ in line).count("w_") == 3000
+        assert 0 < scanned < 12 * len(form)
 
 
 def test_worked_solutions_have_no_rich_markup_or_truncation_surprises() -> None:

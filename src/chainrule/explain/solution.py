@@ -247,7 +247,9 @@ class Explainer:
                 units.append((name, net.layer(name), g, self.num.math(bias.value) if bias else ""))
         frozen = any(not p.trainable for p in net.weights.values())
         weights: list[tuple[str | Math, ...]] = []
-        values = self.num.maths([p.value for p in net.weights.values()])
+        # text reads a cell's text only: the numbers' texts, no Math made (100,000 weights)
+        values: Sequence[str | Math] = (self.num.maths if self.latex else self.num.texts)(
+            [p.value for p in net.weights.values()])
         for w, (k, p), value in zip(self.weight_symbols(), net.weights.items(), values,
                                     strict=True):
             if not frozen and not self.aliases:  # the usual three columns, made in one go

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # rich is imported where colours or wide characters need it, 
 INDENT = "  "
 WIDTH = 80
 """The width of piped output (and of :func:`render` by default)."""
-NOTE_GAP = "    "
+NOTE_GAP = "    "  # four spaces (_equation_plain counts them so)
 BREAKS = (" = ", " + ", " - ", " · ", ", ", " ", "·", "/")
 """Where a form too long for a line may break, best first (the operator starts the next line)."""
 
@@ -58,45 +58,58 @@ def _length(line: list[Chunk]) -> int:
 
 def _split_long(text: str, room: int, rest: int) -> list[str]:
     """``text`` in pieces of at most ``room`` characters (``rest`` after the first), each break
-    before an operator at bracket depth 0 where there is one (deeper only when there is none)."""
+    before an operator at bracket depth 0 where there is one (deeper only when there is none).
+    Linear in the text: each line break searches the line's own characters only."""
     pieces: list[str] = []
     start, end = 0, len(text)  # the rest is text[start:] (read in place, never copied)
-    while end - start > (rest if pieces else room):
-        room = rest if pieces else room
-        cut = _best_break(text, room, start)
-        pieces.append(text[start:start + cut].rstrip())
-        start += cut
-        if cut > 0:
-            while text[start:start + 1] == " ":  # the next line starts at the next word
-                start += 1
+    rfind = text.rfind
+    # the operators the text has, best first, each with whether the line breaks after its
+    # first character (a space or a comma: the next line starts with the operator itself or
+    # the next word) or before it
+    ops = [(op, op[0] in " ,") for op in BREAKS if op in text]
+    # past the last opening bracket every operator is at depth 0 (the first found is taken)
+    opened = max(rfind("("), rfind("["))
+    square = "[" in text or "]" in text
+    limit = room
+    while end - start > limit:
+        low, high = start + MIN_PIECE, start + limit + 1
+        if start > opened:
+            cut = start + limit
+            for op, after in ops:
+                at = rfind(op, low, high)
+                if at >= low:
+                    cut = at + 1 if after else at
+                    break
+        else:
+            cut = start + _deep_break(text, ops, square, start, low, high, limit)
+        pieces.append(text[start:cut].rstrip())
+        start = cut
+        while text[start:start + 1] == " ":  # the next line starts at the next word
+            start += 1
+        limit = rest
     pieces.append(text[start:])
     return pieces
 
 
-def _best_break(text: str, room: int, start: int = 0) -> int:
-    """Where to cut ``text[start:]`` so that its first line has at most ``room`` characters
-    (counted from ``start``)."""
-    low, high = start + MIN_PIECE, start + room + 1
-    rfind = text.rfind
-    if text.find("(", start) < 0 and text.find("[", start) < 0:  # every depth is 0
-        for op in BREAKS:
-            at = rfind(op, low, high)
-            if at >= low:
-                # the next line starts with the operator (after ", " or a space: the next word)
-                return at - start + 1 if op[0] in " ," else at - start
-        return room
-    count = text.count
+def _deep_break(text: str, ops: list[tuple[str, bool]], square: bool, start: int, low: int,
+                high: int, room: int) -> int:
+    """Where to cut ``text[start:]`` (a cut at ``low`` to ``high``, the line's first character
+    at ``start``) when brackets open at or after ``start``: before the best operator at the
+    smallest bracket depth (counted in text[start:], a closing bracket counted as outside;
+    ``square``: whether the text has square brackets at all)."""
+    rfind, count = text.rfind, text.count
     for max_depth in range(0, 8):
-        for op in BREAKS:
+        for op, after in ops:
             at = rfind(op, low, high)
-            # while the operator is deeper in brackets than allowed (its bracket depth in
-            # text[start:], a closing bracket counted as outside)
-            while at >= low and (count("(", start, at) + count("[", start, at)
-                                 - count(")", start, at + 1) - count("]", start, at + 1)
-                                 > max_depth):
-                at = rfind(op, low, at)
-            if at >= low:
-                return at - start + 1 if op[0] in " ," else at - start
+            while at >= low:
+                depth = count("(", start, at) + (count("[", start, at) if square else 0)
+                if depth > max_depth:  # minus the brackets closed before it
+                    depth -= count(")", start, at + 1) + (
+                        count("]", start, at + 1) if square else 0)
+                    if depth > max_depth:
+                        at = rfind(op, low, at)
+                        continue
+                return at - start + 1 if after else at - start
     return room
 
 
@@ -165,13 +178,15 @@ def equation_plain(eq: Equation, width: int) -> str:
 def _equation_plain(label: str, lhs: str, forms: list[str], note: str, width: int) -> str:
     """:func:`equation_plain` of an equation given as its plain pieces: label, lhs, the forms'
     texts and the note as shown (``[note]``, or "" for none)."""
-    label = f"({label}) " if label else ""
-    head = len(INDENT) + len(label)
+    if label:
+        label = f"({label}) "
+        line = INDENT + label + lhs  # the line being filled
+        head = 2 + len(label)  # len(INDENT) + len(label)
+    else:
+        line = INDENT + lhs
+        head = 2
     size = head + len(lhs)  # the length of the line being filled
-    hang = size + 1
-    if hang > width // 2:
-        hang = head + 4
-    line = INDENT + label + lhs  # the line being filled
+    hang = size + 1 if size + 1 <= width // 2 else head + 4
     done: list[str] = []  # the lines before it, each stripped
     first = True
     for form in forms:
@@ -181,44 +196,69 @@ def _equation_plain(label: str, lhs: str, forms: list[str], note: str, width: in
             size += 3 + length
             first = False
             continue
-        indent = (size + 3) if first else hang + 2
-        room = width - indent if width - indent > 20 else 20
-        pieces = [form] if length <= room else _split_long(form, room, room - 2)
-        if not first:
+        if not first:  # on a line of its own, its "=" under the first
+            indent = hang + 2
+            room = width - indent if width - indent > 20 else 20
             done.append(line.rstrip())
-            line = " " * hang + "= " + pieces[0]
-            size = hang + 2 + len(pieces[0])
-        elif size + 3 + min(len(pieces[0]), room) <= width:
-            line += " = " + pieces[0]
-            size += 3 + len(pieces[0])
-        else:
-            indent, room = hang + 2, max(width - hang - 2, 20)
+            if length <= room:
+                line = " " * hang + "= " + form
+                size = indent + length
+                continue
             pieces = _split_long(form, room, room - 2)
-            done.append(line.rstrip())
             line = " " * hang + "= " + pieces[0]
-            size = hang + 2 + len(pieces[0])
-        first = False
+        else:  # the first form: beside the lhs where its first piece fits there
+            first = False
+            indent = size + 3
+            room = width - indent if width - indent > 20 else 20
+            pieces = [form] if length <= room else _split_long(form, room, room - 2)
+            if size + 3 + len(pieces[0]) <= width:
+                line += " = " + pieces[0]
+            else:
+                indent = hang + 2
+                room = width - indent if width - indent > 20 else 20
+                pieces = _split_long(form, room, room - 2)
+                done.append(line.rstrip())
+                line = " " * hang + "= " + pieces[0]
         if len(pieces) > 1:
             margin = " " * (indent + 2)
             for piece in pieces[1:]:
                 done.append(line.rstrip())
                 line = margin + piece
             size = indent + 2 + len(pieces[-1])
+        else:
+            size = len(line)
     if note:
-        if size + len(NOTE_GAP) + len(note) <= width:
+        if size + 4 + len(note) <= width:  # NOTE_GAP, then the note
             line += NOTE_GAP + note
         else:
-            fits = hang + len(note) <= width
-            margin = " " * (hang if fits else head + 2)
+            rows = _note_rows(note, width, hang, head)
             done.append(line.rstrip())
-            rows = ([margin + note] if fits and _UNUSUAL_SPACE.isdisjoint(note)  # as _wrap
-                    else _wrap(note, width, margin, margin + " "))
-            if not rows:
+            if rows is None:
                 return "\n".join(done) + "\n"
-            done += [row.rstrip() for row in rows[:-1]]
-            line = rows[-1]
+            done += rows[0]
+            line = rows[1]
     done.append(line.rstrip())
     return "\n".join(done) + "\n"
+
+
+_NOTE_ROWS: dict[tuple[str, int, int, int], tuple[list[str], str] | None] = {}
+
+
+def _note_rows(note: str, width: int, hang: int, head: int) -> tuple[list[str], str] | None:
+    """A note on lines of its own under an equation (at the hanging indent ``hang`` where it
+    fits there, else at ``head + 2`` and wrapped): the rows before the last (each stripped)
+    and the last, or None for no rows. Kept: the weights into one unit share their note."""
+    key = (note, width, hang, head)
+    if key in _NOTE_ROWS:
+        return _NOTE_ROWS[key]
+    fits = hang + len(note) <= width
+    margin = " " * (hang if fits else head + 2)
+    rows = ([margin + note] if fits and _UNUSUAL_SPACE.isdisjoint(note)  # as _wrap
+            else _wrap(note, width, margin, margin + " "))
+    if len(_NOTE_ROWS) >= 4096:
+        _NOTE_ROWS.clear()
+    made = _NOTE_ROWS[key] = ([row.rstrip() for row in rows[:-1]], rows[-1]) if rows else None
+    return made
 
 
 def equation_text(eq: Equation, width: int = 10_000) -> Text:
@@ -260,10 +300,60 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def _wrapped(text: str, width: int, first: str, rest: str) -> tuple[str, ...]:
     # cached: a note shared by the weights into one unit is wrapped once
-    import textwrap  # here: text that fits its line (nearly all) needs none
+    if width <= 0 or not _UNUSUAL_SPACE.isdisjoint(text):
+        import textwrap  # tabs and line breaks to expand first (and its error for width <= 0)
 
-    return tuple(textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
-                               break_on_hyphens=False))
+        return tuple(textwrap.wrap(text, width=width, initial_indent=first,
+                                   subsequent_indent=rest, break_on_hyphens=False))
+    return tuple(_wrap_words(text, width, first, rest))
+
+
+def _wrap_words(text: str, width: int, first: str, rest: str) -> list[str]:
+    """``textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest,
+    break_on_hyphens=False)`` for text without tabs or line breaks (other than spaces, nothing
+    textwrap would change first), the same lines by the same rules, without loading textwrap
+    (and the regular expressions it compiles) at start-up."""
+    # the chunks textwrap makes: the words and the runs of spaces between them, in order
+    chunks: list[str] = []
+    spaces = 0
+    for i, word in enumerate(text.split(" ")):
+        if i:
+            spaces += 1
+        if word:
+            if spaces:
+                chunks.append(" " * spaces)
+                spaces = 0
+            chunks.append(word)
+    if spaces:
+        chunks.append(" " * spaces)
+    # textwrap's TextWrapper._wrap_chunks and _handle_long_word (drop_whitespace and
+    # break_long_words on, no max_lines): a chunk that strip() empties counts as whitespace
+    lines: list[str] = []
+    chunks.reverse()
+    while chunks:
+        line: list[str] = []
+        used = 0
+        indent = rest if lines else first
+        room = width - len(indent)
+        if lines and chunks[-1].strip() == "":
+            del chunks[-1]
+        while chunks:
+            size = len(chunks[-1])
+            if used + size <= room:
+                line.append(chunks.pop())
+                used += size
+            else:
+                break
+        if chunks and len(chunks[-1]) > room:  # a word longer than a line: broken
+            end = 1 if room < 1 else room - used
+            chunk = chunks[-1]
+            line.append(chunk[:end])
+            chunks[-1] = chunk[end:]
+        if line and line[-1].strip() == "":
+            del line[-1]
+        if line:
+            lines.append(indent + "".join(line))
+    return lines
 
 
 def _width(text: str) -> int:
@@ -275,14 +365,31 @@ def _width(text: str) -> int:
     return cell_len(text)
 
 
-def _cells(table: Table) -> list[list[str]]:
-    """The table's header and rows as plain strings (made once per table)."""
-    return [[_plain(c) for c in table.header],
-            *[[c.text if isinstance(c, Math) else c for c in row] for row in table.rows]]
+class _Columns:
+    """A table's columns as plain strings, each its header's text then its rows' (made once
+    per table), with each column's length in characters and whether it is ASCII."""
+
+    __slots__ = ("texts", "sizes", "ascii")
+
+    def __init__(self, table: Table) -> None:
+        header = table.header
+        body = list(zip(*table.rows, strict=True)) if table.rows else [()] * len(header)
+        self.texts: list[list[str]] = []
+        for head, column in zip(header, body, strict=True):
+            kinds = set(map(type, column))
+            if kinds <= {str}:
+                texts = [_plain(head), *column]
+            elif kinds == {Math}:
+                texts = [_plain(head), *[c.text for c in column]]
+            else:
+                texts = [_plain(head), *[c.text if isinstance(c, Math) else c for c in column]]
+            self.texts.append(texts)
+        self.sizes = [max(map(len, texts)) for texts in self.texts]
+        self.ascii = ["".join(texts).isascii() for texts in self.texts]
 
 
-def _table_lines(cells: list[list[str]], columns: list[int]) -> list[list[Chunk]]:
-    """The columns of the table (its :func:`_cells`) as lines: a bold header, a rule under
+def _table_lines(cells: _Columns, columns: list[int]) -> list[list[Chunk]]:
+    """The columns of the table (its :class:`_Columns`) as lines: a bold header, a rule under
     it, then the rows; the first column left-aligned, the others right-aligned, `` │ ``
     between them."""
     header, rule, rows = _table_rows(cells, columns)
@@ -291,37 +398,34 @@ def _table_lines(cells: list[list[str]], columns: list[int]) -> list[list[Chunk]
     return lines
 
 
-def _table_plain(cells: list[list[str]], columns: list[int]) -> str:
+def _table_plain(cells: _Columns, columns: list[int]) -> str:
     """:func:`_table_lines` as plain text, each line ending in a line break (a large
     network's tables have 100,000 rows)."""
     header, rule, rows = _table_rows(cells, columns)
-    return "".join([header.rstrip() + "\n", rule.rstrip() + "\n",
-                    *[row.rstrip() + "\n" for row in rows]])
+    return "\n".join([header.rstrip(), rule.rstrip(), *[row.rstrip() for row in rows]]) + "\n"
 
 
-def _table_rows(table: list[list[str]], columns: list[int]) -> tuple[str, str, list[str]]:
+def _table_rows(table: _Columns, columns: list[int]) -> tuple[str, str, list[str]]:
     """The header line, the rule under it and the rows' lines of :func:`_table_lines`."""
-    cells = table if len(columns) == len(table[0]) else [
-        [row[i] for i in columns] for row in table]
-    if "".join(map("".join, cells)).isascii():
+    texts = [table.texts[i] for i in columns]
+    if all(table.ascii[i] for i in columns):
         # one character, one cell of the terminal: padded by str.ljust and str.rjust
-        widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
+        widths = [table.sizes[i] for i in columns]
         # the first column left-aligned, the others right-aligned: str.format pads as
         # str.ljust and str.rjust do, a row in one call
         specs = [f"{{:<{widths[0]}}}", *(f"{{:>{w}}}" for w in widths[1:])]
-        header_line = " ┃ ".join(specs).format(*cells[0])
-        row_line = " │ ".join(specs).format
-        rule = _table_rule(widths)
-        return header_line, rule, [row_line(*row) for row in cells[1:]]
-    else:
-        widths = [max(_width(row[j]) for row in cells) for j in range(len(columns))]
+        header_line = " ┃ ".join(specs).format(*[column[0] for column in texts])
+        rows = list(map(" │ ".join(specs).format, *[column[1:] for column in texts]))
+        return header_line, _table_rule(widths), rows
+    cells = [list(row) for row in zip(*texts, strict=True)]
+    widths = [max(_width(row[j]) for row in cells) for j in range(len(columns))]
 
-        def line(row: list[str], bar: str) -> str:
-            parts = []
-            for j, (cell, w) in enumerate(zip(row, widths, strict=True)):
-                pad = " " * (w - _width(cell))
-                parts.append(cell + pad if j == 0 else pad + cell)
-            return bar.join(parts)
+    def line(row: list[str], bar: str) -> str:
+        parts = []
+        for j, (cell, w) in enumerate(zip(row, widths, strict=True)):
+            pad = " " * (w - _width(cell))
+            parts.append(cell + pad if j == 0 else pad + cell)
+        return bar.join(parts)
 
     return line(cells[0], " ┃ "), _table_rule(widths), [line(row, " │ ") for row in cells[1:]]
 
@@ -334,14 +438,13 @@ def _table_rule(widths: list[int]) -> str:
     )
 
 
-def _column_groups(cells: list[list[str]], width: int) -> list[list[int]]:
-    """The columns of a table (its :func:`_cells`) in groups that fit ``width``, the first
+def _column_groups(cells: _Columns, width: int) -> list[list[int]]:
+    """The columns of a table (its :class:`_Columns`) in groups that fit ``width``, the first
     column repeated in every group."""
-    n = len(cells[0])
-    sizes = [max(map(len, column)) for column in zip(*cells, strict=True)]
+    sizes = cells.sizes
     groups: list[list[int]] = [[0]]
     used = sizes[0]
-    for i in range(1, n):
+    for i in range(1, len(sizes)):
         if len(groups[-1]) > 1 and used + 3 + sizes[i] > width:
             groups.append([0])
             used = sizes[0]
@@ -409,7 +512,7 @@ def _line_groups(
                 lines = [[]]
                 if block.caption:
                     lines += [[(row, "italic")] for row in wrap(block.caption, width, "")]
-                cells = _cells(block)
+                cells = _Columns(block)
                 groups = _column_groups(cells, width)
                 if plain:  # the blank line and caption, then each group's text
                     yield _plain_text(lines) + "\n".join(
