@@ -66,10 +66,12 @@ class Notation:
                                                                                   strict=True)]
         out = []
         if not latex:
+            new = tuple.__new__  # Math(text, ""), by tuple's own constructor (a named tuple's is
+            # Python)
             for (src, dst), layer in zip(keys, layers, strict=True):
                 text = f"w_{src}{dst}" if len(src) == 1 and len(dst) == 1 else f"w_({src},{dst})"
-                plain = Math(text, "")
-                out.append((plain, Math(f"{text}^({layer})", "") if layer else plain))
+                plain = new(Math, (text, ""))
+                out.append((plain, new(Math, (f"{text}^({layer})", "")) if layer else plain))
             return out
         for (src, dst), layer in zip(keys, layers, strict=True):
             # as w() writes them

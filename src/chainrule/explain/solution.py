@@ -792,8 +792,11 @@ class Explainer:
         if keys:
             yield Run(lambda latex: self._update_rows(step, keys, latex))
         weight_index = lay.weight_index
-        before, gradients, after = (num.maths(step.weights_before),
-                                    num.maths(step.weight_gradients), num.maths(step.weights_after))
+        # text reads a cell's text only: the numbers' texts (those the update lines made)
+        numbers = num.maths if self.latex else num.texts
+        before: Sequence[str | Math] = numbers(step.weights_before)
+        gradients: Sequence[str | Math] = numbers(step.weight_gradients)
+        after: Sequence[str | Math] = numbers(step.weights_after)
         symbols = self.weight_symbols()
         rows: list[tuple[str | Math, ...]] = []
         for key in keys:

@@ -9,8 +9,9 @@ groups, each repeating the first column.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from chainrule.explain.document import (
@@ -38,6 +39,10 @@ BREAKS = (" = ", " + ", " - ", " · ", ", ", " ", "·", "/")
 MIN_PIECE = 8
 """A broken line carries at least this many characters (never a lone operator)."""
 
+_OPS = tuple((op, op[0] in " ,") for op in BREAKS)
+"""Each of :data:`BREAKS` with whether the line breaks after its first character (a space or a
+comma: the next line starts with the operator itself, or with the next word) or before it."""
+
 Chunk = tuple[str, str]
 """A piece of a line and its style."""
 
@@ -63,13 +68,14 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
     pieces: list[str] = []
     start, end = 0, len(text)  # the rest is text[start:] (read in place, never copied)
     rfind = text.rfind
-    # the operators the text has, best first, each with whether the line breaks after its
-    # first character (a space or a comma: the next line starts with the operator itself or
-    # the next word) or before it
-    ops = [(op, op[0] in " ,") for op in BREAKS if op in text]
+    # the operators to look for, best first (a long text's: those it has, each looked for in
+    # every line)
+    ops = _OPS if end <= 3 * room else [op for op in _OPS if op[0] in text]
     # past the last opening bracket every operator is at depth 0 (the first found is taken)
-    opened = max(rfind("("), rfind("["))
+    opened = rfind("(")
     square = "[" in text or "]" in text
+    if square:
+        opened = max(opened, rfind("["))
     limit = room
     while end - start > limit:
         low, high = start + MIN_PIECE, start + limit + 1
@@ -91,7 +97,7 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
     return pieces
 
 
-def _deep_break(text: str, ops: list[tuple[str, bool]], square: bool, start: int, low: int,
+def _deep_break(text: str, ops: Sequence[tuple[str, bool]], square: bool, start: int, low: int,
                 high: int, room: int) -> int:
     """Where to cut ``text[start:]`` (a cut at ``low`` to ``high``, the line's first character
     at ``start``) when brackets open at or after ``start``: before the best operator at the
@@ -227,37 +233,31 @@ def _equation_plain(label: str, lhs: str, forms: list[str], note: str, width: in
             size = indent + 2 + len(pieces[-1])
         else:
             size = len(line)
-    if note:
-        if size + 4 + len(note) <= width:  # NOTE_GAP, then the note
-            line += NOTE_GAP + note
-        else:
-            rows = _note_rows(note, width, hang, head)
-            done.append(line.rstrip())
-            if rows is None:
-                return "\n".join(done) + "\n"
-            done += rows[0]
-            line = rows[1]
-    done.append(line.rstrip())
+    if not note:
+        done.append(line.rstrip())
+    elif size + 4 + len(note) <= width:  # NOTE_GAP, then the note
+        done.append((line + NOTE_GAP + note).rstrip())
+    else:  # the note on lines of its own
+        done.append(line.rstrip())
+        rows = _NOTE_ROWS.get((note, width, hang, head))
+        done += _note_rows(note, width, hang, head) if rows is None else rows
     return "\n".join(done) + "\n"
 
 
-_NOTE_ROWS: dict[tuple[str, int, int, int], tuple[list[str], str] | None] = {}
+_NOTE_ROWS: dict[tuple[str, int, int, int], list[str]] = {}
 
 
-def _note_rows(note: str, width: int, hang: int, head: int) -> tuple[list[str], str] | None:
-    """A note on lines of its own under an equation (at the hanging indent ``hang`` where it
-    fits there, else at ``head + 2`` and wrapped): the rows before the last (each stripped)
-    and the last, or None for no rows. Kept: the weights into one unit share their note."""
-    key = (note, width, hang, head)
-    if key in _NOTE_ROWS:
-        return _NOTE_ROWS[key]
+def _note_rows(note: str, width: int, hang: int, head: int) -> list[str]:
+    """A note's lines of its own under an equation, each stripped (at the hanging indent
+    ``hang`` where it fits there, else at ``head + 2`` and wrapped), kept in
+    :data:`_NOTE_ROWS`: the weights into one unit share their note."""
     fits = hang + len(note) <= width
     margin = " " * (hang if fits else head + 2)
     rows = ([margin + note] if fits and _UNUSUAL_SPACE.isdisjoint(note)  # as _wrap
             else _wrap(note, width, margin, margin + " "))
     if len(_NOTE_ROWS) >= 4096:
         _NOTE_ROWS.clear()
-    made = _NOTE_ROWS[key] = ([row.rstrip() for row in rows[:-1]], rows[-1]) if rows else None
+    made = _NOTE_ROWS[(note, width, hang, head)] = [row.rstrip() for row in rows]
     return made
 
 
@@ -402,21 +402,21 @@ def _table_plain(cells: _Columns, columns: list[int]) -> str:
     """:func:`_table_lines` as plain text, each line ending in a line break (a large
     network's tables have 100,000 rows)."""
     header, rule, rows = _table_rows(cells, columns)
-    return "\n".join([header.rstrip(), rule.rstrip(), *[row.rstrip() for row in rows]]) + "\n"
+    return "\n".join([header.rstrip(), rule.rstrip(), *map(str.rstrip, rows)]) + "\n"
 
 
 def _table_rows(table: _Columns, columns: list[int]) -> tuple[str, str, list[str]]:
     """The header line, the rule under it and the rows' lines of :func:`_table_lines`."""
     texts = [table.texts[i] for i in columns]
     if all(table.ascii[i] for i in columns):
-        # one character, one cell of the terminal: padded by str.ljust and str.rjust
+        # one character, one cell of the terminal: padded by str.ljust and str.rjust, a
+        # column at a time, the first column left-aligned, the others right-aligned
         widths = [table.sizes[i] for i in columns]
-        # the first column left-aligned, the others right-aligned: str.format pads as
-        # str.ljust and str.rjust do, a row in one call
-        specs = [f"{{:<{widths[0]}}}", *(f"{{:>{w}}}" for w in widths[1:])]
-        header_line = " ┃ ".join(specs).format(*[column[0] for column in texts])
-        rows = list(map(" │ ".join(specs).format, *[column[1:] for column in texts]))
-        return header_line, _table_rule(widths), rows
+        padded = [list(map(str.ljust, texts[0], repeat(widths[0])))]
+        padded += [list(map(str.rjust, column, repeat(w)))
+                   for column, w in zip(texts[1:], widths[1:], strict=True)]
+        lines = list(map(" │ ".join, zip(*[column[1:] for column in padded], strict=True)))
+        return " ┃ ".join([column[0] for column in padded]), _table_rule(widths), lines
     cells = [list(row) for row in zip(*texts, strict=True)]
     widths = [max(_width(row[j]) for row in cells) for j in range(len(columns))]
 
@@ -534,10 +534,14 @@ def _run_plain(run: Run, width: int) -> Iterator[str]:
     text alone (nothing made in LaTeX), :data:`RUN_PIECE` equations to a piece."""
     out: list[str] = []
     notes: dict[Prose, str] = {}  # each note as shown (the weights into a unit share theirs)
+    last: Prose | None = None  # the note of the row before (the same object for a unit's)
+    note = ""
     for label, lhs, _, forms, _, parts in run.rows(False):
-        note = notes.get(parts) if parts else ""
-        if note is None:
-            note = notes[parts] = f"[{_prose(parts)}]"
+        if parts is not last:
+            last = parts
+            note = notes.get(parts, "") if parts else ""
+            if not note and parts:
+                note = notes[parts] = f"[{_prose(parts)}]"
         out.append(_equation_plain(label, lhs, forms, note, width))
         if len(out) == RUN_PIECE:
             yield "".join(out)
