@@ -15,8 +15,6 @@ from chainrule.core import checks, limits, mathtable
 from chainrule.core.errors import UsageError
 from chainrule.core.network import Network, WeightKey, weight_name
 from chainrule.core.trace import SampleTrace, Step, Trace, WeightFactors
-from chainrule.explain.description import paragraphs
-from chainrule.explain.description import prose as description_prose
 from chainrule.explain.document import (
     AnySection,
     Block,
@@ -260,7 +258,7 @@ class Explainer:
                 row.append("yes" if p.trainable else "no (frozen)")
             if self.aliases:
                 alias = self.aliases.get(k, "")
-                row.append(description_prose(alias)[0] if alias else "")
+                row.append(_description_prose(alias)[0] if alias else "")
             weights.append(tuple(row))
         weight_header: tuple[str, ...] = ("weight", "from -> to", "value")
         if frozen:
@@ -1142,7 +1140,8 @@ def explain_stream(
     large network's solution is written section by section, never held whole. The checks
     (the network's size, the step) are made here, before any section. ``latex=False``: for a
     renderer that reads no LaTeX (text), the costly LaTeX (each weight's symbol) is not made:
-    the stream's LaTeX is then not to be read."""
+    the stream's LaTeX is then not to be read (its tables' numbers are plain strings, and the
+    description has no paragraphs typeset as math: ``intro`` is empty)."""
     if not trace.steps:
         raise UsageError("the trace has no steps to explain")
     check_readable(trace.network, max_weights)
@@ -1167,5 +1166,19 @@ def explain_stream(
         trace.network.title or "Worked solution",
         sections(),
         description,
-        paragraphs(description) if description else (),
+        # its paragraphs with their symbols as math, for formats that typeset math (text
+        # reads the description as written: neither made nor the module loaded)
+        _paragraphs(description) if description and latex else (),
     )
+
+
+def _paragraphs(description: str) -> tuple[Prose, ...]:
+    from chainrule.explain.description import paragraphs
+
+    return paragraphs(description)
+
+
+def _description_prose(text: str) -> Prose:
+    from chainrule.explain.description import prose
+
+    return prose(text)

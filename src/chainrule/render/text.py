@@ -9,7 +9,7 @@ groups, each repeating the first column.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import repeat
 from typing import TYPE_CHECKING
@@ -67,7 +67,7 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
     Linear in the text: each line break searches the line's own characters only."""
     pieces: list[str] = []
     start, end = 0, len(text)  # the rest is text[start:] (read in place, never copied)
-    rfind = text.rfind
+    rfind, count = text.rfind, text.count
     # the operators to look for, best first (a long text's: those it has, each looked for in
     # every line)
     ops = _OPS if end <= 3 * room else [op for op in _OPS if op[0] in text]
@@ -79,15 +79,35 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
     limit = room
     while end - start > limit:
         low, high = start + MIN_PIECE, start + limit + 1
+        cut = start + limit  # where no operator is found
         if start > opened:
-            cut = start + limit
             for op, after in ops:
                 at = rfind(op, low, high)
                 if at >= low:
                     cut = at + 1 if after else at
                     break
         else:
-            cut = start + _deep_break(text, ops, square, start, low, high, limit)
+            # the best operator at the smallest bracket depth (counted in text[start:], a
+            # closing bracket counted as outside), up to 7
+            found = False
+            for max_depth in _DEPTHS:
+                for op, after in ops:
+                    at = rfind(op, low, high)
+                    while at >= low:
+                        depth = count("(", start, at) + (count("[", start, at) if square else 0)
+                        if depth > max_depth:  # minus the brackets closed before it
+                            depth -= count(")", start, at + 1) + (
+                                count("]", start, at + 1) if square else 0)
+                            if depth > max_depth:
+                                at = rfind(op, low, at)
+                                continue
+                        found = True
+                        cut = at + 1 if after else at
+                        break
+                    if found:
+                        break
+                if found:
+                    break
         pieces.append(text[start:cut].rstrip())
         start = cut
         while text[start:start + 1] == " ":  # the next line starts at the next word
@@ -97,26 +117,7 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
     return pieces
 
 
-def _deep_break(text: str, ops: Sequence[tuple[str, bool]], square: bool, start: int, low: int,
-                high: int, room: int) -> int:
-    """Where to cut ``text[start:]`` (a cut at ``low`` to ``high``, the line's first character
-    at ``start``) when brackets open at or after ``start``: before the best operator at the
-    smallest bracket depth (counted in text[start:], a closing bracket counted as outside;
-    ``square``: whether the text has square brackets at all)."""
-    rfind, count = text.rfind, text.count
-    for max_depth in range(0, 8):
-        for op, after in ops:
-            at = rfind(op, low, high)
-            while at >= low:
-                depth = count("(", start, at) + (count("[", start, at) if square else 0)
-                if depth > max_depth:  # minus the brackets closed before it
-                    depth -= count(")", start, at + 1) + (
-                        count("]", start, at + 1) if square else 0)
-                    if depth > max_depth:
-                        at = rfind(op, low, at)
-                        continue
-                return at - start + 1 if after else at - start
-    return room
+_DEPTHS = range(8)
 
 
 def equation_lines(eq: Equation, width: int) -> list[list[Chunk]]:
