@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from chainrule.explain.document import (
@@ -68,9 +69,10 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
     pieces: list[str] = []
     start, end = 0, len(text)  # the rest is text[start:] (read in place, never copied)
     rfind, count = text.rfind, text.count
-    # the operators to look for, best first (a long text's: those it has, each looked for in
-    # every line)
-    ops = _OPS if end <= 3 * room else [op for op in _OPS if op[0] in text]
+    # the operators to look for, best first: those the text has (a short text's checked as
+    # they are looked for, a long text's once)
+    short = end <= 3 * room
+    ops = _OPS if short else [op for op in _OPS if op[0] in text]
     # past the last opening bracket every operator is at depth 0 (the first found is taken)
     opened = rfind("(")
     square = "[" in text or "]" in text
@@ -82,6 +84,8 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
         cut = start + limit  # where no operator is found
         if start > opened:
             for op, after in ops:
+                if short and op not in text:
+                    continue
                 at = rfind(op, low, high)
                 if at >= low:
                     cut = at + 1 if after else at
@@ -92,6 +96,8 @@ def _split_long(text: str, room: int, rest: int) -> list[str]:
             found = False
             for max_depth in _DEPTHS:
                 for op, after in ops:
+                    if short and op not in text:
+                        continue
                     at = rfind(op, low, high)
                     while at >= low:
                         depth = count("(", start, at) + (count("[", start, at) if square else 0)
@@ -179,7 +185,11 @@ def equation_plain(eq: Equation, width: int) -> str:
     characters as ``_plain_text(equation_lines(eq, width))``, laid out by the same rules, made
     without styled chunks (piped output and files: 200,000 equations for a large network)."""
     note = f"[{_prose(eq.note)}]" if eq.note else ""
-    return _equation_plain(eq.label, eq.lhs.text, [m.text for m in eq.forms], note, width)
+    return _equation_plain(eq.label, eq.lhs.text, list(map(_TEXT, eq.forms)), note, width)
+
+
+_TEXT = itemgetter(0)
+"""A Math's text (its first item)."""
 
 
 def _equation_plain(label: str, lhs: str, forms: list[str], note: str, width: int) -> str:
@@ -381,7 +391,7 @@ class _Columns:
             if kinds <= {str}:
                 texts = [_plain(head), *column]
             elif kinds == {Math}:
-                texts = [_plain(head), *[c.text for c in column]]
+                texts = [_plain(head), *map(_TEXT, column)]
             else:
                 texts = [_plain(head), *[c.text if isinstance(c, Math) else c for c in column]]
             self.texts.append(texts)
