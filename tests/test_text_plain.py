@@ -45,3 +45,31 @@ def test_plain_equations_are_the_styled_ones_without_style(net: cr.Network, nota
         for eq in equations:
             styled = text._plain_text(text.equation_lines(eq, width))
             assert text.equation_plain(eq, width) == styled
+
+
+def test_prose_is_wrapped_as_textwrap_wraps_it() -> None:
+    # text wraps prose without loading textwrap (start-up): the same lines, for text without
+    # tabs or line breaks, by textwrap's rules (long words broken, runs of spaces kept inside
+    # a line, Unicode spaces inside words)
+    import textwrap
+
+    rng = random.Random(19)
+    words = ["a", "bb", "word", "x" * 30, "y" * 90, " ", "  ", "\xa0", "\u3000", "网络", "a-b",
+             "[note]", "(1.3.4);", "z_h1_5", "<="]
+    for _ in range(400):
+        prose = "".join(rng.choice(words) + rng.choice(["", " ", "  "])
+                        for _ in range(rng.randint(0, 25)))
+        width = rng.randint(1, 90)
+        first = " " * rng.randint(0, width - 1)
+        rest = rng.choice([first, first + " ", " " * rng.randint(0, width - 1)])
+        assert text._wrap_words(prose, width, first, rest) == textwrap.wrap(
+            prose, width=width, initial_indent=first, subsequent_indent=rest,
+            break_on_hyphens=False), (prose, width, first, rest)
+
+
+def test_prose_wider_indented_than_the_width_ends() -> None:
+    # textwrap goes round forever when the indent leaves no room and only spaces are left
+    # before a first line: the text renderer's wrapping ends (with no line for them)
+    assert text._wrap_words("   ", 14, " " * 26, " " * 27) == []
+    assert text._wrap_words("\xa0", 4, " " * 22, " " * 22) == []
+    assert text._wrap_words("ab cd", 3, " " * 5, " " * 5) == [" " * 5 + c for c in "abcd"]

@@ -342,6 +342,9 @@ def _wrap_words(text: str, width: int, first: str, rest: str) -> list[str]:
     lines: list[str] = []
     chunks.reverse()
     while chunks:
+        # (where textwrap would go round forever, an indent wider than the width before any
+        # line is made, the words left are dropped: see the end of the loop)
+        state = (len(chunks), chunks[-1])
         line: list[str] = []
         used = 0
         indent = rest if lines else first
@@ -364,6 +367,8 @@ def _wrap_words(text: str, width: int, first: str, rest: str) -> list[str]:
             del line[-1]
         if line:
             lines.append(indent + "".join(line))
+        elif chunks and (len(chunks), chunks[-1]) == state:  # no line, and nothing read
+            break
     return lines
 
 
