@@ -30,6 +30,8 @@ from chainrule.render import markdown as markdown_render
 from chainrule.render import solution
 from chainrule.render import text as text_render
 
+from .strategies import random_network_dict
+
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = bool(os.environ.get("CHAINRULE_REGENERATE"))
 EXAMPLES = {"exercise-1": 1, "exercise-2": 1, "exercise-3": 1, "aima-21": 3}
@@ -169,6 +171,36 @@ def test_every_latex_fragment_converts_to_mathml(name: str, notation: str) -> No
     for latex in set(pieces):
         mathml = convert(latex)
         assert mathml.startswith("<math") and "merror" not in mathml, latex
+
+
+def test_html_converts_a_formula_as_its_shape_to_the_same_mathml() -> None:
+    """html.mathml converts a formula's shape once (its numbers as stand-ins) and puts the
+    numbers back: the same MathML as converting the formula itself, for every formula of the
+    built-in examples' solutions in both notations and of random networks with every cost,
+    and for formulas where the converter reads a digit on its own (then it converts the
+    formula as it is)."""
+    from latex2mathml.converter import convert
+
+    pieces = {p for name in EXAMPLES for notation in ("handout", "aima")
+              for p in math_pieces(document_of(name, notation))}
+    for seed in range(6):
+        trace = cr.solve(cr.load(random_network_dict(7000 + seed)), steps=2)
+        pieces |= set(math_pieces(explain(trace)))
+    pieces |= {"x^2 = 0.25", "a^{2} = 4", "\\frac12 + 0.5", "\\text{step 2} = 3.5", ".5 + 1.25",
+               "w_1 = -0.125", "2em - 1", "10 = 10.0", " + ".join(str(i) for i in range(70)),
+               "(-0.6) - 0.1 \\cdot 0.12 = -0.612", "g'(z_{\\mathrm{h1}}) = 1"}
+    assert len(pieces) > 300
+    html_render.mathml.cache_clear()
+    html_render._converted_shape.cache_clear()
+    for i, latex in enumerate(sorted(pieces)):
+        for display in ("inline", "block")[i % 2:]:
+            plain = html_render._SIGN.sub(r"\1{-\2}", latex)
+            expected = html_render._PRIME.sub(r'\1<mo lspace="0" rspace="0">&#x02032;</mo>',
+                                              str(convert(plain, display=display)))
+            assert html_render.mathml(latex, display) == expected, latex
+    # the shapes did the work: most formulas were their shape's numbers put back
+    shapes = html_render._converted_shape.cache_info()
+    assert shapes.hits > 2 * shapes.misses, shapes
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
