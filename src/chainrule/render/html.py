@@ -138,7 +138,7 @@ _SLOTS = [f"{_SLOT_PREFIX}{i:05d}" for i in range(64)]
 numbers they stand for, and long enough never to occur in a conversion otherwise."""
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def mathml(latex: str, display: str = "inline") -> str:
     """LaTeX -> a MathML ``<math>`` element (cached: the same symbols recur on every line).
 
