@@ -73,8 +73,14 @@ def opened(page: Page, url: str) -> Page:
 
 
 def load_example(page: Page, name: str) -> None:
+    """Load a built-in example and wait until the page has shown it. (The page opens on
+    exercise-2: its title is there before the load's answer comes, and an edit made before it
+    came was drawn over by the example's own numbers, a test that failed now and then under
+    load.)"""
     page.select_option("#example", name)
-    page.click("#load-example")
+    with page.expect_response(lambda r: "/api/examples/" in r.url):
+        page.click("#load-example")
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\bbusy\b"))
     expect(page.locator("#title")).to_contain_text(cr.load(name).title or name)
 
 
