@@ -273,24 +273,24 @@ def gemm_floor(n_in: int, n_out: int, batch: int, params: int, n: int,
         f"1, {rates[2] / 1e9:.0f} on 2"
 
 
-def torch_matmuls(torch: Any, X: np.ndarray, sizes: list[int], batch: int) -> tuple[float, str]:
-    """The same products as :func:`epoch_matmuls` through PyTorch's BLAS (MKL in its x86
-    wheels), at its better of 1 and 2 threads: what the epoch's products alone cost with the
-    GEMM PyTorch itself uses (not a bar; it says how far NumPy's BLAS is from it)."""
+def epoch_of_products(mm: Any, X: Any, sizes: list[int], batch: int,
+                      to: Callable[[np.ndarray], Any]) -> Callable[[], float]:
+    """A timer of one epoch of the network's matrix products alone, ``mm(a, b, out=c)``, on
+    batches that are slices of ``X``: every layer's forward product and weight gradient, and
+    dC/da for every layer but the first (no gather, no elementwise work, no update). ``to``
+    makes the arrays ``mm`` takes from NumPy's."""
     rng = np.random.default_rng(0)
-    ws = [torch.from_numpy(rng.standard_normal((a + 1, b), dtype=np.float32)) for a, b in
+    ws = [to(rng.standard_normal((a + 1, b), dtype=np.float32)) for a, b in
           zip(sizes, sizes[1:], strict=False)]
-    hs = [torch.ones((batch, a + 1)) for a in sizes[1:-1]]
-    zs = [torch.empty((batch, b)) for b in sizes[1:]]
-    grads = [torch.empty_like(w) for w in ws]
-    Xt = torch.from_numpy(X)
-    mm = torch.mm
+    hs = [to(np.ones((batch, a + 1), np.float32)) for a in sizes[1:-1]]
+    zs = [to(np.empty((batch, b), np.float32)) for b in sizes[1:]]
+    grads = [to(np.empty((a + 1, b), np.float32)) for a, b in zip(sizes, sizes[1:], strict=False)]
     n = len(X) // batch * batch
 
     def epoch() -> float:
         start = time.perf_counter()
         for s in range(0, n, batch):
-            x = Xt[s:s + batch]
+            x = X[s:s + batch]
             mm(x, ws[0][:-1], out=zs[0])
             for i, h in enumerate(hs):
                 mm(h, ws[i + 1], out=zs[i + 1])
@@ -300,6 +300,14 @@ def torch_matmuls(torch: Any, X: np.ndarray, sizes: list[int], batch: int) -> tu
             mm(x.T, zs[0], out=grads[0][:-1])
         return time.perf_counter() - start
 
+    return epoch
+
+
+def torch_matmuls(torch: Any, X: np.ndarray, sizes: list[int], batch: int) -> tuple[float, str]:
+    """The same products as :func:`epoch_matmuls` through PyTorch's BLAS (MKL in its x86
+    wheels), at its better of 1 and 2 threads: what the epoch's products alone cost with the
+    GEMM PyTorch itself uses (not a bar; it says how far NumPy's BLAS is from it)."""
+    epoch = epoch_of_products(torch.mm, torch.from_numpy(X), sizes, batch, torch.from_numpy)
     times = {}
     for threads in (1, 2):
         torch.set_num_threads(threads)
@@ -310,38 +318,13 @@ def torch_matmuls(torch: Any, X: np.ndarray, sizes: list[int], batch: int) -> tu
 
 
 def epoch_matmuls(X: np.ndarray, sizes: list[int], batch: int) -> tuple[float, int, str]:
-    """The matrix products of one epoch alone, at the better of 1 and 2 BLAS threads (whole
-    epochs, best of 3; the time, the thread count, both times): every layer's forward product
-    and weight gradient, and dC/da for every layer but the first, on batches that are slices
-    of X (no gather, no elementwise work, no update).
+    """The matrix products of one epoch alone (:func:`epoch_of_products`), at the better of 1
+    and 2 BLAS threads (whole epochs, best of 3; the time, the thread count, both times).
     What a trainer that only multiplied would take: 4 flops per first-layer weight and sample
     (the inputs need no gradient) where the floor counts 6."""
     from threadpoolctl import threadpool_limits
 
-    rng = np.random.default_rng(0)
-    ws = [rng.standard_normal((a + 1, b), dtype=np.float32) for a, b in
-          zip(sizes, sizes[1:], strict=False)]
-    hs = [np.ones((batch, a + 1), np.float32) for a in sizes[1:-1]]
-    zs = [np.empty((batch, b), np.float32) for b in sizes[1:]]
-    grads = [np.empty_like(w) for w in ws]
-    mm = np.matmul
-    n = len(X) // batch * batch
-
-    def one_batch(s: int) -> None:
-        x = X[s:s + batch]
-        mm(x, ws[0][:-1], out=zs[0])
-        for i, h in enumerate(hs):
-            mm(h, ws[i + 1], out=zs[i + 1])
-        for i in range(len(hs), 0, -1):
-            mm(hs[i - 1].T, zs[i], out=grads[i])
-            mm(zs[i], ws[i][:-1].T, out=zs[i - 1])
-        mm(x.T, zs[0], out=grads[0][:-1])
-
-    def epoch() -> float:
-        start = time.perf_counter()
-        for s in range(0, n, batch):
-            one_batch(s)
-        return time.perf_counter() - start
+    epoch = epoch_of_products(np.matmul, X, sizes, batch, lambda a: a)
 
     # whole epochs, best of 3: sustained, as a training runs (on a loaded machine two threads
     # collapse over an epoch even where a short burst of products finds both cores free)
